@@ -1,0 +1,70 @@
+# account_credit_recovery — developer commands. See README.md.
+PYTHON   ?= python3
+ADDON    := account_credit_recovery
+BUILD    := $(CURDIR)/.build
+ADDONS   := $(BUILD)/addons
+CONF     := $(BUILD)/odoo.conf
+DB       ?= credit_recovery_demo
+TEST_DB  ?= credit_recovery_test
+PORT     ?= 8069
+ODOO     := $(PYTHON) -m odoo
+SHELL    := /bin/bash
+
+.PHONY: help install run test lint bench pot clean
+help:
+	@echo "make run    Odoo 18 on http://localhost:$(PORT), database $(DB) with demo data (admin/admin)"
+	@echo "make test   install the addon in a throwaway database and run the test suite"
+	@echo "make lint   ruff + pylint-odoo"
+	@echo "make pot    regenerate i18n/$(ADDON).pot"
+
+# Odoo 18 + the tools; fails with a one-paragraph message when Odoo cannot be had.
+install: $(BUILD)/.deps
+$(BUILD)/.deps: dev/requirements-dev.txt dev/constraints-odoo18.txt
+	@mkdir -p $(BUILD)
+	@dev/ensure-odoo.sh $(PYTHON) $(BUILD)/odoo-src
+	$(PYTHON) -m pip install --quiet -c dev/constraints-odoo18.txt -r dev/requirements-dev.txt
+	@touch $@
+
+# The repository is the addon: expose it under its technical name, whatever the clone is called.
+$(ADDONS)/$(ADDON):
+	@mkdir -p $(ADDONS)
+	@ln -sfn $(CURDIR) $@
+
+# Odoo configuration: PostgreSQL found (or started privately) by dev/pg.sh.
+$(CONF): $(BUILD)/.deps $(ADDONS)/$(ADDON) FORCE
+	@read -r host port user <<< "$$(dev/pg.sh $(BUILD)/pg)" || exit 1; \
+	odoo_addons=$$($(PYTHON) dev/odoo-addons-path.py) || exit 1; \
+	printf '[options]\naddons_path = %s,%s\ndb_host = %s\ndb_port = %s\ndb_user = %s\ndata_dir = %s\nadmin_passwd = admin\nhttp_port = %s\nlist_db = False\n' \
+	  "$$odoo_addons" "$(ADDONS)" "$$host" "$$port" "$$user" "$(BUILD)/data" "$(PORT)" > $@
+FORCE:
+
+PSQL = read -r host port user <<< "$$(dev/pg.sh $(BUILD)/pg)" && psql -h $$host -p $$port -U $$user -d postgres -qAt
+
+run: $(CONF)
+	@if [ -z "$$($(PSQL) -c "select 1 from pg_database where datname='$(DB)'")" ]; then \
+	  echo "Creating database $(DB) with $(ADDON) and its demo data…"; \
+	  $(ODOO) -c $(CONF) -d $(DB) -i $(ADDON) --load-language=pt_BR --stop-after-init || exit 1; \
+	fi
+	$(ODOO) -c $(CONF) -d $(DB) --db-filter='^$(DB)$$'
+
+test: $(CONF)
+	@$(PSQL) -c 'drop database if exists "$(TEST_DB)"'
+	$(ODOO) -c $(CONF) -d $(TEST_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
+	@rc=0; PYTHONPATH=$(CURDIR)/dev $(PYTHON) -m pytest -p no:cacheprovider -p pytest_no_skip --rootdir=$(ADDONS)/$(ADDON) \
+	  --odoo-database=$(TEST_DB) --odoo-config=$(CONF) $(ADDONS)/$(ADDON)/tests $(PYTEST_ARGS) || rc=$$?; \
+	$(PSQL) -c 'drop database if exists "$(TEST_DB)"'; exit $$rc
+
+lint: $(BUILD)/.deps
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m pylint --rcfile=.pylintrc --disable=all --enable=odoolint $(ADDONS)/$(ADDON) 2>/dev/null || \
+	  $(PYTHON) -m pylint --rcfile=.pylintrc $(CURDIR)
+
+pot: $(CONF)
+	@$(PSQL) -c 'drop database if exists "$(ADDON)_pot"'
+	$(ODOO) -c $(CONF) -d $(ADDON)_pot -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
+	$(ODOO) -c $(CONF) -d $(ADDON)_pot --i18n-export=i18n/$(ADDON).pot --modules=$(ADDON) --stop-after-init --log-level=warn
+	@$(PSQL) -c 'drop database if exists "$(ADDON)_pot"'
+
+clean:
+	rm -rf $(BUILD)

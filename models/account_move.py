@@ -1,0 +1,272 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column
+
+from ..tools.collection import stage_for_due_date
+
+RECOVERY_MOVE_TYPES = ("out_invoice", "out_receipt")
+REFRESH_BATCH = 2000
+RECOVERY_STATE_FIELDS = (
+    "recovery_stage_id",
+    "recovery_days_overdue",
+    "recovery_amount_overdue",
+    "recovery_oldest_due_date",
+    "recovery_next_action_date",
+    "recovery_refresh_date",
+)
+
+# Columns created before the ORM sees them, so that installing the addon on a
+# database with many invoices does not compute them row by row (post_init_hook
+# computes them in batches instead).
+_PRECREATED_COLUMNS = {
+    "recovery_stage_id": "int4",
+    "recovery_debtor_id": "int4",
+    "recovery_days_overdue": "int4",
+    "recovery_amount_overdue": "numeric",
+    "recovery_oldest_due_date": "date",
+    "recovery_next_action_date": "date",
+    "recovery_refresh_date": "date",
+}
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    recovery_debtor_id = fields.Many2one(
+        "credit.recovery.debtor",
+        string="Collection Record",
+        compute="_compute_recovery_debtor_id",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+    )
+    recovery_stage_id = fields.Many2one(
+        "credit.recovery.stage",
+        string="Collection Stage",
+        compute="_compute_recovery_state",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        tracking=True,
+    )
+    recovery_days_overdue = fields.Integer(
+        string="Days Overdue",
+        compute="_compute_recovery_state",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="Days since the due date of the oldest unpaid installment.",
+    )
+    recovery_amount_overdue = fields.Monetary(
+        string="Amount Overdue",
+        compute="_compute_recovery_state",
+        store=True,
+        copy=False,
+        currency_field="company_currency_id",
+        help="Open amount of the installments past their due date, in the company currency.",
+    )
+    recovery_oldest_due_date = fields.Date(
+        string="Oldest Unpaid Due Date", compute="_compute_recovery_state", store=True, copy=False
+    )
+    recovery_next_action_date = fields.Date(
+        string="Next Collection Action",
+        compute="_compute_recovery_state",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="When the next collection stage starts for this invoice.",
+    )
+    recovery_refresh_date = fields.Date(
+        string="Collection State Date",
+        compute="_compute_recovery_state",
+        store=True,
+        copy=False,
+        help="Day the collection state was last computed: days overdue change every day.",
+    )
+    recovery_excluded = fields.Boolean(string="Excluded from Collection", copy=False, tracking=True)
+    recovery_exclusion_reason = fields.Char(string="Exclusion Reason", copy=False, tracking=True)
+
+    def _auto_init(self):
+        for column, column_type in _PRECREATED_COLUMNS.items():
+            if not column_exists(self.env.cr, self._table, column):
+                create_column(self.env.cr, self._table, column, column_type)
+        return super()._auto_init()
+
+    @api.depends("state", "move_type", "commercial_partner_id", "company_id")
+    def _compute_recovery_debtor_id(self):
+        """Link posted customer invoices to the (company, customer) collection record.
+
+        The record is created here, in one batch, the first time a customer of a
+        company is invoiced: collection state lives per company.
+        """
+        invoices = self.filtered(lambda move: move.state == "posted" and move.move_type in RECOVERY_MOVE_TYPES)
+        debtors = self.env["credit.recovery.debtor"].sudo()._get_or_create(
+            {(move.commercial_partner_id.id, move.company_id.id) for move in invoices}
+        )
+        for move in self:
+            key = (move.commercial_partner_id.id, move.company_id.id)
+            move.recovery_debtor_id = debtors.get(key, False) if move in invoices else False
+
+    @api.depends(
+        "state",
+        "move_type",
+        "company_id",
+        "recovery_excluded",
+        "line_ids.amount_residual",
+        "line_ids.date_maturity",
+    )
+    def _compute_recovery_state(self):
+        today = fields.Date.context_today(self)
+        invoices = self.filtered(lambda move: move.state == "posted" and move.move_type in RECOVERY_MOVE_TYPES)
+        installments = self._recovery_open_installments(invoices)
+        policies = self.env["credit.recovery.policy"]._get_company_policies(invoices.company_id)
+        policy_setup = {
+            company_id: (policy._get_stage_rules(), policy.grace_days, policy._get_business_calendar())
+            for company_id, policy in policies.items()
+        }
+        for move in self:
+            vals = move._recovery_state_vals(
+                installments.get(move._origin.id, []),
+                policies.get(move.company_id.id),
+                policy_setup.get(move.company_id.id),
+                today,
+            )
+            move.update(vals)
+
+    def _recovery_state_vals(self, installments, policy, policy_setup, today):
+        """Collection state of one invoice from its open ``(due date, residual)`` installments."""
+        self.ensure_one()
+        vals = {
+            "recovery_stage_id": False,
+            "recovery_days_overdue": 0,
+            "recovery_amount_overdue": 0.0,
+            "recovery_oldest_due_date": False,
+            "recovery_next_action_date": False,
+            "recovery_refresh_date": today,
+        }
+        if not installments:
+            return vals
+        currency = self.company_currency_id
+        overdue = [(due, residual) for due, residual in installments if due < today]
+        amount_overdue = currency.round(sum(residual for _due, residual in overdue))
+        if overdue and policy and currency.compare_amounts(amount_overdue, policy.tolerance_amount) < 0:
+            # Below the tolerance: the overdue rest is ignored, upcoming installments still count.
+            installments = [item for item in installments if item[0] >= today]
+            overdue, amount_overdue = [], 0.0
+        if not installments:
+            return vals
+        oldest_due = min(due for due, _residual in installments)
+        vals.update(
+            recovery_amount_overdue=amount_overdue,
+            recovery_days_overdue=(today - oldest_due).days if overdue else 0,
+            recovery_oldest_due_date=oldest_due,
+        )
+        if policy_setup and not self.recovery_excluded:
+            rules, grace_days, calendar = policy_setup
+            result = stage_for_due_date(oldest_due, today, rules, grace_days, calendar)
+            vals.update(
+                recovery_stage_id=result.stage_id or False,
+                recovery_next_action_date=result.next_action_date or False,
+            )
+        return vals
+
+    @api.model
+    def _recovery_open_installments(self, invoices):
+        """``{move_id: [(date_maturity, residual)]}`` of the unpaid receivable lines, one query."""
+        if not invoices:
+            return {}
+        groups = self.env["account.move.line"]._read_group(
+            [
+                ("move_id", "in", invoices._origin.ids),
+                ("account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("date_maturity", "!=", False),
+                ("amount_residual", ">", 0),
+            ],
+            ["move_id", "date_maturity:day"],
+            ["amount_residual:sum"],
+        )
+        installments = defaultdict(list)
+        for move, due, residual in groups:
+            installments[move.id].append((due, residual))
+        return installments
+
+    @api.model
+    def _recovery_refresh_domain(self):
+        """Invoices whose collection state must be recomputed today."""
+        today = fields.Date.context_today(self)
+        return [
+            ("move_type", "in", RECOVERY_MOVE_TYPES),
+            ("state", "=", "posted"),
+            "|",
+            ("recovery_refresh_date", "=", False),
+            ("recovery_refresh_date", "<", today),
+            "|",
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("recovery_stage_id", "!=", False),
+        ]
+
+    @api.model
+    def _recovery_refresh_batch(self, limit=REFRESH_BATCH):
+        """Recompute the collection state of the next ``limit`` stale invoices.
+
+        Rows are locked with ``SKIP LOCKED`` so that two workers share the work
+        instead of doing it twice. Returns ``(done, remaining)``.
+        """
+        self.env["account.move"].flush_model()
+        query = self._search(self._recovery_refresh_domain(), order="id", limit=limit)
+        rows = self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))
+        moves = self.browse(row[0] for row in rows)
+        if moves:
+            # Recompute the invoices' collection fields and, through their dependencies,
+            # the debtors' aggregates; flushing writes them in grouped UPDATEs.
+            fnames = ["recovery_debtor_id", *RECOVERY_STATE_FIELDS]
+            for fname in fnames:
+                self.env.add_to_compute(self._fields[fname], moves)
+            moves.modified(fnames)
+            self.env.flush_all()
+        remaining = self.search_count(self._recovery_refresh_domain()) if len(moves) == limit else 0
+        return len(moves), remaining
+
+    @api.model
+    def _cron_refresh_recovery_state(self):
+        """Daily: days overdue, stages and next action dates of open invoices and their debtors."""
+        done, remaining = self._recovery_refresh_batch()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if not remaining:
+            self.env["credit.recovery.debtor"]._recovery_refresh_history()
+
+    @api.model
+    def _recovery_schedule_refresh(self):
+        """Collection settings changed: let the refresh cron recompute every open invoice now."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move SET recovery_refresh_date = NULL WHERE move_type IN %s AND state = 'posted'",
+                RECOVERY_MOVE_TYPES,
+            )
+        )
+        self.env.invalidate_all()
+        cron = self.env.ref("account_credit_recovery.ir_cron_refresh_recovery_state", raise_if_not_found=False)
+        if cron:
+            cron._trigger()
+
+    def action_recovery_exclude(self):
+        """Ask for the reason, then take the invoices out of collection."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_exclude")
+        action["context"] = {"active_model": "account.move", "active_ids": self.ids}
+        return action
+
+    def action_recovery_include(self):
+        """Put excluded invoices back into collection (Collection Managers)."""
+        if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
+            raise AccessError(self.env._("Only a Collection Manager can put invoices back into collection."))
+        self.sudo().write({"recovery_excluded": False, "recovery_exclusion_reason": False})
+        return True
+
+    def action_recovery_open_debtor(self):
+        self.ensure_one()
+        return self.recovery_debtor_id.get_formview_action()

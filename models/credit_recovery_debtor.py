@@ -1,0 +1,274 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
+
+from ..tools.collection import select_profile
+
+CREDIT_STATUSES = [
+    ("normal", "Normal"),
+    ("restricted", "Restricted"),
+    ("restored", "Restored"),
+]
+HISTORY_DAYS = 365
+
+
+class CreditRecoveryDebtor(models.Model):
+    """Where one customer stands in collection with one company.
+
+    Collection is per company (a customer shared by two companies may owe one
+    and not the other), so the state lives here, one record per (company,
+    commercial partner); the partner form shows the record of the current company.
+    Aggregates follow the invoices' stored collection state through the ORM's
+    dependencies and are computed with one grouped query per batch.
+    """
+
+    _name = "credit.recovery.debtor"
+    _description = "Debtor"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "days_overdue desc, amount_overdue desc, id"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    invoice_ids = fields.One2many("account.move", "recovery_debtor_id", string="Invoices", readonly=True)
+    stage_id = fields.Many2one(
+        "credit.recovery.stage",
+        string="Stage",
+        compute="_compute_collection_state",
+        store=True,
+        index=True,
+        tracking=True,
+        group_expand="_read_group_stage_ids",
+        help="Highest collection stage reached by the customer's invoices.",
+    )
+    amount_overdue = fields.Monetary(compute="_compute_collection_state", store=True)
+    days_overdue = fields.Integer(
+        compute="_compute_collection_state", store=True, help="Days overdue of the oldest unpaid installment."
+    )
+    overdue_invoice_count = fields.Integer(string="Overdue Invoices", compute="_compute_collection_state", store=True)
+    next_action_date = fields.Date(string="Next Action", compute="_compute_collection_state", store=True)
+    overdue_episodes = fields.Integer(
+        string="Recurrence",
+        compute="_compute_overdue_episodes",
+        store=True,
+        help="Invoices paid late or still overdue in the last 12 months.",
+    )
+    broken_commitments = fields.Integer(
+        help="Promises to pay and agreements broken in the last 12 months.", readonly=True
+    )
+    profile_computed_id = fields.Many2one(
+        "credit.recovery.profile", string="Computed Profile", compute="_compute_profile_computed_id", store=True
+    )
+    profile_override_id = fields.Many2one("credit.recovery.profile", string="Profile Override", tracking=True)
+    profile_override_reason = fields.Char(string="Override Reason", tracking=True)
+    profile_id = fields.Many2one(
+        "credit.recovery.profile", string="Profile", compute="_compute_profile_id", store=True, tracking=True
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Collection Responsible",
+        tracking=True,
+        domain=[("share", "=", False)],
+        default=lambda self: self.env.user,
+    )
+    credit_status = fields.Selection(
+        CREDIT_STATUSES,
+        compute="_compute_credit_status",
+        store=True,
+        tracking=True,
+        help="Restricted while something is overdue; restored once a debtor with late payments "
+        "in the last 12 months has settled everything: the customer may buy again.",
+    )
+    phone = fields.Char(related="partner_id.recovery_best_phone", string="Best Phone")
+    email = fields.Char(related="partner_id.email")
+
+    _sql_constraints = [
+        ("partner_company_uniq", "unique(partner_id, company_id)", "A customer has one collection record per company."),
+    ]
+
+    @api.depends("partner_id", "company_id")
+    def _compute_display_name(self):
+        multi_company = len(self.env.companies) > 1
+        for debtor in self:
+            name = debtor.partner_id.display_name or ""
+            debtor.display_name = f"{name} ({debtor.company_id.name})" if multi_company and name else name
+
+    @api.depends(
+        "invoice_ids.recovery_amount_overdue",
+        "invoice_ids.recovery_days_overdue",
+        "invoice_ids.recovery_stage_id",
+        "invoice_ids.recovery_next_action_date",
+    )
+    def _compute_collection_state(self):
+        Move = self.env["account.move"]
+        debtor_ids = self._origin.ids
+        overdue = {
+            debtor.id: (amount, days, count)
+            for debtor, amount, days, count in Move._read_group(
+                [("recovery_debtor_id", "in", debtor_ids), ("recovery_amount_overdue", ">", 0)],
+                ["recovery_debtor_id"],
+                ["recovery_amount_overdue:sum", "recovery_days_overdue:max", "__count"],
+            )
+        }
+        staged = {}
+        for debtor, stage, next_date in Move._read_group(
+            [("recovery_debtor_id", "in", debtor_ids), ("recovery_stage_id", "!=", False)],
+            ["recovery_debtor_id", "recovery_stage_id"],
+            ["recovery_next_action_date:min"],
+        ):
+            best_stage, best_date = staged.get(debtor.id, (stage.browse(), False))
+            if not best_stage or (stage.sequence, stage.id) > (best_stage.sequence, best_stage.id):
+                best_stage = stage
+            if next_date and (not best_date or next_date < best_date):
+                best_date = next_date
+            staged[debtor.id] = (best_stage, best_date)
+        for debtor in self:
+            amount, days, count = overdue.get(debtor._origin.id, (0.0, 0, 0))
+            stage, next_date = staged.get(debtor._origin.id, (False, False))
+            debtor.amount_overdue = amount
+            debtor.days_overdue = days
+            debtor.overdue_invoice_count = count
+            debtor.stage_id = stage
+            debtor.next_action_date = next_date
+
+    @api.depends("invoice_ids.payment_state", "invoice_ids.recovery_amount_overdue")
+    def _compute_overdue_episodes(self):
+        episodes = self._get_overdue_episodes()
+        for debtor in self:
+            debtor.overdue_episodes = episodes.get(debtor._origin.id, 0)
+
+    @api.depends("overdue_episodes", "broken_commitments", "company_id")
+    def _compute_profile_computed_id(self):
+        profiles = self.env["credit.recovery.profile"].sudo().search([])
+        rules_by_company = {}
+        for debtor in self:
+            company = debtor.company_id.id
+            if company not in rules_by_company:
+                rules_by_company[company] = profiles.filtered(
+                    lambda p, company=company: p.company_id.id in (False, company)
+                )._get_profile_rules()
+            profile_id = select_profile(
+                rules_by_company[company], debtor.overdue_episodes, debtor.broken_commitments
+            )
+            debtor.profile_computed_id = profile_id or False
+
+    @api.depends("profile_computed_id", "profile_override_id")
+    def _compute_profile_id(self):
+        for debtor in self:
+            debtor.profile_id = debtor.profile_override_id or debtor.profile_computed_id
+
+    @api.depends("amount_overdue", "overdue_episodes")
+    def _compute_credit_status(self):
+        for debtor in self:
+            if debtor.currency_id.compare_amounts(debtor.amount_overdue, 0.0) > 0:
+                debtor.credit_status = "restricted"
+            elif debtor.overdue_episodes:
+                debtor.credit_status = "restored"
+            else:
+                debtor.credit_status = "normal"
+
+    @api.constrains("profile_override_id", "profile_override_reason")
+    def _check_profile_override(self):
+        for debtor in self:
+            if debtor.profile_override_id and not (debtor.profile_override_reason or "").strip():
+                raise ValidationError(
+                    self.env._(
+                        "Say why %(partner)s gets the profile %(profile)s by hand: fill in the override reason.",
+                        partner=debtor.partner_id.display_name,
+                        profile=debtor.profile_override_id.name,
+                    )
+                )
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        return stages.search([("company_id", "in", self.env.companies.ids)])
+
+    def write(self, vals):
+        if {"profile_override_id", "profile_override_reason"} & set(vals) and not self.env.su:
+            if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
+                raise AccessError(
+                    self.env._("Only a Collection Manager can change a debtor's profile. Ask your manager.")
+                )
+        return super().write(vals)
+
+    def action_open_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_recovery_overdue_invoices")
+        action["domain"] = [("recovery_debtor_id", "=", self.id)]
+        action["context"] = {"search_default_filter_recovery_open": 1}
+        return action
+
+    @api.model
+    def _get_or_create(self, keys):
+        """``{(partner_id, company_id): debtor_id}`` for ``keys``, creating the missing ones in one batch."""
+        keys = {key for key in keys if all(key)}
+        if not keys:
+            return {}
+        existing = self.search(
+            [
+                ("partner_id", "in", list({partner for partner, _company in keys})),
+                ("company_id", "in", list({company for _partner, company in keys})),
+            ]
+        )
+        result = {(debtor.partner_id.id, debtor.company_id.id): debtor.id for debtor in existing}
+        missing = sorted(keys - result.keys())
+        if missing:
+            partners = self.env["res.partner"].browse(partner for partner, _company in missing)
+            responsible = {partner.id: partner.user_id.id for partner in partners}
+            created = self.create(
+                [
+                    {"partner_id": partner, "company_id": company, "user_id": responsible.get(partner) or False}
+                    for partner, company in missing
+                ]
+            )
+            result.update({(debtor.partner_id.id, debtor.company_id.id): debtor.id for debtor in created})
+        return result
+
+    def _get_overdue_episodes(self):
+        """``{debtor_id: n}``: invoices with an installment due in the last 12 months that was
+        paid after its due date or is still unpaid past it (one query)."""
+        if not self._origin.ids:
+            return {}
+        self.env["account.move.line"].flush_model(["amount_residual", "reconciled", "date_maturity", "move_id"])
+        self.env["account.move"].flush_model(["recovery_debtor_id"])
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT move.recovery_debtor_id, COUNT(DISTINCT move.id)
+                  FROM account_move_line line
+                  JOIN account_move move ON move.id = line.move_id
+                  JOIN account_account account ON account.id = line.account_id
+                 WHERE move.recovery_debtor_id IN %(debtors)s
+                   AND account.account_type = 'asset_receivable'
+                   AND line.debit > 0
+                   AND line.date_maturity >= %(since)s
+                   AND line.date_maturity < %(today)s
+                   AND (
+                        (NOT line.reconciled AND line.amount_residual > 0)
+                        OR EXISTS (
+                            SELECT 1 FROM account_partial_reconcile partial
+                             WHERE partial.debit_move_id = line.id AND partial.max_date > line.date_maturity
+                        )
+                   )
+                 GROUP BY move.recovery_debtor_id
+                """,
+                debtors=tuple(self._origin.ids),
+                since=today - timedelta(days=HISTORY_DAYS),
+                today=today,
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _recovery_refresh_history(self):
+        """Daily: the 12-month window slides, so recompute recurrence (and hence profiles)."""
+        debtors = self.search(["|", ("overdue_episodes", ">", 0), ("amount_overdue", ">", 0)])
+        self.env.add_to_compute(self._fields["overdue_episodes"], debtors)
+        debtors.modified(["overdue_episodes"])
+        self.env.flush_all()

@@ -1,0 +1,215 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools.business_days import BusinessCalendar, holiday_dates
+from ..tools.collection import StageRule
+
+CDC_MAX_FINE_PERCENT = 2.0  # CDC art. 52 §1
+
+
+class CreditRecoveryPolicy(models.Model):
+    """How a company collects: stages, grace, contact window and late-fee defaults.
+
+    A company has one active policy; every business-day count of the addon uses
+    its calendar (working days from the attendances, holidays from its leaves).
+    """
+
+    _name = "credit.recovery.policy"
+    _description = "Collection Policy"
+    _inherit = ["mail.thread"]
+    _order = "company_id, sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    active = fields.Boolean(default=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    is_consumer = fields.Boolean(
+        string="Consumer Contracts",
+        default=True,
+        tracking=True,
+        help="Debts from consumer contracts follow the Brazilian Consumer Defence Code "
+        "(CDC): the late fine is capped at 2 % (art. 52 §1).",
+    )
+    grace_days = fields.Integer(
+        string="Grace Period (business days)",
+        default=5,
+        tracking=True,
+        help="Business days after the due date before the first post-due stage starts.",
+    )
+    calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Business Calendar",
+        required=True,
+        check_company=True,
+        default=lambda self: self.env.company.resource_calendar_id,
+        help="Working days and public holidays (global time off) used for every "
+        "business-day count: grace period, due dates, deadlines.",
+    )
+    window_ids = fields.One2many(
+        "credit.recovery.contact.window",
+        "policy_id",
+        string="Contact Window",
+        copy=True,
+        default=lambda self: self._default_window_ids(),
+        help="When debtors may be contacted, in their own time zone. Days without a "
+        "line (Sundays by default) and holidays of the calendar are never allowed.",
+    )
+    max_contacts_per_day = fields.Integer(string="Max Contacts per Day", default=1, tracking=True)
+    max_contacts_per_week = fields.Integer(string="Max Contacts per Week", default=3, tracking=True)
+    fine_percent = fields.Float(string="Late Fine (%)", default=2.0, digits=(5, 2), tracking=True)
+    interest_percent_month = fields.Float(
+        string="Default Interest (% per month)",
+        default=1.0,
+        digits=(6, 4),
+        tracking=True,
+        help="Simple interest, pro rata die (the monthly rate / 30 per day), never compounded.",
+    )
+    tolerance_amount = fields.Monetary(
+        string="Tolerance",
+        default=1.0,
+        tracking=True,
+        help="Overdue amounts below this value are ignored (no stage, no contact).",
+    )
+    stage_ids = fields.One2many("credit.recovery.stage", "policy_id", string="Stages", copy=True)
+
+    @api.model
+    def _default_window_ids(self):
+        weekdays = [(str(day), 8.0, 20.0) for day in range(5)] + [("5", 8.0, 14.0)]
+        return [Command.create({"dayofweek": d, "hour_from": f, "hour_to": t}) for d, f, t in weekdays]
+
+    @api.constrains("active", "company_id")
+    def _check_one_per_company(self):
+        for company in self.filtered("active").company_id:
+            policies = self.search([("company_id", "=", company.id)])
+            if len(policies) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "The company %(company)s already has an active collection policy "
+                        "(%(policies)s). Archive the other one or edit it instead.",
+                        company=company.display_name,
+                        policies=", ".join(policies.mapped("name")),
+                    )
+                )
+
+    @api.constrains("grace_days", "max_contacts_per_day", "max_contacts_per_week", "tolerance_amount")
+    def _check_limits(self):
+        for policy in self:
+            if policy.grace_days < 0 or policy.tolerance_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(policy)s: the grace period and the tolerance cannot be negative.",
+                        policy=policy.name,
+                    )
+                )
+            if policy.max_contacts_per_day < 1 or policy.max_contacts_per_week < policy.max_contacts_per_day:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(policy)s: allow at least one contact per day, and at least as many "
+                        "per week as per day.",
+                        policy=policy.name,
+                    )
+                )
+
+    @api.constrains("fine_percent", "interest_percent_month", "is_consumer")
+    def _check_late_fees(self):
+        for policy in self:
+            if policy.fine_percent < 0 or policy.interest_percent_month < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(policy)s: the fine and the interest rate cannot be negative.",
+                        policy=policy.name,
+                    )
+                )
+            if policy.is_consumer and policy.fine_percent > CDC_MAX_FINE_PERCENT:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(policy)s covers consumer contracts: the late fine cannot exceed "
+                        "%(max)s %% (CDC art. 52 §1). Lower the fine, or untick “Consumer Contracts” "
+                        "if these debts are between businesses.",
+                        policy=policy.name,
+                        max=CDC_MAX_FINE_PERCENT,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        policies = super(CreditRecoveryPolicy, self.with_context(credit_recovery_defer_stage_check=True)).create(
+            vals_list
+        )
+        policies.stage_ids._check_trigger_order(force=True)
+        return policies.with_env(self.env)
+
+    def write(self, vals):
+        res = super(CreditRecoveryPolicy, self.with_context(credit_recovery_defer_stage_check=True)).write(vals)
+        if "stage_ids" in vals:
+            self.stage_ids._check_trigger_order(force=True)
+        if {"grace_days", "calendar_id", "tolerance_amount", "stage_ids", "active"} & set(vals):
+            self.env["account.move"]._recovery_schedule_refresh()
+        return res
+
+    @api.model
+    def _get_company_policies(self, companies):
+        """``{company_id: policy}`` for the active policies of ``companies`` (one query)."""
+        policies = self.sudo().search([("company_id", "in", companies.ids)])
+        return {policy.company_id.id: policy for policy in policies}
+
+    @api.model
+    def _prepare_default_policy_vals(self, company):
+        """Values of a stage-less default policy, used when the addon's template policy is gone."""
+        return {
+            "name": self.env._("Default collection policy"),
+            "company_id": company.id,
+            "calendar_id": company.resource_calendar_id.id,
+        }
+
+    @api.model
+    def _create_missing_company_policies(self, companies):
+        """Give every company of ``companies`` without an active policy its own default one.
+
+        The addon's default policy (data file) is copied with its stages and their
+        translations; a company is created rarely, so one copy per company is fine.
+        """
+        policy_sudo = self.sudo()
+        covered = policy_sudo._get_company_policies(companies)
+        template = policy_sudo.env.ref("account_credit_recovery.policy_default", raise_if_not_found=False)
+        policies = policy_sudo.browse()
+        for company in companies.filtered(lambda company: company.id not in covered):
+            vals = policy_sudo._prepare_default_policy_vals(company)
+            if template:
+                policies |= template.copy(vals | {"name": template.name})
+            else:
+                policies |= policy_sudo.create(vals)
+        return policies
+
+    def _get_business_calendar(self):
+        """The policy's :class:`BusinessCalendar`: working weekdays and holiday dates."""
+        self.ensure_one()
+        calendar = self.calendar_id
+        weekdays = frozenset(int(day) for day in calendar.attendance_ids.mapped("dayofweek"))
+        leaves = self.env["resource.calendar.leaves"].sudo().search(
+            [
+                ("resource_id", "=", False),
+                "|",
+                ("calendar_id", "=", calendar.id),
+                "&",
+                ("calendar_id", "=", False),
+                ("company_id", "in", [False, self.company_id.id]),
+            ]
+        )
+        tz_calendar = calendar.with_context(tz=calendar.tz or "UTC")
+        periods = [
+            (
+                fields.Datetime.context_timestamp(tz_calendar, leave.date_from).date(),
+                fields.Datetime.context_timestamp(tz_calendar, leave.date_to).date(),
+            )
+            for leave in leaves
+        ]
+        return BusinessCalendar(weekdays=weekdays or frozenset(range(5)), holidays=holiday_dates(periods))
+
+    def _get_stage_rules(self):
+        self.ensure_one()
+        return [StageRule(stage.id, stage.trigger_days) for stage in self.stage_ids.sorted("trigger_days")]

@@ -1,0 +1,78 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CreditRecoveryStage(models.Model):
+    """A step of a collection policy: reminder, notice, alert, legal action…
+
+    A stage starts ``trigger_days`` after the due date (negative: before it).
+    Post-due stages also wait for the policy's grace period.
+    """
+
+    _name = "credit.recovery.stage"
+    _description = "Collection Stage"
+    _order = "policy_id, sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    policy_id = fields.Many2one("credit.recovery.policy", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
+    trigger_days = fields.Integer(
+        string="Trigger (days)",
+        required=True,
+        help="Days relative to the due date at which the stage starts; negative values "
+        "start before the due date (reminders).",
+    )
+    description = fields.Text(translate=True)
+    color = fields.Integer()
+    fold = fields.Boolean(string="Folded in Kanban")
+    mail_template_id = fields.Many2one(
+        "mail.template", string="Email Template", domain=[("model", "=", "res.partner")]
+    )
+    sms_template_id = fields.Many2one("sms.template", string="SMS Template", domain=[("model", "=", "res.partner")])
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Activity",
+        help="Activity planned for the debtor's collection responsible: a call, a letter, a legal review…",
+    )
+    letter_report_id = fields.Many2one(
+        "ir.actions.report", string="Letter", domain=[("model", "=", "res.partner")]
+    )
+    bureau_notice = fields.Boolean(
+        string="Credit-Bureau Prior Notice",
+        help="This stage sends the written prior notice of a credit-bureau listing (CDC art. 43 §2).",
+    )
+    is_legal = fields.Boolean(string="Legal Action")
+
+    @api.constrains("trigger_days", "sequence", "policy_id")
+    def _check_trigger_order(self, force=False):
+        """Triggers increase strictly in stage order.
+
+        Checked once per policy save (``force``) rather than per stage line, so that
+        reordering stages in the policy form is not refused half-way.
+        """
+        if self.env.context.get("credit_recovery_defer_stage_check") and not force:
+            return
+        for policy in self.policy_id:
+            previous = None
+            for stage in policy.stage_ids.sorted(lambda s: (s.sequence, s.id)):
+                if previous and stage.trigger_days <= previous.trigger_days:
+                    raise ValidationError(
+                        self.env._(
+                            "Stages of policy %(policy)s must start later and later: “%(stage)s” "
+                            "(%(days)s days) comes after “%(previous)s” (%(previous_days)s days). "
+                            "Increase its trigger or move it up.",
+                            policy=policy.name,
+                            stage=stage.name,
+                            days=stage.trigger_days,
+                            previous=previous.name,
+                            previous_days=previous.trigger_days,
+                        )
+                    )
+                previous = stage
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"trigger_days", "sequence", "policy_id"} & set(vals):
+            self.env["account.move"]._recovery_schedule_refresh()
+        return res

@@ -1,0 +1,120 @@
+from odoo import api, fields, models
+
+from .credit_recovery_debtor import CREDIT_STATUSES
+from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, normalize_phone
+
+PHONE_TYPES = [(MOBILE, "Mobile"), (LANDLINE, "Landline"), (UNKNOWN, "Unknown")]
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    recovery_debtor_ids = fields.One2many("credit.recovery.debtor", "partner_id", string="Collection Records")
+    recovery_debtor_id = fields.Many2one(
+        "credit.recovery.debtor",
+        string="Collection Record",
+        compute="_compute_recovery_debtor_id",
+        search="_search_recovery_debtor_id",
+        help="Collection record of the customer's commercial entity in the current company.",
+    )
+    recovery_stage_id = fields.Many2one(
+        "credit.recovery.stage", string="Collection Stage", compute="_compute_recovery_debtor_id"
+    )
+    recovery_currency_id = fields.Many2one(
+        "res.currency", string="Collection Currency", compute="_compute_recovery_debtor_id"
+    )
+    recovery_amount_overdue = fields.Monetary(
+        string="Overdue Total", currency_field="recovery_currency_id", compute="_compute_recovery_debtor_id"
+    )
+    recovery_days_overdue = fields.Integer(string="Oldest Days Overdue", compute="_compute_recovery_debtor_id")
+    recovery_overdue_invoice_count = fields.Integer(string="Overdue Invoices", compute="_compute_recovery_debtor_id")
+    recovery_next_action_date = fields.Date(string="Next Action", compute="_compute_recovery_debtor_id")
+    recovery_profile_id = fields.Many2one(
+        "credit.recovery.profile", string="Debtor Profile", compute="_compute_recovery_debtor_id"
+    )
+    recovery_overdue_episodes = fields.Integer(string="Recurrence", compute="_compute_recovery_debtor_id")
+    recovery_user_id = fields.Many2one("res.users", string="Collection Responsible", compute="_compute_recovery_debtor_id")
+    recovery_credit_status = fields.Selection(
+        CREDIT_STATUSES, string="Credit Status", compute="_compute_recovery_debtor_id"
+    )
+
+    recovery_phone_e164 = fields.Char(string="Phone (E.164)", compute="_compute_recovery_phones", store=True)
+    recovery_phone_valid = fields.Boolean(string="Valid Phone", compute="_compute_recovery_phones", store=True)
+    recovery_phone_type = fields.Selection(PHONE_TYPES, string="Phone Type", compute="_compute_recovery_phones", store=True)
+    recovery_mobile_e164 = fields.Char(string="Mobile (E.164)", compute="_compute_recovery_phones", store=True)
+    recovery_mobile_valid = fields.Boolean(string="Valid Mobile", compute="_compute_recovery_phones", store=True)
+    recovery_mobile_type = fields.Selection(
+        PHONE_TYPES, string="Mobile Type", compute="_compute_recovery_phones", store=True
+    )
+    recovery_best_phone = fields.Char(
+        string="Number to Call",
+        compute="_compute_recovery_phones",
+        store=True,
+        help="A valid mobile first, else any valid number, in E.164 form.",
+    )
+    recovery_invalid_phone = fields.Boolean(
+        string="Invalid Phone Number",
+        compute="_compute_recovery_phones",
+        store=True,
+        help="A phone or mobile is filled in but is not a valid number.",
+    )
+    recovery_no_valid_phone = fields.Boolean(string="No Valid Phone", compute="_compute_recovery_phones", store=True)
+    recovery_no_email = fields.Boolean(string="No Email", compute="_compute_recovery_data_quality", store=True)
+    recovery_no_address = fields.Boolean(string="No Address", compute="_compute_recovery_data_quality", store=True)
+
+    @api.depends_context("company")
+    def _compute_recovery_debtor_id(self):
+        commercial = self.commercial_partner_id
+        debtors = self.env["credit.recovery.debtor"].search(
+            [("partner_id", "in", commercial.ids), ("company_id", "=", self.env.company.id)]
+        )
+        by_partner = {debtor.partner_id.id: debtor for debtor in debtors}
+        empty = self.env["credit.recovery.debtor"]
+        for partner in self:
+            debtor = by_partner.get(partner.commercial_partner_id.id, empty)
+            partner.recovery_debtor_id = debtor
+            partner.recovery_stage_id = debtor.stage_id
+            partner.recovery_currency_id = debtor.currency_id or self.env.company.currency_id
+            partner.recovery_amount_overdue = debtor.amount_overdue
+            partner.recovery_days_overdue = debtor.days_overdue
+            partner.recovery_overdue_invoice_count = debtor.overdue_invoice_count
+            partner.recovery_next_action_date = debtor.next_action_date
+            partner.recovery_profile_id = debtor.profile_id
+            partner.recovery_overdue_episodes = debtor.overdue_episodes
+            partner.recovery_user_id = debtor.user_id
+            partner.recovery_credit_status = debtor.credit_status
+
+    def _search_recovery_debtor_id(self, operator, value):
+        """Partners sharing the commercial entity of the given collection records."""
+        return [("commercial_partner_id.recovery_debtor_ids", operator, value)]
+
+    @api.depends("phone", "mobile", "country_id", "company_id.country_id")
+    def _compute_recovery_phones(self):
+        default_country = self.env.company.country_id.code
+        for partner in self:
+            country = partner.country_id.code or partner.company_id.country_id.code or default_country
+            phone = normalize_phone(partner.phone, country)
+            mobile = normalize_phone(partner.mobile, country)
+            best = best_phone(mobile, phone)
+            partner.recovery_phone_e164 = phone.e164
+            partner.recovery_phone_valid = phone.valid
+            partner.recovery_phone_type = phone.kind if phone.valid else False
+            partner.recovery_mobile_e164 = mobile.e164
+            partner.recovery_mobile_valid = mobile.valid
+            partner.recovery_mobile_type = mobile.kind if mobile.valid else False
+            partner.recovery_best_phone = best.e164 if best else False
+            partner.recovery_invalid_phone = any(info.raw and not info.valid for info in (phone, mobile))
+            partner.recovery_no_valid_phone = not best
+
+    @api.depends("email", "street", "city", "zip")
+    def _compute_recovery_data_quality(self):
+        for partner in self:
+            partner.recovery_no_email = not (partner.email or "").strip()
+            partner.recovery_no_address = not (partner.street and partner.city)
+
+    def action_recovery_open_debtor(self):
+        """Open (creating it if needed) the collection record in the current company."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        debtor_ids = self.env["credit.recovery.debtor"].sudo()._get_or_create({(commercial.id, self.env.company.id)})
+        return self.env["credit.recovery.debtor"].browse(debtor_ids.values()).get_formview_action()

@@ -1,0 +1,114 @@
+from contextlib import contextmanager
+from datetime import date, datetime
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class CreditRecoveryCommon(AccountTestInvoicingCommon):
+    """Shared set-up: a company with its default collection policy, users by role,
+    and helpers to issue invoices on a given day and look at them on another."""
+
+    @classmethod
+    def get_default_groups(cls):
+        # The test user (an accountant) also manages collection.
+        return super().get_default_groups() | cls.env.ref("account_credit_recovery.group_credit_recovery_manager")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.policy = cls.env["credit.recovery.policy"].search([("company_id", "=", cls.company.id)])
+        cls.stage_reminder, cls.stage_notice, cls.stage_alert, cls.stage_legal = cls.policy.stage_ids.sorted(
+            "sequence"
+        )
+        cls.calendar = cls.policy.calendar_id
+        cls.agent = new_test_user(
+            cls.env,
+            login="collection_agent",
+            groups="base.group_user,account_credit_recovery.group_credit_recovery_agent",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="collection_manager",
+            groups="base.group_user,account_credit_recovery.group_credit_recovery_manager",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "Maria Silva", "country_id": cls.env.ref("base.br").id})
+        cls.pay_terms_split = cls.env["account.payment.term"].create(
+            {
+                "name": "30 % now, 70 % in 30 days",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 30.0, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 70.0, "nb_days": 30}),
+                ],
+            }
+        )
+
+    @classmethod
+    def create_invoice(cls, amount, invoice_date, due_date=None, partner=None, payment_term=None, company=None):
+        """A posted customer invoice without taxes, issued (and computed) on ``invoice_date``."""
+        company = company or cls.company
+        vals = {
+            "move_type": "out_invoice",
+            "partner_id": (partner or cls.customer).id,
+            "invoice_date": invoice_date,
+            "company_id": company.id,
+            "invoice_line_ids": [Command.create({"name": "Goods", "price_unit": amount, "tax_ids": []})],
+        }
+        if payment_term:
+            vals["invoice_payment_term_id"] = payment_term.id
+        else:
+            vals["invoice_date_due"] = due_date or invoice_date
+        with cls.on(invoice_date):
+            invoice = cls.env["account.move"].with_company(company).create(vals)
+            invoice.action_post()
+        return invoice
+
+    @classmethod
+    @contextmanager
+    def on(cls, day):
+        """Do things on ``day``: stored collection fields are computed with that date."""
+        with freeze_time(day):
+            yield
+            cls.env.flush_all()
+        cls.env.invalidate_all()
+
+    @contextmanager
+    def assertRaisesText(self, exception, text):
+        """``assertRaises`` (rolled back to a savepoint) that also checks the message."""
+        with self.assertRaises(exception) as catcher:
+            yield
+        self.assertIn(text, str(catcher.exception))
+
+    @classmethod
+    def pay(cls, invoice, amount, payment_date):
+        with cls.on(payment_date):
+            cls.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"amount": amount, "payment_date": payment_date})._create_payments()
+
+    def refresh_on(self, day):
+        """Run the daily refresh cron as it would run on ``day``."""
+        with self.on(day):
+            self.env["account.move"]._cron_refresh_recovery_state()
+
+    @classmethod
+    def add_holiday(cls, day: date, calendar=None):
+        calendar = calendar or cls.calendar
+        cls.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holiday",
+                "calendar_id": calendar.id,
+                "company_id": calendar.company_id.id,
+                "date_from": datetime.combine(day, datetime.min.time()).replace(hour=3),
+                "date_to": datetime.combine(day, datetime.min.time()).replace(hour=20),
+            }
+        )

@@ -1,0 +1,75 @@
+"""Business-day arithmetic on a working-week + holidays calendar.
+
+The ORM side reads a ``resource.calendar`` once (working weekdays from its
+attendances, holidays from its global leaves) and builds a
+:class:`BusinessCalendar`; everything below is plain date arithmetic, so a whole
+batch of invoices is handled without touching the database again.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Working weekdays (``date.weekday()`` numbers, Monday = 0) and holiday dates."""
+
+    weekdays: frozenset = frozenset(range(5))
+    holidays: frozenset = field(default_factory=frozenset)
+
+    def __post_init__(self):
+        if not self.weekdays:
+            raise ValueError("A business calendar needs at least one working weekday.")
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() in self.weekdays and day not in self.holidays
+
+    def add_business_days(self, start: date, count: int) -> date:
+        """The date ``count`` business days after ``start`` (``start`` itself not counted).
+
+        ``count == 0`` returns ``start`` unchanged, business day or not.
+        """
+        if count < 0:
+            raise ValueError("count must be positive or zero")
+        day = start
+        while count:
+            day += ONE_DAY
+            if self.is_business_day(day):
+                count -= 1
+        return day
+
+    def next_business_day(self, day: date) -> date:
+        """``day`` itself when it is a business day, else the first one after it."""
+        while not self.is_business_day(day):
+            day += ONE_DAY
+        return day
+
+    def count_business_days(self, start: date, end: date) -> int:
+        """Business days in the half-open interval ``(start, end]``; 0 when ``end <= start``."""
+        if end <= start:
+            return 0
+        total_days = (end - start).days
+        full_weeks, rest = divmod(total_days, 7)
+        count = full_weeks * len(self.weekdays)
+        day = start + timedelta(days=full_weeks * 7)
+        for _i in range(rest):
+            day += ONE_DAY
+            if day.weekday() in self.weekdays:
+                count += 1
+        count -= sum(
+            1 for holiday in self.holidays if start < holiday <= end and holiday.weekday() in self.weekdays
+        )
+        return count
+
+
+def holiday_dates(periods):
+    """Expand ``(first_day, last_day)`` pairs (inclusive) into a frozenset of dates."""
+    days = set()
+    for first, last in periods:
+        day = first
+        while day <= last:
+            days.add(day)
+            day += ONE_DAY
+    return frozenset(days)

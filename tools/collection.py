@@ -1,0 +1,78 @@
+"""Stage and profile selection rules, shared by the ORM batch code and the tests."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .business_days import BusinessCalendar
+
+
+@dataclass(frozen=True)
+class StageRule:
+    """One stage of a policy: ``trigger_days`` relative to the due date (negative = before)."""
+
+    stage_id: int
+    trigger_days: int
+
+
+@dataclass(frozen=True)
+class StageResult:
+    stage_id: int | None
+    next_action_date: date | None
+
+
+def stage_for_due_date(
+    due: date, today: date, rules, grace_days: int, calendar: BusinessCalendar
+) -> StageResult:
+    """The stage reached today by an installment due on ``due``, and when the next one starts.
+
+    ``rules`` are sorted by increasing ``trigger_days``. A stage with a trigger
+    before or on the due date (``trigger_days <= 0``) starts ``trigger_days``
+    calendar days from the due date. Post-due stages wait for the grace
+    period too: they start no earlier than the first day after ``grace_days``
+    business days have elapsed since the due date.
+    """
+    grace_end = calendar.add_business_days(due, grace_days)
+
+    def start_of(rule):
+        start = due + timedelta(days=rule.trigger_days)
+        if rule.trigger_days > 0:
+            start = max(start, grace_end + timedelta(days=1))
+        return start
+
+    current = None
+    next_date = None
+    for rule in rules:
+        start = start_of(rule)
+        if start <= today:
+            current = rule.stage_id
+        elif next_date is None or start < next_date:
+            next_date = start
+    return StageResult(current, next_date)
+
+
+@dataclass(frozen=True)
+class ProfileRule:
+    """A debtor profile's thresholds: it applies from ``min_episodes`` overdue episodes
+    or ``min_broken`` broken promises/agreements (0 = threshold not used). A profile
+    with no threshold is a baseline that always applies."""
+
+    profile_id: int
+    severity: int
+    min_episodes: int = 0
+    min_broken: int = 0
+
+    def matches(self, episodes: int, broken: int) -> bool:
+        if not self.min_episodes and not self.min_broken:
+            return True
+        return bool(
+            (self.min_episodes and episodes >= self.min_episodes)
+            or (self.min_broken and broken >= self.min_broken)
+        )
+
+
+def select_profile(rules, episodes: int, broken: int):
+    """The most severe matching profile id, or ``None`` when none matches."""
+    matching = [rule for rule in rules if rule.matches(episodes, broken)]
+    if not matching:
+        return None
+    return max(matching, key=lambda rule: (rule.severity, rule.profile_id)).profile_id

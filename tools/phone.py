@@ -1,0 +1,63 @@
+"""Phone normalisation to E.164 with ``phonenumbers``.
+
+Never raises on bad input: junk gives an invalid :class:`PhoneInfo`, so a typo in
+a customer's phone can flag the customer without breaking a batch.
+"""
+
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+MOBILE = "mobile"
+LANDLINE = "landline"
+UNKNOWN = "unknown"
+
+_TYPES = {
+    PhoneNumberType.MOBILE: MOBILE,
+    PhoneNumberType.FIXED_LINE: LANDLINE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: UNKNOWN,
+}
+
+
+@dataclass(frozen=True)
+class PhoneInfo:
+    raw: str
+    e164: str = ""
+    valid: bool = False
+    kind: str = UNKNOWN
+
+    @property
+    def digits(self) -> str:
+        """E.164 without the ``+``: the form ``wa.me`` links take."""
+        return self.e164.lstrip("+")
+
+
+def normalize_phone(raw, country_code=None) -> PhoneInfo:
+    """Parse ``raw`` in the context of ``country_code`` (ISO 3166 alpha-2, e.g. ``"BR"``).
+
+    A number written with a leading ``+`` keeps its own country. An empty number
+    gives an invalid result with an empty ``raw``.
+    """
+    raw = (raw or "").strip()
+    if not raw:
+        return PhoneInfo(raw="")
+    region = (country_code or "").upper() or None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return PhoneInfo(raw=raw)
+    if not phonenumbers.is_valid_number(number):
+        return PhoneInfo(raw=raw)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    kind = _TYPES.get(phonenumbers.number_type(number), UNKNOWN)
+    return PhoneInfo(raw=raw, e164=e164, valid=True, kind=kind)
+
+
+def best_phone(*infos: PhoneInfo) -> PhoneInfo | None:
+    """The number to call first: a valid mobile, else any valid number, else ``None``."""
+    valid = [info for info in infos if info and info.valid]
+    for info in valid:
+        if info.kind == MOBILE:
+            return info
+    return valid[0] if valid else None
