@@ -27,5 +27,4 @@
     "demo": ["demo/credit_recovery_demo.xml"],
     "post_init_hook": "post_init_hook",
     "application": True,
-    "installable": True,
 }

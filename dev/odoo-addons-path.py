@@ -4,13 +4,14 @@ import glob
 import os
 
 import odoo
+
 import odoo.addons
 
 root = os.path.dirname(os.path.abspath(odoo.__file__))
 candidates = [*odoo.addons.__path__, os.path.join(root, "addons"), os.path.join(root, os.pardir, "addons")]
 paths = []
-for path in candidates:
-    path = os.path.realpath(path)
+for candidate in candidates:
+    path = os.path.realpath(candidate)
     if path not in paths and glob.glob(os.path.join(path, "*", "__manifest__.py")):
         paths.append(path)
 print(",".join(paths))

@@ -103,8 +103,10 @@ class AccountMove(models.Model):
         company is invoiced: collection state lives per company.
         """
         invoices = self.filtered(lambda move: move.state == "posted" and move.move_type in RECOVERY_MOVE_TYPES)
-        debtors = self.env["credit.recovery.debtor"].sudo()._get_or_create(
-            {(move.commercial_partner_id.id, move.company_id.id) for move in invoices}
+        debtors = (
+            self.env["credit.recovery.debtor"]
+            .sudo()
+            ._get_or_create({(move.commercial_partner_id.id, move.company_id.id) for move in invoices})
         )
         for move in self:
             key = (move.commercial_partner_id.id, move.company_id.id)

@@ -31,8 +31,7 @@ class CreditRecoveryContactWindow(models.Model):
             if not 0 <= window.hour_from < window.hour_to <= 24:
                 raise ValidationError(
                     self.env._(
-                        "Contact window on %(day)s: the start must be before the end, both between "
-                        "00:00 and 24:00.",
+                        "Contact window on %(day)s: the start must be before the end, both between 00:00 and 24:00.",
                         day=dict(self._fields["dayofweek"]._description_selection(self.env))[window.dayofweek],
                     )
                 )

@@ -38,7 +38,6 @@ class CreditRecoveryDebtor(models.Model):
     invoice_ids = fields.One2many("account.move", "recovery_debtor_id", string="Invoices", readonly=True)
     stage_id = fields.Many2one(
         "credit.recovery.stage",
-        string="Stage",
         compute="_compute_collection_state",
         store=True,
         index=True,
@@ -64,11 +63,9 @@ class CreditRecoveryDebtor(models.Model):
     profile_computed_id = fields.Many2one(
         "credit.recovery.profile", string="Computed Profile", compute="_compute_profile_computed_id", store=True
     )
-    profile_override_id = fields.Many2one("credit.recovery.profile", string="Profile Override", tracking=True)
+    profile_override_id = fields.Many2one("credit.recovery.profile", tracking=True)
     profile_override_reason = fields.Char(string="Override Reason", tracking=True)
-    profile_id = fields.Many2one(
-        "credit.recovery.profile", string="Profile", compute="_compute_profile_id", store=True, tracking=True
-    )
+    profile_id = fields.Many2one("credit.recovery.profile", compute="_compute_profile_id", store=True, tracking=True)
     user_id = fields.Many2one(
         "res.users",
         string="Collection Responsible",
@@ -144,7 +141,8 @@ class CreditRecoveryDebtor(models.Model):
 
     @api.depends("overdue_episodes", "broken_commitments", "company_id")
     def _compute_profile_computed_id(self):
-        profiles = self.env["credit.recovery.profile"].sudo().search([])
+        # A handful of profiles: read them all once for the whole batch.
+        profiles = self.env["credit.recovery.profile"].sudo().search([("active", "=", True)])
         rules_by_company = {}
         for debtor in self:
             company = debtor.company_id.id
@@ -152,9 +150,7 @@ class CreditRecoveryDebtor(models.Model):
                 rules_by_company[company] = profiles.filtered(
                     lambda p, company=company: p.company_id.id in (False, company)
                 )._get_profile_rules()
-            profile_id = select_profile(
-                rules_by_company[company], debtor.overdue_episodes, debtor.broken_commitments
-            )
+            profile_id = select_profile(rules_by_company[company], debtor.overdue_episodes, debtor.broken_commitments)
             debtor.profile_computed_id = profile_id or False
 
     @api.depends("profile_computed_id", "profile_override_id")
@@ -185,20 +181,23 @@ class CreditRecoveryDebtor(models.Model):
                 )
 
     @api.model
-    def _read_group_stage_ids(self, stages, domain):
+    def _read_group_stage_ids(self, stages, _domain):
         return stages.search([("company_id", "in", self.env.companies.ids)])
 
     def write(self, vals):
-        if {"profile_override_id", "profile_override_reason"} & set(vals) and not self.env.su:
-            if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
-                raise AccessError(
-                    self.env._("Only a Collection Manager can change a debtor's profile. Ask your manager.")
-                )
+        if (
+            {"profile_override_id", "profile_override_reason"} & set(vals)
+            and not self.env.su
+            and not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager")
+        ):
+            raise AccessError(self.env._("Only a Collection Manager can change a debtor's profile. Ask your manager."))
         return super().write(vals)
 
     def action_open_invoices(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_recovery_overdue_invoices")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_credit_recovery.action_recovery_overdue_invoices"
+        )
         action["domain"] = [("recovery_debtor_id", "=", self.id)]
         action["context"] = {"search_default_filter_recovery_open": 1}
         return action

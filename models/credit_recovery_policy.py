@@ -23,9 +23,7 @@ class CreditRecoveryPolicy(models.Model):
     name = fields.Char(required=True, translate=True, tracking=True)
     active = fields.Boolean(default=True, tracking=True)
     sequence = fields.Integer(default=10)
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
     is_consumer = fields.Boolean(
         string="Consumer Contracts",
@@ -190,15 +188,19 @@ class CreditRecoveryPolicy(models.Model):
         self.ensure_one()
         calendar = self.calendar_id
         weekdays = frozenset(int(day) for day in calendar.attendance_ids.mapped("dayofweek"))
-        leaves = self.env["resource.calendar.leaves"].sudo().search(
-            [
-                ("resource_id", "=", False),
-                "|",
-                ("calendar_id", "=", calendar.id),
-                "&",
-                ("calendar_id", "=", False),
-                ("company_id", "in", [False, self.company_id.id]),
-            ]
+        leaves = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search(
+                [
+                    ("resource_id", "=", False),
+                    "|",
+                    ("calendar_id", "=", calendar.id),
+                    "&",
+                    ("calendar_id", "=", False),
+                    ("company_id", "in", [False, self.company_id.id]),
+                ]
+            )
         )
         tz_calendar = calendar.with_context(tz=calendar.tz or "UTC")
         periods = [

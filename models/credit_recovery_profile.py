@@ -19,9 +19,7 @@ class CreditRecoveryProfile(models.Model):
     sequence = fields.Integer(string="Severity", default=10, help="Higher values are stricter profiles.")
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", index=True, help="Leave empty to share the profile between companies.")
-    currency_id = fields.Many2one(
-        "res.currency", required=True, default=lambda self: self.env.company.currency_id
-    )
+    currency_id = fields.Many2one("res.currency", required=True, default=lambda self: self.env.company.currency_id)
     description = fields.Text(translate=True)
     color = fields.Integer()
     max_discount_interest_percent = fields.Float(string="Max Discount on Fine and Interest (%)", digits=(5, 2))

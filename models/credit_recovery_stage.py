@@ -26,18 +26,14 @@ class CreditRecoveryStage(models.Model):
     description = fields.Text(translate=True)
     color = fields.Integer()
     fold = fields.Boolean(string="Folded in Kanban")
-    mail_template_id = fields.Many2one(
-        "mail.template", string="Email Template", domain=[("model", "=", "res.partner")]
-    )
+    mail_template_id = fields.Many2one("mail.template", string="Email Template", domain=[("model", "=", "res.partner")])
     sms_template_id = fields.Many2one("sms.template", string="SMS Template", domain=[("model", "=", "res.partner")])
     activity_type_id = fields.Many2one(
         "mail.activity.type",
         string="Activity",
         help="Activity planned for the debtor's collection responsible: a call, a letter, a legal review…",
     )
-    letter_report_id = fields.Many2one(
-        "ir.actions.report", string="Letter", domain=[("model", "=", "res.partner")]
-    )
+    letter_report_id = fields.Many2one("ir.actions.report", string="Letter", domain=[("model", "=", "res.partner")])
     bureau_notice = fields.Boolean(
         string="Credit-Bureau Prior Notice",
         help="This stage sends the written prior notice of a credit-bureau listing (CDC art. 43 §2).",

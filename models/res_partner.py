@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
-from .credit_recovery_debtor import CREDIT_STATUSES
 from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, normalize_phone
+from .credit_recovery_debtor import CREDIT_STATUSES
 
 PHONE_TYPES = [(MOBILE, "Mobile"), (LANDLINE, "Landline"), (UNKNOWN, "Unknown")]
 
@@ -33,14 +33,18 @@ class ResPartner(models.Model):
         "credit.recovery.profile", string="Debtor Profile", compute="_compute_recovery_debtor_id"
     )
     recovery_overdue_episodes = fields.Integer(string="Recurrence", compute="_compute_recovery_debtor_id")
-    recovery_user_id = fields.Many2one("res.users", string="Collection Responsible", compute="_compute_recovery_debtor_id")
+    recovery_user_id = fields.Many2one(
+        "res.users", string="Collection Responsible", compute="_compute_recovery_debtor_id"
+    )
     recovery_credit_status = fields.Selection(
         CREDIT_STATUSES, string="Credit Status", compute="_compute_recovery_debtor_id"
     )
 
     recovery_phone_e164 = fields.Char(string="Phone (E.164)", compute="_compute_recovery_phones", store=True)
     recovery_phone_valid = fields.Boolean(string="Valid Phone", compute="_compute_recovery_phones", store=True)
-    recovery_phone_type = fields.Selection(PHONE_TYPES, string="Phone Type", compute="_compute_recovery_phones", store=True)
+    recovery_phone_type = fields.Selection(
+        PHONE_TYPES, string="Phone Type", compute="_compute_recovery_phones", store=True
+    )
     recovery_mobile_e164 = fields.Char(string="Mobile (E.164)", compute="_compute_recovery_phones", store=True)
     recovery_mobile_valid = fields.Boolean(string="Valid Mobile", compute="_compute_recovery_phones", store=True)
     recovery_mobile_type = fields.Selection(

@@ -23,9 +23,7 @@ class CreditRecoveryCommon(AccountTestInvoicingCommon):
         super().setUpClass()
         cls.company = cls.company_data["company"]
         cls.policy = cls.env["credit.recovery.policy"].search([("company_id", "=", cls.company.id)])
-        cls.stage_reminder, cls.stage_notice, cls.stage_alert, cls.stage_legal = cls.policy.stage_ids.sorted(
-            "sequence"
-        )
+        cls.stage_reminder, cls.stage_notice, cls.stage_alert, cls.stage_legal = cls.policy.stage_ids.sorted("sequence")
         cls.calendar = cls.policy.calendar_id
         cls.agent = new_test_user(
             cls.env,

@@ -75,7 +75,9 @@ class TestConfiguration(CreditRecoveryCommon):
             self.env["credit.recovery.policy"].create({"name": "Second", "company_id": self.company.id})
         self.policy.active = False
         other = self.env["credit.recovery.policy"].create({"name": "Second", "company_id": self.company.id})
-        self.assertEqual(self.env["credit.recovery.policy"]._get_company_policies(self.company), {self.company.id: other})
+        self.assertEqual(
+            self.env["credit.recovery.policy"]._get_company_policies(self.company), {self.company.id: other}
+        )
 
     def test_profile_limits_are_validated(self):
         Profile = self.env["credit.recovery.profile"]

@@ -59,7 +59,9 @@ class TestInvoiceCollectionState(CreditRecoveryCommon):
 
     def test_installments_and_partial_payments(self):
         invoice = self.create_invoice(1000.0, date(2026, 3, 2), payment_term=self.pay_terms_split)
-        dues = sorted(invoice.line_ids.filtered(lambda line: line.account_type == "asset_receivable").mapped("date_maturity"))
+        dues = sorted(
+            invoice.line_ids.filtered(lambda line: line.account_type == "asset_receivable").mapped("date_maturity")
+        )
         self.assertEqual(dues, [date(2026, 3, 2), date(2026, 4, 1)])
         self.assertEqual(invoice.invoice_date_due, date(2026, 4, 1))
 

@@ -36,7 +36,9 @@ def test_count_business_days_half_open_interval():
     assert CALENDAR.count_business_days(date(2026, 4, 27), friday) == 0
     # Over many weeks, the count agrees with stepping day by day.
     start, end = date(2026, 1, 1), date(2026, 12, 31)
-    step = sum(1 for n in range(1, (end - start).days + 1) if CALENDAR.is_business_day(date.fromordinal(start.toordinal() + n)))
+    step = sum(
+        1 for n in range(1, (end - start).days + 1) if CALENDAR.is_business_day(date.fromordinal(start.toordinal() + n))
+    )
     assert CALENDAR.count_business_days(start, end) == step
 
 

@@ -58,9 +58,7 @@ class BusinessCalendar:
             day += ONE_DAY
             if day.weekday() in self.weekdays:
                 count += 1
-        count -= sum(
-            1 for holiday in self.holidays if start < holiday <= end and holiday.weekday() in self.weekdays
-        )
+        count -= sum(1 for holiday in self.holidays if start < holiday <= end and holiday.weekday() in self.weekdays)
         return count
 
 

@@ -20,9 +20,7 @@ class StageResult:
     next_action_date: date | None
 
 
-def stage_for_due_date(
-    due: date, today: date, rules, grace_days: int, calendar: BusinessCalendar
-) -> StageResult:
+def stage_for_due_date(due: date, today: date, rules, grace_days: int, calendar: BusinessCalendar) -> StageResult:
     """The stage reached today by an installment due on ``due``, and when the next one starts.
 
     ``rules`` are sorted by increasing ``trigger_days``. A stage with a trigger
@@ -65,8 +63,7 @@ class ProfileRule:
         if not self.min_episodes and not self.min_broken:
             return True
         return bool(
-            (self.min_episodes and episodes >= self.min_episodes)
-            or (self.min_broken and broken >= self.min_broken)
+            (self.min_episodes and episodes >= self.min_episodes) or (self.min_broken and broken >= self.min_broken)
         )
 
 
