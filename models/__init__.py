@@ -1,10 +1,9 @@
-from . import (
-    account_move,
-    credit_recovery_contact_window,
-    credit_recovery_debtor,
-    credit_recovery_policy,
-    credit_recovery_profile,
-    credit_recovery_stage,
-    res_company,
-    res_partner,
-)
+from . import account_move
+from . import credit_recovery_contact_window
+from . import credit_recovery_debtor
+from . import credit_recovery_demo
+from . import credit_recovery_policy
+from . import credit_recovery_profile
+from . import credit_recovery_stage
+from . import res_company
+from . import res_partner

@@ -1,9 +1,12 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import api
+from odoo import fields
+from odoo import models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists, create_column
+from odoo.tools.sql import column_exists
+from odoo.tools.sql import create_column
 
 from ..tools.collection import stage_for_due_date
 

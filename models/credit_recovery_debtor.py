@@ -1,7 +1,10 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.exceptions import AccessError
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..tools.collection import select_profile

@@ -1,7 +1,11 @@
-from odoo import Command, api, fields, models
+from odoo import Command
+from odoo import api
+from odoo import fields
+from odoo import models
 from odoo.exceptions import ValidationError
 
-from ..tools.business_days import BusinessCalendar, holiday_dates
+from ..tools.business_days import BusinessCalendar
+from ..tools.business_days import holiday_dates
 from ..tools.collection import StageRule
 
 CDC_MAX_FINE_PERCENT = 2.0  # CDC art. 52 §1

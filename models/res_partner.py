@@ -1,6 +1,12 @@
-from odoo import api, fields, models
+from odoo import api
+from odoo import fields
+from odoo import models
 
-from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, normalize_phone
+from ..tools.phone import LANDLINE
+from ..tools.phone import MOBILE
+from ..tools.phone import UNKNOWN
+from ..tools.phone import best_phone
+from ..tools.phone import normalize_phone
 from .credit_recovery_debtor import CREDIT_STATUSES
 
 PHONE_TYPES = [(MOBILE, "Mobile"), (LANDLINE, "Landline"), (UNKNOWN, "Unknown")]

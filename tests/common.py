@@ -1,5 +1,6 @@
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 from freezegun import freeze_time
 

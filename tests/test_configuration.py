@@ -1,6 +1,7 @@
 from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form
+from odoo.tests import tagged
 
 from .common import CreditRecoveryCommon
 

@@ -2,7 +2,8 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.tests import Form, tagged
+from odoo.tests import Form
+from odoo.tests import tagged
 
 from .common import CreditRecoveryCommon
 

@@ -1,7 +1,8 @@
 """Stage and profile selection rules, shared by the ORM batch code and the tests."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 from .business_days import BusinessCalendar
 

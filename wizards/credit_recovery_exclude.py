@@ -1,5 +1,7 @@
-from odoo import fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo import fields
+from odoo import models
+from odoo.exceptions import AccessError
+from odoo.exceptions import UserError
 
 
 class CreditRecoveryExclude(models.TransientModel):

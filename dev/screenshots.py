@@ -1,0 +1,78 @@
+"""Take the README screenshots from a running `make run` (http://localhost:8069, admin/admin).
+
+Usage: python3 dev/screenshots.py [OUTPUT_DIR]   (needs `pip install playwright` and Debian's chromium)
+"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = "http://localhost:8069"
+OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def shot(page, name, url, wait_for, action=None):
+    page.goto(BASE + url)
+    page.wait_for_selector(wait_for, timeout=30000)
+    if action:
+        action(page)
+    page.wait_for_timeout(1200)
+    page.screenshot(path=str(OUT / f"{name}.png"))
+    print("saved", OUT / f"{name}.png")
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(BASE + "/web/login")
+        page.fill("input[name=login]", "admin")
+        page.fill("input[name=password]", "admin")
+        page.click("button[type=submit]")
+        page.wait_for_selector(".o_main_navbar", timeout=30000)
+        shot(
+            page,
+            "debtors_kanban",
+            "/odoo/action-account_credit_recovery.action_credit_recovery_debtor",
+            ".o_kanban_record",
+        )
+        shot(
+            page,
+            "debtors_list",
+            "/odoo/action-account_credit_recovery.action_credit_recovery_debtor?view_type=list",
+            ".o_data_row",
+        )
+        shot(
+            page,
+            "overdue_invoices",
+            "/odoo/action-account_credit_recovery.action_recovery_overdue_invoices",
+            ".o_data_row",
+        )
+
+        def open_oldest(pg):
+            pg.click(".o_data_row:first-child td.o_data_cell")
+            pg.wait_for_selector(".o_form_view .alert-warning", timeout=30000)
+
+        shot(
+            page,
+            "invoice_form",
+            "/odoo/action-account_credit_recovery.action_recovery_overdue_invoices",
+            ".o_data_row",
+            open_oldest,
+        )
+        shot(
+            page,
+            "policy_form",
+            "/odoo/action-account_credit_recovery.action_credit_recovery_policy",
+            ".o_data_row",
+            lambda pg: (pg.click(".o_data_row:first-child td[name=name]"), pg.wait_for_selector(".o_form_view")),
+        )
+        shot(page, "profiles", "/odoo/action-account_credit_recovery.action_credit_recovery_profile", ".o_data_row")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,494 @@
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+
+from odoo import Command
+from odoo import api
+from odoo import fields
+from odoo import models
+
+# Brazilian national holidays of 2026 (demo calendar).
+BR_HOLIDAYS_2026 = [
+    ("2026-01-01", "Confraternização Universal"),
+    ("2026-02-16", "Carnaval"),
+    ("2026-02-17", "Carnaval"),
+    ("2026-04-03", "Sexta-feira Santa"),
+    ("2026-04-21", "Tiradentes"),
+    ("2026-05-01", "Dia do Trabalho"),
+    ("2026-06-04", "Corpus Christi"),
+    ("2026-09-07", "Independência do Brasil"),
+    ("2026-10-12", "Nossa Senhora Aparecida"),
+    ("2026-11-02", "Finados"),
+    ("2026-11-15", "Proclamação da República"),
+    ("2026-11-20", "Dia da Consciência Negra"),
+    ("2026-12-25", "Natal"),
+]
+
+# name, CPF, mobile, landline, email, street, city, state code, zip
+CUSTOMERS = [
+    (
+        "Ana Paula Ferreira",
+        "529.982.247-25",
+        "(11) 98765-4321",
+        "",
+        "ana.ferreira@example.com",
+        "Rua Augusta, 1200",
+        "São Paulo",
+        "SP",
+        "01304-001",
+    ),
+    (
+        "Bruno Carvalho Lima",
+        "168.995.350-09",
+        "(11) 97654-3210",
+        "(11) 3456-7890",
+        "bruno.lima@example.com",
+        "Av. Paulista, 900",
+        "São Paulo",
+        "SP",
+        "01310-100",
+    ),
+    (
+        "Camila Rodrigues",
+        "111.444.777-35",
+        "(21) 99876-5432",
+        "",
+        "camila.r@example.com",
+        "Rua Voluntários da Pátria, 45",
+        "Rio de Janeiro",
+        "RJ",
+        "22270-000",
+    ),
+    (
+        "Diego Martins Souza",
+        "390.533.447-05",
+        "1234",
+        "(31) 3222-1100",
+        "",
+        "Av. Afonso Pena, 1500",
+        "Belo Horizonte",
+        "MG",
+        "30130-005",
+    ),
+    (
+        "Eduarda Gomes",
+        "275.484.389-23",
+        "(41) 99123-4567",
+        "",
+        "eduarda.gomes@example.com",
+        "Rua XV de Novembro, 300",
+        "Curitiba",
+        "PR",
+        "80020-310",
+    ),
+    (
+        "Felipe Araújo",
+        "804.391.620-20",
+        "(51) 98811-2233",
+        "(51) 3221-4455",
+        "felipe.araujo@example.com",
+        "Rua dos Andradas, 1001",
+        "Porto Alegre",
+        "RS",
+        "90020-007",
+    ),
+    (
+        "Gabriela Nunes",
+        "453.178.287-91",
+        "",
+        "(71) 3333-2222",
+        "gabriela.nunes@example.com",
+        "Av. Sete de Setembro, 50",
+        "Salvador",
+        "BA",
+        "40060-001",
+    ),
+    (
+        "Henrique Barbosa",
+        "706.317.380-86",
+        "(81) 99555-4433",
+        "",
+        "",
+        "Rua da Aurora, 210",
+        "Recife",
+        "PE",
+        "50050-000",
+    ),
+    ("Isabela Castro", "617.219.370-30", "(85) 98444-3322", "", "isabela.castro@example.com", "", "", "CE", ""),
+    (
+        "João Pedro Almeida",
+        "048.532.940-03",
+        "(11) 0000-000",
+        "",
+        "joao.almeida@example.com",
+        "Rua Oscar Freire, 400",
+        "São Paulo",
+        "SP",
+        "01426-001",
+    ),
+    (
+        "Larissa Monteiro",
+        "935.411.347-80",
+        "(11) 96543-2109",
+        "(11) 2345-6789",
+        "larissa.m@example.com",
+        "Rua Haddock Lobo, 595",
+        "São Paulo",
+        "SP",
+        "01414-001",
+    ),
+    (
+        "Marcelo Teixeira",
+        "282.866.980-71",
+        "(19) 99777-8899",
+        "",
+        "marcelo.teixeira@example.com",
+        "Av. Norte-Sul, 1000",
+        "Campinas",
+        "SP",
+        "13025-320",
+    ),
+    (
+        "Natália Ribeiro",
+        "732.405.530-95",
+        "(27) 99888-1122",
+        "",
+        "natalia.ribeiro@example.com",
+        "Av. Jerônimo Monteiro, 700",
+        "Vitória",
+        "ES",
+        "29010-002",
+    ),
+    ("Otávio Cardoso", "367.158.380-40", "abc-def", "", "", "Rua Chile, 12", "Salvador", "BA", "40020-000"),
+    (
+        "Patrícia Mendes",
+        "899.145.160-39",
+        "(62) 99321-6547",
+        "",
+        "patricia.mendes@example.com",
+        "Av. Goiás, 800",
+        "Goiânia",
+        "GO",
+        "74005-010",
+    ),
+    (
+        "Rafael Pinto",
+        "519.634.270-67",
+        "(48) 99654-9871",
+        "(48) 3224-5566",
+        "rafael.pinto@example.com",
+        "Rua Felipe Schmidt, 150",
+        "Florianópolis",
+        "SC",
+        "88010-000",
+    ),
+    (
+        "Sabrina Duarte",
+        "140.385.690-08",
+        "(92) 99187-6543",
+        "",
+        "sabrina.duarte@example.com",
+        "Av. Eduardo Ribeiro, 520",
+        "Manaus",
+        "AM",
+        "69010-001",
+    ),
+    (
+        "Thiago Moreira",
+        "622.871.330-54",
+        "(11) 95432-1098",
+        "",
+        "thiago.moreira@example.com",
+        "Rua Teodoro Sampaio, 1800",
+        "São Paulo",
+        "SP",
+        "05406-100",
+    ),
+    (
+        "Vanessa Lopes",
+        "456.283.150-26",
+        "(61) 99234-5678",
+        "(61) 3322-1100",
+        "vanessa.lopes@example.com",
+        "SQS 308 Bloco C",
+        "Brasília",
+        "DF",
+        "70355-030",
+    ),
+    (
+        "Wagner Freitas",
+        "983.512.640-37",
+        "(11) 94321-0987",
+        "",
+        "wagner.freitas@example.com",
+        "Rua Vergueiro, 3000",
+        "São Paulo",
+        "SP",
+        "04101-300",
+    ),
+    (
+        "Yasmin Correia",
+        "305.627.180-04",
+        "+55 21 98234-7766",
+        "",
+        "yasmin.correia@example.com",
+        "Rua Barata Ribeiro, 370",
+        "Rio de Janeiro",
+        "RJ",
+        "22040-002",
+    ),
+    (
+        "Mercadinho Bom Preço Ltda",
+        "",
+        "(11) 93210-9876",
+        "(11) 4004-1234",
+        "financeiro@bompreco.example.com",
+        "Rua do Comércio, 77",
+        "Guarulhos",
+        "SP",
+        "07010-000",
+    ),
+    (
+        "Padaria Pão Quente ME",
+        "",
+        "",
+        "(11) 3987-6543",
+        "contato@paoquente.example.com",
+        "Av. Brasil, 2500",
+        "São Paulo",
+        "SP",
+        "01430-001",
+    ),
+    ("Zeca Oliveira", "214.563.870-12", "", "", "", "", "", "SP", ""),
+]
+
+# (customer index, days overdue of the first due date, amount,
+#  payment: None | "partial" | "late" | "on_time", installments)
+INVOICES = [
+    (0, 150, 850.00, None, 1),
+    (0, 40, 320.00, None, 1),
+    (0, 5, 199.90, None, 1),
+    (1, 100, 1250.00, "partial", 1),
+    (1, 20, 480.00, None, 1),
+    (2, 85, 2390.00, None, 3),
+    (2, 12, 150.00, "on_time", 1),
+    (3, 70, 560.00, None, 1),
+    (3, 45, 275.50, "partial", 1),
+    (4, 60, 1890.00, None, 1),
+    (4, 31, 99.90, None, 1),
+    (4, 130, 400.00, "late", 1),
+    (5, 47, 3200.00, None, 3),
+    (5, 2, 410.00, None, 1),
+    (6, 36, 720.00, None, 1),
+    (6, 110, 300.00, "late", 1),
+    (6, 90, 260.00, "late", 1),
+    (6, 75, 180.00, "late", 1),
+    (7, 11, 155.00, None, 1),
+    (7, 8, 89.90, None, 1),
+    (8, 120, 640.00, "partial", 1),
+    (8, 64, 330.00, None, 1),
+    (9, 150, 990.00, None, 1),
+    (9, 55, 1200.00, None, 2),
+    (10, 38, 450.00, None, 1),
+    (10, 29, 680.00, "partial", 1),
+    (11, 26, 129.90, None, 1),
+    (11, 140, 500.00, "late", 1),
+    (12, 95, 1540.00, None, 3),
+    (12, 16, 260.00, None, 1),
+    (13, 140, 2100.00, None, 1),
+    (13, 80, 760.00, "partial", 1),
+    (14, -1, 390.00, None, 1),
+    (14, -30, 120.00, None, 1),
+    (15, 44, 870.00, None, 1),
+    (15, 100, 350.00, "late", 1),
+    (15, 120, 280.00, "late", 1),
+    (16, 52, 1320.00, None, 2),
+    (16, 7, 199.00, None, 1),
+    (17, 12, 95.50, None, 1),
+    (17, 65, 610.00, "on_time", 1),
+    (18, 125, 4300.00, "partial", 3),
+    (18, 22, 540.00, None, 1),
+    (19, -2, 230.00, None, 1),
+    (19, -25, 780.00, None, 1),
+    (20, 9, 1150.00, None, 1),
+    (20, 19, 330.00, "on_time", 1),
+    (21, 88, 5400.00, None, 3),
+    (21, 33, 2200.00, "partial", 1),
+    (21, 12, 980.00, None, 1),
+    (22, 46, 860.00, None, 1),
+    (22, 30, 415.00, None, 1),
+    (23, 150, 310.00, None, 1),
+    (23, 62, 275.00, None, 1),
+    (1, 3, 260.00, None, 1),
+    (3, 25, 140.00, None, 1),
+    (5, 90, 700.00, "late", 1),
+    (9, 26, 88.00, None, 1),
+    (12, 1, 99.00, None, 1),
+    (16, 32, 460.00, None, 1),
+    (18, 30, 120.00, None, 1),
+    (19, -40, 75.00, None, 1),
+    (22, 140, 600.00, "late", 1),
+]
+
+
+class CreditRecoveryDemo(models.AbstractModel):
+    """Demo data: a Brazilian retailer selling on credit, with customers at every stage."""
+
+    _name = "credit.recovery.demo"
+    _description = "Credit Recovery Demo Data"
+
+    @api.model
+    def _create_demo_data(self):
+        brl = self.env.ref("base.BRL")
+        brl.active = True
+        brazil = self.env.ref("base.br")
+        company = self.env["res.company"].create(
+            {
+                "name": "Loja Exemplo Comércio Ltda",
+                "currency_id": brl.id,
+                "country_id": brazil.id,
+                "vat": "12.345.678/0001-95",
+                "street": "Rua 25 de Março, 1000",
+                "city": "São Paulo",
+                "state_id": self.env.ref("base.state_br_sp").id,
+                "zip": "01021-200",
+                "phone": "+55 11 3333-4444",
+                "email": "cobranca@lojaexemplo.example.com",
+            }
+        )
+        company.partner_id.lang = "pt_BR" if self.env["res.lang"]._lang_get("pt_BR") else "en_US"
+        company.resource_calendar_id.tz = "America/Sao_Paulo"
+        self.env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+        company.currency_id = brl  # the generic chart of accounts sets its own currency
+        admin = self.env.ref("base.user_admin")
+        admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id, "tz": "America/Sao_Paulo"})
+        admin.partner_id.lang = "pt_BR" if self.env["res.lang"]._lang_get("pt_BR") else "en_US"
+        self._create_demo_holidays(company)
+        env = self.with_company(company).env
+        agent = env["res.users"].create(
+            {
+                "name": "Carla Cobrança",
+                "login": "agente",
+                "password": "agente",
+                "company_id": company.id,
+                "company_ids": [Command.set(company.ids)],
+                "tz": "America/Sao_Paulo",
+                "lang": "pt_BR" if self.env["res.lang"]._lang_get("pt_BR") else "en_US",
+                "groups_id": [
+                    Command.link(self.env.ref("base.group_user").id),
+                    Command.link(self.env.ref("account_credit_recovery.group_credit_recovery_agent").id),
+                ],
+            }
+        )
+        partners = env["res.partner"].create([self._prepare_demo_partner_vals(row, brazil) for row in CUSTOMERS])
+        invoices = self._create_demo_invoices(env, company, partners)
+        self._pay_demo_invoices(env, invoices)
+        env["account.move"]._recovery_schedule_refresh()
+        while env["account.move"]._recovery_refresh_batch()[1]:
+            pass
+        env["credit.recovery.debtor"]._recovery_refresh_history()
+        debtors = env["credit.recovery.debtor"].search([("company_id", "=", company.id)], order="id")
+        debtors[::2].user_id = agent
+        debtors[1::2].user_id = admin
+
+    def _create_demo_holidays(self, company):
+        calendar = company.resource_calendar_id
+        self.env["resource.calendar.leaves"].create(
+            [
+                {
+                    "name": name,
+                    "calendar_id": calendar.id,
+                    "company_id": company.id,
+                    # 03:00 to 23:00 UTC: the whole day in São Paulo (UTC-3)
+                    "date_from": datetime.combine(fields.Date.to_date(day), time(3, 0)),
+                    "date_to": datetime.combine(fields.Date.to_date(day), time(23, 0)),
+                }
+                for day, name in BR_HOLIDAYS_2026
+            ]
+        )
+
+    def _prepare_demo_partner_vals(self, row, country):
+        name, cpf, mobile, phone, email, street, city, state, zip_code = row
+        state_rec = self.env["res.country.state"].search(
+            [("country_id", "=", country.id), ("code", "=", state)], limit=1
+        )
+        return {
+            "name": name,
+            "is_company": not cpf,
+            "vat": cpf or False,
+            "mobile": mobile or False,
+            "phone": phone or False,
+            "email": email or False,
+            "street": street or False,
+            "city": city or False,
+            "state_id": state_rec.id,
+            "zip": zip_code or False,
+            "country_id": country.id,
+            "lang": "pt_BR" if self.env["res.lang"]._lang_get("pt_BR") else "en_US",
+            "tz": "America/Sao_Paulo",
+        }
+
+    def _create_demo_invoices(self, env, company, partners):
+        today = fields.Date.context_today(self)
+        term_3x = env["account.payment.term"].create(
+            {
+                "name": "3x 30/60/90",
+                "company_id": company.id,
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 33.33, "nb_days": 30}),
+                    Command.create({"value": "percent", "value_amount": 33.33, "nb_days": 60}),
+                    Command.create({"value": "percent", "value_amount": 33.34, "nb_days": 90}),
+                ],
+            }
+        )
+        term_2x = env["account.payment.term"].create(
+            {
+                "name": "2x 30/60",
+                "company_id": company.id,
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 30}),
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 60}),
+                ],
+            }
+        )
+        term_30 = env["account.payment.term"].create(
+            {
+                "name": "30 dias",
+                "company_id": company.id,
+                "line_ids": [Command.create({"value": "percent", "value_amount": 100.0, "nb_days": 30})],
+            }
+        )
+        terms = {1: term_30, 2: term_2x, 3: term_3x}
+        journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
+        invoices = env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partners[index].id,
+                    "journal_id": journal.id,
+                    "invoice_date": today - timedelta(days=30 + age),
+                    "invoice_payment_term_id": terms[installments].id,
+                    "invoice_line_ids": [
+                        Command.create({"name": "Mercadorias (venda a prazo)", "price_unit": amount, "tax_ids": []})
+                    ],
+                }
+                for index, age, amount, _payment, installments in INVOICES
+            ]
+        )
+        invoices.action_post()
+        return invoices
+
+    def _pay_demo_invoices(self, env, invoices):
+        for invoice, (_index, _age, amount, payment, _installments) in zip(invoices, INVOICES, strict=True):
+            if not payment:
+                continue
+            first_due = min(invoice.line_ids.filtered("date_maturity").mapped("date_maturity"))
+            if payment == "partial":
+                vals = {"amount": round(amount * 0.4, 2), "payment_date": first_due + timedelta(days=3)}
+            elif payment == "late":
+                vals = {"amount": amount, "payment_date": invoice.invoice_date_due + timedelta(days=12)}
+            else:
+                vals = {"amount": amount, "payment_date": first_due}
+            env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
+                vals
+            )._create_payments()
