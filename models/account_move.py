@@ -126,6 +126,9 @@ class AccountMove(models.Model):
     def _compute_recovery_state(self):
         today = fields.Date.context_today(self)
         invoices = self.filtered(lambda move: move.state == "posted" and move.move_type in RECOVERY_MOVE_TYPES)
+        if not invoices:
+            self.update(self._recovery_empty_state_vals(today))
+            return
         installments = self._recovery_open_installments(invoices)
         policies = self.env["credit.recovery.policy"]._get_company_policies(invoices.company_id)
         policy_setup = {
@@ -141,10 +144,9 @@ class AccountMove(models.Model):
             )
             move.update(vals)
 
-    def _recovery_state_vals(self, installments, policy, policy_setup, today):
-        """Collection state of one invoice from its open ``(due date, residual)`` installments."""
-        self.ensure_one()
-        vals = {
+    @api.model
+    def _recovery_empty_state_vals(self, today):
+        return {
             "recovery_stage_id": False,
             "recovery_days_overdue": 0,
             "recovery_amount_overdue": 0.0,
@@ -152,6 +154,11 @@ class AccountMove(models.Model):
             "recovery_next_action_date": False,
             "recovery_refresh_date": today,
         }
+
+    def _recovery_state_vals(self, installments, policy, policy_setup, today):
+        """Collection state of one invoice from its open ``(due date, residual)`` installments."""
+        self.ensure_one()
+        vals = self._recovery_empty_state_vals(today)
         if not installments:
             return vals
         currency = self.company_currency_id
@@ -245,16 +252,21 @@ class AccountMove(models.Model):
             self.env["credit.recovery.debtor"]._recovery_refresh_history()
 
     @api.model
-    def _recovery_schedule_refresh(self):
-        """Collection settings changed: let the refresh cron recompute every open invoice now."""
+    def _recovery_schedule_refresh(self, companies):
+        """Collection settings of ``companies`` changed: mark their invoices stale and let the
+        refresh cron recompute them now, in batches, instead of in the settings' transaction."""
+        if not companies:
+            return
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "UPDATE account_move SET recovery_refresh_date = NULL WHERE move_type IN %s AND state = 'posted'",
+                """UPDATE account_move SET recovery_refresh_date = NULL
+                    WHERE move_type IN %s AND state = 'posted' AND company_id IN %s""",
                 RECOVERY_MOVE_TYPES,
+                tuple(companies.ids),
             )
         )
-        self.env.invalidate_all()
+        self.invalidate_model(["recovery_refresh_date"])
         cron = self.env.ref("account_credit_recovery.ir_cron_refresh_recovery_state", raise_if_not_found=False)
         if cron:
             cron._trigger()

@@ -383,7 +383,7 @@ class CreditRecoveryDemo(models.AbstractModel):
         partners = env["res.partner"].create([self._prepare_demo_partner_vals(row, brazil) for row in CUSTOMERS])
         invoices = self._create_demo_invoices(env, company, partners)
         self._pay_demo_invoices(env, invoices)
-        env["account.move"]._recovery_schedule_refresh()
+        env["account.move"]._recovery_schedule_refresh(company)
         while env["account.move"]._recovery_refresh_batch()[1]:
             pass
         env["credit.recovery.debtor"]._recovery_refresh_history()

@@ -150,7 +150,7 @@ class CreditRecoveryPolicy(models.Model):
         if "stage_ids" in vals:
             self.stage_ids._check_trigger_order(force=True)
         if {"grace_days", "calendar_id", "tolerance_amount", "stage_ids", "active"} & set(vals):
-            self.env["account.move"]._recovery_schedule_refresh()
+            self.env["account.move"]._recovery_schedule_refresh(self.company_id)
         return res
 
     @api.model

@@ -69,8 +69,21 @@ class CreditRecoveryStage(models.Model):
                     )
                 previous = stage
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        stages = super().create(vals_list)
+        self.env["account.move"]._recovery_schedule_refresh(stages.company_id)
+        return stages
+
     def write(self, vals):
+        companies = self.company_id
         res = super().write(vals)
         if {"trigger_days", "sequence", "policy_id"} & set(vals):
-            self.env["account.move"]._recovery_schedule_refresh()
+            self.env["account.move"]._recovery_schedule_refresh(companies | self.company_id)
+        return res
+
+    def unlink(self):
+        companies = self.company_id
+        res = super().unlink()
+        self.env["account.move"]._recovery_schedule_refresh(companies)
         return res
