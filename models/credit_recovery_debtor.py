@@ -39,6 +39,13 @@ class CreditRecoveryDebtor(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     invoice_ids = fields.One2many("account.move", "recovery_debtor_id", string="Invoices", readonly=True)
+    open_invoice_ids = fields.One2many(
+        "account.move",
+        "recovery_debtor_id",
+        string="Open Invoices",
+        readonly=True,
+        domain=[("payment_state", "in", ("not_paid", "partial"))],
+    )
     stage_id = fields.Many2one(
         "credit.recovery.stage",
         compute="_compute_collection_state",
@@ -86,6 +93,8 @@ class CreditRecoveryDebtor(models.Model):
     )
     phone = fields.Char(related="partner_id.recovery_best_phone", string="Best Phone")
     email = fields.Char(related="partner_id.email")
+    no_valid_phone = fields.Boolean(related="partner_id.recovery_no_valid_phone")
+    invalid_phone = fields.Boolean(related="partner_id.recovery_invalid_phone")
 
     _sql_constraints = [
         ("partner_company_uniq", "unique(partner_id, company_id)", "A customer has one collection record per company."),
