@@ -64,6 +64,7 @@ pot: $(CONF)
 	@$(PSQL) -c 'drop database if exists "$(ADDON)_pot"'
 	$(ODOO) -c $(CONF) -d $(ADDON)_pot -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
 	$(ODOO) -c $(CONF) -d $(ADDON)_pot --i18n-export=i18n/$(ADDON).pot --modules=$(ADDON) --stop-after-init --log-level=warn
+	$(PYTHON) dev/clean_pot.py i18n/$(ADDON).pot
 	@$(PSQL) -c 'drop database if exists "$(ADDON)_pot"'
 
 clean:

@@ -1,12 +1,9 @@
 from collections import defaultdict
 
-from odoo import api
-from odoo import fields
-from odoo import models
-from odoo.exceptions import AccessError
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists
-from odoo.tools.sql import create_column
+from odoo.tools.sql import column_exists, create_column
 
 from ..tools.collection import stage_for_due_date
 
@@ -89,6 +86,18 @@ class AccountMove(models.Model):
         copy=False,
         help="Day the collection state was last computed: days overdue change every day.",
     )
+    recovery_contact_ids = fields.Many2many(
+        "credit.recovery.contact",
+        "credit_recovery_contact_move_rel",
+        "move_id",
+        "contact_id",
+        string="Contact Logs",
+        readonly=True,
+        copy=False,
+    )
+    recovery_last_contact_date = fields.Datetime(
+        string="Last Contact", compute="_compute_recovery_last_contact_date", store=True, copy=False
+    )
     recovery_excluded = fields.Boolean(string="Excluded from Collection", copy=False, tracking=True)
     recovery_exclusion_reason = fields.Char(string="Exclusion Reason", copy=False, tracking=True)
 
@@ -114,6 +123,11 @@ class AccountMove(models.Model):
         for move in self:
             key = (move.commercial_partner_id.id, move.company_id.id)
             move.recovery_debtor_id = debtors.get(key, False) if move in invoices else False
+
+    @api.depends("recovery_contact_ids.date")
+    def _compute_recovery_last_contact_date(self):
+        for move in self:
+            move.recovery_last_contact_date = max(move.recovery_contact_ids.mapped("date"), default=False)
 
     @api.depends(
         "state",
@@ -270,6 +284,18 @@ class AccountMove(models.Model):
         cron = self.env.ref("account_credit_recovery.ir_cron_refresh_recovery_state", raise_if_not_found=False)
         if cron:
             cron._trigger()
+
+    def action_recovery_log_contact(self):
+        partner = self.commercial_partner_id
+        if len(partner) != 1:
+            raise UserError(self.env._("Log a contact for the invoices of one customer at a time."))
+        return self.env["credit.recovery.contact"]._action_log_contact(partner, self)
+
+    def action_recovery_whatsapp(self):
+        self.ensure_one()
+        if not self.recovery_debtor_id:
+            raise UserError(self.env._("Only posted customer invoices are in collection."))
+        return self.env["credit.recovery.contact"]._action_whatsapp(self.recovery_debtor_id, self)
 
     def action_recovery_exclude(self):
         """Ask for the reason, then take the invoices out of collection."""

@@ -1,10 +1,7 @@
 from datetime import timedelta
 
-from odoo import api
-from odoo import fields
-from odoo import models
-from odoo.exceptions import AccessError
-from odoo.exceptions import ValidationError
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from ..tools.collection import select_profile
@@ -45,6 +42,12 @@ class CreditRecoveryDebtor(models.Model):
         string="Open Invoices",
         readonly=True,
         domain=[("payment_state", "in", ("not_paid", "partial"))],
+    )
+    contact_ids = fields.One2many("credit.recovery.contact", "debtor_id", string="Contact Logs", readonly=True)
+    contact_count = fields.Integer(compute="_compute_last_contact", store=True, string="Contacts")
+    last_contact_date = fields.Datetime(compute="_compute_last_contact", store=True)
+    callback_date = fields.Date(
+        compute="_compute_last_contact", store=True, help="Callback date set by the latest contact log."
     )
     stage_id = fields.Many2one(
         "credit.recovery.stage",
@@ -112,6 +115,7 @@ class CreditRecoveryDebtor(models.Model):
         "invoice_ids.recovery_days_overdue",
         "invoice_ids.recovery_stage_id",
         "invoice_ids.recovery_next_action_date",
+        "callback_date",
     )
     def _compute_collection_state(self):
         Move = self.env["account.move"]
@@ -143,7 +147,17 @@ class CreditRecoveryDebtor(models.Model):
             debtor.days_overdue = days
             debtor.overdue_invoice_count = count
             debtor.stage_id = stage
+            if debtor.callback_date and (not next_date or debtor.callback_date < next_date):
+                next_date = debtor.callback_date
             debtor.next_action_date = next_date
+
+    @api.depends("contact_ids.date", "contact_ids.next_action_date")
+    def _compute_last_contact(self):
+        for debtor in self:
+            contacts = debtor.contact_ids.sorted(lambda contact: (contact.date, contact.id))
+            debtor.contact_count = len(contacts)
+            debtor.last_contact_date = contacts[-1:].date
+            debtor.callback_date = contacts[-1:].next_action_date
 
     @api.depends("invoice_ids.payment_state", "invoice_ids.recovery_amount_overdue")
     def _compute_overdue_episodes(self):
@@ -213,6 +227,43 @@ class CreditRecoveryDebtor(models.Model):
         action["domain"] = [("recovery_debtor_id", "=", self.id)]
         action["context"] = {"search_default_filter_recovery_open": 1}
         return action
+
+    def action_log_contact(self):
+        self.ensure_one()
+        return self.env["credit.recovery.contact"]._action_log_contact(self.partner_id, self.open_invoice_ids)
+
+    def action_whatsapp(self):
+        self.ensure_one()
+        return self.env["credit.recovery.contact"]._action_whatsapp(self)
+
+    def action_open_contacts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_contact")
+        action["domain"] = [("debtor_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.partner_id.id}
+        return action
+
+    def action_verify_evidence(self):
+        """Recompute the digests of the debtor's logs and say which ones no longer match."""
+        self.ensure_one()
+        tampered = self.contact_ids._get_tampered()
+        if tampered:
+            message = self.env._(
+                "%(count)s contact log(s) no longer match their digest: %(logs)s. Their stored content was "
+                "altered after they were recorded.",
+                count=len(tampered),
+                logs=", ".join(f"#{log.id} ({log.display_name})" for log in tampered),
+            )
+        else:
+            message = self.env._(
+                "All %(count)s contact log(s) match their digest.",
+                count=len(self.contact_ids.filtered("evidence_hash")),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": "danger" if tampered else "success", "sticky": bool(tampered)},
+        }
 
     @api.model
     def _get_or_create(self, keys):

@@ -1,11 +1,6 @@
-from datetime import datetime
-from datetime import time
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from odoo import Command
-from odoo import api
-from odoo import fields
-from odoo import models
+from odoo import Command, api, fields, models
 
 # Brazilian national holidays of 2026 (demo calendar).
 BR_HOLIDAYS_2026 = [

@@ -1,12 +1,9 @@
-from odoo import Command
-from odoo import api
-from odoo import fields
-from odoo import models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.business_days import BusinessCalendar
-from ..tools.business_days import holiday_dates
+from ..tools.business_days import BusinessCalendar, holiday_dates
 from ..tools.collection import StageRule
+from ..tools.contact_rules import ContactWindow
 
 CDC_MAX_FINE_PERCENT = 2.0  # CDC art. 52 §1
 
@@ -215,6 +212,17 @@ class CreditRecoveryPolicy(models.Model):
             for leave in leaves
         ]
         return BusinessCalendar(weekdays=weekdays or frozenset(range(5)), holidays=holiday_dates(periods))
+
+    def _get_contact_window(self):
+        """The policy's :class:`ContactWindow`: weekday intervals and the calendar's holidays."""
+        self.ensure_one()
+        intervals = {}
+        for window in self.window_ids:
+            intervals.setdefault(int(window.dayofweek), []).append((window.hour_from, window.hour_to))
+        return ContactWindow(
+            intervals={day: tuple(hours) for day, hours in intervals.items()},
+            holidays=self._get_business_calendar().holidays,
+        )
 
     def _get_stage_rules(self):
         self.ensure_one()

@@ -1,12 +1,6 @@
-from odoo import api
-from odoo import fields
-from odoo import models
+from odoo import api, fields, models
 
-from ..tools.phone import LANDLINE
-from ..tools.phone import MOBILE
-from ..tools.phone import UNKNOWN
-from ..tools.phone import best_phone
-from ..tools.phone import normalize_phone
+from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, normalize_phone
 from .credit_recovery_debtor import CREDIT_STATUSES
 
 PHONE_TYPES = [(MOBILE, "Mobile"), (LANDLINE, "Landline"), (UNKNOWN, "Unknown")]
@@ -46,6 +40,17 @@ class ResPartner(models.Model):
         CREDIT_STATUSES, string="Credit Status", compute="_compute_recovery_debtor_id"
     )
 
+    recovery_contact_ids = fields.One2many("credit.recovery.contact", "partner_id", string="Contact Logs")
+    recovery_do_not_contact = fields.Boolean(
+        string="Do Not Contact (Collection)",
+        tracking=True,
+        help="The debtor asked not to be contacted about debts: no outbound collection contact on any "
+        "channel. Separate from marketing opt-outs.",
+    )
+    recovery_optout_phone = fields.Boolean(string="No Collection Calls", tracking=True)
+    recovery_optout_whatsapp = fields.Boolean(string="No Collection WhatsApp", tracking=True)
+    recovery_optout_sms = fields.Boolean(string="No Collection SMS", tracking=True)
+    recovery_optout_email = fields.Boolean(string="No Collection Emails", tracking=True)
     recovery_phone_e164 = fields.Char(string="Phone (E.164)", compute="_compute_recovery_phones", store=True)
     recovery_phone_valid = fields.Boolean(string="Valid Phone", compute="_compute_recovery_phones", store=True)
     recovery_phone_type = fields.Selection(
@@ -121,6 +126,30 @@ class ResPartner(models.Model):
         for partner in self:
             partner.recovery_no_email = not (partner.email or "").strip()
             partner.recovery_no_address = not (partner.street and partner.city)
+
+    def _recovery_channel_opted_out(self, channel):
+        self.ensure_one()
+        field = f"recovery_optout_{channel}"
+        return bool(field in self._fields and self[field])
+
+    def _recovery_tz(self):
+        """The time zone the contact rules apply in: the debtor's, else the company's."""
+        self.ensure_one()
+        return self.tz or self.env.company.partner_id.tz or self.env.user.tz or "UTC"
+
+    def _recovery_whatsapp_number(self):
+        """E.164 digits of a valid mobile (mobile field first), or ``False``."""
+        self.ensure_one()
+        for e164, valid, kind in (
+            (self.recovery_mobile_e164, self.recovery_mobile_valid, self.recovery_mobile_type),
+            (self.recovery_phone_e164, self.recovery_phone_valid, self.recovery_phone_type),
+        ):
+            if valid and kind == "mobile":
+                return e164.lstrip("+")
+        return False
+
+    def action_recovery_log_contact(self):
+        return self.env["credit.recovery.contact"]._action_log_contact(self.commercial_partner_id)
 
     def action_recovery_open_debtor(self):
         """Open (creating it if needed) the collection record in the current company."""

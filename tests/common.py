@@ -1,6 +1,5 @@
 from contextlib import contextmanager
-from datetime import date
-from datetime import datetime
+from datetime import date, datetime
 
 from freezegun import freeze_time
 

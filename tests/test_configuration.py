@@ -1,7 +1,6 @@
 from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import Form
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import CreditRecoveryCommon
 

@@ -1,9 +1,7 @@
 from datetime import date
 
-from odoo.exceptions import AccessError
-from odoo.exceptions import ValidationError
-from odoo.tests import Form
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, tagged
 
 from .common import CreditRecoveryCommon
 

@@ -2,8 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.tests import Form
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import CreditRecoveryCommon
 

@@ -4,17 +4,9 @@ from datetime import date
 
 import pytest
 
-from ..tools.business_days import BusinessCalendar
-from ..tools.business_days import holiday_dates
-from ..tools.collection import ProfileRule
-from ..tools.collection import StageRule
-from ..tools.collection import select_profile
-from ..tools.collection import stage_for_due_date
-from ..tools.phone import LANDLINE
-from ..tools.phone import MOBILE
-from ..tools.phone import UNKNOWN
-from ..tools.phone import best_phone
-from ..tools.phone import normalize_phone
+from ..tools.business_days import BusinessCalendar, holiday_dates
+from ..tools.collection import ProfileRule, StageRule, select_profile, stage_for_due_date
+from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, normalize_phone
 
 TIRADENTES = date(2026, 4, 21)  # a Tuesday
 CALENDAR = BusinessCalendar(weekdays=frozenset(range(5)), holidays=frozenset({TIRADENTES}))

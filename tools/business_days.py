@@ -6,10 +6,8 @@ attendances, holidays from its global leaves) and builds a
 batch of invoices is handled without touching the database again.
 """
 
-from dataclasses import dataclass
-from dataclasses import field
-from datetime import date
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 ONE_DAY = timedelta(days=1)
 

@@ -1,8 +1,7 @@
 """Stage and profile selection rules, shared by the ORM batch code and the tests."""
 
 from dataclasses import dataclass
-from datetime import date
-from datetime import timedelta
+from datetime import date, timedelta
 
 from .business_days import BusinessCalendar
 

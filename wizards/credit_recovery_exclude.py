@@ -1,7 +1,5 @@
-from odoo import fields
-from odoo import models
-from odoo.exceptions import AccessError
-from odoo.exceptions import UserError
+from odoo import fields, models
+from odoo.exceptions import AccessError, UserError
 
 
 class CreditRecoveryExclude(models.TransientModel):

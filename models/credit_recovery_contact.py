@@ -1,0 +1,455 @@
+from collections import defaultdict
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytz
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import html2plaintext
+from odoo.tools.misc import format_datetime
+
+from ..tools import contact_rules
+from ..tools.contact_rules import ContactWindow, decide_contact
+from ..tools.evidence import evidence_hash, sha256_hex
+
+CHANNELS = [
+    ("phone", "Phone call"),
+    ("whatsapp", "WhatsApp"),
+    ("sms", "SMS"),
+    ("email", "Email"),
+    ("letter", "Letter"),
+    ("in_person", "In person"),
+    ("chat", "Chat / portal"),
+]
+# Channels without a time of day: the contact window does not apply (caps still do).
+TIMELESS_CHANNELS = ("letter",)
+# Fields the author may still fill in while a log awaits its outcome (e.g. a WhatsApp message).
+DRAFT_FIELDS = {
+    "outcome_id",
+    "reason_id",
+    "notes",
+    "call_duration",
+    "recording_ref",
+    "next_action_date",
+    "attachment_ids",
+    "promise_amount",
+    "promise_date",
+}
+
+
+class CreditRecoveryContact(models.Model):
+    """One contact attempt or inbound contact with a debtor: evidence, kept forever.
+
+    A log is sealed with a SHA-256 digest of its content when it is recorded, and
+    nobody edits or deletes it afterwards; mistakes are corrected by a manager with a
+    correction log pointing at the original. Outbound contacts must respect the
+    policy's contact window, the daily and weekly caps and the debtor's opt-outs.
+    """
+
+    _name = "credit.recovery.contact"
+    _description = "Collection Contact Log"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Debtor", required=True, index=True, ondelete="restrict", check_company=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    debtor_id = fields.Many2one("credit.recovery.debtor", string="Collection Record", index=True, readonly=True)
+    invoice_ids = fields.Many2many(
+        "account.move",
+        "credit_recovery_contact_move_rel",
+        "contact_id",
+        "move_id",
+        string="Invoices",
+        check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id), ('move_type', 'in', ('out_invoice', 'out_receipt')),"
+        " ('state', '=', 'posted')]",
+    )
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    channel = fields.Selection(CHANNELS, required=True, default="phone")
+    direction = fields.Selection([("outbound", "Outbound"), ("inbound", "Inbound")], required=True, default="outbound")
+    user_id = fields.Many2one("res.users", string="Agent", required=True, default=lambda self: self.env.user)
+    phone_number = fields.Char(help="Number called or messaged, in E.164 form.")
+    outcome_id = fields.Many2one("credit.recovery.contact.outcome")
+    outcome_action = fields.Selection(related="outcome_id.action")
+    reason_id = fields.Many2one("credit.recovery.nonpayment.reason", string="Non-payment Reason")
+    notes = fields.Text(help="What the debtor said, in their words where possible.")
+    attachment_ids = fields.Many2many(
+        "ir.attachment", "credit_recovery_contact_attachment_rel", "contact_id", "attachment_id", string="Attachments"
+    )
+    call_duration = fields.Float(string="Call Duration (minutes)")
+    recording_ref = fields.Char(
+        string="Call Recording",
+        help="Reference of the call recording: recordings must be supplied to the debtor on request "
+        "(SP Lei 14.953/2013).",
+    )
+    next_action_date = fields.Date(string="Callback Date")
+    promise_amount = fields.Monetary(string="Promised Amount", currency_field="currency_id")
+    promise_date = fields.Date(string="Promised Payment Date")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    state = fields.Selection(
+        [("draft", "Awaiting outcome"), ("logged", "Logged")], required=True, default="logged", readonly=True
+    )
+    evidence_hash = fields.Char(string="Evidence Digest (SHA-256)", readonly=True, copy=False)
+    sealed_at = fields.Datetime(readonly=True, copy=False)
+    correction_of_id = fields.Many2one(
+        "credit.recovery.contact", string="Corrects", ondelete="restrict", index="btree_not_null"
+    )
+    correction_ids = fields.One2many("credit.recovery.contact", "correction_of_id", string="Corrections")
+    correction_reason = fields.Text()
+    override_justification = fields.Text(
+        help="Filled in by a Collection Manager to log a contact outside the contact window or above the caps.",
+    )
+    override_user_id = fields.Many2one("res.users", string="Overridden By", readonly=True)
+    is_automatic = fields.Boolean(readonly=True, help="Sent by the scheduled collection run.")
+    delivery_state = fields.Selection(
+        [("sent", "Sent"), ("delivered", "Delivered"), ("failed", "Failed")], readonly=True
+    )
+
+    @api.depends("channel", "direction", "partner_id", "date")
+    def _compute_name(self):
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        for contact in self:
+            contact.name = f"{channels.get(contact.channel, '')} – {contact.partner_id.display_name or ''}"
+
+    @api.constrains("call_duration", "promise_amount", "correction_of_id", "correction_reason")
+    def _check_values(self):
+        for contact in self:
+            if contact.call_duration < 0:
+                raise ValidationError(self.env._("A call cannot last a negative time."))
+            if contact.correction_of_id and not (contact.correction_reason or "").strip():
+                raise ValidationError(self.env._("Say why the original log is being corrected."))
+
+    @api.onchange("partner_id", "channel")
+    def _onchange_partner_channel(self):
+        partner = self.partner_id.commercial_partner_id
+        if self.channel in ("phone", "whatsapp", "sms"):
+            self.phone_number = partner.recovery_best_phone or partner.phone or partner.mobile
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = self.env["res.partner"].browse(vals["partner_id"] for vals in vals_list if vals.get("partner_id"))
+        commercial = {partner.id: partner.commercial_partner_id.id for partner in partners}
+        for vals in vals_list:
+            if vals.get("partner_id"):
+                vals["partner_id"] = commercial[vals["partner_id"]]
+            if vals.get("override_justification"):
+                vals["override_user_id"] = self.env.uid
+        contacts = super(CreditRecoveryContact, self.with_context(credit_recovery_contact_internal=True)).create(
+            vals_list
+        )
+        contacts._check_contact_rules()
+        contacts._link_debtors()
+        contacts.filtered(lambda contact: contact.state == "logged")._record()
+        return contacts.with_env(self.env)
+
+    def write(self, vals):
+        if self.env.context.get("credit_recovery_contact_internal"):
+            return super().write(vals)
+        for contact in self:
+            editable = contact.state == "draft" and not set(vals) - DRAFT_FIELDS
+            if not editable or (contact.user_id != self.env.user and not self.env.su):
+                raise UserError(
+                    self.env._(
+                        "Contact logs are evidence and cannot be changed once recorded (%(log)s). "
+                        "To fix a mistake, ask a Collection Manager to add a correction log.",
+                        log=contact.display_name,
+                    )
+                )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(
+            self.env._(
+                "Contact logs are evidence and are never deleted. To fix a mistake, ask a Collection Manager "
+                "to add a correction log."
+            )
+        )
+
+    def action_complete(self):
+        """Record a log that was awaiting its outcome (e.g. after a WhatsApp message)."""
+        for contact in self:
+            if contact.state != "draft":
+                continue
+            if not contact.outcome_id:
+                raise UserError(self.env._("Choose the outcome of the contact before recording it."))
+            if contact.user_id != self.env.user:
+                raise UserError(self.env._("Only %(agent)s can complete this log.", agent=contact.user_id.name))
+        drafts = self.filtered(lambda contact: contact.state == "draft")
+        drafts.with_context(credit_recovery_contact_internal=True).write({"state": "logged"})
+        drafts._record()
+        return True
+
+    def action_correct(self):
+        """Open a new log that corrects this one (Collection Managers)."""
+        self.ensure_one()
+        if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
+            raise AccessError(self.env._("Only a Collection Manager can correct a contact log."))
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_contact")
+        action.update(
+            {
+                "views": [(False, "form")],
+                "target": "new",
+                "context": {
+                    "default_correction_of_id": self.id,
+                    "default_partner_id": self.partner_id.id,
+                    "default_company_id": self.company_id.id,
+                    "default_invoice_ids": self.invoice_ids.ids,
+                    "default_channel": self.channel,
+                    "default_direction": self.direction,
+                    "default_date": fields.Datetime.to_string(self.date),
+                    "default_outcome_id": self.outcome_id.id,
+                    "default_reason_id": self.reason_id.id,
+                    "default_notes": self.notes,
+                },
+            }
+        )
+        return action
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _action_log_contact(self, partner, invoices=None, channel="phone"):
+        """The "Log contact" dialog, prefilled for ``partner`` (a commercial entity)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_contact")
+        number = partner.recovery_best_phone or partner.phone or partner.mobile
+        action.update(
+            {
+                "name": self.env._("Log Contact"),
+                "views": [(False, "form")],
+                "target": "new",
+                "context": {
+                    "default_partner_id": partner.id,
+                    "default_invoice_ids": (invoices or self.env["account.move"]).ids,
+                    "default_channel": channel,
+                    "default_phone_number": number if channel in ("phone", "whatsapp", "sms") else False,
+                },
+            }
+        )
+        return action
+
+    @api.model
+    def _action_whatsapp(self, debtor, invoices=None):
+        """Log an outbound WhatsApp contact awaiting its outcome and open click-to-chat.
+
+        Community has no WhatsApp API: ``wa.me`` opens the agent's WhatsApp with the
+        message ready; the agent then records the outcome on the log.
+        """
+        partner = debtor.partner_id
+        mobile = partner._recovery_whatsapp_number()
+        if not mobile:
+            raise UserError(
+                self.env._(
+                    "%(partner)s has no valid mobile number, and WhatsApp needs one. Fix the number on the "
+                    "customer, or call instead.",
+                    partner=partner.display_name,
+                )
+            )
+        template = self.env.ref("account_credit_recovery.mail_template_whatsapp_message")
+        body = template._render_field("body_html", debtor.ids, compute_lang=True)[debtor.id]
+        text = html2plaintext(body).strip()
+        contact = self.create(
+            {
+                "partner_id": partner.id,
+                "company_id": debtor.company_id.id,
+                "invoice_ids": [Command.set((invoices or debtor.open_invoice_ids).ids)],
+                "channel": "whatsapp",
+                "direction": "outbound",
+                "phone_number": "+" + mobile,
+                "notes": text,
+                "state": "draft",
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"https://wa.me/{mobile}?{urlencode({'text': text})}",
+            "target": "new",
+            "contact_id": contact.id,
+        }
+
+    def _link_debtors(self):
+        keys = {(contact.partner_id.id, contact.company_id.id) for contact in self}
+        debtors = self.env["credit.recovery.debtor"].sudo()._get_or_create(keys)
+        for contact in self:
+            contact.with_context(credit_recovery_contact_internal=True).debtor_id = debtors.get(
+                (contact.partner_id.id, contact.company_id.id)
+            )
+
+    def _record(self):
+        """Seal the logs, tell the chatters, and apply what their outcomes call for."""
+        self._seal()
+        for contact in self:
+            # Agents may only read invoices: the note is the system's record, authored by the agent.
+            for thread in (contact.partner_id.sudo(), *contact.invoice_ids.sudo()):
+                thread.message_post_with_source(
+                    "account_credit_recovery.message_contact_logged",
+                    render_values={"contact": contact},
+                    subtype_xmlid="mail.mt_note",
+                )
+        self._apply_outcomes()
+
+    def _apply_outcomes(self):
+        stop = self.filtered(lambda contact: contact.outcome_id.action == "do_not_contact")
+        if stop:
+            stop.partner_id.sudo().write({"recovery_do_not_contact": True})
+
+    def _evidence_payload(self):
+        """The content a log's digest covers (stable, human-checkable)."""
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "company": [self.company_id.id, self.company_id.name],
+            "partner": [self.partner_id.id, self.partner_id.name, self.partner_id.vat or ""],
+            "invoices": sorted(self.invoice_ids.mapped("name")),
+            "date": fields.Datetime.to_string(self.date),
+            "channel": self.channel,
+            "direction": self.direction,
+            "agent": [self.user_id.id, self.user_id.name],
+            "phone_number": self.phone_number or "",
+            "outcome": self.outcome_id.with_context(lang="en_US").name or "",
+            "reason": self.reason_id.with_context(lang="en_US").name or "",
+            "notes": self.notes or "",
+            "call_duration": self.call_duration,
+            "recording_ref": self.recording_ref or "",
+            "next_action_date": fields.Date.to_string(self.next_action_date) if self.next_action_date else "",
+            "promise": [self.promise_amount, fields.Date.to_string(self.promise_date) if self.promise_date else ""],
+            "correction_of": self.correction_of_id.id or 0,
+            "correction_reason": self.correction_reason or "",
+            "override": [self.override_user_id.id or 0, self.override_justification or ""],
+            "automatic": self.is_automatic,
+            "attachments": sorted(
+                [attachment.name, sha256_hex(attachment.raw or b"")] for attachment in self.attachment_ids.sudo()
+            ),
+        }
+
+    def _seal(self):
+        now = fields.Datetime.now()
+        for contact in self:
+            contact.with_context(credit_recovery_contact_internal=True).write(
+                {"evidence_hash": evidence_hash(contact._evidence_payload()), "sealed_at": now}
+            )
+
+    def _get_tampered(self):
+        """The sealed logs whose content no longer matches their digest."""
+        self.env.invalidate_all()
+        return self.filtered(
+            lambda contact: (
+                contact.evidence_hash and contact.evidence_hash != evidence_hash(contact._evidence_payload())
+            )
+        )
+
+    def _check_contact_rules(self):
+        """Refuse outbound contacts that the debtor or the policy does not allow.
+
+        Opt-outs are always honoured. The contact window and the caps may be
+        overridden by a Collection Manager with a justification, stored on the log.
+        """
+        outbound = self.filtered(lambda contact: contact.direction == "outbound" and not contact.correction_of_id)
+        if not outbound:
+            return
+        for contact in outbound:
+            partner = contact.partner_id
+            if partner.recovery_do_not_contact:
+                raise UserError(
+                    self.env._(
+                        "%(partner)s asked not to be contacted about this debt: do not contact them. "
+                        "Only an inbound contact can be logged.",
+                        partner=partner.display_name,
+                    )
+                )
+            if partner._recovery_channel_opted_out(contact.channel):
+                raise UserError(
+                    self.env._(
+                        "%(partner)s refused contacts by %(channel)s. Use another channel.",
+                        partner=partner.display_name,
+                        channel=dict(self._fields["channel"]._description_selection(self.env))[contact.channel],
+                    )
+                )
+        overridden = outbound.filtered("override_justification")
+        if overridden and not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
+            raise AccessError(self.env._("Only a Collection Manager can override the contact rules."))
+        checked = outbound - overridden
+        if not checked:
+            return
+        policies = self.env["credit.recovery.policy"]._get_company_policies(checked.company_id)
+        day_counts = checked._outbound_day_counts()
+        windows = {}
+        for contact in checked:
+            policy = policies.get(contact.company_id.id)
+            if not policy:
+                continue
+            if policy.id not in windows:
+                windows[policy.id] = policy._get_contact_window()
+            window = windows[policy.id]
+            tz = contact.partner_id._recovery_tz()
+            local = pytz.utc.localize(contact.date).astimezone(pytz.timezone(tz)).replace(tzinfo=None)
+            if contact.channel in TIMELESS_CHANNELS:
+                window = ContactWindow(intervals=dict.fromkeys(range(7), ((0.0, 24.0),)))
+            decision = decide_contact(
+                local,
+                window,
+                day_counts.get(contact.partner_id.id, {}),
+                policy.max_contacts_per_day,
+                policy.max_contacts_per_week,
+            )
+            if not decision.allowed:
+                raise UserError(contact._refusal_message(decision, policy, tz))
+
+    def _outbound_day_counts(self):
+        """``{partner_id: {local date: n}}`` of other outbound logs in the weeks concerned (one query)."""
+        if not self:
+            return {}
+        first = min(self.mapped("date")) - timedelta(days=8)
+        last = max(self.mapped("date")) + timedelta(days=8)
+        others = self.sudo().search_fetch(
+            [
+                ("partner_id", "in", self.partner_id.ids),
+                ("direction", "=", "outbound"),
+                ("correction_of_id", "=", False),
+                ("id", "not in", self.ids),
+                ("date", ">=", first),
+                ("date", "<=", last),
+            ],
+            ["partner_id", "date"],
+        )
+        tz_by_partner = {partner.id: pytz.timezone(partner._recovery_tz()) for partner in self.partner_id}
+        counts = defaultdict(lambda: defaultdict(int))
+        for other in others:
+            tz = tz_by_partner[other.partner_id.id]
+            counts[other.partner_id.id][pytz.utc.localize(other.date).astimezone(tz).date()] += 1
+        return counts
+
+    def _refusal_message(self, decision, policy, tz):
+        reasons = {
+            contact_rules.OUTSIDE_WINDOW: self.env._("this is outside the contact window"),
+            contact_rules.HOLIDAY: self.env._("this is a holiday"),
+            contact_rules.DAY_CAP: self.env._(
+                "the limit of %(count)s contact(s) per day is reached", count=policy.max_contacts_per_day
+            ),
+            contact_rules.WEEK_CAP: self.env._(
+                "the limit of %(count)s contact(s) per week is reached", count=policy.max_contacts_per_week
+            ),
+        }
+        if decision.next_moment:
+            next_utc = pytz.timezone(tz).localize(decision.next_moment).astimezone(pytz.utc).replace(tzinfo=None)
+            when = format_datetime(self.env, next_utc, tz=tz, dt_format="short")
+            return self.env._(
+                "%(partner)s cannot be contacted now: %(reason)s. Next allowed moment: %(when)s (%(tz)s). "
+                "A Collection Manager can override this with a justification.",
+                partner=self.partner_id.display_name,
+                reason=reasons[decision.reason],
+                when=when,
+                tz=tz,
+            )
+        return self.env._(
+            "%(partner)s cannot be contacted: %(reason)s, and the policy allows no contact in the coming year. "
+            "Check the contact window of the collection policy.",
+            partner=self.partner_id.display_name,
+            reason=reasons[decision.reason],
+        )

@@ -1,0 +1,28 @@
+from odoo import fields, models
+
+
+class CreditRecoveryContactOutcome(models.Model):
+    """What came out of a contact attempt. Some outcomes drive what happens next."""
+
+    _name = "credit.recovery.contact.outcome"
+    _description = "Contact Outcome"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    reached = fields.Boolean(
+        string="Debtor Reached", help="The debtor was actually reached (used in contact-rate analysis)."
+    )
+    action = fields.Selection(
+        [
+            ("none", "Nothing more"),
+            ("promise", "Record a promise to pay"),
+            ("dispute", "Open a dispute"),
+            ("do_not_contact", "Stop contacting the debtor"),
+            ("callback", "Plan a callback"),
+        ],
+        default="none",
+        required=True,
+        help="What logging this outcome triggers.",
+    )
