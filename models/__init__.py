@@ -7,6 +7,7 @@ from . import credit_recovery_demo
 from . import credit_recovery_nonpayment_reason
 from . import credit_recovery_policy
 from . import credit_recovery_profile
+from . import credit_recovery_promise
 from . import credit_recovery_stage
 from . import res_company
 from . import res_partner

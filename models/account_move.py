@@ -98,6 +98,42 @@ class AccountMove(models.Model):
     recovery_last_contact_date = fields.Datetime(
         string="Last Contact", compute="_compute_recovery_last_contact_date", store=True, copy=False
     )
+    recovery_promise_ids = fields.Many2many(
+        "credit.recovery.promise",
+        "credit_recovery_promise_move_rel",
+        "move_id",
+        "promise_id",
+        string="Promises to Pay",
+        readonly=True,
+        copy=False,
+    )
+    recovery_dispute_state = fields.Selection(
+        [("open", "Under Review"), ("valid", "Valid"), ("invalid", "Rejected")],
+        string="Dispute",
+        copy=False,
+        tracking=True,
+        index="btree_not_null",
+    )
+    recovery_dispute_kind = fields.Selection(
+        [
+            ("not_recognised", "Debt not recognised"),
+            ("already_paid", "Already paid"),
+            ("product_problem", "Product or service problem"),
+        ],
+        string="Dispute Reason",
+        copy=False,
+        tracking=True,
+    )
+    recovery_dispute_note = fields.Text(string="Dispute Details", copy=False)
+    recovery_dispute_date = fields.Date(string="Disputed On", copy=False)
+    recovery_dispute_resolution = fields.Text(string="Dispute Resolution", copy=False, tracking=True)
+    recovery_paused_since = fields.Date(
+        string="Collection Paused Since",
+        compute="_compute_recovery_paused_since",
+        store=True,
+        copy=False,
+        help="An open promise to pay or dispute pauses escalation: the stage stays where it was that day.",
+    )
     recovery_excluded = fields.Boolean(string="Excluded from Collection", copy=False, tracking=True)
     recovery_exclusion_reason = fields.Char(string="Exclusion Reason", copy=False, tracking=True)
 
@@ -130,10 +166,25 @@ class AccountMove(models.Model):
             move.recovery_last_contact_date = max(move.recovery_contact_ids.mapped("date"), default=False)
 
     @api.depends(
+        "recovery_promise_ids.state",
+        "recovery_promise_ids.promised_on",
+        "recovery_dispute_state",
+        "recovery_dispute_date",
+    )
+    def _compute_recovery_paused_since(self):
+        for move in self:
+            starts = [promise.promised_on for promise in move.recovery_promise_ids if promise.state == "open"]
+            if move.recovery_dispute_state == "open" and move.recovery_dispute_date:
+                starts.append(move.recovery_dispute_date)
+            move.recovery_paused_since = min(starts, default=False)
+
+    @api.depends(
         "state",
         "move_type",
         "company_id",
         "recovery_excluded",
+        "recovery_dispute_state",
+        "recovery_paused_since",
         "line_ids.amount_residual",
         "line_ids.date_maturity",
     )
@@ -190,12 +241,13 @@ class AccountMove(models.Model):
             recovery_days_overdue=(today - oldest_due).days if overdue else 0,
             recovery_oldest_due_date=oldest_due,
         )
-        if policy_setup and not self.recovery_excluded:
+        if policy_setup and not self.recovery_excluded and self.recovery_dispute_state != "valid":
             rules, grace_days, calendar = policy_setup
-            result = stage_for_due_date(oldest_due, today, rules, grace_days, calendar)
+            paused_since = self.recovery_paused_since
+            result = stage_for_due_date(oldest_due, min(paused_since or today, today), rules, grace_days, calendar)
             vals.update(
                 recovery_stage_id=result.stage_id or False,
-                recovery_next_action_date=result.next_action_date or False,
+                recovery_next_action_date=(not paused_since and result.next_action_date) or False,
             )
         return vals
 
@@ -296,6 +348,39 @@ class AccountMove(models.Model):
         if not self.recovery_debtor_id:
             raise UserError(self.env._("Only posted customer invoices are in collection."))
         return self.env["credit.recovery.contact"]._action_whatsapp(self.recovery_debtor_id, self)
+
+    def action_recovery_dispute(self):
+        """Record that the customer disputes these invoices (pauses their collection)."""
+        return self.env["credit.recovery.dispute"]._action_open(self, "raise")
+
+    def action_recovery_resolve_dispute(self):
+        return self.env["credit.recovery.dispute"]._action_open(self, "resolve")
+
+    def _recovery_open_dispute(self, kind, note, user=None):
+        """Put the invoices under dispute and ask the dispute manager to review them."""
+        today = fields.Date.context_today(self)
+        self.sudo().write(
+            {
+                "recovery_dispute_state": "open",
+                "recovery_dispute_kind": kind,
+                "recovery_dispute_note": note,
+                "recovery_dispute_date": today,
+                "recovery_dispute_resolution": False,
+            }
+        )
+        policies = self.env["credit.recovery.policy"]._get_company_policies(self.company_id)
+        activity_type = self.env.ref("account_credit_recovery.activity_type_dispute_review")
+        for move in self.sudo():
+            policy = policies.get(move.company_id.id)
+            reviewer = (
+                (policy and policy.dispute_manager_id) or move.recovery_debtor_id.user_id or user or self.env.user
+            )
+            move.activity_schedule(
+                activity_type_id=activity_type.id,
+                summary=self.env._("Review the dispute of %(invoice)s", invoice=move.name),
+                note=note,
+                user_id=reviewer.id,
+            )
 
     def action_recovery_exclude(self):
         """Ask for the reason, then take the invoices out of collection."""

@@ -115,9 +115,17 @@ class CreditRecoveryContact(models.Model):
         for contact in self:
             contact.name = f"{channels.get(contact.channel, '')} – {contact.partner_id.display_name or ''}"
 
-    @api.constrains("call_duration", "promise_amount", "correction_of_id", "correction_reason")
+    @api.constrains("call_duration", "promise_amount", "correction_of_id", "correction_reason", "outcome_id", "state")
     def _check_values(self):
         for contact in self:
+            if (
+                contact.state == "logged"
+                and contact.outcome_id.action == "promise"
+                and not (contact.promise_amount and contact.promise_date)
+            ):
+                raise ValidationError(self.env._("Enter the amount and the date the customer promised to pay."))
+            if contact.state == "logged" and contact.outcome_id.action == "callback" and not contact.next_action_date:
+                raise ValidationError(self.env._("Enter the date the customer asked to be called back."))
             if contact.call_duration < 0:
                 raise ValidationError(self.env._("A call cannot last a negative time."))
             if contact.correction_of_id and not (contact.correction_reason or "").strip():
@@ -295,9 +303,34 @@ class CreditRecoveryContact(models.Model):
         self._apply_outcomes()
 
     def _apply_outcomes(self):
-        stop = self.filtered(lambda contact: contact.outcome_id.action == "do_not_contact")
+        """Promise, dispute, do-not-contact: what the recorded outcomes call for."""
+        originals = self.filtered(lambda contact: not contact.correction_of_id)
+        stop = originals.filtered(lambda contact: contact.outcome_id.action == "do_not_contact")
         if stop:
             stop.partner_id.sudo().write({"recovery_do_not_contact": True})
+        promising = originals.filtered(lambda contact: contact.outcome_id.action == "promise")
+        if promising:
+            self.env["credit.recovery.promise"].sudo().create(
+                [contact._prepare_promise_vals() for contact in promising]
+            )
+        for contact in originals.filtered(lambda contact: contact.outcome_id.action == "dispute"):
+            invoices = contact.invoice_ids or contact.debtor_id.open_invoice_ids
+            invoices._recovery_open_dispute(
+                contact.outcome_id.dispute_kind or "not_recognised", contact.notes or contact.outcome_id.name
+            )
+
+    def _prepare_promise_vals(self):
+        self.ensure_one()
+        return {
+            "contact_id": self.id,
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "debtor_id": self.debtor_id.id,
+            "invoice_ids": [Command.set((self.invoice_ids or self.debtor_id.open_invoice_ids).ids)],
+            "amount": self.promise_amount,
+            "date": self.promise_date,
+            "user_id": self.user_id.id,
+        }
 
     def _evidence_payload(self):
         """The content a log's digest covers (stable, human-checkable)."""

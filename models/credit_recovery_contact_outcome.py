@@ -26,3 +26,11 @@ class CreditRecoveryContactOutcome(models.Model):
         required=True,
         help="What logging this outcome triggers.",
     )
+    dispute_kind = fields.Selection(
+        [
+            ("not_recognised", "Debt not recognised"),
+            ("already_paid", "Already paid"),
+            ("product_problem", "Product or service problem"),
+        ],
+        help="For outcomes that open a dispute: its reason.",
+    )

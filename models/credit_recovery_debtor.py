@@ -70,8 +70,11 @@ class CreditRecoveryDebtor(models.Model):
         store=True,
         help="Invoices paid late or still overdue in the last 12 months.",
     )
+    promise_ids = fields.One2many("credit.recovery.promise", "debtor_id", string="Promises to Pay", readonly=True)
     broken_commitments = fields.Integer(
-        help="Promises to pay and agreements broken in the last 12 months.", readonly=True
+        compute="_compute_broken_commitments",
+        store=True,
+        help="Promises to pay and agreements broken in the last 12 months.",
     )
     profile_computed_id = fields.Many2one(
         "credit.recovery.profile", string="Computed Profile", compute="_compute_profile_computed_id", store=True
@@ -164,6 +167,14 @@ class CreditRecoveryDebtor(models.Model):
         episodes = self._get_overdue_episodes()
         for debtor in self:
             debtor.overdue_episodes = episodes.get(debtor._origin.id, 0)
+
+    @api.depends("promise_ids.state", "promise_ids.closed_date")
+    def _compute_broken_commitments(self):
+        since = fields.Date.context_today(self) - timedelta(days=HISTORY_DAYS)
+        for debtor in self:
+            debtor.broken_commitments = len(
+                debtor.promise_ids.filtered(lambda promise: promise.state == "broken" and promise.closed_date >= since)
+            )
 
     @api.depends("overdue_episodes", "broken_commitments", "company_id")
     def _compute_profile_computed_id(self):
@@ -330,7 +341,11 @@ class CreditRecoveryDebtor(models.Model):
     @api.model
     def _recovery_refresh_history(self):
         """Daily: the 12-month window slides, so recompute recurrence (and hence profiles)."""
-        debtors = self.search(["|", ("overdue_episodes", ">", 0), ("amount_overdue", ">", 0)])
-        self.env.add_to_compute(self._fields["overdue_episodes"], debtors)
-        debtors.modified(["overdue_episodes"])
+        debtors = self.search(
+            ["|", "|", ("overdue_episodes", ">", 0), ("amount_overdue", ">", 0), ("broken_commitments", ">", 0)]
+        )
+        fnames = ["overdue_episodes", "broken_commitments"]
+        for fname in fnames:
+            self.env.add_to_compute(self._fields[fname], debtors)
+        debtors.modified(fnames)
         self.env.flush_all()

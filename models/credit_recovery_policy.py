@@ -74,6 +74,17 @@ class CreditRecoveryPolicy(models.Model):
         help="Overdue amounts below this value are ignored (no stage, no contact).",
     )
     stage_ids = fields.One2many("credit.recovery.stage", "policy_id", string="Stages", copy=True)
+    promise_tolerance_days = fields.Integer(
+        default=2,
+        tracking=True,
+        help="Days after the promised date before an unpaid promise counts as broken.",
+    )
+    dispute_manager_id = fields.Many2one(
+        "res.users",
+        tracking=True,
+        domain=[("share", "=", False)],
+        help="Reviews the disputes raised by debtors. Empty: the debtor's collection responsible.",
+    )
 
     @api.model
     def _default_window_ids(self):
@@ -94,13 +105,15 @@ class CreditRecoveryPolicy(models.Model):
                     )
                 )
 
-    @api.constrains("grace_days", "max_contacts_per_day", "max_contacts_per_week", "tolerance_amount")
+    @api.constrains(
+        "grace_days", "max_contacts_per_day", "max_contacts_per_week", "tolerance_amount", "promise_tolerance_days"
+    )
     def _check_limits(self):
         for policy in self:
-            if policy.grace_days < 0 or policy.tolerance_amount < 0:
+            if policy.grace_days < 0 or policy.tolerance_amount < 0 or policy.promise_tolerance_days < 0:
                 raise ValidationError(
                     self.env._(
-                        "Policy %(policy)s: the grace period and the tolerance cannot be negative.",
+                        "Policy %(policy)s: the grace period and the tolerances cannot be negative.",
                         policy=policy.name,
                     )
                 )

@@ -163,7 +163,7 @@ class TestContactLog(CreditRecoveryCommon):
         self.assertFalse(contact.evidence_hash)
         with self.assertRaisesText(UserError, "Choose the outcome"):
             contact.with_user(self.agent).action_complete()
-        contact.with_user(self.agent).outcome_id = self.outcome_promise
+        contact.with_user(self.agent).outcome_id = self.outcome_no_answer
         contact.with_user(self.agent).action_complete()
         self.assertEqual(contact.state, "logged")
         self.assertTrue(contact.evidence_hash)

@@ -1,5 +1,6 @@
 from datetime import date
 
+from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -78,7 +79,22 @@ class TestDebtor(CreditRecoveryCommon):
         self.assertEqual(debtor.overdue_episodes, 2)
         self.assertEqual(debtor.profile_id, occasional)
         # Broken commitments (promises, agreements) also make a profile stricter.
-        debtor.broken_commitments = 2
+        for _i in range(2):
+            invoice = self.create_invoice(100.0, date(2026, 12, 1), date(2026, 12, 31))
+            with self.on(date(2027, 1, 15)):
+                self.env["credit.recovery.promise"].create(
+                    {
+                        "partner_id": self.customer.id,
+                        "company_id": self.company.id,
+                        "debtor_id": debtor.id,
+                        "invoice_ids": [Command.set(invoice.ids)],
+                        "amount": 100.0,
+                        "date": date(2027, 1, 20),
+                    }
+                )
+        with self.on(date(2027, 1, 25)):
+            self.env["credit.recovery.promise"]._cron_check_promises()
+        self.assertEqual(debtor.broken_commitments, 2)
         self.assertEqual(debtor.profile_id, high_risk)
 
     def test_profile_override_needs_manager_and_reason(self):

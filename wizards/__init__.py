@@ -1,1 +1,2 @@
+from . import credit_recovery_dispute
 from . import credit_recovery_exclude
