@@ -185,6 +185,7 @@ class AccountMove(models.Model):
         "recovery_excluded",
         "recovery_dispute_state",
         "recovery_paused_since",
+        "recovery_contact_ids.next_action_date",
         "line_ids.amount_residual",
         "line_ids.date_maturity",
     )
@@ -245,9 +246,15 @@ class AccountMove(models.Model):
             rules, grace_days, calendar = policy_setup
             paused_since = self.recovery_paused_since
             result = stage_for_due_date(oldest_due, min(paused_since or today, today), rules, grace_days, calendar)
+            next_action = (not paused_since and result.next_action_date) or False
+            callbacks = [
+                contact.next_action_date
+                for contact in self.recovery_contact_ids
+                if contact.next_action_date and contact.next_action_date >= today
+            ]
             vals.update(
                 recovery_stage_id=result.stage_id or False,
-                recovery_next_action_date=(not paused_since and result.next_action_date) or False,
+                recovery_next_action_date=min([*callbacks, next_action] if next_action else callbacks, default=False),
             )
         return vals
 

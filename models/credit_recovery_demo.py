@@ -385,6 +385,102 @@ class CreditRecoveryDemo(models.AbstractModel):
         debtors = env["credit.recovery.debtor"].search([("company_id", "=", company.id)], order="id")
         debtors[::2].user_id = agent
         debtors[1::2].user_id = admin
+        self._create_demo_contacts(env, company, debtors)
+
+    def _create_demo_contacts(self, env, company, debtors):
+        """A few weeks of collection work: calls, WhatsApp, promises, a dispute, an opt-out."""
+        today = fields.Date.context_today(self)
+        policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
+        business = policy._get_business_calendar()
+        ref = self.env.ref
+        outcomes = {
+            "no_answer": ref("account_credit_recovery.outcome_no_answer"),
+            "voicemail": ref("account_credit_recovery.outcome_voicemail"),
+            "refused": ref("account_credit_recovery.outcome_refused"),
+            "callback": ref("account_credit_recovery.outcome_callback"),
+            "promise": ref("account_credit_recovery.outcome_promise"),
+            "dispute": ref("account_credit_recovery.outcome_already_paid"),
+            "stop": ref("account_credit_recovery.outcome_do_not_contact"),
+        }
+        reasons = [
+            ref("account_credit_recovery.reason_income_loss"),
+            ref("account_credit_recovery.reason_planning"),
+            ref("account_credit_recovery.reason_proposal"),
+        ]
+        in_collection = debtors.filtered("amount_overdue").sorted(lambda debtor: -debtor.days_overdue)
+
+        def business_day(days_ago):
+            day = today - timedelta(days=days_ago)
+            while not business.is_business_day(day):
+                day -= timedelta(days=1)
+            return day
+
+        vals_list = []
+        script = ["no_answer", "voicemail", "refused", "no_answer", "callback"]
+        for index, debtor in enumerate(in_collection[:12]):
+            for step, days_ago in enumerate((20, 13, 6)):
+                kind = script[(index + step) % len(script)]
+                day = business_day(days_ago + index % 3)
+                vals = {
+                    "partner_id": debtor.partner_id.id,
+                    "company_id": company.id,
+                    "invoice_ids": [Command.set(debtor.open_invoice_ids.ids)],
+                    "channel": "whatsapp" if step == 1 else "phone",
+                    "direction": "outbound",
+                    # 10:00 in São Paulo (UTC-3)
+                    "date": datetime.combine(day, time(13, 0)) + timedelta(minutes=7 * index),
+                    "user_id": debtor.user_id.id,
+                    "outcome_id": outcomes[kind].id,
+                    "phone_number": debtor.partner_id.recovery_best_phone or False,
+                }
+                if kind == "refused":
+                    vals["reason_id"] = reasons[index % len(reasons)].id
+                    vals["notes"] = "Cliente disse que não tem como pagar este mês."
+                if kind == "callback":
+                    vals["next_action_date"] = business_day(-3)
+                    vals["notes"] = "Pediu para ligar de novo depois do dia 5, quando recebe o salário."
+                if step == 0:
+                    vals["call_duration"] = 0.0 if kind == "no_answer" else 2.5
+                vals_list.append(vals)
+        env["credit.recovery.contact"].create(vals_list)
+        # Today: two customers promise to pay, one disputes, one asks not to be called again.
+        now = datetime.combine(business_day(0), time(14, 0))
+        specials = [
+            (in_collection[12], "promise", {"promise_amount": 300.0, "promise_date": today + timedelta(days=7)}),
+            (in_collection[13], "promise", {"promise_amount": 150.0, "promise_date": today + timedelta(days=3)}),
+            (in_collection[14], "dispute", {"notes": "Diz que pagou em dinheiro na loja; vai enviar o recibo."}),
+            (in_collection[15], "stop", {"notes": "Pediu para não ser mais contatado; prefere vir à loja."}),
+        ]
+        for debtor, kind, extra in specials:
+            invoices = debtor.open_invoice_ids.sorted("recovery_days_overdue", reverse=True)[:1]
+            if kind == "promise":
+                extra["promise_amount"] = min(extra["promise_amount"], invoices.amount_residual)
+            env["credit.recovery.contact"].create(
+                {
+                    "partner_id": debtor.partner_id.id,
+                    "company_id": company.id,
+                    "invoice_ids": [Command.set(invoices.ids)],
+                    "channel": "phone",
+                    "direction": "outbound",
+                    "date": now,
+                    "user_id": debtor.user_id.id,
+                    "outcome_id": outcomes[kind].id,
+                    "phone_number": debtor.partner_id.recovery_best_phone or False,
+                    **extra,
+                }
+            )
+        env["credit.recovery.contact"].create(
+            {
+                "partner_id": in_collection[0].partner_id.id,
+                "company_id": company.id,
+                "channel": "phone",
+                "direction": "inbound",
+                "date": now - timedelta(hours=2),
+                "outcome_id": outcomes["callback"].id,
+                "next_action_date": business_day(-2),
+                "notes": "Cliente ligou perguntando o valor atualizado; retornar com proposta de acordo.",
+            }
+        )
 
     def _create_demo_holidays(self, company):
         calendar = company.resource_calendar_id

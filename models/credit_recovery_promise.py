@@ -24,7 +24,7 @@ class CreditRecoveryPromise(models.Model):
     contact_id = fields.Many2one("credit.recovery.contact", ondelete="restrict", readonly=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Debtor", required=True, index=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
-    debtor_id = fields.Many2one("credit.recovery.debtor", index=True, readonly=True)
+    debtor_id = fields.Many2one("credit.recovery.debtor", string="Collection Record", index=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     invoice_ids = fields.Many2many(
         "account.move", "credit_recovery_promise_move_rel", "promise_id", "move_id", string="Invoices", readonly=True

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import CreditRecoveryCommon
@@ -146,6 +146,19 @@ class TestContactLog(CreditRecoveryCommon):
         with self.assertRaisesText(UserError, "asked not to be contacted"):
             self.log(self.manager, override_justification="Urgent")
         self.assertTrue(self.log(direction="inbound"))
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_callback_sets_the_next_action(self):
+        self.refresh_on(date(2026, 11, 23))
+        self.assertEqual(self.invoice.recovery_next_action_date, date(2026, 11, 30), "legal action starts then")
+        with self.assertRaisesText(ValidationError, "called back"):
+            self.log(outcome_id=self.env.ref("account_credit_recovery.outcome_callback").id)
+        self.log(
+            outcome_id=self.env.ref("account_credit_recovery.outcome_callback").id, next_action_date=date(2026, 11, 26)
+        )
+        self.env.flush_all()
+        self.assertEqual(self.invoice.recovery_next_action_date, date(2026, 11, 26))
+        self.assertEqual(self.invoice.recovery_debtor_id.next_action_date, date(2026, 11, 26))
 
     @freeze_time(MONDAY_9H_SP)
     def test_do_not_contact_outcome_sets_the_flag(self):
