@@ -71,6 +71,43 @@ def main():
             lambda pg: (pg.click(".o_data_row:first-child td[name=name]"), pg.wait_for_selector(".o_form_view")),
         )
         shot(page, "profiles", "/odoo/action-account_credit_recovery.action_credit_recovery_profile", ".o_data_row")
+
+        def open_debtor_with_contacts(pg):
+            pg.click(".o_data_row:first-child td[name=partner_id]")
+            pg.wait_for_selector(".o_form_view .o_statusbar_status", timeout=30000)
+            pg.click("a[name=contacts]")
+
+        shot(
+            page,
+            "debtor_form",
+            "/odoo/action-account_credit_recovery.action_credit_recovery_debtor?view_type=list",
+            ".o_data_row",
+            open_debtor_with_contacts,
+        )
+
+        def open_log_dialog(pg):
+            pg.click(".o_data_row:first-child td[name=partner_id]")
+            pg.wait_for_selector(".o_form_view .o_statusbar_status", timeout=30000)
+            pg.click("button[name=action_log_contact]")
+            pg.wait_for_selector(".modal .o_form_view", timeout=30000)
+            pg.click(".modal div[name=outcome_id] input")
+            pg.wait_for_selector(".o-autocomplete--dropdown-menu", timeout=30000)
+            pg.click(".o-autocomplete--dropdown-menu li:nth-child(4)")
+            pg.wait_for_timeout(500)
+
+        shot(
+            page,
+            "log_contact",
+            "/odoo/action-account_credit_recovery.action_credit_recovery_debtor?view_type=list",
+            ".o_data_row",
+            open_log_dialog,
+        )
+        shot(
+            page,
+            "contact_analysis",
+            "/odoo/action-account_credit_recovery.action_credit_recovery_contact_analysis",
+            ".o_pivot",
+        )
         browser.close()
 
 

@@ -9,5 +9,6 @@ from . import credit_recovery_policy
 from . import credit_recovery_profile
 from . import credit_recovery_promise
 from . import credit_recovery_stage
+from . import ir_module_module
 from . import res_company
 from . import res_partner

@@ -39,6 +39,13 @@ class CreditRecoveryStage(models.Model):
         help="This stage sends the written prior notice of a credit-bureau listing (CDC art. 43 §2).",
     )
     is_legal = fields.Boolean(string="Legal Action")
+    origin_stage_id = fields.Many2one(
+        "credit.recovery.stage",
+        string="Copied From",
+        readonly=True,
+        copy=False,
+        help="Stage of the addon's default policy this one was copied from: it receives its translations.",
+    )
 
     @api.constrains("trigger_days", "sequence", "policy_id")
     def _check_trigger_order(self, force=False):
@@ -79,6 +86,29 @@ class CreditRecoveryStage(models.Model):
         if {"trigger_days", "sequence", "policy_id"} & set(vals):
             self.env["account.move"]._recovery_schedule_refresh(companies | self.company_id)
         return res
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        for stage, vals in zip(self, vals_list, strict=True):
+            vals.setdefault("origin_stage_id", stage.origin_stage_id.id or stage.id)
+        return vals_list
+
+    @api.model
+    def _sync_default_translations(self):
+        """Give the companies' copies of the default stages the translations loaded since.
+
+        Only copies still named as their origin (in English) are touched: a name an
+        admin changed is never overwritten.
+        """
+        copies = self.sudo().with_context(active_test=False).search([("origin_stage_id", "!=", False)])
+        for stage in copies:
+            origin = stage.origin_stage_id
+            translations = origin._fields["name"]._get_stored_translations(origin) or {}
+            current = stage._fields["name"]._get_stored_translations(stage) or {}
+            if current.get("en_US") == translations.get("en_US") and current != translations:
+                stage.update_field_translations(
+                    "name", {lang: value for lang, value in translations.items() if lang != "en_US"}
+                )
 
     def unlink(self):
         companies = self.company_id

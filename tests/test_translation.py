@@ -23,6 +23,11 @@ class TestPortugueseMessages(CreditRecoveryCommon):
     def test_default_stage_and_profile_names(self):
         stages = self.env.ref("account_credit_recovery.policy_default").sudo().stage_ids.with_context(lang="pt_BR")
         self.assertEqual(stages.mapped("name"), ["Lembrete", "Aviso", "Alerta", "Ação judicial"])
+        self.assertEqual(
+            self.policy.stage_ids.with_context(lang="pt_BR").mapped("name"),
+            ["Lembrete", "Aviso", "Alerta", "Ação judicial"],
+            "a company created before Portuguese was installed gets the translations when it is",
+        )
         branch = self.env["res.company"].sudo().create({"name": "Filial Campinas"})
         policy = self.env["credit.recovery.policy"].sudo().search([("company_id", "=", branch.id)])
         self.assertEqual(
