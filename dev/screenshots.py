@@ -41,12 +41,6 @@ def main():
         )
         shot(
             page,
-            "debtors_list",
-            "/odoo/action-account_credit_recovery.action_credit_recovery_debtor?view_type=list",
-            ".o_data_row",
-        )
-        shot(
-            page,
             "overdue_invoices",
             "/odoo/action-account_credit_recovery.action_recovery_overdue_invoices",
             ".o_data_row",
@@ -70,7 +64,6 @@ def main():
             ".o_data_row",
             lambda pg: (pg.click(".o_data_row:first-child td[name=name]"), pg.wait_for_selector(".o_form_view")),
         )
-        shot(page, "profiles", "/odoo/action-account_credit_recovery.action_credit_recovery_profile", ".o_data_row")
 
         def open_debtor_with_contacts(pg):
             pg.click(".o_data_row:first-child td[name=partner_id]")
