@@ -25,6 +25,8 @@
         "views/credit_recovery_debtor_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
+        "reports/credit_recovery_dossier_report.xml",
+        "reports/credit_recovery_letter_report.xml",
         "wizards/credit_recovery_dispute_views.xml",
         "wizards/credit_recovery_exclude_views.xml",
         "views/credit_recovery_menus.xml",

@@ -4,11 +4,14 @@ from . import credit_recovery_contact_outcome
 from . import credit_recovery_contact_window
 from . import credit_recovery_debtor
 from . import credit_recovery_demo
+from . import credit_recovery_dossier
+from . import credit_recovery_letter
 from . import credit_recovery_nonpayment_reason
 from . import credit_recovery_policy
 from . import credit_recovery_profile
 from . import credit_recovery_promise
 from . import credit_recovery_stage
+from . import ir_actions_report
 from . import ir_module_module
 from . import res_company
 from . import res_partner

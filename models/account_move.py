@@ -389,6 +389,13 @@ class AccountMove(models.Model):
                 user_id=reviewer.id,
             )
 
+    def action_recovery_dossier(self):
+        """Evidence dossier limited to the selected invoices (one customer at a time)."""
+        debtor = self.recovery_debtor_id
+        if len(debtor) != 1:
+            raise UserError(self.env._("Select posted invoices of one customer to print their dossier."))
+        return debtor.action_generate_dossier(self)
+
     def action_recovery_exclude(self):
         """Ask for the reason, then take the invoices out of collection."""
         action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_exclude")

@@ -276,6 +276,59 @@ class CreditRecoveryDebtor(models.Model):
             "params": {"message": message, "type": "danger" if tampered else "success", "sticky": bool(tampered)},
         }
 
+    def action_generate_dossier(self, invoices=None):
+        """Render the evidence dossier, keep it as a new version on the customer, log it."""
+        self.ensure_one()
+        attachment = self._generate_dossier(invoices)
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+
+    def _generate_dossier(self, invoices=None):
+        self.ensure_one()
+        partner = self.partner_id
+        report = self.env.ref("account_credit_recovery.action_report_dossier").sudo()
+        data = {"invoice_ids": invoices.ids} if invoices else None
+        dossier = self.env["report.account_credit_recovery.report_dossier"]._get_dossier(self, invoices)
+        pdf, _report_type = report._render_qweb_pdf(report.report_name, self.ids, data=data)
+        previous = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search_count(
+                [("res_model", "=", "res.partner"), ("res_id", "=", partner.id), ("description", "=like", "dossier:%")]
+            )
+        )
+        version = previous + 1
+        today = fields.Date.to_string(fields.Date.context_today(self))
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._(
+                        "Dossier %(partner)s v%(version)s %(date)s.pdf",
+                        partner=partner.name,
+                        version=version,
+                        date=today,
+                    ),
+                    "res_model": "res.partner",
+                    "res_id": partner.id,
+                    "raw": pdf,
+                    "mimetype": "application/pdf",
+                    "description": f"dossier:{dossier['digest']}",
+                }
+            )
+        )
+        partner.sudo().message_post(
+            body=self.env._(
+                "Evidence dossier v%(version)s generated for %(company)s. Dossier digest (SHA-256): %(digest)s",
+                version=version,
+                company=self.company_id.name,
+                digest=dossier["digest"],
+            ),
+            attachment_ids=attachment.ids,
+            subtype_xmlid="mail.mt_note",
+        )
+        return attachment
+
     @api.model
     def _get_or_create(self, keys):
         """``{(partner_id, company_id): debtor_id}`` for ``keys``, creating the missing ones in one batch."""

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, normalize_phone
 from .credit_recovery_debtor import CREDIT_STATUSES
@@ -150,6 +151,12 @@ class ResPartner(models.Model):
 
     def action_recovery_log_contact(self):
         return self.env["credit.recovery.contact"]._action_log_contact(self.commercial_partner_id)
+
+    def action_recovery_dossier(self):
+        self.ensure_one()
+        if not self.recovery_debtor_id:
+            raise UserError(self.env._("%(partner)s has no collection record in this company.", partner=self.name))
+        return self.recovery_debtor_id.action_generate_dossier()
 
     def action_recovery_open_debtor(self):
         """Open (creating it if needed) the collection record in the current company."""

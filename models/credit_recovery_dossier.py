@@ -1,0 +1,189 @@
+from collections import defaultdict
+from decimal import Decimal
+
+from odoo import api, fields, models
+from odoo.tools.misc import format_datetime
+
+from ..tools.evidence import evidence_hash, sha256_hex
+from ..tools.late_fees import late_charges, prescription_date, prescription_status
+from ..tools.pdf_stamp import stamp_pages
+from ..tools.phone import normalize_phone
+
+
+class CreditRecoveryDossier(models.AbstractModel):
+    """Values of the evidence dossier: everything a lawyer needs, and its digest.
+
+    The same data feeds the QWeb template and the SHA-256 *dossier digest*, which
+    covers the content only (not when or by whom it was printed), so regenerating
+    an unchanged dossier gives the same digest.
+    """
+
+    _name = "report.account_credit_recovery.report_dossier"
+    _description = "Collection Evidence Dossier"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        debtors = self.env["credit.recovery.debtor"].browse(docids)
+        invoice_ids = (data or {}).get("invoice_ids")
+        dossiers = {}
+        for debtor in debtors:
+            invoices = self.env["account.move"].browse(invoice_ids) if invoice_ids else None
+            dossiers[debtor.id] = self._get_dossier(debtor, invoices)
+        return {
+            "doc_ids": debtors.ids,
+            "doc_model": "credit.recovery.debtor",
+            "docs": debtors,
+            "dossiers": dossiers,
+        }
+
+    @api.model
+    def _get_dossier(self, debtor, invoices=None):
+        """The dossier's content for ``debtor`` (optionally only some of its invoices)."""
+        debtor = debtor.sudo()
+        partner = debtor.partner_id
+        company = debtor.company_id
+        lang = partner.lang or self.env.lang or "en_US"
+        tz = partner._recovery_tz()
+        env = self.with_context(lang=lang, tz=tz).env
+        today = fields.Date.context_today(debtor)
+        policy = env["credit.recovery.policy"]._get_company_policies(company).get(company.id)
+        fine_percent = policy.fine_percent if policy else 0.0
+        interest_percent = policy.interest_percent_month if policy else 0.0
+        currency = company.currency_id
+        invoices = (
+            (invoices or debtor.invoice_ids)
+            .filtered(lambda move: move.state == "posted")
+            .sorted(lambda move: (move.invoice_date or today, move.id))
+        )
+
+        def money(value):
+            return float(value) if isinstance(value, Decimal) else value
+
+        debts, totals = [], defaultdict(Decimal)
+        for invoice in invoices:
+            lines = invoice.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable" and line.debit
+            ).sorted(lambda line: (line.date_maturity or today, line.id))
+            rows = []
+            for line in lines:
+                due = line.date_maturity or invoice.invoice_date_due
+                charges = late_charges(
+                    line.amount_residual, due, today, fine_percent, interest_percent, digits=currency.decimal_places
+                )
+                original = Decimal(str(line.debit))
+                row = {
+                    "due": due,
+                    "original": original,
+                    "paid": original - charges.principal,
+                    "open": charges.principal,
+                    "days": charges.days if charges.principal else 0,
+                    "fine": charges.fine,
+                    "interest": charges.interest,
+                    "total": charges.total,
+                    "prescription": prescription_date(due),
+                    "prescription_status": prescription_status(due, today) if charges.principal else "ok",
+                }
+                rows.append(row)
+                for key in ("original", "paid", "open", "fine", "interest", "total"):
+                    totals[key] += row[key]
+            debts.append({"invoice": invoice, "rows": rows})
+
+        contacts = debtor.contact_ids.sorted(lambda contact: (contact.date, contact.id))
+        if invoices is not None and invoices != debtor.invoice_ids:
+            contacts = contacts.filtered(lambda contact: not contact.invoice_ids or contact.invoice_ids & invoices)
+        promises = debtor.promise_ids.sorted(lambda promise: (promise.promised_on or today, promise.id))
+        disputes = invoices.filtered("recovery_dispute_state")
+        attachments = [
+            {"name": attachment.name, "sha256": sha256_hex(attachment.raw or b""), "contact": contact}
+            for contact in contacts
+            for attachment in contact.attachment_ids
+        ]
+        phones = [
+            {"number": number, "info": normalize_phone(number, partner.country_id.code or company.country_id.code)}
+            for number in (partner.mobile, partner.phone)
+            if number
+        ]
+        addresses = partner | partner.child_ids.filtered(lambda child: child.type in ("invoice", "delivery", "other"))
+        dossier = {
+            "debtor": debtor,
+            "partner": partner,
+            "company": company,
+            "currency": currency,
+            "lang": lang,
+            "tz": tz,
+            "today": today,
+            "fine_percent": fine_percent,
+            "interest_percent": interest_percent,
+            "addresses": addresses,
+            "phones": phones,
+            "emails": [email for email in addresses.mapped("email") if email],
+            "debts": debts,
+            "totals": totals,
+            "prescribed": any(row["prescription_status"] == "prescribed" for debt in debts for row in debt["rows"]),
+            "prescribing": any(row["prescription_status"] == "soon" for debt in debts for row in debt["rows"]),
+            "contacts": contacts,
+            "contact_times": {
+                contact.id: format_datetime(env, contact.date, tz=tz, dt_format="short") for contact in contacts
+            },
+            "letters": contacts.filtered(lambda contact: contact.channel == "letter"),
+            "promises": promises,
+            "disputes": disputes,
+            "attachments": attachments,
+            "money": money,
+        }
+        dossier["digest"] = evidence_hash(self._digest_payload(dossier))
+        return dossier
+
+    @api.model
+    def _stamp_pdf(self, pdf, report_name, res_ids, data=None):
+        """Creditor identification on top of every page; generation, page x/y and digest below."""
+        debtors = self.env["credit.recovery.debtor"].browse(res_ids if isinstance(res_ids, list) else [res_ids])
+        company = debtors[:1].company_id
+        address = ", ".join(part for part in (company.street, company.zip, company.city, company.state_id.code) if part)
+        header = " · ".join(part for part in (company.name, company.vat and f"CNPJ {company.vat}", address) if part)
+        if report_name != "account_credit_recovery.report_dossier":
+            return stamp_pages(pdf, header, [])
+        generated = self.env._(
+            "Generated on %(when)s by %(user)s",
+            when=format_datetime(self.env, fields.Datetime.now(), tz=self.env.user.tz or "UTC"),
+            user=self.env.user.name,
+        )
+        lines = [generated]
+        if len(debtors) == 1:
+            invoices = self.env["account.move"].browse((data or {}).get("invoice_ids") or [])
+            digest = self._get_dossier(debtors, invoices or None)["digest"]
+            lines.append(self.env._("Dossier digest (SHA-256): %(digest)s", digest=digest))
+        return stamp_pages(pdf, header, lines, page_label=self.env._("page %(page)s / %(pages)s"))
+
+    @api.model
+    def _digest_payload(self, dossier):
+        """The canonical content the dossier digest covers."""
+        partner, company = dossier["partner"], dossier["company"]
+        return {
+            "creditor": [company.name, company.vat or "", company.street or "", company.city or ""],
+            "debtor": [partner.id, partner.name, partner.vat or "", partner.street or "", partner.city or ""],
+            "as_of": str(dossier["today"]),
+            "rates": [dossier["fine_percent"], dossier["interest_percent"]],
+            "debts": [
+                [debt["invoice"].name, [[str(value) for value in row.values()] for row in debt["rows"]]]
+                for debt in dossier["debts"]
+            ],
+            "contacts": [
+                [contact.id, contact.evidence_hash or "", contact._evidence_payload()]
+                for contact in dossier["contacts"]
+            ],
+            "promises": [
+                [promise.id, promise.amount, str(promise.date), promise.state, str(promise.closed_date or "")]
+                for promise in dossier["promises"]
+            ],
+            "disputes": [
+                [
+                    move.name,
+                    move.recovery_dispute_state,
+                    move.recovery_dispute_kind or "",
+                    move.recovery_dispute_note or "",
+                ]
+                for move in dossier["disputes"]
+            ],
+            "attachments": [[item["name"], item["sha256"]] for item in dossier["attachments"]],
+        }

@@ -1,0 +1,20 @@
+from odoo import models
+
+STAMPED_REPORTS = (
+    "account_credit_recovery.report_dossier",
+    "account_credit_recovery.report_collection_letter",
+)
+
+
+class IrActionsReport(models.Model):
+    _inherit = "ir.actions.report"
+
+    def _render_qweb_pdf(self, report_ref, res_ids=None, data=None):
+        """Give the collection reports their header and footer on every page."""
+        pdf, report_type = super()._render_qweb_pdf(report_ref, res_ids=res_ids, data=data)
+        report = self._get_report(report_ref)
+        if report_type == "pdf" and report.report_name in STAMPED_REPORTS and res_ids:
+            pdf = self.env["report.account_credit_recovery.report_dossier"]._stamp_pdf(
+                pdf, report.report_name, res_ids, data
+            )
+        return pdf, report_type
