@@ -329,6 +329,7 @@ class CreditRecoveryContact(models.Model):
             "invoice_ids": [Command.set((self.invoice_ids or self.debtor_id.open_invoice_ids).ids)],
             "amount": self.promise_amount,
             "date": self.promise_date,
+            "promised_on": fields.Date.context_today(self, self.date),
             "user_id": self.user_id.id,
         }
 
