@@ -2,6 +2,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from odoo import api, fields, models
+from odoo.tools import email_normalize
 from odoo.tools.misc import format_datetime
 
 from ..tools.evidence import evidence_hash, sha256_hex
@@ -98,11 +99,12 @@ class CreditRecoveryDossier(models.AbstractModel):
             for contact in contacts
             for attachment in contact.attachment_ids
         ]
-        phones = [
-            {"number": number, "info": normalize_phone(number, partner.country_id.code or company.country_id.code)}
-            for number in (partner.mobile, partner.phone)
-            if number
-        ]
+        kinds = dict(env["res.partner"]._fields["recovery_mobile_type"]._description_selection(env))
+        phones = []
+        for number in (partner.mobile, partner.phone):
+            if number:
+                info = normalize_phone(number, partner.country_id.code or company.country_id.code)
+                phones.append({"number": number, "info": info, "kind": kinds.get(info.kind, info.kind)})
         addresses = partner | partner.child_ids.filtered(lambda child: child.type in ("invoice", "delivery", "other"))
         dossier = {
             "debtor": debtor,
@@ -116,7 +118,11 @@ class CreditRecoveryDossier(models.AbstractModel):
             "interest_percent": interest_percent,
             "addresses": addresses,
             "phones": phones,
-            "emails": [email for email in addresses.mapped("email") if email],
+            "emails": [
+                {"address": email, "valid": bool(email_normalize(email))}
+                for email in addresses.mapped("email")
+                if email
+            ],
             "debts": debts,
             "totals": totals,
             "prescribed": any(row["prescription_status"] == "prescribed" for debt in debts for row in debt["rows"]),
@@ -141,8 +147,9 @@ class CreditRecoveryDossier(models.AbstractModel):
         company = debtors[:1].company_id
         address = ", ".join(part for part in (company.street, company.zip, company.city, company.state_id.code) if part)
         header = " · ".join(part for part in (company.name, company.vat and f"CNPJ {company.vat}", address) if part)
+        page_label = self.env._("page %(page)s / %(pages)s")
         if report_name != "account_credit_recovery.report_dossier":
-            return stamp_pages(pdf, header, [])
+            return stamp_pages(pdf, header, [], page_label=page_label)
         generated = self.env._(
             "Generated on %(when)s by %(user)s",
             when=format_datetime(self.env, fields.Datetime.now(), tz=self.env.user.tz or "UTC"),
@@ -153,7 +160,7 @@ class CreditRecoveryDossier(models.AbstractModel):
             invoices = self.env["account.move"].browse((data or {}).get("invoice_ids") or [])
             digest = self._get_dossier(debtors, invoices or None)["digest"]
             lines.append(self.env._("Dossier digest (SHA-256): %(digest)s", digest=digest))
-        return stamp_pages(pdf, header, lines, page_label=self.env._("page %(page)s / %(pages)s"))
+        return stamp_pages(pdf, header, lines, page_label=page_label)
 
     @api.model
     def _digest_payload(self, dossier):

@@ -5,6 +5,7 @@ from freezegun import freeze_time
 from PyPDF2 import PdfReader
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import CreditRecoveryCommon
@@ -127,6 +128,19 @@ class TestDossier(CreditRecoveryCommon):
         third = debtor._generate_dossier()
         self.assertNotEqual(third.description, second.description, "altered content, different digest")
         self.assertEqual(debtor.action_verify_evidence()["params"]["type"], "danger")
+
+    @freeze_time(date(2026, 11, 23))
+    def test_dossier_from_selected_invoices(self):
+        action = self.invoice.with_user(self.agent).with_context(force_report_rendering=True).action_recovery_dossier()
+        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
+        self.assertEqual((attachment.res_model, attachment.res_id), ("res.partner", self.customer.id))
+        text = pdf_text(attachment.raw)
+        self.assertIn(self.invoice.name, text)
+        self.assertNotIn(self.old_invoice.name, text)
+        other = self.env["res.partner"].create({"name": "Outro"})
+        other_invoice = self.create_invoice(10.0, date(2026, 9, 1), date(2026, 10, 1), partner=other)
+        with self.assertRaisesText(UserError, "one customer"):
+            (self.invoice | other_invoice).action_recovery_dossier()
 
     @freeze_time(date(2026, 11, 23))
     def test_collection_letter(self):
