@@ -29,6 +29,8 @@ _PRECREATED_COLUMNS = {
     "recovery_oldest_due_date": "date",
     "recovery_next_action_date": "date",
     "recovery_refresh_date": "date",
+    "recovery_last_contact_date": "timestamp",
+    "recovery_paused_since": "date",
 }
 
 
