@@ -1,4 +1,6 @@
 from . import account_move
+from . import credit_recovery_agreement
+from . import credit_recovery_agreement_line
 from . import credit_recovery_contact
 from . import credit_recovery_contact_outcome
 from . import credit_recovery_contact_window
@@ -10,6 +12,7 @@ from . import credit_recovery_nonpayment_reason
 from . import credit_recovery_policy
 from . import credit_recovery_profile
 from . import credit_recovery_promise
+from . import credit_recovery_proposal_template
 from . import credit_recovery_stage
 from . import ir_actions_report
 from . import ir_module_module

@@ -391,6 +391,32 @@ class AccountMove(models.Model):
                 user_id=reviewer.id,
             )
 
+    def action_recovery_negotiate(self):
+        return self.env["credit.recovery.negotiation"]._action_open(self)
+
+    def _recovery_check_negotiable(self, partner=None):
+        """Refuse what cannot be negotiated together, with a message saying why."""
+        if not self:
+            raise UserError(self.env._("Select the overdue invoices to negotiate."))
+        if len(self.commercial_partner_id) > 1 or (
+            partner and self.commercial_partner_id != partner.commercial_partner_id
+        ):
+            raise UserError(self.env._("Negotiate the invoices of one customer at a time."))
+        if len(self.company_id) > 1:
+            raise UserError(self.env._("Negotiate the invoices of one company at a time."))
+        if len(self.currency_id) > 1:
+            raise UserError(self.env._("Negotiate invoices in one currency at a time."))
+        wrong = self.filtered(lambda move: move.state != "posted" or move.move_type not in RECOVERY_MOVE_TYPES)
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Only posted customer invoices can be negotiated: %(moves)s.",
+                    moves=", ".join(wrong.mapped("display_name")),
+                )
+            )
+        if not any(self.mapped("recovery_amount_overdue")):
+            raise UserError(self.env._("Nothing is overdue on these invoices: there is nothing to negotiate yet."))
+
     def action_recovery_dossier(self):
         """Evidence dossier limited to the selected invoices (one customer at a time)."""
         debtor = self.recovery_debtor_id

@@ -71,6 +71,20 @@ class CreditRecoveryDebtor(models.Model):
         help="Invoices paid late or still overdue in the last 12 months.",
     )
     promise_ids = fields.One2many("credit.recovery.promise", "debtor_id", string="Promises to Pay", readonly=True)
+    agreement_ids = fields.One2many("credit.recovery.agreement", "debtor_id", string="Agreements", readonly=True)
+    bureau_state = fields.Selection(
+        [
+            ("notified", "Prior notice sent"),
+            ("listed", "Listed"),
+            ("removal_requested", "Removal requested"),
+            ("removed", "Removed"),
+        ],
+        string="Credit Bureau",
+        tracking=True,
+        help="Credit-bureau lifecycle: prior notice (CDC art. 43 §2), listing, removal request within "
+        "5 business days of full payment (STJ Súmula 548), removal.",
+    )
+    bureau_removal_deadline = fields.Date(string="Removal Deadline", tracking=True)
     broken_commitments = fields.Integer(
         compute="_compute_broken_commitments",
         store=True,
@@ -168,13 +182,17 @@ class CreditRecoveryDebtor(models.Model):
         for debtor in self:
             debtor.overdue_episodes = episodes.get(debtor._origin.id, 0)
 
-    @api.depends("promise_ids.state", "promise_ids.closed_date")
+    @api.depends("promise_ids.state", "promise_ids.closed_date", "agreement_ids.state", "agreement_ids.broken_date")
     def _compute_broken_commitments(self):
         since = fields.Date.context_today(self) - timedelta(days=HISTORY_DAYS)
         for debtor in self:
-            debtor.broken_commitments = len(
-                debtor.promise_ids.filtered(lambda promise: promise.state == "broken" and promise.closed_date >= since)
+            promises = debtor.promise_ids.filtered(
+                lambda promise: promise.state == "broken" and promise.closed_date >= since
             )
+            agreements = debtor.agreement_ids.filtered(
+                lambda agreement: agreement.state == "broken" and agreement.broken_date >= since
+            )
+            debtor.broken_commitments = len(promises) + len(agreements)
 
     @api.depends("overdue_episodes", "broken_commitments", "company_id")
     def _compute_profile_computed_id(self):
@@ -238,6 +256,12 @@ class CreditRecoveryDebtor(models.Model):
         action["domain"] = [("recovery_debtor_id", "=", self.id)]
         action["context"] = {"search_default_filter_recovery_open": 1}
         return action
+
+    def action_negotiate(self):
+        self.ensure_one()
+        return self.env["credit.recovery.negotiation"]._action_open(
+            self.open_invoice_ids.filtered("recovery_amount_overdue")
+        )
 
     def action_log_contact(self):
         self.ensure_one()

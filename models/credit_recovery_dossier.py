@@ -141,10 +141,10 @@ class CreditRecoveryDossier(models.AbstractModel):
         return dossier
 
     @api.model
-    def _stamp_pdf(self, pdf, report_name, res_ids, data=None):
+    def _stamp_pdf(self, pdf, report_name, records, data=None):
         """Creditor identification on top of every page; generation, page x/y and digest below."""
-        debtors = self.env["credit.recovery.debtor"].browse(res_ids if isinstance(res_ids, list) else [res_ids])
-        company = debtors[:1].company_id
+        debtors = records
+        company = records[:1].company_id
         address = ", ".join(part for part in (company.street, company.zip, company.city, company.state_id.code) if part)
         header = " · ".join(part for part in (company.name, company.vat and f"CNPJ {company.vat}", address) if part)
         page_label = self.env._("page %(page)s / %(pages)s")

@@ -79,6 +79,36 @@ class CreditRecoveryPolicy(models.Model):
         tracking=True,
         help="Days after the promised date before an unpaid promise counts as broken.",
     )
+    agreement_journal_id = fields.Many2one(
+        "account.journal",
+        string="Renegotiation Journal",
+        check_company=True,
+        domain=[("type", "=", "general")],
+        help="Journal of the entries that settle the original invoices and open the agreement's installments.",
+    )
+    agreement_income_account_id = fields.Many2one(
+        "account.account",
+        string="Fine and Interest Account",
+        check_company=True,
+        help="Income account credited with the fine and interest of an agreement.",
+    )
+    agreement_discount_account_id = fields.Many2one(
+        "account.account",
+        string="Discount Account",
+        check_company=True,
+        help="Expense account debited with the discounts granted in an agreement.",
+    )
+    agreement_break_days = fields.Integer(
+        string="Break After (business days)",
+        default=5,
+        help="An installment unpaid this many business days after its due date breaks the agreement.",
+    )
+    agreement_break_option = fields.Selection(
+        [("keep", "Remaining installments stay as scheduled"), ("accelerate", "Remaining balance becomes due at once")],
+        string="When an Agreement Breaks",
+        default="keep",
+        required=True,
+    )
     dispute_manager_id = fields.Many2one(
         "res.users",
         tracking=True,

@@ -3,6 +3,7 @@ from odoo import models
 STAMPED_REPORTS = (
     "account_credit_recovery.report_dossier",
     "account_credit_recovery.report_collection_letter",
+    "account_credit_recovery.report_agreement_terms",
 )
 
 
@@ -14,7 +15,8 @@ class IrActionsReport(models.Model):
         pdf, report_type = super()._render_qweb_pdf(report_ref, res_ids=res_ids, data=data)
         report = self._get_report(report_ref)
         if report_type == "pdf" and report.report_name in STAMPED_REPORTS and res_ids:
+            records = self.env[report.model].browse(res_ids if isinstance(res_ids, list) else [res_ids])
             pdf = self.env["report.account_credit_recovery.report_dossier"]._stamp_pdf(
-                pdf, report.report_name, res_ids, data
+                pdf, report.report_name, records, data
             )
         return pdf, report_type

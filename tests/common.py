@@ -51,7 +51,9 @@ class CreditRecoveryCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def create_invoice(cls, amount, invoice_date, due_date=None, partner=None, payment_term=None, company=None):
+    def create_invoice(
+        cls, amount, invoice_date, due_date=None, partner=None, payment_term=None, company=None, currency=None
+    ):
         """A posted customer invoice without taxes, issued (and computed) on ``invoice_date``."""
         company = company or cls.company
         vals = {
@@ -61,6 +63,8 @@ class CreditRecoveryCommon(AccountTestInvoicingCommon):
             "company_id": company.id,
             "invoice_line_ids": [Command.create({"name": "Goods", "price_unit": amount, "tax_ids": []})],
         }
+        if currency:
+            vals["currency_id"] = currency.id
         if payment_term:
             vals["invoice_payment_term_id"] = payment_term.id
         else:

@@ -1,2 +1,3 @@
 from . import credit_recovery_dispute
 from . import credit_recovery_exclude
+from . import credit_recovery_negotiation

@@ -1,0 +1,576 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..tools import negotiation
+from ..tools.late_fees import late_charges
+from .credit_recovery_proposal_template import PERIODICITIES
+
+MANAGER_GROUP = "account_credit_recovery.group_credit_recovery_manager"
+
+
+class CreditRecoveryAgreement(models.Model):
+    """A negotiated agreement: the open invoices are settled by one journal entry that
+    opens one receivable item per installment, inside the debtor profile's limits or
+    approved by a manager.
+    """
+
+    _name = "credit.recovery.agreement"
+    _description = "Collection Agreement"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(default=lambda self: self.env._("New"), readonly=True, copy=False)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("to_approve", "To Approve"),
+            ("active", "Active"),
+            ("done", "Done"),
+            ("broken", "Broken"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+        copy=False,
+    )
+    partner_id = fields.Many2one("res.partner", string="Debtor", required=True, index=True, check_company=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    debtor_id = fields.Many2one("credit.recovery.debtor", string="Collection Record", index=True)
+    profile_id = fields.Many2one("credit.recovery.profile", string="Debtor Profile")
+    user_id = fields.Many2one("res.users", string="Agent", default=lambda self: self.env.user, tracking=True)
+    invoice_ids = fields.Many2many(
+        "account.move", "credit_recovery_agreement_move_rel", "agreement_id", "move_id", string="Invoices", copy=False
+    )
+    negotiation_date = fields.Date(required=True, default=fields.Date.context_today)
+    principal = fields.Monetary(help="Open principal of the invoices on the negotiation date.")
+    fine = fields.Monetary()
+    interest = fields.Monetary()
+    discount_charges_percent = fields.Float(string="Discount on Fine and Interest (%)", digits=(5, 2), tracking=True)
+    discount_principal_percent = fields.Float(string="Discount on Principal (%)", digits=(5, 2), tracking=True)
+    discount_charges = fields.Monetary(string="Discount on Fine and Interest", compute="_compute_totals")
+    discount_principal = fields.Monetary(string="Discount on Principal", compute="_compute_totals")
+    total = fields.Monetary(string="Negotiated Total", compute="_compute_totals")
+    down_payment = fields.Monetary(tracking=True)
+    installments = fields.Integer(default=1, tracking=True)
+    periodicity = fields.Selection(PERIODICITIES, default="monthly", required=True)
+    first_due = fields.Date(string="First Installment", tracking=True)
+    line_ids = fields.One2many("credit.recovery.agreement.line", "agreement_id", string="Schedule", copy=False)
+    violation_ids = fields.Json(compute="_compute_violations")
+    violations = fields.Text(string="Limits Exceeded", compute="_compute_violations")
+    within_limits = fields.Boolean(compute="_compute_violations")
+    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True, copy=False)
+    rejection_reason = fields.Text(copy=False, help="Filled in by the manager who rejects the agreement.")
+    move_id = fields.Many2one("account.move", string="Agreement Entry", readonly=True, copy=False)
+    reversal_move_id = fields.Many2one("account.move", string="Reversal Entry", readonly=True, copy=False)
+    broken_date = fields.Date(readonly=True, copy=False)
+    done_date = fields.Date(readonly=True, copy=False)
+
+    @api.depends("principal", "fine", "interest", "discount_charges_percent", "discount_principal_percent")
+    def _compute_totals(self):
+        for agreement in self:
+            proposal = agreement._get_proposal()
+            on_charges, on_principal = proposal.discounts(agreement.currency_id.decimal_places)
+            agreement.discount_charges = float(on_charges)
+            agreement.discount_principal = float(on_principal)
+            agreement.total = float(proposal.total(agreement.currency_id.decimal_places))
+
+    @api.depends(
+        "principal",
+        "fine",
+        "interest",
+        "discount_charges_percent",
+        "discount_principal_percent",
+        "down_payment",
+        "installments",
+        "first_due",
+        "profile_id",
+        "negotiation_date",
+    )
+    def _compute_violations(self):
+        for agreement in self:
+            codes = agreement._get_violations()
+            agreement.violation_ids = codes
+            agreement.violations = "\n".join(agreement._violation_messages(codes))
+            agreement.within_limits = not codes
+
+    @api.constrains(
+        "discount_charges_percent",
+        "discount_principal_percent",
+        "down_payment",
+        "installments",
+        "first_due",
+        "invoice_ids",
+    )
+    def _check_terms(self):
+        for agreement in self.filtered(lambda agreement: agreement.state in ("draft", "to_approve")):
+            messages = {
+                "negative": self.env._("Discounts and the down payment cannot be negative."),
+                "percent": self.env._("A discount cannot exceed 100 %."),
+                "installments": self.env._("An agreement has at least one installment."),
+                "first_due_past": self.env._("The first installment cannot be due before the negotiation date."),
+                "total": self.env._("There is nothing left to pay: the negotiated total must be more than zero."),
+                "down_payment_total": self.env._("The down payment cannot exceed the negotiated total."),
+            }
+            errors = negotiation.input_errors(agreement._get_proposal(), agreement.negotiation_date)
+            if errors:
+                raise ValidationError("\n".join(messages[code] for code in errors))
+            agreement.invoice_ids._recovery_check_negotiable(agreement.partner_id)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        agreements = super().create(vals_list)
+        for agreement in agreements:
+            agreement.name = (
+                self.env["ir.sequence"].with_company(agreement.company_id).next_by_code("credit.recovery.agreement")
+            )
+        agreements._build_schedule()
+        return agreements
+
+    def write(self, vals):
+        res = super().write(vals)
+        schedule_fields = {
+            "discount_charges_percent",
+            "discount_principal_percent",
+            "down_payment",
+            "installments",
+            "periodicity",
+            "first_due",
+        }
+        if schedule_fields & set(vals):
+            if self.filtered(lambda agreement: agreement.state not in ("draft", "to_approve")):
+                raise UserError(
+                    self.env._("An active or closed agreement cannot be changed: cancel it and negotiate again.")
+                )
+            self._build_schedule()
+        return res
+
+    def action_confirm(self):
+        """Confirm inside the limits (or as a manager, which approves it); else submit for approval."""
+        for agreement in self:
+            if agreement.state != "draft":
+                continue
+            if not agreement.within_limits and not self.env.user.has_group(MANAGER_GROUP):
+                raise UserError(
+                    self.env._(
+                        "This proposal is beyond the limits of the %(profile)s profile:\n%(violations)s\n"
+                        "Submit it for approval instead: a Collection Manager will decide.",
+                        profile=agreement.profile_id.name or "",
+                        violations=agreement.violations,
+                    )
+                )
+            if not agreement.within_limits:
+                agreement.approved_by_id = self.env.user
+            agreement._activate()
+        return True
+
+    def action_submit(self):
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        for agreement in self.filtered(lambda agreement: agreement.state == "draft"):
+            agreement.state = "to_approve"
+            manager = agreement._get_approver()
+            agreement.activity_schedule(
+                activity_type_id=activity_type.id,
+                summary=self.env._("Approve or reject the agreement %(name)s", name=agreement.name),
+                note=agreement.violations,
+                user_id=manager.id,
+            )
+        return True
+
+    def action_approve(self):
+        self._check_manager()
+        for agreement in self.filtered(lambda agreement: agreement.state == "to_approve"):
+            agreement.approved_by_id = self.env.user
+            agreement.activity_feedback(["mail.mail_activity_data_todo"], feedback=self.env._("Approved"))
+            agreement._activate()
+        return True
+
+    def action_reject(self, reason=None):
+        self._check_manager()
+        for agreement in self.filtered(lambda agreement: agreement.state == "to_approve"):
+            reason = (reason or agreement.rejection_reason or "").strip()
+            if not reason:
+                raise UserError(self.env._("Say why the agreement is rejected: the agent will tell the customer."))
+            agreement.write({"state": "cancelled", "rejection_reason": reason})
+            agreement.activity_feedback(["mail.mail_activity_data_todo"], feedback=reason)
+            agreement.message_post(body=self.env._("Rejected: %(reason)s", reason=reason))
+        return True
+
+    def action_cancel(self):
+        """Cancel; an active agreement's entry is reversed and the original debt comes back."""
+        for agreement in self:
+            if agreement.state in ("done", "cancelled"):
+                continue
+            if agreement.state in ("active", "broken") and agreement.move_id:
+                if any(line.paid or line.move_line_id.matched_credit_ids for line in agreement.line_ids):
+                    raise UserError(
+                        self.env._(
+                            "Payments were already received on %(name)s: unreconcile them first, or let the "
+                            "agreement break.",
+                            name=agreement.name,
+                        )
+                    )
+                entry = agreement.move_id.sudo()
+                entry.line_ids.remove_move_reconcile()
+                reversal = entry._reverse_moves(
+                    [{"ref": self.env._("Cancellation of %(name)s", name=agreement.name)}], cancel=True
+                )
+                agreement.reversal_move_id = reversal
+            agreement.state = "cancelled"
+            agreement.message_post(body=self.env._("Agreement cancelled: the original debt is due again."))
+        return True
+
+    def action_register_payment(self):
+        self.ensure_one()
+        lines = self.line_ids.move_line_id.filtered(lambda line: not line.reconciled).sorted("date_maturity")
+        if not lines:
+            raise UserError(self.env._("Nothing is left to pay on %(name)s.", name=self.name))
+        return {
+            "name": self.env._("Register Payment"),
+            "type": "ir.actions.act_window",
+            "res_model": "account.payment.register",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": "account.move.line", "active_ids": lines[:1].ids},
+        }
+
+    def action_print_terms(self):
+        return self.env.ref("account_credit_recovery.action_report_agreement_terms").report_action(self)
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    def _get_proposal(self):
+        self.ensure_one()
+        return negotiation.Proposal(
+            principal=Decimal(str(self.principal)),
+            charges=Decimal(str(self.fine)) + Decimal(str(self.interest)),
+            discount_charges_percent=Decimal(str(self.discount_charges_percent)),
+            discount_principal_percent=Decimal(str(self.discount_principal_percent)),
+            down_payment=Decimal(str(self.down_payment)),
+            installments=self.installments,
+            first_due=self.first_due,
+            periodicity=self.periodicity,
+        )
+
+    def _get_violations(self):
+        self.ensure_one()
+        profile = self.profile_id
+        if not profile or self.installments < 1:
+            return []
+        limits = negotiation.Limits(
+            Decimal(str(profile.max_discount_interest_percent)),
+            Decimal(str(profile.max_discount_principal_percent)),
+            profile.max_installments,
+            Decimal(str(profile.min_installment_amount)),
+            Decimal(str(profile.min_down_payment_percent)),
+            profile.max_first_installment_days,
+        )
+        return negotiation.limit_violations(self._get_proposal(), limits, self.negotiation_date)
+
+    def _violation_messages(self, codes):
+        profile = self.profile_id
+        messages = {
+            negotiation.DISCOUNT_CHARGES: self.env._(
+                "Discount on fine and interest above %(max)s %%", max=profile.max_discount_interest_percent
+            ),
+            negotiation.DISCOUNT_PRINCIPAL: self.env._(
+                "Discount on principal above %(max)s %%", max=profile.max_discount_principal_percent
+            ),
+            negotiation.INSTALLMENTS: self.env._("More than %(max)s installments", max=profile.max_installments),
+            negotiation.MIN_INSTALLMENT: self.env._(
+                "Installments below %(min)s", min=profile.currency_id.format(profile.min_installment_amount)
+            ),
+            negotiation.DOWN_PAYMENT: self.env._(
+                "Down payment below %(min)s %% of the total", min=profile.min_down_payment_percent
+            ),
+            negotiation.FIRST_DUE: self.env._(
+                "First installment more than %(days)s days away", days=profile.max_first_installment_days
+            ),
+        }
+        return [messages[code] for code in codes]
+
+    def _build_schedule(self):
+        """(Re)write the schedule lines of draft agreements from their terms."""
+        for agreement in self.filtered(lambda agreement: agreement.state in ("draft", "to_approve")):
+            policy = agreement._get_policy()
+            calendar = policy._get_business_calendar()
+            proposal = agreement._get_proposal()
+            if negotiation.input_errors(proposal, agreement.negotiation_date):
+                continue
+            lines = negotiation.schedule(
+                proposal, agreement.negotiation_date, calendar, agreement.currency_id.decimal_places
+            )
+            has_down = bool(proposal.down_payment)
+            commands = [Command.clear()]
+            for index, (due, amount) in enumerate(lines):
+                is_down = has_down and index == 0
+                number = index if has_down else index + 1
+                commands.append(
+                    Command.create(
+                        {
+                            "sequence": index,
+                            "name": self.env._("Down payment")
+                            if is_down
+                            else self.env._(
+                                "Installment %(number)s/%(count)s", number=number, count=agreement.installments
+                            ),
+                            "date_due": due,
+                            "amount": float(amount),
+                            "is_down_payment": is_down,
+                        }
+                    )
+                )
+            agreement.line_ids = commands
+
+    def _get_policy(self):
+        self.ensure_one()
+        policy = self.env["credit.recovery.policy"]._get_company_policies(self.company_id).get(self.company_id.id)
+        if not policy:
+            raise UserError(
+                self.env._("The company %(company)s has no collection policy.", company=self.company_id.name)
+            )
+        return policy
+
+    def _get_approver(self):
+        policy = self._get_policy()
+        if policy.dispute_manager_id:
+            return policy.dispute_manager_id
+        group = self.env.ref(MANAGER_GROUP)
+        return (
+            group.users.filtered(lambda user: self.company_id in user.company_ids and not user.share)[:1]
+            or self.env.user
+        )
+
+    def _check_manager(self):
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(self.env._("Only a Collection Manager can approve or reject an agreement."))
+
+    def _activate(self):
+        """Post the agreement entry: settle the invoices, open one receivable item per installment."""
+        for agreement in self:
+            policy = agreement._get_policy()
+            journal = policy.agreement_journal_id
+            income, expense = policy.agreement_income_account_id, policy.agreement_discount_account_id
+            if not (journal and income and expense):
+                raise UserError(
+                    self.env._(
+                        "Set the renegotiation journal and the fine/interest and discount accounts on the collection "
+                        "policy %(policy)s before confirming agreements.",
+                        policy=policy.name,
+                    )
+                )
+            invoices = agreement.invoice_ids
+            invoices._recovery_check_negotiable(agreement.partner_id)
+            # The checks above are the business rules; the accounting itself is the system's
+            # (collection agents may only read invoices).
+            open_lines = invoices.sudo().line_ids.filtered(
+                lambda line: (
+                    line.account_type == "asset_receivable" and not line.reconciled and line.amount_residual > 0
+                )
+            )
+            principal = sum(open_lines.mapped("amount_residual"))
+            if agreement.currency_id.compare_amounts(principal, agreement.principal) != 0:
+                raise UserError(
+                    self.env._(
+                        "The open amount of the invoices changed since the negotiation (%(now)s instead of %(then)s): "
+                        "negotiate again.",
+                        now=agreement.currency_id.format(principal),
+                        then=agreement.currency_id.format(agreement.principal),
+                    )
+                )
+            partner = agreement.partner_id.commercial_partner_id
+            label = self.env._("Agreement %(name)s", name=agreement.name)
+            line_vals = [
+                Command.create(
+                    {
+                        "name": label,
+                        "account_id": line.account_id.id,
+                        "partner_id": partner.id,
+                        "credit": line.amount_residual,
+                    }
+                )
+                for line in open_lines
+            ]
+            receivable = open_lines[:1].account_id
+            line_vals += [
+                Command.create(
+                    {
+                        "name": f"{label} – {schedule_line.name}",
+                        "account_id": receivable.id,
+                        "partner_id": partner.id,
+                        "debit": schedule_line.amount,
+                        "date_maturity": schedule_line.date_due,
+                    }
+                )
+                for schedule_line in agreement.line_ids
+            ]
+            charges = agreement.fine + agreement.interest
+            if not agreement.currency_id.is_zero(charges):
+                line_vals.append(
+                    Command.create(
+                        {
+                            "name": self.env._("%(label)s – fine and interest", label=label),
+                            "account_id": income.id,
+                            "partner_id": partner.id,
+                            "credit": charges,
+                        }
+                    )
+                )
+            discounts = agreement.discount_charges + agreement.discount_principal
+            if not agreement.currency_id.is_zero(discounts):
+                line_vals.append(
+                    Command.create(
+                        {
+                            "name": self.env._("%(label)s – discounts granted", label=label),
+                            "account_id": expense.id,
+                            "partner_id": partner.id,
+                            "debit": discounts,
+                        }
+                    )
+                )
+            entry = (
+                self.env["account.move"]
+                .sudo()
+                .create(
+                    {
+                        "move_type": "entry",
+                        "journal_id": journal.id,
+                        "company_id": agreement.company_id.id,
+                        "date": agreement.negotiation_date,
+                        "ref": label,
+                        "line_ids": line_vals,
+                    }
+                )
+            )
+            entry.action_post()
+            credit_lines = entry.line_ids.filtered(
+                lambda line, account=receivable: line.credit and line.account_id == account
+            )
+            for original, settlement in zip(open_lines, credit_lines, strict=True):
+                (original | settlement).reconcile()
+            debit_lines = entry.line_ids.filtered(
+                lambda line, account=receivable: line.debit and line.account_id == account
+            )
+            for schedule_line, move_line in zip(agreement.line_ids.sorted("sequence"), debit_lines, strict=True):
+                schedule_line.move_line_id = move_line
+            agreement.write({"state": "active", "move_id": entry.id})
+            agreement.message_post(
+                body=self.env._(
+                    "Agreement confirmed: %(total)s in %(count)s payment(s). The signed agreement acknowledges the "
+                    "debt and interrupts its prescription (CC art. 202).",
+                    total=agreement.currency_id.format(agreement.total),
+                    count=len(agreement.line_ids),
+                )
+            )
+
+    @api.model
+    def _cron_check_agreements(self):
+        """Daily: agreements fully paid are done; an installment unpaid too long breaks one."""
+        today = fields.Date.context_today(self)
+        agreements = self.search([("state", "=", "active")])
+        policies = self.env["credit.recovery.policy"]._get_company_policies(agreements.company_id)
+        calendars = {}
+        for agreement in agreements:
+            lines = agreement.line_ids
+            if lines and all(line.paid for line in lines):
+                agreement._mark_done(today)
+                continue
+            policy = policies.get(agreement.company_id.id)
+            if not policy:
+                continue
+            if policy.id not in calendars:
+                calendars[policy.id] = policy._get_business_calendar()
+            late = lines.filtered(
+                lambda line, policy=policy: (
+                    not line.paid
+                    and calendars[policy.id].add_business_days(line.date_due, policy.agreement_break_days) < today
+                )
+            )
+            if late:
+                agreement._mark_broken(today, policy)
+        self.env["ir.cron"]._notify_progress(done=len(agreements), remaining=0)
+
+    def _mark_done(self, today):
+        self.ensure_one()
+        self.write({"state": "done", "done_date": today})
+        self.message_post_with_source(
+            "account_credit_recovery.mail_template_agreement_done", subtype_xmlid="mail.mt_comment"
+        )
+        debtor = self.debtor_id
+        if debtor.bureau_state == "listed":
+            deadline = self._get_policy()._get_business_calendar().add_business_days(today, 5)
+            debtor.write({"bureau_state": "removal_requested", "bureau_removal_deadline": deadline})
+            debtor.activity_schedule(
+                "account_credit_recovery.activity_type_bureau_removal",
+                date_deadline=deadline,
+                summary=self.env._("Request the removal from the credit bureau (STJ Súmula 548)"),
+                user_id=(debtor.user_id or self.user_id).id,
+            )
+
+    def _mark_broken(self, today, policy):
+        self.ensure_one()
+        self.write({"state": "broken", "broken_date": today})
+        open_lines = self.line_ids.filtered(lambda line: not line.paid)
+        if policy.agreement_break_option == "accelerate":
+            open_lines.move_line_id.sudo().write({"date_maturity": today})
+        self.message_post(
+            body=self.env._(
+                "Agreement broken: %(amount)s still due. %(option)s",
+                amount=self.currency_id.format(sum(open_lines.mapped("amount_residual"))),
+                option=self.env._("The remaining balance is due at once.")
+                if policy.agreement_break_option == "accelerate"
+                else self.env._("The remaining installments stay as scheduled."),
+            )
+        )
+        self.activity_schedule(
+            "account_credit_recovery.activity_type_broken_promise",
+            summary=self.env._("Agreement broken: call the customer"),
+            user_id=(self.debtor_id.user_id or self.user_id).id,
+        )
+
+    @api.model
+    def _prepare_agreement_vals(self, invoices, on=None):
+        """Values of a draft agreement on ``invoices``: the updated debt as of ``on`` (pure: no write)."""
+        on = on or fields.Date.context_today(self)
+        partner = invoices.commercial_partner_id
+        invoices._recovery_check_negotiable(partner)
+        company = invoices.company_id
+        policy = self.env["credit.recovery.policy"]._get_company_policies(company).get(company.id)
+        digits = company.currency_id.decimal_places
+        principal = fine = interest = Decimal(0)
+        for line in invoices.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable" and not line.reconciled and line.amount_residual > 0
+        ):
+            charges = late_charges(
+                line.amount_residual,
+                line.date_maturity or on,
+                on,
+                policy.fine_percent if policy else 0,
+                policy.interest_percent_month if policy else 0,
+                digits=digits,
+            )
+            principal += charges.principal
+            fine += charges.fine
+            interest += charges.interest
+        debtor_ids = self.env["credit.recovery.debtor"].sudo()._get_or_create({(partner.id, company.id)})
+        debtor = self.env["credit.recovery.debtor"].browse(debtor_ids.values())
+        return {
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "debtor_id": debtor.id,
+            "profile_id": debtor.profile_id.id,
+            "invoice_ids": [Command.set(invoices.ids)],
+            "negotiation_date": on,
+            "principal": float(principal),
+            "fine": float(fine),
+            "interest": float(interest),
+            "first_due": on + timedelta(days=min(30, debtor.profile_id.max_first_installment_days or 30)),
+        }

@@ -1,0 +1,34 @@
+from odoo import api, fields, models
+
+
+class CreditRecoveryAgreementLine(models.Model):
+    """One payment of an agreement: the down payment or an installment.
+
+    Once the agreement is active, each line is a receivable journal item with its
+    ``date_maturity``; payments reconcile against it like against any invoice.
+    """
+
+    _name = "credit.recovery.agreement.line"
+    _description = "Agreement Installment"
+    _order = "agreement_id, date_due, sequence, id"
+
+    agreement_id = fields.Many2one("credit.recovery.agreement", required=True, ondelete="cascade", index=True)
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True)
+    date_due = fields.Date(string="Due Date", required=True)
+    amount = fields.Monetary(required=True)
+    currency_id = fields.Many2one(related="agreement_id.currency_id")
+    is_down_payment = fields.Boolean(string="Down Payment")
+    move_line_id = fields.Many2one("account.move.line", string="Journal Item", readonly=True, index="btree_not_null")
+    amount_residual = fields.Monetary(string="Still Due", compute="_compute_amount_residual")
+    paid = fields.Boolean(compute="_compute_amount_residual")
+
+    @api.depends("move_line_id.amount_residual", "move_line_id.reconciled", "amount")
+    def _compute_amount_residual(self):
+        for line in self:
+            if line.move_line_id:
+                line.amount_residual = line.move_line_id.amount_residual
+                line.paid = line.move_line_id.reconciled
+            else:
+                line.amount_residual = line.amount
+                line.paid = False

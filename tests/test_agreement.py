@@ -1,0 +1,180 @@
+import io
+from datetime import date
+
+from PyPDF2 import PdfReader
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import CreditRecoveryCommon
+
+TODAY = date(2026, 11, 23)  # a Monday; the invoice fell due on 9 October (45 days)
+
+
+@tagged("post_install", "-at_install")
+class TestAgreement(CreditRecoveryCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy.write(
+            {
+                "agreement_journal_id": cls.company_data["default_journal_misc"].id,
+                "agreement_income_account_id": cls.company_data["default_account_revenue"].id,
+                "agreement_discount_account_id": cls.company_data["default_account_expense"].id,
+            }
+        )
+        cls.add_holiday(date(2026, 12, 23))
+        cls.invoice = cls.create_invoice(1000.0, date(2026, 9, 9), date(2026, 10, 9))
+        cls.refresh_on_class(TODAY)
+
+    @classmethod
+    def refresh_on_class(cls, day):
+        with cls.on(day):
+            cls.env["account.move"]._cron_refresh_recovery_state()
+
+    def negotiate(self, user=None, invoices=None, **terms):
+        """Agent (by default) negotiates ``invoices`` on TODAY through the wizard."""
+        user = user or self.agent
+        with self.on(TODAY):
+            action = (invoices or self.invoice).with_user(user).action_recovery_negotiate()
+            wizard = Form(self.env[action["res_model"]].with_user(user).with_context(**action["context"]))
+            for field, value in terms.items():
+                setattr(wizard, field, value)
+            result = wizard.save().action_prepare()
+        return self.env["credit.recovery.agreement"].with_user(user).browse(result["res_id"])
+
+    def test_updated_debt_and_schedule(self):
+        agreement = self.negotiate(discount_charges_percent=100, installments=3, first_due=date(2026, 12, 23))
+        self.assertEqual((agreement.principal, agreement.fine, agreement.interest), (1000.0, 20.0, 15.0))
+        self.assertEqual((agreement.discount_charges, agreement.total), (35.0, 1000.0))
+        self.assertEqual(agreement.profile_id, self.env.ref("account_credit_recovery.profile_occasional"))
+        self.assertEqual(
+            [(line.date_due, line.amount) for line in agreement.line_ids],
+            [(date(2026, 12, 24), 333.33), (date(2027, 1, 25), 333.33), (date(2027, 2, 23), 333.34)],
+            "23 December is a holiday, 23 January 2027 a Saturday",
+        )
+        self.assertTrue(agreement.within_limits)
+
+    def test_template_then_confirm_posts_a_balanced_reconciled_entry(self):
+        template = self.env.ref("account_credit_recovery.proposal_occasional_6x")
+        agreement = self.negotiate(template_id=template)
+        self.assertEqual((agreement.installments, agreement.down_payment), (6, 203.5))  # 20 % of 1,017.50
+        self.assertEqual(agreement.total, 1017.5)
+        with self.on(TODAY):
+            agreement.action_confirm()
+        self.assertEqual(agreement.state, "active")
+        entry = agreement.move_id
+        self.assertEqual(entry.state, "posted")
+        self.assertAlmostEqual(sum(entry.line_ids.mapped("debit")), sum(entry.line_ids.mapped("credit")))
+        self.assertEqual(self.invoice.payment_state, "paid", "the original receivable is settled by the agreement")
+        receivables = entry.line_ids.filtered(lambda line: line.debit and line.account_type == "asset_receivable")
+        self.assertEqual(len(receivables), 7)
+        self.assertEqual(receivables.mapped("date_maturity"), agreement.line_ids.mapped("date_due"))
+        income = entry.line_ids.filtered(lambda line: line.account_id == self.policy.agreement_income_account_id)
+        discount = entry.line_ids.filtered(lambda line: line.account_id == self.policy.agreement_discount_account_id)
+        self.assertEqual((income.credit, discount.debit), (35.0, 17.5))
+
+    def test_beyond_the_limits_needs_a_manager(self):
+        agreement = self.negotiate(installments=20, discount_principal_percent=15)
+        self.assertFalse(agreement.within_limits)
+        self.assertIn("More than 12 installments", agreement.violations)
+        self.assertIn("Discount on principal above 10.0 %", agreement.violations)
+        with self.assertRaisesText(UserError, "Submit it for approval"):
+            agreement.action_confirm()
+        agreement.action_submit()
+        self.assertEqual(agreement.state, "to_approve")
+        self.assertEqual(len(agreement.activity_ids), 1)
+        with self.assertRaises(AccessError):
+            agreement.action_approve()
+        as_manager = agreement.with_user(self.manager)
+        with self.assertRaisesText(UserError, "Say why"):
+            as_manager.action_reject()
+        as_manager.rejection_reason = "Too long for a customer with three late payments"
+        as_manager.action_reject()
+        self.assertEqual(agreement.state, "cancelled")
+
+        second = self.negotiate(installments=20)
+        second.action_submit()
+        with self.on(TODAY):
+            second.with_user(self.manager).action_approve()
+        self.assertEqual((second.state, second.approved_by_id), ("active", self.manager))
+
+    def test_payments_then_done_restores_credit_and_asks_bureau_removal(self):
+        agreement = self.negotiate(discount_charges_percent=100, installments=2, first_due=date(2026, 12, 10))
+        with self.on(TODAY):
+            agreement.action_confirm()
+        debtor = agreement.debtor_id
+        debtor.bureau_state = "listed"
+        for line in agreement.line_ids:
+            with self.on(line.date_due):
+                self.env["account.payment.register"].with_context(
+                    active_model="account.move.line", active_ids=line.move_line_id.ids
+                ).create({"payment_date": line.date_due})._create_payments()
+        self.assertTrue(all(agreement.line_ids.mapped("paid")))
+        with self.on(date(2027, 1, 11)):
+            self.env["credit.recovery.agreement"]._cron_check_agreements()
+        self.assertEqual(agreement.state, "done")
+        self.assertIn("thank you", agreement.message_ids[0].body.lower())
+        self.assertEqual(debtor.bureau_state, "removal_requested")
+        self.assertEqual(debtor.bureau_removal_deadline, date(2027, 1, 18), "5 business days")
+        self.assertEqual(debtor.activity_ids.date_deadline, date(2027, 1, 18))
+        self.refresh_on(date(2027, 1, 11))
+        self.assertEqual(debtor.credit_status, "restored")
+
+    def test_cancel_reverses_the_entry_and_restores_the_debt(self):
+        agreement = self.negotiate(installments=2)
+        with self.on(TODAY):
+            agreement.action_confirm()
+            agreement.action_cancel()
+        self.assertEqual(agreement.state, "cancelled")
+        self.assertEqual(agreement.reversal_move_id.state, "posted")
+        self.assertEqual(self.invoice.amount_residual, 1000.0)
+        self.assertEqual(self.invoice.payment_state, "not_paid")
+
+    def test_unpaid_installment_breaks_the_agreement(self):
+        self.policy.agreement_break_option = "accelerate"
+        agreement = self.negotiate(installments=3, first_due=date(2026, 12, 1))
+        with self.on(TODAY):
+            agreement.action_confirm()
+        with self.on(date(2026, 12, 8)):  # five business days after 1 December
+            self.env["credit.recovery.agreement"]._cron_check_agreements()
+        self.assertEqual(agreement.state, "active")
+        with self.on(date(2026, 12, 9)):
+            self.env["credit.recovery.agreement"]._cron_check_agreements()
+        self.assertEqual((agreement.state, agreement.broken_date), ("broken", date(2026, 12, 9)))
+        self.assertEqual(set(agreement.line_ids.move_line_id.mapped("date_maturity")), {date(2026, 12, 9)})
+        self.assertEqual(agreement.debtor_id.broken_commitments, 1)
+
+    def test_refusals(self):
+        other = self.env["res.partner"].create({"name": "Outro Cliente"})
+        other_invoice = self.create_invoice(100.0, date(2026, 9, 9), date(2026, 10, 9), partner=other)
+        self.refresh_on(TODAY)
+        with self.assertRaisesText(UserError, "one customer at a time"):
+            (self.invoice | other_invoice).action_recovery_negotiate()
+        not_due = self.create_invoice(100.0, date(2026, 11, 20), date(2026, 12, 20))
+        with self.assertRaisesText(UserError, "Nothing is overdue"):
+            not_due.action_recovery_negotiate()
+        eur = self.setup_other_currency("EUR")
+        in_eur = self.create_invoice(100.0, date(2026, 9, 9), date(2026, 10, 9), currency=eur)
+        self.refresh_on(TODAY)
+        with self.assertRaisesText(UserError, "one currency"):
+            (self.invoice | in_eur).action_recovery_negotiate()
+        for terms, message in (
+            ({"first_due": date(2026, 11, 20)}, "before the negotiation date"),
+            ({"installments": 0}, "at least one installment"),
+            ({"discount_charges_percent": -5}, "cannot be negative"),
+            ({"discount_charges_percent": 100, "discount_principal_percent": 100}, "nothing left to pay"),
+        ):
+            with self.subTest(terms=terms), self.assertRaisesText(ValidationError, message):
+                self.negotiate(**terms)
+
+    def test_terms_pdf(self):
+        agreement = self.negotiate(discount_charges_percent=100, installments=3, first_due=date(2026, 12, 23))
+        pdf, _kind = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("account_credit_recovery.action_report_agreement_terms", agreement.ids)
+        )
+        text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+        for expected in (agreement.name, "acknowledges the debt", "333.33", "333.34", "1,000.00", self.invoice.name):
+            self.assertIn(expected, text, expected)
