@@ -65,7 +65,7 @@ class CreditRecoveryAgreement(models.Model):
     violation_ids = fields.Json(compute="_compute_violations")
     violations = fields.Text(string="Limits Exceeded", compute="_compute_violations")
     within_limits = fields.Boolean(compute="_compute_violations")
-    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True, copy=False)
+    approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     rejection_reason = fields.Text(copy=False, help="Filled in by the manager who rejects the agreement.")
     move_id = fields.Many2one("account.move", string="Agreement Entry", readonly=True, copy=False)
     reversal_move_id = fields.Many2one("account.move", string="Reversal Entry", readonly=True, copy=False)
