@@ -95,6 +95,17 @@ def main():
             ".o_data_row",
             open_log_dialog,
         )
+
+        def open_agreement(position):
+            def action(pg):
+                pg.click(f".o_data_row:{position}-child td[name=name]")
+                pg.wait_for_selector(".o_form_view .o_statusbar_status", timeout=30000)
+
+            return action
+
+        agreements = "/odoo/action-account_credit_recovery.action_credit_recovery_agreement"
+        shot(page, "agreement_form", agreements, ".o_data_row", open_agreement("last"))
+        shot(page, "agreement_to_approve", agreements, ".o_data_row", open_agreement("first"))
         shot(
             page,
             "contact_analysis",

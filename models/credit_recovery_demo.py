@@ -386,6 +386,7 @@ class CreditRecoveryDemo(models.AbstractModel):
         debtors[::2].user_id = agent
         debtors[1::2].user_id = admin
         self._create_demo_contacts(env, company, debtors)
+        self._create_demo_agreements(env, company)
 
     def _create_demo_contacts(self, env, company, debtors):
         """A few weeks of collection work: calls, WhatsApp, promises, a dispute, an opt-out."""
@@ -481,6 +482,42 @@ class CreditRecoveryDemo(models.AbstractModel):
                 "notes": "Cliente ligou perguntando o valor atualizado; retornar com proposta de acordo.",
             }
         )
+
+    def _create_demo_agreements(self, env, company):
+        """The renegotiation accounting of the demo company, an active agreement and one awaiting approval."""
+        policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
+        accounts = env["account.account"].with_company(company)
+        policy.write(
+            {
+                "agreement_journal_id": env["account.journal"]
+                .search([("company_id", "=", company.id), ("type", "=", "general")], limit=1)
+                .id,
+                "agreement_income_account_id": accounts.search(
+                    [("company_ids", "in", company.id), ("account_type", "=", "income_other")], limit=1
+                ).id,
+                "agreement_discount_account_id": accounts.search(
+                    [("company_ids", "in", company.id), ("account_type", "=", "expense")], limit=1
+                ).id,
+            }
+        )
+        Agreement = env["credit.recovery.agreement"]
+        today = fields.Date.context_today(self)
+        candidates = env["credit.recovery.debtor"].search(
+            [("company_id", "=", company.id), ("amount_overdue", ">", 0), ("promise_ids", "=", False)],
+            order="days_overdue desc",
+        )
+        invoices = candidates[0].open_invoice_ids.filtered("recovery_amount_overdue")
+        active = Agreement.create(
+            Agreement._prepare_agreement_vals(invoices)
+            | {"discount_charges_percent": 100, "installments": 3, "first_due": today + timedelta(days=10)}
+        )
+        active.action_confirm()
+        invoices = candidates[1].open_invoice_ids.filtered("recovery_amount_overdue")
+        to_approve = Agreement.create(
+            Agreement._prepare_agreement_vals(invoices)
+            | {"discount_charges_percent": 100, "discount_principal_percent": 20, "installments": 10}
+        )
+        to_approve.action_submit()
 
     def _create_demo_holidays(self, company):
         calendar = company.resource_calendar_id
