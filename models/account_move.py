@@ -8,6 +8,11 @@ from odoo.tools.sql import column_exists, create_column
 from ..tools.collection import stage_for_due_date
 
 RECOVERY_MOVE_TYPES = ("out_invoice", "out_receipt")
+DISPUTE_KINDS = [
+    ("not_recognised", "Debt not recognised"),
+    ("already_paid", "Already paid"),
+    ("product_problem", "Product or service problem"),
+]
 REFRESH_BATCH = 2000
 RECOVERY_STATE_FIELDS = (
     "recovery_stage_id",
@@ -117,11 +122,7 @@ class AccountMove(models.Model):
         index="btree_not_null",
     )
     recovery_dispute_kind = fields.Selection(
-        [
-            ("not_recognised", "Debt not recognised"),
-            ("already_paid", "Already paid"),
-            ("product_problem", "Product or service problem"),
-        ],
+        DISPUTE_KINDS,
         string="Dispute Reason",
         copy=False,
         tracking=True,

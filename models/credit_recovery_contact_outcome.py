@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .account_move import DISPUTE_KINDS
+
 
 class CreditRecoveryContactOutcome(models.Model):
     """What came out of a contact attempt. Some outcomes drive what happens next."""
@@ -27,10 +29,6 @@ class CreditRecoveryContactOutcome(models.Model):
         help="What logging this outcome triggers.",
     )
     dispute_kind = fields.Selection(
-        [
-            ("not_recognised", "Debt not recognised"),
-            ("already_paid", "Already paid"),
-            ("product_problem", "Product or service problem"),
-        ],
+        DISPUTE_KINDS,
         help="For outcomes that open a dispute: its reason.",
     )

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..models.account_move import DISPUTE_KINDS
+
 
 class CreditRecoveryDispute(models.TransientModel):
     """Raise a dispute on invoices, or resolve it (Collection Managers)."""
@@ -11,11 +13,7 @@ class CreditRecoveryDispute(models.TransientModel):
     mode = fields.Selection([("raise", "Raise"), ("resolve", "Resolve")], required=True, default="raise")
     move_ids = fields.Many2many("account.move", string="Invoices", required=True)
     kind = fields.Selection(
-        [
-            ("not_recognised", "Debt not recognised"),
-            ("already_paid", "Already paid"),
-            ("product_problem", "Product or service problem"),
-        ],
+        DISPUTE_KINDS,
         string="Reason",
         default="not_recognised",
     )
