@@ -3,12 +3,14 @@ from decimal import Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
 from ..tools import negotiation
 from ..tools.late_fees import late_charges
 from .credit_recovery_proposal_template import PERIODICITIES
 
 MANAGER_GROUP = "account_credit_recovery.group_credit_recovery_manager"
+AGREEMENT_BATCH = 500
 
 
 class CreditRecoveryAgreement(models.Model):
@@ -71,6 +73,7 @@ class CreditRecoveryAgreement(models.Model):
     reversal_move_id = fields.Many2one("account.move", string="Reversal Entry", readonly=True, copy=False)
     broken_date = fields.Date(readonly=True, copy=False)
     done_date = fields.Date(readonly=True, copy=False)
+    checked_date = fields.Date(readonly=True, copy=False, help="Last day the daily check looked at the agreement.")
 
     @api.depends("principal", "fine", "interest", "discount_charges_percent", "discount_principal_percent")
     def _compute_totals(self):
@@ -472,12 +475,20 @@ class CreditRecoveryAgreement(models.Model):
             )
 
     @api.model
-    def _cron_check_agreements(self):
-        """Daily: agreements fully paid are done; an installment unpaid too long breaks one."""
+    def _cron_check_agreements(self, limit=AGREEMENT_BATCH):
+        """Daily: agreements fully paid are done; an installment unpaid too long breaks one.
+
+        Batches of active agreements not checked today, locked with SKIP LOCKED so that
+        several workers share them.
+        """
         today = fields.Date.context_today(self)
-        agreements = self.search([("state", "=", "active")])
+        self.env.flush_all()
+        domain = [("state", "=", "active"), "|", ("checked_date", "=", False), ("checked_date", "<", today)]
+        query = self._search(domain, order="id", limit=limit)
+        rows = self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))
+        agreements = self.browse(row[0] for row in rows)
         policies = self.env["credit.recovery.policy"]._get_company_policies(agreements.company_id)
-        calendars = {}
+        calendars = {policy.id: policy._get_business_calendar() for policy in policies.values()}
         for agreement in agreements:
             lines = agreement.line_ids
             if lines and all(line.paid for line in lines):
@@ -486,8 +497,6 @@ class CreditRecoveryAgreement(models.Model):
             policy = policies.get(agreement.company_id.id)
             if not policy:
                 continue
-            if policy.id not in calendars:
-                calendars[policy.id] = policy._get_business_calendar()
             late = lines.filtered(
                 lambda line, policy=policy: (
                     not line.paid
@@ -496,7 +505,9 @@ class CreditRecoveryAgreement(models.Model):
             )
             if late:
                 agreement._mark_broken(today, policy)
-        self.env["ir.cron"]._notify_progress(done=len(agreements), remaining=0)
+        agreements.write({"checked_date": today})
+        remaining = self.search_count(domain) if len(agreements) == limit else 0
+        self.env["ir.cron"]._notify_progress(done=len(agreements), remaining=remaining)
 
     def _mark_done(self, today):
         self.ensure_one()
