@@ -145,6 +145,22 @@ class TestAgreement(CreditRecoveryCommon):
         self.assertEqual(set(agreement.line_ids.move_line_id.mapped("date_maturity")), {date(2026, 12, 9)})
         self.assertEqual(agreement.debtor_id.broken_commitments, 1)
 
+    def test_daily_check_works_in_batches(self):
+        first = self.negotiate(installments=2)
+        second_invoice = self.create_invoice(500.0, date(2026, 9, 9), date(2026, 10, 9))
+        self.refresh_on(TODAY)
+        second = self.negotiate(invoices=second_invoice, installments=2)
+        with self.on(TODAY):
+            (first | second).action_confirm()
+        Agreement = self.env["credit.recovery.agreement"]
+        with self.on(date(2026, 11, 24)):
+            Agreement._cron_check_agreements(limit=1)
+            self.assertEqual(len((first | second).filtered("checked_date")), 1)
+            Agreement._cron_check_agreements(limit=1)
+            self.assertEqual((first | second).mapped("checked_date"), [date(2026, 11, 24)] * 2)
+            Agreement._cron_check_agreements(limit=1)  # nothing left today: a no-op
+        self.assertEqual((first | second).mapped("state"), ["active", "active"])
+
     def test_refusals(self):
         other = self.env["res.partner"].create({"name": "Outro Cliente"})
         other_invoice = self.create_invoice(100.0, date(2026, 9, 9), date(2026, 10, 9), partner=other)
