@@ -368,6 +368,14 @@ class AccountMove(models.Model):
 
     def _recovery_open_dispute(self, kind, note, user=None):
         """Put the invoices under dispute and ask the dispute manager to review them."""
+        wrong = self.filtered(lambda move: move.state != "posted" or move.move_type not in RECOVERY_MOVE_TYPES)
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Only posted customer invoices can be disputed: %(moves)s.",
+                    moves=", ".join(wrong.mapped("display_name")),
+                )
+            )
         today = fields.Date.context_today(self)
         self.sudo().write(
             {

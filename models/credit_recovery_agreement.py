@@ -11,6 +11,7 @@ from .credit_recovery_proposal_template import PERIODICITIES
 
 MANAGER_GROUP = "account_credit_recovery.group_credit_recovery_manager"
 AGREEMENT_BATCH = 500
+NO_PROFILE = "no_profile"
 
 
 class CreditRecoveryAgreement(models.Model):
@@ -137,6 +138,23 @@ class CreditRecoveryAgreement(models.Model):
         return agreements
 
     def write(self, vals):
+        protected = {
+            "partner_id",
+            "company_id",
+            "debtor_id",
+            "profile_id",
+            "invoice_ids",
+            "negotiation_date",
+            "principal",
+            "fine",
+            "interest",
+            "approved_by_id",
+            "move_id",
+        }
+        if protected & set(vals) and not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("The debt and the profile of an agreement come from the negotiation: negotiate again.")
+            )
         res = super().write(vals)
         schedule_fields = {
             "discount_charges_percent",
@@ -207,6 +225,8 @@ class CreditRecoveryAgreement(models.Model):
 
     def action_cancel(self):
         """Cancel; an active agreement's entry is reversed and the original debt comes back."""
+        if self.filtered(lambda agreement: agreement.state in ("active", "broken")):
+            self._check_manager()
         for agreement in self:
             if agreement.state in ("done", "cancelled"):
                 continue
@@ -266,7 +286,9 @@ class CreditRecoveryAgreement(models.Model):
     def _get_violations(self):
         self.ensure_one()
         profile = self.profile_id
-        if not profile or self.installments < 1:
+        if not profile:
+            return [NO_PROFILE]
+        if self.installments < 1:
             return []
         limits = negotiation.Limits(
             Decimal(str(profile.max_discount_interest_percent)),
@@ -281,6 +303,7 @@ class CreditRecoveryAgreement(models.Model):
     def _violation_messages(self, codes):
         profile = self.profile_id
         messages = {
+            NO_PROFILE: self.env._("The debtor has no profile: a manager must approve the agreement"),
             negotiation.DISCOUNT_CHARGES: self.env._(
                 "Discount on fine and interest above %(max)s %%", max=profile.max_discount_interest_percent
             ),
@@ -354,7 +377,9 @@ class CreditRecoveryAgreement(models.Model):
 
     def _check_manager(self):
         if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(self.env._("Only a Collection Manager can approve or reject an agreement."))
+            raise AccessError(
+                self.env._("Only a Collection Manager can approve, reject or cancel a confirmed agreement.")
+            )
 
     def _activate(self):
         """Post the agreement entry: settle the invoices, open one receivable item per installment."""
@@ -464,7 +489,7 @@ class CreditRecoveryAgreement(models.Model):
             )
             for schedule_line, move_line in zip(agreement.line_ids.sorted("sequence"), debit_lines, strict=True):
                 schedule_line.move_line_id = move_line
-            agreement.write({"state": "active", "move_id": entry.id})
+            agreement.sudo().write({"state": "active", "move_id": entry.id})
             agreement.message_post(
                 body=self.env._(
                     "Agreement confirmed: %(total)s in %(count)s payment(s). The signed agreement acknowledges the "

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class CreditRecoveryAgreementLine(models.Model):
@@ -32,3 +33,19 @@ class CreditRecoveryAgreementLine(models.Model):
             else:
                 line.amount_residual = line.amount
                 line.paid = False
+
+    def write(self, vals):
+        self._check_editable()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_editable()
+        return super().unlink()
+
+    def _check_editable(self):
+        if self.env.su:
+            return
+        if self.agreement_id.filtered(lambda agreement: agreement.state not in ("draft", "to_approve")):
+            raise UserError(
+                self.env._("The schedule of a confirmed agreement cannot be changed: cancel it and negotiate again.")
+            )

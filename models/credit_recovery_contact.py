@@ -141,6 +141,10 @@ class CreditRecoveryContact(models.Model):
     def create(self, vals_list):
         partners = self.env["res.partner"].browse(vals["partner_id"] for vals in vals_list if vals.get("partner_id"))
         commercial = {partner.id: partner.commercial_partner_id.id for partner in partners}
+        if any(vals.get("correction_of_id") for vals in vals_list) and not self.env.user.has_group(
+            "account_credit_recovery.group_credit_recovery_manager"
+        ):
+            raise AccessError(self.env._("Only a Collection Manager can correct a contact log."))
         for vals in vals_list:
             if vals.get("partner_id"):
                 vals["partner_id"] = commercial[vals["partner_id"]]
@@ -334,20 +338,21 @@ class CreditRecoveryContact(models.Model):
         }
 
     def _evidence_payload(self):
-        """The content a log's digest covers (stable, human-checkable)."""
+        """The content a log's digest covers: the log's own stored values and the ids it
+        points to (not their names, which may be renamed legitimately afterwards)."""
         self.ensure_one()
         return {
             "id": self.id,
-            "company": [self.company_id.id, self.company_id.name],
-            "partner": [self.partner_id.id, self.partner_id.name, self.partner_id.vat or ""],
-            "invoices": sorted(self.invoice_ids.mapped("name")),
+            "company": self.company_id.id,
+            "partner": self.partner_id.id,
+            "invoices": sorted(self.invoice_ids.ids),
             "date": fields.Datetime.to_string(self.date),
             "channel": self.channel,
             "direction": self.direction,
-            "agent": [self.user_id.id, self.user_id.name],
+            "agent": self.user_id.id,
             "phone_number": self.phone_number or "",
-            "outcome": self.outcome_id.with_context(lang="en_US").name or "",
-            "reason": self.reason_id.with_context(lang="en_US").name or "",
+            "outcome": self.outcome_id.id or 0,
+            "reason": self.reason_id.id or 0,
             "notes": self.notes or "",
             "call_duration": self.call_duration,
             "recording_ref": self.recording_ref or "",

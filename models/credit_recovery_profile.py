@@ -89,6 +89,24 @@ class CreditRecoveryProfile(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        profiles = super().create(vals_list)
+        profiles._reprofile_debtors()
+        return profiles
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"sequence", "active", "company_id", "min_overdue_episodes", "min_broken_commitments"} & set(vals):
+            self._reprofile_debtors()
+        return res
+
+    def _reprofile_debtors(self):
+        """Profiles changed: every debtor's computed profile may change (a rare, admin-made change)."""
+        debtors = self.env["credit.recovery.debtor"].sudo().search([("company_id", "!=", False)])
+        self.env.add_to_compute(debtors._fields["profile_computed_id"], debtors)
+        debtors.modified(["profile_computed_id"])
+
     def _get_profile_rules(self):
         return [
             ProfileRule(profile.id, profile.sequence, profile.min_overdue_episodes, profile.min_broken_commitments)

@@ -43,6 +43,7 @@ class CreditRecoveryPromise(models.Model):
         index=True,
     )
     closed_date = fields.Date(readonly=True)
+    checked_date = fields.Date(readonly=True, help="Last day the daily check looked at the promise.")
     kept_rate = fields.Integer(
         string="Kept (%)",
         compute="_compute_kept_rate",
@@ -124,19 +125,20 @@ class CreditRecoveryPromise(models.Model):
                 )
 
     @api.model
-    def _cron_check_promises(self):
-        """Daily: close the open promises that were kept, or whose deadline passed unpaid."""
+    def _cron_check_promises(self, limit=PROMISE_BATCH):
+        """Daily: close the open promises that were kept, or whose deadline passed unpaid.
+
+        Batches of open promises not checked today, locked with SKIP LOCKED.
+        """
         self.env.flush_all()
         today = fields.Date.context_today(self)
-        query = self._search([("state", "=", "open")], order="id", limit=PROMISE_BATCH)
+        domain = [("state", "=", "open"), "|", ("checked_date", "=", False), ("checked_date", "<", today)]
+        query = self._search(domain, order="id", limit=limit)
         rows = self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))
         promises = self.browse(row[0] for row in rows)
         promises._close_promises(today)
-        remaining = (
-            self.search_count([("state", "=", "open"), ("deadline", "<", today)])
-            if len(promises) == PROMISE_BATCH
-            else 0
-        )
+        promises.write({"checked_date": today})
+        remaining = self.search_count(domain) if len(promises) == limit else 0
         self.env["ir.cron"]._notify_progress(done=len(promises), remaining=remaining)
 
     def _close_promises(self, today):

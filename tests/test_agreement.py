@@ -125,7 +125,9 @@ class TestAgreement(CreditRecoveryCommon):
         agreement = self.negotiate(installments=2)
         with self.on(TODAY):
             agreement.action_confirm()
-            agreement.action_cancel()
+            with self.assertRaises(AccessError):
+                agreement.action_cancel()
+            agreement.with_user(self.manager).action_cancel()
         self.assertEqual(agreement.state, "cancelled")
         self.assertEqual(agreement.reversal_move_id.state, "posted")
         self.assertEqual(self.invoice.amount_residual, 1000.0)
@@ -160,6 +162,18 @@ class TestAgreement(CreditRecoveryCommon):
             self.assertEqual((first | second).mapped("checked_date"), [date(2026, 11, 24)] * 2)
             Agreement._cron_check_agreements(limit=1)  # nothing left today: a no-op
         self.assertEqual((first | second).mapped("state"), ["active", "active"])
+
+    def test_agents_cannot_rewrite_the_debt_or_the_schedule(self):
+        agreement = self.negotiate(installments=2)
+        for vals in ({"principal": 1.0}, {"profile_id": False}, {"fine": 0.0}):
+            with self.subTest(vals=vals), self.assertRaisesText(AccessError, "negotiate again"):
+                agreement.write(vals)
+        with self.on(TODAY):
+            agreement.action_confirm()
+        with self.assertRaisesText(UserError, "cannot be changed"):
+            agreement.line_ids[0].date_due = date(2027, 6, 1)
+        with self.assertRaisesText(UserError, "cannot be changed"):
+            agreement.line_ids[-1].unlink()
 
     def test_refusals(self):
         other = self.env["res.partner"].create({"name": "Outro Cliente"})

@@ -72,6 +72,8 @@ class TestContactLog(CreditRecoveryCommon):
     def test_manager_corrects_with_a_linked_log(self):
         contact = self.log()
         with self.assertRaises(AccessError):
+            self.log(correction_of_id=contact.id, correction_reason="Agents cannot correct")
+        with self.assertRaises(AccessError):
             contact.with_user(self.agent).action_correct()
         action = contact.with_user(self.manager).action_correct()
         form = Form(self.env["credit.recovery.contact"].with_user(self.manager).with_context(**action["context"]))
@@ -192,6 +194,9 @@ class TestContactLog(CreditRecoveryCommon):
     def test_verify_evidence_finds_altered_logs(self):
         kept, altered = self.log(), self.log(self.manager, override_justification="Second call, same day")
         debtor = kept.debtor_id
+        self.assertEqual(debtor.action_verify_evidence()["params"]["type"], "success")
+        self.customer.name = "Maria Silva Santos"  # renaming the customer alters no log
+        self.outcome_no_answer.name = "Did not pick up"
         self.assertEqual(debtor.action_verify_evidence()["params"]["type"], "success")
         self.env.flush_all()
         self.env.cr.execute("UPDATE credit_recovery_contact SET notes = 'rewritten' WHERE id = %s", [altered.id])

@@ -71,6 +71,23 @@ class TestPromisesAndDisputes(CreditRecoveryCommon):
         self.assertEqual(len(activity), 1)
         self.assertIn("Promise broken", debtor.message_ids[0].body)
 
+    def test_daily_check_goes_through_every_open_promise_in_batches(self):
+        second_invoice = self.create_invoice(500.0, date(2026, 8, 2), DUE)
+        first = self.promise_by_phone(100.0, date(2026, 9, 30))
+        second = self.promise_by_phone(
+            100.0, date(2026, 9, 30), moment=datetime(2026, 9, 11, 13, 0), invoices=second_invoice
+        )
+        Promise = self.env["credit.recovery.promise"]
+        with self.on(date(2026, 9, 20)):
+            Promise._cron_check_promises(limit=1)
+            Promise._cron_check_promises(limit=1)
+        self.assertEqual((first | second).mapped("checked_date"), [date(2026, 9, 20)] * 2)
+        self.assertEqual((first | second).mapped("state"), ["open", "open"])
+        with self.on(date(2026, 10, 5)):
+            Promise._cron_check_promises(limit=1)
+            Promise._cron_check_promises(limit=1)
+        self.assertEqual((first | second).mapped("state"), ["broken", "broken"])
+
     def test_escalation_pauses_while_a_promise_is_open(self):
         self.refresh_on(date(2026, 9, 10))
         self.assertEqual(self.invoice.recovery_stage_id, self.stage_notice)
