@@ -15,7 +15,8 @@ help:
 	@echo "make run    Odoo 18 on http://localhost:$(PORT), database $(DB) with demo data (admin/admin)"
 	@echo "make test   install the addon in a throwaway database and run the test suite"
 	@echo "make lint   ruff + pylint-odoo"
-	@echo "make bench  benchmarks (evidence dossier of a debtor with 100 invoices and 500 contacts)"
+	@echo "make bench  benchmarks: evidence dossier (100 invoices, 500 contacts); collection state of"
+	@echo "            100,000 overdue invoices over 20,000 debtors (BENCH_INVOICES, BENCH_DEBTORS)"
 	@echo "make pot    regenerate i18n/$(ADDON).pot"
 
 # Odoo 18 + the tools; fails with a one-paragraph message when Odoo cannot be had.
@@ -66,6 +67,7 @@ bench: $(CONF)
 	@$(PSQL) -c 'drop database if exists "$(BENCH_DB)"'
 	$(ODOO) -c $(CONF) -d $(BENCH_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
 	@rc=0; $(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn < dev/bench_dossier.py || rc=$$?; \
+	$(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn < dev/bench_refresh.py || rc=$$?; \
 	$(PSQL) -c 'drop database if exists "$(BENCH_DB)"'; exit $$rc
 
 pot: $(CONF)
