@@ -137,6 +137,14 @@ class AccountMove(models.Model):
         copy=False,
         help="An open promise to pay or dispute pauses escalation: the stage stays where it was that day.",
     )
+    recovery_agreement_id = fields.Many2one(
+        "credit.recovery.agreement",
+        string="Collection Agreement",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Set on an agreement's journal entry: its installments are followed in collection like invoices.",
+    )
     recovery_excluded = fields.Boolean(string="Excluded from Collection", copy=False, tracking=True)
     recovery_exclusion_reason = fields.Char(string="Exclusion Reason", copy=False, tracking=True)
 
@@ -146,14 +154,14 @@ class AccountMove(models.Model):
                 create_column(self.env.cr, self._table, column, column_type)
         return super()._auto_init()
 
-    @api.depends("state", "move_type", "commercial_partner_id", "company_id")
+    @api.depends("state", "move_type", "commercial_partner_id", "company_id", "recovery_agreement_id")
     def _compute_recovery_debtor_id(self):
         """Link posted customer invoices to the (company, customer) collection record.
 
         The record is created here, in one batch, the first time a customer of a
         company is invoiced: collection state lives per company.
         """
-        invoices = self.filtered(lambda move: move.state == "posted" and move.move_type in RECOVERY_MOVE_TYPES)
+        invoices = self.filtered(lambda move: move._is_recovery_document())
         debtors = (
             self.env["credit.recovery.debtor"]
             .sudo()
@@ -185,6 +193,7 @@ class AccountMove(models.Model):
         "state",
         "move_type",
         "company_id",
+        "recovery_agreement_id",
         "recovery_excluded",
         "recovery_dispute_state",
         "recovery_paused_since",
@@ -194,7 +203,7 @@ class AccountMove(models.Model):
     )
     def _compute_recovery_state(self):
         today = fields.Date.context_today(self)
-        invoices = self.filtered(lambda move: move.state == "posted" and move.move_type in RECOVERY_MOVE_TYPES)
+        invoices = self.filtered(lambda move: move._is_recovery_document())
         if not invoices:
             self.update(self._recovery_empty_state_vals(today))
             return
@@ -287,7 +296,9 @@ class AccountMove(models.Model):
         """Invoices whose collection state must be recomputed today."""
         today = fields.Date.context_today(self)
         return [
+            "|",
             ("move_type", "in", RECOVERY_MOVE_TYPES),
+            ("recovery_agreement_id", "!=", False),
             ("state", "=", "posted"),
             "|",
             ("recovery_refresh_date", "=", False),
@@ -296,6 +307,11 @@ class AccountMove(models.Model):
             ("payment_state", "in", ("not_paid", "partial")),
             ("recovery_stage_id", "!=", False),
         ]
+
+    def _is_recovery_document(self):
+        """Posted customer invoices, and the journal entries of agreements (their installments)."""
+        self.ensure_one()
+        return self.state == "posted" and (self.move_type in RECOVERY_MOVE_TYPES or bool(self.recovery_agreement_id))
 
     @api.model
     def _recovery_refresh_batch(self, limit=REFRESH_BATCH):
@@ -337,7 +353,8 @@ class AccountMove(models.Model):
         self.env.cr.execute(
             SQL(
                 """UPDATE account_move SET recovery_refresh_date = NULL
-                    WHERE move_type IN %s AND state = 'posted' AND company_id IN %s""",
+                    WHERE (move_type IN %s OR recovery_agreement_id IS NOT NULL)
+                      AND state = 'posted' AND company_id IN %s""",
                 RECOVERY_MOVE_TYPES,
                 tuple(companies.ids),
             )

@@ -474,6 +474,8 @@ class CreditRecoveryAgreement(models.Model):
                         "company_id": agreement.company_id.id,
                         "date": agreement.negotiation_date,
                         "ref": label,
+                        "partner_id": partner.id,
+                        "recovery_agreement_id": agreement.id,
                         "line_ids": line_vals,
                     }
                 )

@@ -119,6 +119,7 @@ class TestAgreement(CreditRecoveryCommon):
         self.assertEqual(debtor.bureau_removal_deadline, date(2027, 1, 18), "5 business days")
         self.assertEqual(debtor.activity_ids.date_deadline, date(2027, 1, 18))
         self.refresh_on(date(2027, 1, 11))
+        self.assertEqual(debtor.amount_overdue, 0.0)
         self.assertEqual(debtor.credit_status, "restored")
 
     def test_cancel_reverses_the_entry_and_restores_the_debt(self):
@@ -145,7 +146,16 @@ class TestAgreement(CreditRecoveryCommon):
             self.env["credit.recovery.agreement"]._cron_check_agreements()
         self.assertEqual((agreement.state, agreement.broken_date), ("broken", date(2026, 12, 9)))
         self.assertEqual(set(agreement.line_ids.move_line_id.mapped("date_maturity")), {date(2026, 12, 9)})
-        self.assertEqual(agreement.debtor_id.broken_commitments, 1)
+        debtor = agreement.debtor_id
+        self.assertEqual(debtor.broken_commitments, 1)
+        # The agreement's installments are followed in collection like invoices.
+        self.refresh_on(date(2027, 1, 20))
+        entry = agreement.move_id
+        self.assertEqual(entry.recovery_debtor_id, debtor)
+        self.assertEqual(entry.recovery_days_overdue, 42)
+        self.assertEqual(entry.recovery_stage_id, self.stage_alert)
+        self.assertEqual(debtor.amount_overdue, agreement.total)
+        self.assertEqual(debtor.credit_status, "restricted")
 
     def test_daily_check_works_in_batches(self):
         first = self.negotiate(installments=2)
