@@ -312,7 +312,9 @@ class CreditRecoveryDebtor(models.Model):
         report = self.env.ref("account_credit_recovery.action_report_dossier").sudo()
         data = {"invoice_ids": invoices.ids} if invoices else None
         dossier = self.env["report.account_credit_recovery.report_dossier"]._get_dossier(self, invoices)
-        pdf, _report_type = report._render_qweb_pdf(report.report_name, self.ids, data=data)
+        pdf, _report_type = report.with_context(credit_recovery_dossier_digest=dossier["digest"])._render_qweb_pdf(
+            report.report_name, self.ids, data=data
+        )
         previous = (
             self.env["ir.attachment"]
             .sudo()

@@ -157,8 +157,10 @@ class CreditRecoveryDossier(models.AbstractModel):
         )
         lines = [generated]
         if len(debtors) == 1:
-            invoices = self.env["account.move"].browse((data or {}).get("invoice_ids") or [])
-            digest = self._get_dossier(debtors, invoices or None)["digest"]
+            digest = self.env.context.get("credit_recovery_dossier_digest")
+            if not digest:  # printed from the menu: compute it here
+                invoices = self.env["account.move"].browse((data or {}).get("invoice_ids") or [])
+                digest = self._get_dossier(debtors, invoices or None)["digest"]
             lines.append(self.env._("Dossier digest (SHA-256): %(digest)s", digest=digest))
         return stamp_pages(pdf, header, lines, page_label=page_label)
 
