@@ -1,4 +1,5 @@
 from . import account_move
+from . import credit_recovery_action
 from . import credit_recovery_agreement
 from . import credit_recovery_agreement_line
 from . import credit_recovery_contact
@@ -6,6 +7,7 @@ from . import credit_recovery_contact_outcome
 from . import credit_recovery_contact_window
 from . import credit_recovery_debtor
 from . import credit_recovery_demo
+from . import credit_recovery_dispatch
 from . import credit_recovery_dossier
 from . import credit_recovery_letter
 from . import credit_recovery_nonpayment_reason
@@ -13,8 +15,11 @@ from . import credit_recovery_policy
 from . import credit_recovery_profile
 from . import credit_recovery_promise
 from . import credit_recovery_proposal_template
+from . import credit_recovery_run
+from . import credit_recovery_run_batch
 from . import credit_recovery_stage
 from . import ir_actions_report
 from . import ir_module_module
+from . import mail_notification
 from . import res_company
 from . import res_partner

@@ -314,26 +314,149 @@ class AccountMove(models.Model):
         return self.state == "posted" and (self.move_type in RECOVERY_MOVE_TYPES or bool(self.recovery_agreement_id))
 
     @api.model
-    def _recovery_refresh_batch(self, limit=REFRESH_BATCH):
-        """Recompute the collection state of the next ``limit`` stale invoices.
+    def _recovery_refresh_batch(self, limit=REFRESH_BATCH, companies=None, run=None):
+        """Recompute, set-based, the collection state of the next ``limit`` stale invoices.
 
-        Rows are locked with ``SKIP LOCKED`` so that two workers share the work
-        instead of doing it twice. Returns ``(done, remaining)``.
+        The daily refresh touches every open invoice, so it bypasses the per-record
+        compute: one query reads the batch's open installments, stages come from a
+        per-(company, due date) memo of :func:`stage_for_due_date`, and one UPDATE writes
+        the batch back. Debtors' aggregates follow in one UPDATE. Each invoice that
+        reaches a stage gets its ``credit.recovery.action`` (once per invoice and stage).
+        Rows are locked with ``SKIP LOCKED`` so that two workers share the work instead of
+        doing it twice. Returns ``(done, remaining)``.
         """
-        self.env["account.move"].flush_model()
-        query = self._search(self._recovery_refresh_domain(), order="id", limit=limit)
-        rows = self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))
-        moves = self.browse(row[0] for row in rows)
-        if moves:
-            # Recompute the invoices' collection fields and, through their dependencies,
-            # the debtors' aggregates; flushing writes them in grouped UPDATEs.
-            fnames = ["recovery_debtor_id", *RECOVERY_STATE_FIELDS]
-            for fname in fnames:
-                self.env.add_to_compute(self._fields[fname], moves)
-            moves.modified(fnames)
-            self.env.flush_all()
-        remaining = self.search_count(self._recovery_refresh_domain()) if len(moves) == limit else 0
-        return len(moves), remaining
+        self.env.flush_all()
+        domain = self._recovery_refresh_domain()
+        if companies is not None:
+            domain = [*domain, ("company_id", "in", companies.ids)]
+        # A debtor's invoices in one batch as far as possible: its aggregates are computed once.
+        query = self._search(domain)
+        move_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """SELECT id FROM account_move WHERE id IN (%s)
+                        ORDER BY recovery_debtor_id NULLS FIRST, id LIMIT %s FOR UPDATE SKIP LOCKED""",
+                    query.subselect(),
+                    limit,
+                )
+            )
+        ]
+        if move_ids:
+            self._recovery_refresh_moves(move_ids, run)
+        remaining = self.search_count(domain) if len(move_ids) == limit else 0
+        return len(move_ids), remaining
+
+    @api.model
+    def _recovery_refresh_moves(self, move_ids, run=None):
+        """Set-based refresh of ``move_ids`` (locked by the caller); see :meth:`_recovery_refresh_batch`."""
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT m.id, m.company_id, m.recovery_debtor_id, m.commercial_partner_id, m.recovery_stage_id,
+                       m.recovery_excluded, m.recovery_dispute_state, m.recovery_paused_since,
+                       m.state = 'posted' AND (m.move_type IN %(types)s OR m.recovery_agreement_id IS NOT NULL),
+                       (SELECT min(c.next_action_date)
+                          FROM credit_recovery_contact_move_rel rel
+                          JOIN credit_recovery_contact c ON c.id = rel.contact_id
+                         WHERE rel.move_id = m.id AND c.next_action_date >= %(today)s)
+                  FROM account_move m
+                 WHERE m.id = ANY(%(ids)s)
+                """,
+                types=RECOVERY_MOVE_TYPES,
+                today=today,
+                ids=move_ids,
+            )
+        )
+        installments = defaultdict(list)
+        for move_id, due, residual in self.env.execute_query(
+            SQL(
+                """
+                SELECT line.move_id, line.date_maturity, SUM(line.amount_residual)
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                 WHERE line.move_id = ANY(%(ids)s) AND account.account_type = 'asset_receivable'
+                   AND NOT line.reconciled AND line.date_maturity IS NOT NULL AND line.amount_residual > 0
+                 GROUP BY line.move_id, line.date_maturity
+                """,
+                ids=move_ids,
+            )
+        ):
+            installments[move_id].append((due, residual))
+        companies = self.env["res.company"].browse({row[1] for row in rows})
+        policies = self.env["credit.recovery.policy"]._get_company_policies(companies)
+        setups = {
+            company_id: (policy, policy._get_stage_rules(), policy._get_business_calendar())
+            for company_id, policy in policies.items()
+        }
+        currencies = {company.id: company.currency_id for company in companies}
+        missing = {(row[3], row[1]) for row in rows if row[8] and not row[2]}
+        debtor_ids = self.env["credit.recovery.debtor"].sudo()._get_or_create(missing) if missing else {}
+        memo = {}
+
+        def stage_of(company_id, oldest_due, as_of):
+            key = (company_id, oldest_due, as_of)
+            if key not in memo:
+                policy, rules, calendar = setups[company_id]
+                memo[key] = stage_for_due_date(oldest_due, as_of, rules, policy.grace_days, calendar)
+            return memo[key]
+
+        columns = defaultdict(list)
+        new_actions = []
+        for move_id, company_id, debtor_id, partner_id, old_stage, excluded, dispute, paused, is_doc, callback in rows:
+            debtor_id = (debtor_id or debtor_ids.get((partner_id, company_id))) if is_doc else None
+            stage_id = days = oldest_due = next_action = None
+            amount_overdue = 0.0
+            items = installments.get(move_id, []) if is_doc else []
+            setup = setups.get(company_id)
+            currency = currencies[company_id]
+            overdue = [(due, residual) for due, residual in items if due < today]
+            amount_overdue = currency.round(sum(residual for _due, residual in overdue))
+            if overdue and setup and currency.compare_amounts(amount_overdue, setup[0].tolerance_amount) < 0:
+                items = [item for item in items if item[0] >= today]
+                overdue, amount_overdue = [], 0.0
+            if items:
+                oldest_due = min(due for due, _residual in items)
+                days = (today - oldest_due).days if overdue else 0
+                if setup and not excluded and dispute != "valid":
+                    result = stage_of(company_id, oldest_due, min(paused or today, today))
+                    stage_id = result.stage_id
+                    next_action = (not paused and result.next_action_date) or None
+                    if callback and (not next_action or callback < next_action):
+                        next_action = callback
+            else:
+                amount_overdue = 0.0
+            columns["id"].append(move_id)
+            columns["debtor"].append(debtor_id)
+            columns["stage"].append(stage_id)
+            columns["days"].append(days or 0)
+            columns["amount"].append(amount_overdue)
+            columns["oldest"].append(oldest_due)
+            columns["next"].append(next_action)
+            if stage_id and debtor_id:
+                new_actions.append((move_id, stage_id, debtor_id, company_id))
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move m
+                   SET recovery_debtor_id = v.debtor, recovery_stage_id = v.stage, recovery_days_overdue = v.days,
+                       recovery_amount_overdue = v.amount, recovery_oldest_due_date = v.oldest,
+                       recovery_next_action_date = v.next, recovery_refresh_date = %(today)s
+                  FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(debtor)s::int[]) AS debtor,
+                               unnest(%(stage)s::int[]) AS stage, unnest(%(days)s::int[]) AS days,
+                               unnest(%(amount)s::numeric[]) AS amount, unnest(%(oldest)s::date[]) AS oldest,
+                               unnest(%(next)s::date[]) AS next) v
+                 WHERE m.id = v.id
+                """,
+                today=today,
+                **columns,
+            )
+        )
+        self.invalidate_model(["recovery_debtor_id", *RECOVERY_STATE_FIELDS])
+        self.env["credit.recovery.action"]._create_reached(new_actions, run)
+        debtors = self.env["credit.recovery.debtor"].browse({debtor for debtor in columns["debtor"] if debtor})
+        debtors._recovery_refresh_aggregates()
 
     @api.model
     def _cron_refresh_recovery_state(self):

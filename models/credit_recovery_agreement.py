@@ -542,16 +542,7 @@ class CreditRecoveryAgreement(models.Model):
         self.message_post_with_source(
             "account_credit_recovery.mail_template_agreement_done", subtype_xmlid="mail.mt_comment"
         )
-        debtor = self.debtor_id
-        if debtor.bureau_state == "listed":
-            deadline = self._get_policy()._get_business_calendar().add_business_days(today, 5)
-            debtor.write({"bureau_state": "removal_requested", "bureau_removal_deadline": deadline})
-            debtor.activity_schedule(
-                "account_credit_recovery.activity_type_bureau_removal",
-                date_deadline=deadline,
-                summary=self.env._("Request the removal from the credit bureau (STJ Súmula 548)"),
-                user_id=(debtor.user_id or self.user_id).id,
-            )
+        self.debtor_id._bureau_start_removal(today)
 
     def _mark_broken(self, today, policy):
         self.ensure_one()

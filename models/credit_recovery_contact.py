@@ -6,7 +6,7 @@ import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import html2plaintext
+from odoo.tools import SQL, html2plaintext
 from odoo.tools.misc import format_datetime
 
 from ..tools import contact_rules
@@ -108,6 +108,11 @@ class CreditRecoveryContact(models.Model):
     delivery_state = fields.Selection(
         [("sent", "Sent"), ("delivered", "Delivered"), ("failed", "Failed")], readonly=True
     )
+    delivery_failure = fields.Char(readonly=True, help="Why the message could not be delivered (bounce, error).")
+    dispatch_id = fields.Many2one(
+        "credit.recovery.dispatch", string="Collection Message", readonly=True, index="btree_not_null"
+    )
+    message_id = fields.Many2one("mail.message", string="Message Sent", readonly=True, index="btree_not_null")
 
     @api.depends("channel", "direction", "partner_id", "date")
     def _compute_name(self):
@@ -153,7 +158,9 @@ class CreditRecoveryContact(models.Model):
         contacts = super(CreditRecoveryContact, self.with_context(credit_recovery_contact_internal=True)).create(
             vals_list
         )
-        contacts._check_contact_rules()
+        if not self.env.context.get("credit_recovery_engine"):
+            # The run checked the rules for the whole message (all its channels count as one contact).
+            contacts._check_contact_rules()
         contacts._link_debtors()
         contacts.filtered(lambda contact: contact.state == "logged")._record()
         return contacts.with_env(self.env)
@@ -463,6 +470,60 @@ class CreditRecoveryContact(models.Model):
             tz = tz_by_partner[other.partner_id.id]
             counts[other.partner_id.id][pytz.utc.localize(other.date).astimezone(tz).date()] += 1
         return counts
+
+    @api.model
+    def _outbound_counts_by_debtor(self, debtor_ids, now):
+        """``{debtor_id: {local date: n}}`` of outbound contacts around ``now`` (one query).
+
+        The e-mail and the SMS of one collection message count as one contact.
+        """
+        if not debtor_ids:
+            return {}
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT d.id, (c.date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(p.tz, cp.tz, 'UTC'))::date,
+                       COUNT(DISTINCT COALESCE(-c.dispatch_id, c.id))
+                  FROM credit_recovery_debtor d
+                  JOIN res_partner p ON p.id = d.partner_id
+                  JOIN res_company co ON co.id = d.company_id
+                  JOIN res_partner cp ON cp.id = co.partner_id
+                  JOIN credit_recovery_contact c ON c.partner_id = d.partner_id
+                 WHERE d.id = ANY(%(debtors)s) AND c.direction = 'outbound' AND c.correction_of_id IS NULL
+                   AND c.date >= %(since)s AND c.date <= %(until)s
+                 GROUP BY 1, 2
+                """,
+                debtors=list(debtor_ids),
+                since=now - timedelta(days=8),
+                until=now + timedelta(days=8),
+            )
+        )
+        counts = defaultdict(dict)
+        for debtor_id, day, count in rows:
+            counts[debtor_id][day] = count
+        return counts
+
+    def _mark_delivery_failed(self, failure):
+        """The message of these logs bounced or failed: say so on the log and flag the partner."""
+        logs = self.filtered(lambda contact: contact.delivery_state != "failed")
+        if not logs:
+            return
+        logs.with_context(credit_recovery_contact_internal=True).write(
+            {"delivery_state": "failed", "delivery_failure": failure}
+        )
+        logs.filtered(lambda log: log.channel == "email").partner_id.sudo().write({"recovery_email_bounced": True})
+        logs.filtered(lambda log: log.channel == "sms").partner_id.sudo().write({"recovery_sms_failed": True})
+        for log in logs:
+            log.partner_id.sudo().message_post(
+                body=self.env._(
+                    "The automatic %(channel)s collection message could not be delivered (%(failure)s). "
+                    "Check the customer's contact details.",
+                    channel=dict(self._fields["channel"]._description_selection(self.env))[log.channel],
+                    failure=failure,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _refusal_message(self, decision, policy, tz):
         reasons = {

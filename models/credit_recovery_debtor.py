@@ -1,9 +1,10 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.business_days import BusinessCalendar
 from ..tools.collection import select_profile
 
 CREDIT_STATUSES = [
@@ -85,6 +86,21 @@ class CreditRecoveryDebtor(models.Model):
         "5 business days of full payment (STJ Súmula 548), removal.",
     )
     bureau_removal_deadline = fields.Date(string="Removal Deadline", tracking=True)
+    bureau_notice_date = fields.Date(
+        string="Prior Notice Sent On", tracking=True, help="Date of the written prior notice (CDC art. 43 §2)."
+    )
+    bureau_listed_date = fields.Date(string="Listed On", tracking=True)
+    bureau_removed_date = fields.Date(string="Removed On", tracking=True)
+    bureau_removal_late = fields.Boolean(
+        string="Removal Overdue",
+        compute="_compute_bureau_removal_late",
+        search="_search_bureau_removal_late",
+        help="The debt is paid and the removal deadline (5 business days, STJ Súmula 548) has passed.",
+    )
+    planned_run_id = fields.Many2one(
+        "credit.recovery.run", string="Last Planned in Run", readonly=True, index="btree_not_null", copy=False
+    )
+    dispatch_ids = fields.One2many("credit.recovery.dispatch", "debtor_id", string="Collection Messages")
     broken_commitments = fields.Integer(
         compute="_compute_broken_commitments",
         store=True,
@@ -213,6 +229,25 @@ class CreditRecoveryDebtor(models.Model):
         for debtor in self:
             debtor.profile_id = debtor.profile_override_id or debtor.profile_computed_id
 
+    @api.depends("bureau_state", "bureau_removal_deadline")
+    def _compute_bureau_removal_late(self):
+        today = fields.Date.context_today(self)
+        for debtor in self:
+            debtor.bureau_removal_late = bool(
+                debtor.bureau_state == "removal_requested"
+                and debtor.bureau_removal_deadline
+                and debtor.bureau_removal_deadline < today
+            )
+
+    def _search_bureau_removal_late(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(operator)
+        domain = [
+            ("bureau_state", "=", "removal_requested"),
+            ("bureau_removal_deadline", "<", fields.Date.context_today(self)),
+        ]
+        return domain if (operator == "=") == value else ["!", *domain]
+
     @api.depends("amount_overdue", "overdue_episodes")
     def _compute_credit_status(self):
         for debtor in self:
@@ -277,6 +312,39 @@ class CreditRecoveryDebtor(models.Model):
         action["domain"] = [("debtor_id", "=", self.id)]
         action["context"] = {"default_partner_id": self.partner_id.id}
         return action
+
+    def action_bureau_listed(self):
+        """The credit bureau confirmed the listing (after the prior notice)."""
+        self._check_bureau_manager()
+        wrong = self.filtered(lambda debtor: debtor.bureau_state != "notified")
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Only customers who received the prior notice (CDC art. 43 §2) can be listed: %(names)s.",
+                    names=", ".join(wrong.mapped("display_name")),
+                )
+            )
+        self.write({"bureau_state": "listed", "bureau_listed_date": fields.Date.context_today(self)})
+        return True
+
+    def action_bureau_removed(self):
+        """The credit bureau confirmed the removal."""
+        self._check_bureau_manager()
+        wrong = self.filtered(lambda debtor: debtor.bureau_state not in ("listed", "removal_requested"))
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "These customers are not listed with the credit bureau: %(names)s.",
+                    names=", ".join(wrong.mapped("display_name")),
+                )
+            )
+        self.write({"bureau_state": "removed", "bureau_removed_date": fields.Date.context_today(self)})
+        self.activity_feedback(["account_credit_recovery.activity_type_bureau_removal"])
+        return True
+
+    def _check_bureau_manager(self):
+        if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
+            raise AccessError(self.env._("Only a Collection Manager can record credit-bureau listings and removals."))
 
     def action_verify_evidence(self):
         """Recompute the digests of the debtor's logs and say which ones no longer match."""
@@ -417,12 +485,77 @@ class CreditRecoveryDebtor(models.Model):
         )
         return dict(rows)
 
-    @api.model
-    def _recovery_refresh_history(self):
-        """Daily: the 12-month window slides, so recompute recurrence (and hence profiles)."""
-        debtors = self.search(
-            ["|", "|", ("overdue_episodes", ">", 0), ("amount_overdue", ">", 0), ("broken_commitments", ">", 0)]
+    def _recovery_refresh_aggregates(self):
+        """Set-based twin of :meth:`_compute_collection_state` for the daily refresh.
+
+        One UPDATE recomputes the aggregates of the debtors from their invoices' stored
+        state; the fields derived from them (recurrence, credit status, profile) are then
+        recomputed by the ORM in batch.
+        """
+        if not self:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE credit_recovery_debtor d
+                   SET amount_overdue = COALESCE(a.amount, 0), days_overdue = COALESCE(a.days, 0),
+                       overdue_invoice_count = COALESCE(a.count, 0), stage_id = s.stage,
+                       next_action_date = LEAST(s.next_date, d.callback_date)
+                  FROM unnest(%(ids)s::int[]) AS t(id)
+                  LEFT JOIN LATERAL (
+                        SELECT SUM(m.recovery_amount_overdue) AS amount, MAX(m.recovery_days_overdue) AS days,
+                               COUNT(*) AS count
+                          FROM account_move m
+                         WHERE m.recovery_debtor_id = t.id AND m.recovery_amount_overdue > 0
+                  ) a ON TRUE
+                  LEFT JOIN LATERAL (
+                        SELECT (array_agg(m.recovery_stage_id ORDER BY st.sequence DESC, st.id DESC))[1] AS stage,
+                               MIN(m.recovery_next_action_date) AS next_date
+                          FROM account_move m
+                          JOIN credit_recovery_stage st ON st.id = m.recovery_stage_id
+                         WHERE m.recovery_debtor_id = t.id
+                  ) s ON TRUE
+                 WHERE d.id = t.id
+                """,
+                ids=self.ids,
+            )
         )
+        self.invalidate_recordset(
+            ["amount_overdue", "days_overdue", "overdue_invoice_count", "stage_id", "next_action_date"]
+        )
+        self.env.add_to_compute(self._fields["overdue_episodes"], self)
+        self.modified(["amount_overdue", "overdue_episodes"])
+        self.env.flush_all()
+
+    def _get_collection_responsible(self):
+        """Who gets the debtor's collection activities: its responsible, else the salesperson, else the admin."""
+        self.ensure_one()
+        return self.user_id or self.partner_id.user_id or self.env.ref("base.user_admin")
+
+    def _bureau_start_removal(self, today=None):
+        """Listed debtors paid in full: the removal must be requested within 5 business days
+        (STJ Súmula 548). An activity is due on the deadline; past it the debtor shows a warning."""
+        today = today or fields.Date.context_today(self)
+        policies = self.env["credit.recovery.policy"]._get_company_policies(self.company_id)
+        for debtor in self.filtered(lambda debtor: debtor.bureau_state == "listed"):
+            policy = policies.get(debtor.company_id.id)
+            calendar = policy._get_business_calendar() if policy else BusinessCalendar()
+            deadline = calendar.add_business_days(today, 5)
+            debtor.write({"bureau_state": "removal_requested", "bureau_removal_deadline": deadline})
+            debtor.activity_schedule(
+                "account_credit_recovery.activity_type_bureau_removal",
+                date_deadline=deadline,
+                summary=self.env._("Request the removal from the credit bureau (STJ Súmula 548)"),
+                user_id=debtor._get_collection_responsible().id,
+            )
+
+    @api.model
+    def _recovery_refresh_history(self, companies=None):
+        """Daily: the 12-month window slides, so recompute recurrence (and hence profiles)."""
+        domain = ["|", "|", ("overdue_episodes", ">", 0), ("amount_overdue", ">", 0), ("broken_commitments", ">", 0)]
+        if companies is not None:
+            domain = [("company_id", "in", companies.ids), *domain]
+        debtors = self.search(domain)
         fnames = ["overdue_episodes", "broken_commitments"]
         for fname in fnames:
             self.env.add_to_compute(self._fields[fname], debtors)

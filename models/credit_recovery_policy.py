@@ -1,5 +1,5 @@
 from odoo import Command, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools.business_days import BusinessCalendar, holiday_dates
 from ..tools.collection import StageRule
@@ -192,6 +192,36 @@ class CreditRecoveryPolicy(models.Model):
         if {"grace_days", "calendar_id", "tolerance_amount", "stage_ids", "active"} & set(vals):
             self.env["account.move"]._recovery_schedule_refresh(self.company_id)
         return res
+
+    def action_run_now(self):
+        """Start a collection run now, processed in the background by the run cron."""
+        self.ensure_one()
+        if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
+            raise AccessError(self.env._("Only a Collection Manager can start a collection run."))
+        if not self.active:
+            raise UserError(self.env._("Activate the policy before running it."))
+        running = (
+            self.env["credit.recovery.run"]
+            .sudo()
+            .search([("company_id", "=", self.company_id.id), ("state", "!=", "done")], limit=1)
+        )
+        if running:
+            raise UserError(
+                self.env._(
+                    "A collection run of %(company)s is already in progress (%(run)s). Wait for it to finish.",
+                    company=self.company_id.name,
+                    run=running.name,
+                )
+            )
+        run = self.env["credit.recovery.run"]._start(self, trigger="manual")
+        self.env.ref("account_credit_recovery.ir_cron_run_collection").sudo()._trigger()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "credit.recovery.run",
+            "res_id": run.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }
 
     @api.model
     def _get_company_policies(self, companies):

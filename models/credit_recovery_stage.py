@@ -26,14 +26,26 @@ class CreditRecoveryStage(models.Model):
     description = fields.Text(translate=True)
     color = fields.Integer()
     fold = fields.Boolean(string="Folded in Kanban")
-    mail_template_id = fields.Many2one("mail.template", string="Email Template", domain=[("model", "=", "res.partner")])
-    sms_template_id = fields.Many2one("sms.template", string="SMS Template", domain=[("model", "=", "res.partner")])
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Email Template",
+        domain=[("model", "=", "credit.recovery.debtor")],
+        help="E-mail sent to the debtor, listing all their overdue invoices.",
+    )
+    sms_template_id = fields.Many2one(
+        "sms.template", string="SMS Template", domain=[("model", "=", "credit.recovery.debtor")]
+    )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
         string="Activity",
         help="Activity planned for the debtor's collection responsible: a call, a letter, a legal review…",
     )
-    letter_report_id = fields.Many2one("ir.actions.report", string="Letter", domain=[("model", "=", "res.partner")])
+    letter_report_id = fields.Many2one(
+        "ir.actions.report",
+        string="Letter",
+        domain=[("model", "=", "credit.recovery.debtor")],
+        help="A “send the letter” activity is planned for the collection responsible.",
+    )
     bureau_notice = fields.Boolean(
         string="Credit-Bureau Prior Notice",
         help="This stage sends the written prior notice of a credit-bureau listing (CDC art. 43 §2).",
@@ -86,6 +98,17 @@ class CreditRecoveryStage(models.Model):
         if {"trigger_days", "sequence", "policy_id"} & set(vals):
             self.env["account.move"]._recovery_schedule_refresh(companies | self.company_id)
         return res
+
+    def _has_actions(self):
+        """Whether reaching this stage calls for anything at all."""
+        self.ensure_one()
+        return bool(
+            self.mail_template_id
+            or self.sms_template_id
+            or self.activity_type_id
+            or self.letter_report_id
+            or self.bureau_notice
+        )
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)

@@ -76,6 +76,18 @@ class ResPartner(models.Model):
     )
     recovery_no_valid_phone = fields.Boolean(string="No Valid Phone", compute="_compute_recovery_phones", store=True)
     recovery_no_email = fields.Boolean(string="No Email", compute="_compute_recovery_data_quality", store=True)
+    recovery_email_bounced = fields.Boolean(
+        string="Collection E-mail Bounced",
+        copy=False,
+        tracking=True,
+        help="An automatic collection e-mail to this address bounced: no more are sent until the address changes.",
+    )
+    recovery_sms_failed = fields.Boolean(
+        string="Collection SMS Failed",
+        copy=False,
+        tracking=True,
+        help="An automatic collection SMS to this number failed: no more are sent until the number changes.",
+    )
     recovery_no_address = fields.Boolean(string="No Address", compute="_compute_recovery_data_quality", store=True)
 
     @api.depends_context("company")
@@ -137,6 +149,20 @@ class ResPartner(models.Model):
         """The time zone the contact rules apply in: the debtor's, else the company's."""
         self.ensure_one()
         return self.tz or self.env.company.partner_id.tz or self.env.user.tz or "UTC"
+
+    def write(self, vals):
+        # A new address or number deserves a new try.
+        if "email" in vals and "recovery_email_bounced" not in vals:
+            vals = dict(vals, recovery_email_bounced=False)
+        if {"mobile", "phone"} & set(vals) and "recovery_sms_failed" not in vals:
+            vals = dict(vals, recovery_sms_failed=False)
+        return super().write(vals)
+
+    def _recovery_sms_number(self):
+        """The E.164 number collection SMS go to (a valid mobile), or ``False``."""
+        self.ensure_one()
+        digits = self._recovery_whatsapp_number()
+        return f"+{digits}" if digits else False
 
     def _recovery_whatsapp_number(self):
         """E.164 digits of a valid mobile (mobile field first), or ``False``."""

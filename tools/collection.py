@@ -73,3 +73,58 @@ def select_profile(rules, episodes: int, broken: int):
     if not matching:
         return None
     return max(matching, key=lambda rule: (rule.severity, rule.profile_id)).profile_id
+
+
+# Why a planned stage action is not carried out, in the order the rules are checked.
+SKIP_PRESCRIBED = "prescribed"
+SKIP_PAID = "paid"
+SKIP_SUPERSEDED = "superseded"
+SKIP_EXCLUDED = "excluded"
+SKIP_DISPUTE = "dispute"
+SKIP_PROMISE = "promise"
+SKIP_AGREEMENT = "agreement"
+SKIP_DO_NOT_CONTACT = "do_not_contact"
+SKIP_OPT_OUT = "opt_out"
+SKIP_NO_ACTION = "no_action"
+
+
+@dataclass(frozen=True)
+class ActionFacts:
+    """What the skip rules look at for one (invoice, stage) action."""
+
+    action_stage_id: int
+    current_stage_id: int | None
+    excluded: bool = False
+    dispute_state: str | None = None
+    paused: bool = False
+    debtor_has_active_agreement: bool = False
+    is_agreement_entry: bool = False
+    do_not_contact: bool = False
+    prescribed: bool = False
+
+
+def skip_reason(facts: ActionFacts):
+    """The reason an action must not be carried out, or ``None`` when it may be.
+
+    Prescribed debts are never contacted again (CC art. 206 §5 I); an invoice that
+    left the stage (paid, or further on) no longer calls for it; exclusions,
+    disputes, open promises and active agreements pause the chase; a debtor who
+    asked not to be contacted is not contacted.
+    """
+    if facts.prescribed:
+        return SKIP_PRESCRIBED
+    if facts.excluded:
+        return SKIP_EXCLUDED
+    if facts.dispute_state in ("open", "valid"):
+        return SKIP_DISPUTE
+    if not facts.current_stage_id:
+        return SKIP_PAID
+    if facts.current_stage_id != facts.action_stage_id:
+        return SKIP_SUPERSEDED
+    if facts.paused:
+        return SKIP_PROMISE
+    if facts.debtor_has_active_agreement and not facts.is_agreement_entry:
+        return SKIP_AGREEMENT
+    if facts.do_not_contact:
+        return SKIP_DO_NOT_CONTACT
+    return None

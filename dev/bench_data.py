@@ -1,0 +1,104 @@
+"""Benchmark data: N overdue invoices over M debtors, cloned at SQL level.
+
+Shared by the benchmarks of this addon and of OCA ``account_credit_control`` so that
+both databases hold the same data. Creating and posting invoices through the ORM
+takes ~70 ms each; here one invoice is posted through the ORM and cloned by SQL.
+Invoice ``n`` belongs to debtor ``n mod M`` and is due ``(n mod 120) + 1`` days ago.
+"""
+
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tools import SQL
+
+
+def _columns(cr, table, skip):
+    cr.execute(
+        SQL(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> ALL(%s)",
+            table,
+            list(skip),
+        )
+    )
+    return [row[0] for row in cr.fetchall()]
+
+
+def generate(env, invoices, debtors):
+    """Post one template invoice with the ORM, then clone it ``invoices`` times over ``debtors``
+    new customers. Returns the ids of the debtors' partners."""
+    cr = env.cr
+    today = fields.Date.context_today(env.user)
+    account = env["account.account"].search(
+        [("company_ids", "in", env.company.id), ("account_type", "=", "income")], limit=1
+    )
+    template_partner = env["res.partner"].create(
+        {"name": "Bench template", "country_id": env.ref("base.br").id, "email": "debtor@example.com"}
+    )
+    template = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": template_partner.id,
+            "invoice_date": today - timedelta(days=40),
+            "invoice_date_due": today - timedelta(days=10),
+            "invoice_line_ids": [
+                Command.create({"name": "Item", "price_unit": 100, "account_id": account.id, "tax_ids": []})
+            ],
+        }
+    )
+    template.action_post()
+    env.flush_all()
+
+    partner_cols = _columns(cr, "res_partner", ["id", "name", "complete_name", "commercial_partner_id", "email"])
+    cr.execute(
+        SQL(
+            "INSERT INTO res_partner (name, complete_name, email, %s) "
+            "SELECT 'Debtor ' || n, 'Debtor ' || n, 'debtor' || n || '@example.com', %s "
+            "FROM res_partner, generate_series(1, %s) n WHERE id = %s",
+            SQL(", ".join(partner_cols)),
+            SQL(", ".join(partner_cols)),
+            debtors,
+            template_partner.id,
+        )
+    )
+    cr.execute(SQL("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL"))
+    cr.execute(SQL("SELECT array_agg(id ORDER BY id) FROM res_partner WHERE name LIKE %s", "Debtor %"))
+    partner_ids = cr.fetchone()[0]
+
+    move_skip = ["id", "name", "ref", "partner_id", "commercial_partner_id", "invoice_date_due", "sequence_number"]
+    move_skip += [col for col in _columns(cr, "account_move", []) if col.startswith("recovery_")]
+    move_cols = _columns(cr, "account_move", move_skip)
+    cr.execute(
+        SQL(
+            """INSERT INTO account_move
+                      (name, ref, partner_id, commercial_partner_id, invoice_date_due, sequence_number, %s)
+               SELECT 'BENCH/' || n, 'bench-' || n, p.pid, p.pid, %s - (mod(n, 120) + 1), n, %s
+                 FROM account_move m, generate_series(1, %s) n
+                 JOIN LATERAL (SELECT (%s::int[])[1 + mod(n, %s)] AS pid) p ON true
+                WHERE m.id = %s""",
+            SQL(", ".join(move_cols)),
+            today,
+            SQL(", ".join(f"m.{col}" for col in move_cols)),
+            invoices,
+            partner_ids,
+            len(partner_ids),
+            template.id,
+        )
+    )
+    line_skip = ["id", "move_id", "partner_id", "date_maturity", "move_name", "ref"]
+    line_cols = _columns(cr, "account_move_line", line_skip)
+    cr.execute(
+        SQL(
+            """INSERT INTO account_move_line (move_id, partner_id, date_maturity, move_name, ref, %s)
+               SELECT m.id, m.partner_id, CASE WHEN l.date_maturity IS NOT NULL THEN m.invoice_date_due END,
+                      m.name, m.ref, %s
+                 FROM account_move m
+                 JOIN account_move_line l ON l.move_id = %s
+                WHERE m.ref LIKE %s""",
+            SQL(", ".join(line_cols)),
+            SQL(", ".join(f"l.{col}" for col in line_cols)),
+            template.id,
+            "bench-%",
+        )
+    )
+    env.invalidate_all()
+    return partner_ids

@@ -1,0 +1,184 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools import collection
+from ..tools.late_fees import prescription_status
+
+SKIP_REASONS = [
+    (collection.SKIP_PRESCRIBED, "Prescribed debt (CC art. 206 §5 I)"),
+    (collection.SKIP_PAID, "No longer overdue"),
+    (collection.SKIP_SUPERSEDED, "Reached a later stage"),
+    (collection.SKIP_EXCLUDED, "Excluded from collection"),
+    (collection.SKIP_DISPUTE, "Disputed"),
+    (collection.SKIP_PROMISE, "Open promise to pay"),
+    (collection.SKIP_AGREEMENT, "Active agreement"),
+    (collection.SKIP_DO_NOT_CONTACT, "Do not contact"),
+    (collection.SKIP_OPT_OUT, "Opted out of the stage's channels"),
+    (collection.SKIP_NO_ACTION, "Nothing to do at this stage"),
+]
+
+
+class CreditRecoveryAction(models.Model):
+    """An invoice reached a collection stage: that stage's actions are owed once.
+
+    One record per (invoice, stage), enforced by a unique index: however many runs,
+    workers or restarts there are, a stage's actions are planned once per invoice.
+    The run groups the pending actions of a debtor into one message
+    (``credit.recovery.dispatch``) at the debtor's highest stage, or skips them with
+    the reason the rules give.
+    """
+
+    _name = "credit.recovery.action"
+    _description = "Collection Stage Action"
+    _order = "reached_date desc, id desc"
+    _check_company_auto = True
+
+    move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade", readonly=True)
+    stage_id = fields.Many2one("credit.recovery.stage", required=True, ondelete="cascade", index=True, readonly=True)
+    debtor_id = fields.Many2one(
+        "credit.recovery.debtor", string="Debtor", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    partner_id = fields.Many2one(related="debtor_id.partner_id", string="Customer")
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    reached_date = fields.Date(required=True, readonly=True)
+    run_id = fields.Many2one(
+        "credit.recovery.run", string="Reached in Run", ondelete="set null", index="btree_not_null", readonly=True
+    )
+    processed_run_id = fields.Many2one(
+        "credit.recovery.run",
+        string="Planned in Run",
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+    )
+    state = fields.Selection(
+        [("pending", "To Plan"), ("planned", "Queued"), ("done", "Done"), ("skipped", "Skipped")],
+        required=True,
+        default="pending",
+        readonly=True,
+        index=True,
+    )
+    skip_reason = fields.Selection(SKIP_REASONS, readonly=True)
+    dispatch_id = fields.Many2one(
+        "credit.recovery.dispatch", string="Message", ondelete="set null", index="btree_not_null", readonly=True
+    )
+
+    _sql_constraints = [
+        ("move_stage_uniq", "unique(move_id, stage_id)", "An invoice's stage actions are planned once."),
+    ]
+
+    @api.model
+    def _create_reached(self, reached, run=None):
+        """Record that invoices reached stages: ``reached`` is ``[(move, stage, debtor, company)]``.
+
+        One INSERT; pairs already recorded are left alone. Returns how many are new.
+        """
+        if not reached:
+            return 0
+        moves, stages, debtors, companies = (list(column) for column in zip(*reached, strict=True))
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO credit_recovery_action
+                       (move_id, stage_id, debtor_id, company_id, reached_date, run_id, state,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT unnest(%(moves)s::int[]), unnest(%(stages)s::int[]), unnest(%(debtors)s::int[]),
+                       unnest(%(companies)s::int[]), %(today)s, %(run)s, 'pending',
+                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                ON CONFLICT (move_id, stage_id) DO NOTHING
+                RETURNING id
+                """,
+                moves=moves,
+                stages=stages,
+                debtors=debtors,
+                companies=companies,
+                today=fields.Date.context_today(self),
+                run=run.id if run else None,
+                uid=self.env.uid,
+            )
+        )
+        return len(rows)
+
+    @api.model
+    def _fetch_facts(self, domain, today):
+        """Pending (or, for the delivery, planned) actions with what the skip rules need, one query."""
+        query = self._search([*domain, ("state", "in", ("pending", "planned"))], order="id")
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT a.id, a.debtor_id, a.stage_id, a.move_id, a.dispatch_id, a.state,
+                       m.recovery_stage_id AS current_stage_id, m.recovery_excluded AS excluded,
+                       m.recovery_dispute_state AS dispute_state, m.recovery_paused_since IS NOT NULL AS paused,
+                       m.recovery_agreement_id IS NOT NULL AS is_agreement_entry,
+                       m.recovery_oldest_due_date AS oldest_due, p.recovery_do_not_contact AS do_not_contact,
+                       EXISTS (SELECT 1 FROM credit_recovery_agreement g
+                                WHERE g.debtor_id = a.debtor_id AND g.state = 'active') AS has_agreement
+                  FROM credit_recovery_action a
+                  JOIN account_move m ON m.id = a.move_id
+                  JOIN credit_recovery_debtor d ON d.id = a.debtor_id
+                  JOIN res_partner p ON p.id = d.partner_id
+                 WHERE a.id IN (%s)
+                """,
+                query.subselect(),
+            )
+        )
+        for row in rows:
+            row["do_not_contact"] = bool(row["do_not_contact"])
+            row["excluded"] = bool(row["excluded"])
+        return rows
+
+    @api.model
+    def _classify(self, rows):
+        """``({reason: [action ids]}, rows still to carry out)`` by the pure skip rules."""
+        today = fields.Date.context_today(self)
+        skipped = defaultdict(list)
+        kept = []
+        for row in rows:
+            reason = collection.skip_reason(action_facts(row, today))
+            if reason:
+                skipped[reason].append(row["id"])
+            else:
+                kept.append(row)
+        return skipped, kept
+
+    @api.model
+    def _mark_skipped(self, skipped, run=None):
+        """``skipped`` is ``{reason: [action ids]}``; one UPDATE."""
+        ids = [action for actions in skipped.values() for action in actions]
+        if not ids:
+            return
+        reasons = [reason for reason, actions in skipped.items() for _action in actions]
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE credit_recovery_action a
+                   SET state = 'skipped', skip_reason = v.reason, dispatch_id = NULL,
+                       processed_run_id = COALESCE(%(run)s, a.processed_run_id), write_date = now() at time zone 'UTC'
+                  FROM (SELECT unnest(%(ids)s::int[]) AS id, unnest(%(reasons)s::varchar[]) AS reason) v
+                 WHERE a.id = v.id
+                """,
+                run=run.id if run else None,
+                ids=ids,
+                reasons=reasons,
+            )
+        )
+        self.invalidate_model(["state", "skip_reason", "dispatch_id", "processed_run_id"])
+
+
+def action_facts(row, today):
+    """The :class:`ActionFacts` of a row of :meth:`CreditRecoveryAction._fetch_facts`."""
+    due = row["oldest_due"]
+    return collection.ActionFacts(
+        action_stage_id=row["stage_id"],
+        current_stage_id=row["current_stage_id"],
+        excluded=row["excluded"],
+        dispute_state=row["dispute_state"],
+        paused=row["paused"],
+        debtor_has_active_agreement=row["has_agreement"],
+        is_agreement_entry=row["is_agreement_entry"],
+        do_not_contact=row["do_not_contact"],
+        prescribed=bool(due) and prescription_status(due, today) == "prescribed",
+    )

@@ -1,0 +1,402 @@
+import time
+from collections import defaultdict
+from datetime import datetime
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools import collection
+from ..tools.contact_rules import decide_contact
+
+PLAN_BATCH = 5000
+
+
+class CreditRecoveryRun(models.Model):
+    """One collection run of a company: stage assignment, then one message per debtor.
+
+    A run is processed in batches by the "collection run" cron, possibly by several
+    workers at once: rows are taken with ``FOR UPDATE SKIP LOCKED`` and every batch
+    commits on its own, so a run killed half-way resumes where it stopped. Messages are
+    queued (``credit.recovery.dispatch``) for the next moment the contact window and the
+    caps allow; the delivery cron sends them.
+    """
+
+    _name = "credit.recovery.run"
+    _description = "Collection Run"
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name")
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    policy_id = fields.Many2one("credit.recovery.policy", required=True, readonly=True, check_company=True)
+    date = fields.Date(required=True, readonly=True, index=True, default=fields.Date.context_today)
+    trigger = fields.Selection(
+        [("cron", "Scheduled"), ("manual", "Run now")], required=True, default="cron", readonly=True
+    )
+    user_id = fields.Many2one("res.users", string="Started By", readonly=True, default=lambda self: self.env.user)
+    state = fields.Selection(
+        [("refresh", "Assigning stages"), ("plan", "Planning messages"), ("done", "Done")],
+        required=True,
+        default="refresh",
+        readonly=True,
+        index=True,
+    )
+    started_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    ended_at = fields.Datetime(readonly=True)
+    batch_ids = fields.One2many("credit.recovery.run.batch", "run_id", readonly=True)
+    dispatch_ids = fields.One2many("credit.recovery.dispatch", "run_id", string="Messages", readonly=True)
+    skipped_action_ids = fields.One2many(
+        "credit.recovery.action",
+        "processed_run_id",
+        string="Skipped Actions",
+        domain=[("state", "=", "skipped")],
+        readonly=True,
+    )
+    invoice_count = fields.Integer(string="Invoices Evaluated", compute="_compute_stats")
+    stage_change_count = fields.Integer(string="Stage Changes", compute="_compute_stats")
+    debtor_count = fields.Integer(string="Debtors Planned", compute="_compute_stats")
+    dispatch_count = fields.Integer(string="Messages Queued", compute="_compute_stats")
+    email_count = fields.Integer(string="Emails Sent", compute="_compute_stats")
+    sms_count = fields.Integer(string="SMS Sent", compute="_compute_stats")
+    activity_count = fields.Integer(string="Activities", compute="_compute_stats")
+    skipped_count = fields.Integer(string="Skipped", compute="_compute_stats")
+    error_count = fields.Integer(string="Errors", compute="_compute_stats")
+    skip_summary = fields.Text(string="Skipped by Reason", compute="_compute_stats")
+    duration = fields.Float(string="Processing Time (s)", compute="_compute_stats", digits=(12, 1))
+
+    @api.depends("company_id", "date", "trigger")
+    def _compute_name(self):
+        for run in self:
+            run.name = f"{run.company_id.name or ''} – {fields.Date.to_string(run.date) or ''}"
+
+    def _compute_stats(self):
+        batches = defaultdict(lambda: defaultdict(float))
+        for run, phase, count, changes, seconds in self.env["credit.recovery.run.batch"]._read_group(
+            [("run_id", "in", self.ids)],
+            ["run_id", "phase"],
+            ["record_count:sum", "stage_changes:sum", "duration:sum"],
+        ):
+            batches[run.id][phase] = count
+            batches[run.id]["changes"] += changes
+            batches[run.id]["duration"] += seconds
+        dispatches = defaultdict(lambda: defaultdict(int))
+        for run, state, count, emails, sms, activities in self.env["credit.recovery.dispatch"]._read_group(
+            [("run_id", "in", self.ids)],
+            ["run_id", "state"],
+            ["__count", "email_sent:sum", "sms_sent:sum", "activity_count:sum"],
+        ):
+            values = dispatches[run.id]
+            values["count"] += count
+            values[state] += count
+            values["email"] += emails
+            values["sms"] += sms
+            values["activity"] += activities
+        skipped = defaultdict(dict)
+        for run, reason, count in self.env["credit.recovery.action"]._read_group(
+            [("processed_run_id", "in", self.ids), ("state", "=", "skipped")],
+            ["processed_run_id", "skip_reason"],
+            ["__count"],
+        ):
+            skipped[run.id][reason] = count
+        labels = dict(self.env["credit.recovery.action"]._fields["skip_reason"]._description_selection(self.env))
+        for run in self:
+            run.invoice_count = int(batches[run.id]["refresh"])
+            run.debtor_count = int(batches[run.id]["plan"])
+            run.stage_change_count = int(batches[run.id]["changes"])
+            run.duration = batches[run.id]["duration"]
+            run.dispatch_count = dispatches[run.id]["count"]
+            run.email_count = dispatches[run.id]["email"]
+            run.sms_count = dispatches[run.id]["sms"]
+            run.activity_count = dispatches[run.id]["activity"]
+            run.error_count = dispatches[run.id]["error"]
+            run.skipped_count = sum(skipped[run.id].values())
+            run.skip_summary = "\n".join(
+                f"{labels.get(reason, reason)}: {count}" for reason, count in sorted(skipped[run.id].items())
+            )
+
+    def action_open_dispatches(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_credit_recovery.action_credit_recovery_dispatch"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        return action
+
+    def action_open_skipped(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_action")
+        action["domain"] = [("processed_run_id", "=", self.id), ("state", "=", "skipped")]
+        action["context"] = {"search_default_group_skip_reason": 1}
+        return action
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _start(self, policies, trigger="cron"):
+        """A new run for each of ``policies`` (a manager's "Run now", or the daily cron)."""
+        return self.sudo().create(
+            [
+                {
+                    "company_id": policy.company_id.id,
+                    "policy_id": policy.id,
+                    "trigger": trigger,
+                    "user_id": self.env.uid,
+                }
+                for policy in policies
+            ]
+        )
+
+    @api.model
+    def _cron_run_collection(self):
+        """Daily and on demand: process one batch of the oldest unfinished run.
+
+        Starts today's run of every company with an active policy that has none yet.
+        The cron framework calls again while ``remaining`` is not zero, committing
+        between calls; no commit happens here.
+        """
+        today = fields.Date.context_today(self)
+        policies = self.env["credit.recovery.policy"].sudo().search([])
+        started = self.sudo().search([("date", "=", today), ("trigger", "=", "cron")]).company_id
+        self._start(policies.filtered(lambda policy: policy.company_id not in started))
+        runs = self.sudo().search([("state", "!=", "done")], order="id")
+        done = 0
+        for run in runs:
+            done = run._process_batch()
+            if done:
+                break
+        remaining = self.sudo().search_count([("state", "!=", "done")])
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    def _process_batch(self):
+        """One batch of the run's current phase; returns the number of records processed.
+
+        A phase with nothing left moves the run to the next phase (and returns 0), so a
+        worker that finds nothing to do never blocks another one still busy.
+        """
+        self.ensure_one()
+        if self.state == "refresh":
+            started = time.perf_counter()
+            Move = self.env["account.move"].sudo()
+            done, _remaining = Move._recovery_refresh_batch(companies=self.company_id, run=self)
+            if done:
+                self._log_batch("refresh", done, time.perf_counter() - started)
+                return done
+            self.state = "plan"
+            return 0
+        if self.state == "plan":
+            started = time.perf_counter()
+            debtors, changes, dispatches = self._plan_batch()
+            if debtors:
+                self._log_batch("plan", debtors, time.perf_counter() - started, changes, dispatches)
+                return debtors
+            self._finish()
+        return 0
+
+    def _log_batch(self, phase, count, seconds, changes=0, dispatches=0):
+        self.env["credit.recovery.run.batch"].sudo().create(
+            {
+                "run_id": self.id,
+                "phase": phase,
+                "record_count": count,
+                "stage_changes": changes,
+                "dispatch_count": dispatches,
+                "duration": seconds,
+            }
+        )
+
+    def _finish(self):
+        """Last step: the 12-month history slides, credit-bureau removals are due."""
+        debtors = self.env["credit.recovery.debtor"].sudo()
+        debtors._recovery_refresh_history(self.company_id)
+        debtors.search(
+            [("company_id", "=", self.company_id.id), ("bureau_state", "=", "listed"), ("amount_overdue", "=", 0)]
+        ).filtered(lambda debtor: not debtor.open_invoice_ids)._bureau_start_removal()
+        self.write({"state": "done", "ended_at": fields.Datetime.now()})
+
+    def _plan_batch(self, limit=PLAN_BATCH):
+        """Group the pending stage actions of the next ``limit`` debtors into messages.
+
+        Returns ``(debtors, stage changes, messages queued)``. Set-based: a handful of
+        queries per batch whatever the number of invoices.
+        """
+        self.ensure_one()
+        self.env.flush_all()
+        debtor_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT d.id FROM credit_recovery_debtor d
+                     WHERE d.company_id = %(company)s
+                       AND (d.planned_run_id IS NULL OR d.planned_run_id <> %(run)s)
+                       AND (d.stage_id IS NOT NULL
+                            OR EXISTS (SELECT 1 FROM credit_recovery_action a
+                                        WHERE a.debtor_id = d.id AND a.state = 'pending'))
+                     ORDER BY d.id
+                     LIMIT %(limit)s
+                       FOR UPDATE OF d SKIP LOCKED
+                    """,
+                    company=self.company_id.id,
+                    run=self.id,
+                    limit=limit,
+                )
+            )
+        ]
+        if not debtor_ids:
+            return 0, 0, 0
+        today = fields.Date.context_today(self)
+        # Invoices whose stage was set outside the daily refresh (a payment, a posting) get their action too.
+        changes = self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO credit_recovery_action
+                       (move_id, stage_id, debtor_id, company_id, reached_date, run_id, state,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT m.id, m.recovery_stage_id, m.recovery_debtor_id, m.company_id, %(today)s, %(run)s, 'pending',
+                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                  FROM account_move m
+                 WHERE m.recovery_debtor_id = ANY(%(debtors)s) AND m.recovery_stage_id IS NOT NULL
+                ON CONFLICT (move_id, stage_id) DO NOTHING
+                RETURNING id
+                """,
+                today=today,
+                run=self.id,
+                uid=self.env.uid,
+                debtors=debtor_ids,
+            )
+        )
+        Action = self.env["credit.recovery.action"]
+        pending = Action._fetch_facts([("debtor_id", "in", debtor_ids)], today)
+        skipped, kept = Action._classify(pending)
+        stages = {stage.id: stage for stage in self.policy_id.with_context(active_test=False).stage_ids}
+        by_debtor = defaultdict(list)
+        for row in kept:
+            by_debtor[row["debtor_id"]].append(row)
+        # A debtor's queued message absorbs the new actions: still one message per debtor.
+        queued = {
+            debtor_id: (dispatch_id, stage_id)
+            for dispatch_id, debtor_id, stage_id in self.env.execute_query(
+                SQL(
+                    """SELECT id, debtor_id, stage_id FROM credit_recovery_dispatch
+                        WHERE debtor_id = ANY(%s) AND state = 'queued'""",
+                    list(by_debtor),
+                )
+            )
+        }
+        new_dispatches = []
+        attach = defaultdict(list)  # dispatch id -> action ids
+        raise_stage = {}
+        for debtor_id, rows in by_debtor.items():
+            stage = max((stages[row["stage_id"]] for row in rows if row["stage_id"] in stages), key=_stage_key)
+            if not stage._has_actions():
+                skipped[collection.SKIP_NO_ACTION].extend(row["id"] for row in rows)
+                continue
+            if debtor_id in queued:
+                dispatch_id, queued_stage = queued[debtor_id]
+                attach[dispatch_id].extend(row["id"] for row in rows)
+                if queued_stage in stages and _stage_key(stage) > _stage_key(stages[queued_stage]):
+                    raise_stage[dispatch_id] = stage.id
+            else:
+                new_dispatches.append((debtor_id, stage.id, [row["id"] for row in rows]))
+        schedule = self._schedule_moments([debtor for debtor, _stage, _actions in new_dispatches])
+        if new_dispatches:
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    INSERT INTO credit_recovery_dispatch
+                           (debtor_id, company_id, run_id, stage_id, scheduled_at, state,
+                            create_uid, create_date, write_uid, write_date)
+                    SELECT unnest(%(debtors)s::int[]), %(company)s, %(run)s, unnest(%(stages)s::int[]),
+                           unnest(%(moments)s::timestamp[]), 'queued',
+                           %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                    RETURNING id, debtor_id
+                    """,
+                    debtors=[debtor for debtor, _stage, _actions in new_dispatches],
+                    stages=[stage for _debtor, stage, _actions in new_dispatches],
+                    moments=[schedule[debtor] for debtor, _stage, _actions in new_dispatches],
+                    company=self.company_id.id,
+                    run=self.id,
+                    uid=self.env.uid,
+                )
+            )
+            created = dict((debtor, dispatch) for dispatch, debtor in rows)
+            for debtor_id, _stage, action_ids in new_dispatches:
+                attach[created[debtor_id]].extend(action_ids)
+        if attach:
+            dispatch_of = [dispatch for dispatch, ids in attach.items() for _id in ids]
+            action_of = [action for ids in attach.values() for action in ids]
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE credit_recovery_action a
+                       SET state = 'planned', dispatch_id = v.dispatch, processed_run_id = %(run)s,
+                           write_date = now() at time zone 'UTC'
+                      FROM (SELECT unnest(%(actions)s::int[]) AS id, unnest(%(dispatches)s::int[]) AS dispatch) v
+                     WHERE a.id = v.id
+                    """,
+                    run=self.id,
+                    actions=action_of,
+                    dispatches=dispatch_of,
+                )
+            )
+        for dispatch_id, stage_id in raise_stage.items():
+            self.env.cr.execute(
+                SQL("UPDATE credit_recovery_dispatch SET stage_id = %s WHERE id = %s", stage_id, dispatch_id)
+            )
+        Action._mark_skipped(skipped, self)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE credit_recovery_debtor SET planned_run_id = %s WHERE id = ANY(%s)",
+                self.id,
+                debtor_ids,
+            )
+        )
+        self.env.invalidate_all()
+        return len(debtor_ids), len(changes), len(new_dispatches)
+
+    def _schedule_moments(self, debtor_ids):
+        """``{debtor_id: UTC moment}``: now, or the next moment the window and the caps allow."""
+        if not debtor_ids:
+            return {}
+        policy = self.policy_id
+        window = policy._get_contact_window()
+        now = fields.Datetime.now()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT d.id, COALESCE(p.tz, cp.tz, 'UTC')
+                  FROM credit_recovery_debtor d
+                  JOIN res_partner p ON p.id = d.partner_id
+                  JOIN res_company c ON c.id = d.company_id
+                  JOIN res_partner cp ON cp.id = c.partner_id
+                 WHERE d.id = ANY(%s)
+                """,
+                debtor_ids,
+            )
+        )
+        counts = self.env["credit.recovery.contact"]._outbound_counts_by_debtor(debtor_ids, now)
+        moments = {}
+        for debtor_id, tz_name in rows:
+            try:
+                tz = pytz.timezone(tz_name)
+            except pytz.UnknownTimeZoneError:
+                tz = pytz.utc
+            local_now = pytz.utc.localize(now).astimezone(tz).replace(tzinfo=None)
+            decision = decide_contact(
+                local_now,
+                window,
+                counts.get(debtor_id, {}),
+                policy.max_contacts_per_day,
+                policy.max_contacts_per_week,
+            )
+            moment = decision.next_moment or datetime.combine(local_now.date(), datetime.max.time())
+            moments[debtor_id] = tz.localize(moment).astimezone(pytz.utc).replace(tzinfo=None)
+        return moments
+
+
+def _stage_key(stage):
+    return (stage.sequence, stage.trigger_days, stage.id)
