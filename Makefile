@@ -67,7 +67,7 @@ bench: $(CONF)
 	@$(PSQL) -c 'drop database if exists "$(BENCH_DB)"'
 	$(ODOO) -c $(CONF) -d $(BENCH_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
 	@rc=0; $(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn < dev/bench_dossier.py || rc=$$?; \
-	$(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn < dev/bench_refresh.py || rc=$$?; \
+	$(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn < dev/bench_engine.py || rc=$$?; \
 	$(PSQL) -c 'drop database if exists "$(BENCH_DB)"'; exit $$rc
 
 pot: $(CONF)

@@ -13,7 +13,7 @@ DISPUTE_KINDS = [
     ("already_paid", "Already paid"),
     ("product_problem", "Product or service problem"),
 ]
-REFRESH_BATCH = 2000
+REFRESH_BATCH = 5000
 RECOVERY_STATE_FIELDS = (
     "recovery_stage_id",
     "recovery_days_overdue",
@@ -37,6 +37,29 @@ _PRECREATED_COLUMNS = {
     "recovery_last_contact_date": "timestamp",
     "recovery_paused_since": "date",
 }
+
+
+def _recovery_state(installments, *, currency, tolerance, stage_of, paused, callback, today):
+    """Collection state of one invoice for the set-based refresh (the twin of
+    ``AccountMove._recovery_state_vals``): ``installments`` are its open
+    ``(due, residual)``, ``stage_of(due, as_of)`` is ``None`` when the invoice takes no stage."""
+    state = {"stage": None, "days": 0, "amount": 0.0, "oldest": None, "next": None}
+    overdue = [(due, residual) for due, residual in installments if due < today]
+    amount = currency.round(sum(residual for _due, residual in overdue))
+    if overdue and tolerance is not None and currency.compare_amounts(amount, tolerance) < 0:
+        installments = [item for item in installments if item[0] >= today]
+        overdue, amount = [], 0.0
+    if not installments:
+        return state
+    oldest = min(due for due, _residual in installments)
+    state.update(amount=amount, oldest=oldest, days=(today - oldest).days if overdue else 0)
+    if stage_of:
+        result = stage_of(oldest, min(paused or today, today))
+        next_action = (not paused and result.next_action_date) or None
+        if callback and (not next_action or callback < next_action):
+            next_action = callback
+        state.update(stage=result.stage_id, next=next_action)
+    return state
 
 
 class AccountMove(models.Model):
@@ -314,16 +337,14 @@ class AccountMove(models.Model):
         return self.state == "posted" and (self.move_type in RECOVERY_MOVE_TYPES or bool(self.recovery_agreement_id))
 
     @api.model
-    def _recovery_refresh_batch(self, limit=REFRESH_BATCH, companies=None, run=None):
+    def _recovery_refresh_batch(self, limit=REFRESH_BATCH, companies=None):
         """Recompute, set-based, the collection state of the next ``limit`` stale invoices.
 
         The daily refresh touches every open invoice, so it bypasses the per-record
         compute: one query reads the batch's open installments, stages come from a
         per-(company, due date) memo of :func:`stage_for_due_date`, and one UPDATE writes
-        the batch back. Debtors' aggregates follow in one UPDATE. Each invoice that
-        reaches a stage gets its ``credit.recovery.action`` (once per invoice and stage).
-        Rows are locked with ``SKIP LOCKED`` so that two workers share the work instead of
-        doing it twice. Returns ``(done, remaining)``.
+        the batch back. Debtors' aggregates follow in one UPDATE. Rows are locked with
+        ``SKIP LOCKED`` so that two workers share the work instead of doing it twice. Returns ``(done, remaining)``.
         """
         self.env.flush_all()
         domain = self._recovery_refresh_domain()
@@ -343,19 +364,19 @@ class AccountMove(models.Model):
             )
         ]
         if move_ids:
-            self._recovery_refresh_moves(move_ids, run)
+            self._recovery_refresh_moves(move_ids)
         remaining = self.search_count(domain) if len(move_ids) == limit else 0
         return len(move_ids), remaining
 
     @api.model
-    def _recovery_refresh_moves(self, move_ids, run=None):
+    def _recovery_refresh_moves(self, move_ids):
         """Set-based refresh of ``move_ids`` (locked by the caller); see :meth:`_recovery_refresh_batch`."""
         today = fields.Date.context_today(self)
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT m.id, m.company_id, m.recovery_debtor_id, m.commercial_partner_id, m.recovery_stage_id,
-                       m.recovery_excluded, m.recovery_dispute_state, m.recovery_paused_since,
+                SELECT m.id, m.company_id, m.recovery_debtor_id, m.commercial_partner_id, m.recovery_excluded,
+                       m.recovery_dispute_state, m.recovery_paused_since,
                        m.state = 'posted' AND (m.move_type IN %(types)s OR m.recovery_agreement_id IS NOT NULL),
                        (SELECT min(c.next_action_date)
                           FROM credit_recovery_contact_move_rel rel
@@ -391,7 +412,7 @@ class AccountMove(models.Model):
             for company_id, policy in policies.items()
         }
         currencies = {company.id: company.currency_id for company in companies}
-        missing = {(row[3], row[1]) for row in rows if row[8] and not row[2]}
+        missing = {(row[3], row[1]) for row in rows if row[7] and not row[2]}
         debtor_ids = self.env["credit.recovery.debtor"].sudo()._get_or_create(missing) if missing else {}
         memo = {}
 
@@ -403,39 +424,24 @@ class AccountMove(models.Model):
             return memo[key]
 
         columns = defaultdict(list)
-        new_actions = []
-        for move_id, company_id, debtor_id, partner_id, old_stage, excluded, dispute, paused, is_doc, callback in rows:
-            debtor_id = (debtor_id or debtor_ids.get((partner_id, company_id))) if is_doc else None
-            stage_id = days = oldest_due = next_action = None
-            amount_overdue = 0.0
-            items = installments.get(move_id, []) if is_doc else []
+        for move_id, company_id, debtor_id, partner_id, excluded, dispute, paused, is_doc, callback in rows:
+            debtor = (debtor_id or debtor_ids.get((partner_id, company_id))) if is_doc else None
             setup = setups.get(company_id)
-            currency = currencies[company_id]
-            overdue = [(due, residual) for due, residual in items if due < today]
-            amount_overdue = currency.round(sum(residual for _due, residual in overdue))
-            if overdue and setup and currency.compare_amounts(amount_overdue, setup[0].tolerance_amount) < 0:
-                items = [item for item in items if item[0] >= today]
-                overdue, amount_overdue = [], 0.0
-            if items:
-                oldest_due = min(due for due, _residual in items)
-                days = (today - oldest_due).days if overdue else 0
-                if setup and not excluded and dispute != "valid":
-                    result = stage_of(company_id, oldest_due, min(paused or today, today))
-                    stage_id = result.stage_id
-                    next_action = (not paused and result.next_action_date) or None
-                    if callback and (not next_action or callback < next_action):
-                        next_action = callback
-            else:
-                amount_overdue = 0.0
+            state = _recovery_state(
+                installments.get(move_id, []) if is_doc else [],
+                currency=currencies[company_id],
+                tolerance=setup[0].tolerance_amount if setup else None,
+                stage_of=(lambda due, as_of, company_id=company_id: stage_of(company_id, due, as_of))
+                if setup and not excluded and dispute != "valid"
+                else None,
+                paused=paused,
+                callback=callback,
+                today=today,
+            )
             columns["id"].append(move_id)
-            columns["debtor"].append(debtor_id)
-            columns["stage"].append(stage_id)
-            columns["days"].append(days or 0)
-            columns["amount"].append(amount_overdue)
-            columns["oldest"].append(oldest_due)
-            columns["next"].append(next_action)
-            if stage_id and debtor_id:
-                new_actions.append((move_id, stage_id, debtor_id, company_id))
+            columns["debtor"].append(debtor)
+            for key, value in state.items():
+                columns[key].append(value)
         self.env.cr.execute(
             SQL(
                 """
@@ -454,7 +460,6 @@ class AccountMove(models.Model):
             )
         )
         self.invalidate_model(["recovery_debtor_id", *RECOVERY_STATE_FIELDS])
-        self.env["credit.recovery.action"]._create_reached(new_actions, run)
         debtors = self.env["credit.recovery.debtor"].browse({debtor for debtor in columns["debtor"] if debtor})
         debtors._recovery_refresh_aggregates()
 

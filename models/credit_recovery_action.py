@@ -54,9 +54,9 @@ class CreditRecoveryAction(models.Model):
         readonly=True,
     )
     state = fields.Selection(
-        [("pending", "To Plan"), ("planned", "Queued"), ("done", "Done"), ("skipped", "Skipped")],
+        [("planned", "Queued"), ("done", "Done"), ("skipped", "Skipped")],
         required=True,
-        default="pending",
+        default="planned",
         readonly=True,
         index=True,
     )
@@ -70,42 +70,73 @@ class CreditRecoveryAction(models.Model):
     ]
 
     @api.model
-    def _create_reached(self, reached, run=None):
-        """Record that invoices reached stages: ``reached`` is ``[(move, stage, debtor, company)]``.
+    def _fetch_new_facts(self, debtor_ids):
+        """The (invoice, stage) pairs of ``debtor_ids`` not planned yet, with what the skip rules need."""
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT NULL AS id, m.recovery_debtor_id AS debtor_id, m.recovery_stage_id AS stage_id,
+                       m.id AS move_id, m.company_id, NULL AS dispatch_id,
+                       m.recovery_stage_id AS current_stage_id, COALESCE(m.recovery_excluded, FALSE) AS excluded,
+                       m.recovery_dispute_state AS dispute_state, m.recovery_paused_since IS NOT NULL AS paused,
+                       m.recovery_agreement_id IS NOT NULL AS is_agreement_entry,
+                       m.recovery_oldest_due_date AS oldest_due,
+                       COALESCE(p.recovery_do_not_contact, FALSE) AS do_not_contact,
+                       EXISTS (SELECT 1 FROM credit_recovery_agreement g
+                                WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active') AS has_agreement
+                  FROM account_move m
+                  JOIN credit_recovery_debtor d ON d.id = m.recovery_debtor_id
+                  JOIN res_partner p ON p.id = d.partner_id
+                 WHERE m.recovery_debtor_id = ANY(%(debtors)s) AND m.recovery_stage_id IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM credit_recovery_action a
+                                    WHERE a.move_id = m.id AND a.stage_id = m.recovery_stage_id)
+                """,
+                debtors=list(debtor_ids),
+            )
+        )
 
-        One INSERT; pairs already recorded are left alone. Returns how many are new.
-        """
-        if not reached:
+    @api.model
+    def _insert_planned(self, kept, skipped, run, today):
+        """Record the planned actions ``kept`` and the ``skipped`` ones (``{reason: [rows]}``) in one
+        INSERT; returns how many are new. A pair already recorded (another worker) is left alone."""
+        for reason, skipped_rows in skipped.items():
+            for row in skipped_rows:
+                row["skip_reason"] = reason
+        rows = [*kept, *(row for skipped_rows in skipped.values() for row in skipped_rows)]
+        if not rows:
             return 0
-        moves, stages, debtors, companies = (list(column) for column in zip(*reached, strict=True))
-        self.env.flush_all()
-        rows = self.env.execute_query(
+        inserted = self.env.execute_query(
             SQL(
                 """
                 INSERT INTO credit_recovery_action
-                       (move_id, stage_id, debtor_id, company_id, reached_date, run_id, state,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT unnest(%(moves)s::int[]), unnest(%(stages)s::int[]), unnest(%(debtors)s::int[]),
-                       unnest(%(companies)s::int[]), %(today)s, %(run)s, 'pending',
+                       (move_id, stage_id, debtor_id, company_id, reached_date, run_id, processed_run_id,
+                        state, skip_reason, dispatch_id, create_uid, create_date, write_uid, write_date)
+                SELECT v.move, v.stage, v.debtor, v.company, %(today)s, %(run)s, %(run)s,
+                       CASE WHEN v.reason IS NULL THEN 'planned' ELSE 'skipped' END, v.reason, v.dispatch,
                        %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                  FROM (SELECT unnest(%(moves)s::int[]) AS move, unnest(%(stages)s::int[]) AS stage,
+                               unnest(%(debtors)s::int[]) AS debtor, unnest(%(companies)s::int[]) AS company,
+                               unnest(%(reasons)s::varchar[]) AS reason, unnest(%(dispatches)s::int[]) AS dispatch) v
                 ON CONFLICT (move_id, stage_id) DO NOTHING
                 RETURNING id
                 """,
-                moves=moves,
-                stages=stages,
-                debtors=debtors,
-                companies=companies,
-                today=fields.Date.context_today(self),
-                run=run.id if run else None,
+                today=today,
+                run=run.id,
                 uid=self.env.uid,
+                moves=[row["move_id"] for row in rows],
+                stages=[row["stage_id"] for row in rows],
+                debtors=[row["debtor_id"] for row in rows],
+                companies=[row["company_id"] for row in rows],
+                reasons=[row.get("skip_reason") for row in rows],
+                dispatches=[row.get("dispatch_id") for row in rows],
             )
         )
-        return len(rows)
+        return len(inserted)
 
     @api.model
     def _fetch_facts(self, domain, today):
-        """Pending (or, for the delivery, planned) actions with what the skip rules need, one query."""
-        query = self._search([*domain, ("state", "in", ("pending", "planned"))], order="id")
+        """Planned actions with what the skip rules need, one query (checked again at delivery)."""
+        query = self._search([*domain, ("state", "=", "planned")], order="id")
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -131,26 +162,25 @@ class CreditRecoveryAction(models.Model):
         return rows
 
     @api.model
-    def _classify(self, rows):
-        """``({reason: [action ids]}, rows still to carry out)`` by the pure skip rules."""
-        today = fields.Date.context_today(self)
+    def _classify(self, rows, today):
+        """``({reason: [rows]}, rows still to carry out)`` by the pure skip rules."""
         skipped = defaultdict(list)
         kept = []
         for row in rows:
             reason = collection.skip_reason(action_facts(row, today))
             if reason:
-                skipped[reason].append(row["id"])
+                skipped[reason].append(row)
             else:
                 kept.append(row)
         return skipped, kept
 
     @api.model
     def _mark_skipped(self, skipped, run=None):
-        """``skipped`` is ``{reason: [action ids]}``; one UPDATE."""
-        ids = [action for actions in skipped.values() for action in actions]
+        """``skipped`` is ``{reason: [rows]}`` of recorded actions; one UPDATE."""
+        ids = [row["id"] for rows in skipped.values() for row in rows]
         if not ids:
             return
-        reasons = [reason for reason, actions in skipped.items() for _action in actions]
+        reasons = [reason for reason, rows in skipped.items() for _row in rows]
         self.env.cr.execute(
             SQL(
                 """

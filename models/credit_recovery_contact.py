@@ -303,7 +303,8 @@ class CreditRecoveryContact(models.Model):
     def _record(self):
         """Seal the logs, tell the chatters, and apply what their outcomes call for."""
         self._seal()
-        for contact in self:
+        # Automatic messages are in the debtor's chatter already, with their delivery status.
+        for contact in self.filtered(lambda contact: not contact.is_automatic):
             # Agents may only read invoices: the note is the system's record, authored by the agent.
             for thread in (contact.partner_id.sudo(), *contact.invoice_ids.sudo()):
                 thread.message_post_with_source(

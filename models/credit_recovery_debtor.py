@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -497,35 +498,92 @@ class CreditRecoveryDebtor(models.Model):
         self.env.cr.execute(
             SQL(
                 """
+                WITH aggregate AS (
+                    SELECT m.recovery_debtor_id AS id,
+                           SUM(m.recovery_amount_overdue) FILTER (WHERE m.recovery_amount_overdue > 0) AS amount,
+                           MAX(m.recovery_days_overdue) FILTER (WHERE m.recovery_amount_overdue > 0) AS days,
+                           COUNT(*) FILTER (WHERE m.recovery_amount_overdue > 0) AS count,
+                           (array_agg(m.recovery_stage_id ORDER BY st.sequence DESC, st.id DESC)
+                                FILTER (WHERE m.recovery_stage_id IS NOT NULL))[1] AS stage,
+                           MIN(m.recovery_next_action_date) FILTER (WHERE m.recovery_stage_id IS NOT NULL) AS next_date
+                      FROM account_move m
+                      LEFT JOIN credit_recovery_stage st ON st.id = m.recovery_stage_id
+                     WHERE m.recovery_debtor_id = ANY(%(ids)s)
+                     GROUP BY m.recovery_debtor_id
+                )
                 UPDATE credit_recovery_debtor d
                    SET amount_overdue = COALESCE(a.amount, 0), days_overdue = COALESCE(a.days, 0),
-                       overdue_invoice_count = COALESCE(a.count, 0), stage_id = s.stage,
-                       next_action_date = LEAST(s.next_date, d.callback_date)
+                       overdue_invoice_count = COALESCE(a.count, 0), stage_id = a.stage,
+                       next_action_date = LEAST(a.next_date, d.callback_date)
                   FROM unnest(%(ids)s::int[]) AS t(id)
-                  LEFT JOIN LATERAL (
-                        SELECT SUM(m.recovery_amount_overdue) AS amount, MAX(m.recovery_days_overdue) AS days,
-                               COUNT(*) AS count
-                          FROM account_move m
-                         WHERE m.recovery_debtor_id = t.id AND m.recovery_amount_overdue > 0
-                  ) a ON TRUE
-                  LEFT JOIN LATERAL (
-                        SELECT (array_agg(m.recovery_stage_id ORDER BY st.sequence DESC, st.id DESC))[1] AS stage,
-                               MIN(m.recovery_next_action_date) AS next_date
-                          FROM account_move m
-                          JOIN credit_recovery_stage st ON st.id = m.recovery_stage_id
-                         WHERE m.recovery_debtor_id = t.id
-                  ) s ON TRUE
+                  LEFT JOIN aggregate a ON a.id = t.id
                  WHERE d.id = t.id
                 """,
                 ids=self.ids,
             )
         )
-        self.invalidate_recordset(
-            ["amount_overdue", "days_overdue", "overdue_invoice_count", "stage_id", "next_action_date"]
+        self._recovery_refresh_derived()
+
+    def _recovery_refresh_derived(self):
+        """Recurrence, credit status and profile of the debtors, set-based.
+
+        The same rules as their computes (:meth:`_get_overdue_episodes`, ``select_profile``),
+        evaluated for the whole batch in Python and written in one UPDATE: a daily
+        recomputation of thousands of debtors goes through neither the ORM's recompute
+        nor the chatter's tracking (the run records what changed).
+        """
+        episodes = self._get_overdue_episodes()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT d.id, d.company_id, d.amount_overdue, d.broken_commitments, d.profile_override_id
+                     FROM credit_recovery_debtor d WHERE d.id = ANY(%s)""",
+                self.ids,
+            )
         )
-        self.env.add_to_compute(self._fields["overdue_episodes"], self)
-        self.modified(["amount_overdue", "overdue_episodes"])
-        self.env.flush_all()
+        profiles = self.env["credit.recovery.profile"].sudo().search([("active", "=", True)])
+        rules_by_company = {}
+        values = defaultdict(list)
+        for debtor_id, company_id, amount, broken, override in rows:
+            if company_id not in rules_by_company:
+                rules_by_company[company_id] = profiles.filtered(
+                    lambda p, company_id=company_id: p.company_id.id in (False, company_id)
+                )._get_profile_rules()
+            count = episodes.get(debtor_id, 0)
+            computed = select_profile(rules_by_company[company_id], count, broken or 0)
+            values["id"].append(debtor_id)
+            values["episodes"].append(count)
+            values["status"].append("restricted" if amount and amount > 0 else ("restored" if count else "normal"))
+            values["computed"].append(computed)
+            values["profile"].append(override or computed)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE credit_recovery_debtor d
+                   SET overdue_episodes = v.episodes, credit_status = v.status,
+                       profile_computed_id = v.computed, profile_id = v.profile
+                  FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(episodes)s::int[]) AS episodes,
+                               unnest(%(status)s::varchar[]) AS status, unnest(%(computed)s::int[]) AS computed,
+                               unnest(%(profile)s::int[]) AS profile) v
+                 WHERE d.id = v.id
+                   AND (d.overdue_episodes, d.credit_status, d.profile_computed_id, d.profile_id)
+                       IS DISTINCT FROM (v.episodes, v.status, v.computed, v.profile)
+                """,
+                **values,
+            )
+        )
+        self.invalidate_recordset(
+            [
+                "amount_overdue",
+                "days_overdue",
+                "overdue_invoice_count",
+                "stage_id",
+                "next_action_date",
+                "overdue_episodes",
+                "credit_status",
+                "profile_computed_id",
+                "profile_id",
+            ]
+        )
 
     def _get_collection_responsible(self):
         """Who gets the debtor's collection activities: its responsible, else the salesperson, else the admin."""
@@ -550,14 +608,20 @@ class CreditRecoveryDebtor(models.Model):
             )
 
     @api.model
-    def _recovery_refresh_history(self, companies=None):
-        """Daily: the 12-month window slides, so recompute recurrence (and hence profiles)."""
-        domain = ["|", "|", ("overdue_episodes", ">", 0), ("amount_overdue", ">", 0), ("broken_commitments", ">", 0)]
-        if companies is not None:
-            domain = [("company_id", "in", companies.ids), *domain]
-        debtors = self.search(domain)
-        fnames = ["overdue_episodes", "broken_commitments"]
-        for fname in fnames:
-            self.env.add_to_compute(self._fields[fname], debtors)
-        debtors.modified(fnames)
+    def _recovery_refresh_history(self, companies=None, refreshed_today=False):
+        """Daily: the 12-month window slides, so recompute recurrence (and hence profiles).
+
+        ``refreshed_today``: the debtors with something overdue were just recomputed by the
+        run's refresh; only the others (paid, but late in the last 12 months) are left.
+        """
+        company_domain = [("company_id", "in", companies.ids)] if companies is not None else []
+        broken = self.search([*company_domain, ("broken_commitments", ">", 0)])
+        self.env.add_to_compute(self._fields["broken_commitments"], broken)
+        broken.modified(["broken_commitments"])
         self.env.flush_all()
+        domain = ["|", "|", ("overdue_episodes", ">", 0), ("amount_overdue", ">", 0), ("broken_commitments", ">", 0)]
+        if refreshed_today:
+            domain = ["&", ("amount_overdue", "=", 0), *domain]
+        debtors = self.search([*company_domain, *domain], order="id")
+        for start in range(0, len(debtors), 5000):
+            debtors[start : start + 5000]._recovery_refresh_derived()

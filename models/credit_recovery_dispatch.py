@@ -98,7 +98,7 @@ class CreditRecoveryDispatch(models.Model):
                     if policy.id not in windows:
                         windows[policy.id] = policy._get_contact_window()
                     dispatch._deliver(facts[dispatch.id], windows[policy.id], counts.get(dispatch.debtor_id.id, {}))
-            except Exception as error:  # noqa: BLE001 - one debtor's failure is recorded, the run goes on
+            except Exception as error:  # one debtor's failure is recorded, the run goes on
                 _logger.exception("Collection message %s could not be delivered", dispatch.id)
                 dispatch.write({"state": "error", "note": str(error)})
         remaining = self.sudo().search_count(domain) if len(ids) == limit else 0
@@ -108,7 +108,7 @@ class CreditRecoveryDispatch(models.Model):
         """Deliver one message, after checking again that it is still due and allowed now."""
         self.ensure_one()
         Action = self.env["credit.recovery.action"]
-        skipped, kept = Action._classify(rows)
+        skipped, kept = Action._classify(rows, fields.Date.context_today(self))
         Action._mark_skipped(skipped)
         if not kept:
             reason = next(iter(skipped), "paid")
@@ -137,7 +137,7 @@ class CreditRecoveryDispatch(models.Model):
         results = self._send_stage_actions(stage, invoices)
         action_ids = [row["id"] for row in kept]
         if not any(results.values()):
-            Action._mark_skipped({"opt_out": action_ids})
+            Action._mark_skipped({"opt_out": kept})
             self.write({"state": "cancelled", "cancel_reason": "opt_out"})
             return
         Action.browse(action_ids).sudo().write({"state": "done"})
@@ -153,7 +153,8 @@ class CreditRecoveryDispatch(models.Model):
 
     def _send_stage_actions(self, stage, invoices):
         """E-mail, SMS, activities and credit-bureau notice of ``stage``; returns counts per kind."""
-        debtor = self.debtor_id.sudo()
+        # Queued, never sent synchronously: Odoo's mail and SMS queues send them.
+        debtor = self.debtor_id.sudo().with_context(mail_notify_force_send=False)
         partner = debtor.partner_id
         notes = []
         results = {"email": 0, "sms": 0, "activity": 0, "bureau": 0}
@@ -180,7 +181,9 @@ class CreditRecoveryDispatch(models.Model):
                 notes.append(self.env._("SMS: no valid mobile number (missing, invalid or failed)."))
             else:
                 body = stage.sms_template_id._render_field("body", debtor.ids, compute_lang=True)[debtor.id]
-                message = debtor._message_sms(body, partner_ids=partner.ids, sms_pid_to_number={partner.id: number})
+                message = debtor._message_sms(
+                    body, partner_ids=partner.ids, sms_pid_to_number={partner.id: number}, put_in_queue=True
+                )
                 contacts.append(
                     self._prepare_contact_vals("sms", stage.sms_template_id.name, invoices, message, number)
                 )

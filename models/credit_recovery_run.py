@@ -66,6 +66,15 @@ class CreditRecoveryRun(models.Model):
     skip_summary = fields.Text(string="Skipped by Reason", compute="_compute_stats")
     duration = fields.Float(string="Processing Time (s)", compute="_compute_stats", digits=(12, 1))
 
+    def init(self):
+        # One daily run per company, however many cron workers start it at the same time.
+        self.env.cr.execute(
+            SQL(
+                """CREATE UNIQUE INDEX IF NOT EXISTS credit_recovery_run_daily_uniq
+                   ON credit_recovery_run (company_id, date) WHERE trigger = 'cron'"""
+            )
+        )
+
     @api.depends("company_id", "date", "trigger")
     def _compute_name(self):
         for run in self:
@@ -73,13 +82,12 @@ class CreditRecoveryRun(models.Model):
 
     def _compute_stats(self):
         batches = defaultdict(lambda: defaultdict(float))
-        for run, phase, count, changes, seconds in self.env["credit.recovery.run.batch"]._read_group(
+        for run, phase, count, seconds in self.env["credit.recovery.run.batch"]._read_group(
             [("run_id", "in", self.ids)],
             ["run_id", "phase"],
-            ["record_count:sum", "stage_changes:sum", "duration:sum"],
+            ["record_count:sum", "duration:sum"],
         ):
             batches[run.id][phase] = count
-            batches[run.id]["changes"] += changes
             batches[run.id]["duration"] += seconds
         dispatches = defaultdict(lambda: defaultdict(int))
         for run, state, count, emails, sms, activities in self.env["credit.recovery.dispatch"]._read_group(
@@ -93,6 +101,9 @@ class CreditRecoveryRun(models.Model):
             values["email"] += emails
             values["sms"] += sms
             values["activity"] += activities
+        reached = dict(
+            self.env["credit.recovery.action"]._read_group([("run_id", "in", self.ids)], ["run_id"], ["__count"])
+        )
         skipped = defaultdict(dict)
         for run, reason, count in self.env["credit.recovery.action"]._read_group(
             [("processed_run_id", "in", self.ids), ("state", "=", "skipped")],
@@ -104,7 +115,7 @@ class CreditRecoveryRun(models.Model):
         for run in self:
             run.invoice_count = int(batches[run.id]["refresh"])
             run.debtor_count = int(batches[run.id]["plan"])
-            run.stage_change_count = int(batches[run.id]["changes"])
+            run.stage_change_count = reached.get(run, 0)
             run.duration = batches[run.id]["duration"]
             run.dispatch_count = dispatches[run.id]["count"]
             run.email_count = dispatches[run.id]["email"]
@@ -181,7 +192,7 @@ class CreditRecoveryRun(models.Model):
         if self.state == "refresh":
             started = time.perf_counter()
             Move = self.env["account.move"].sudo()
-            done, _remaining = Move._recovery_refresh_batch(companies=self.company_id, run=self)
+            done, _remaining = Move._recovery_refresh_batch(companies=self.company_id)
             if done:
                 self._log_batch("refresh", done, time.perf_counter() - started)
                 return done
@@ -211,67 +222,28 @@ class CreditRecoveryRun(models.Model):
     def _finish(self):
         """Last step: the 12-month history slides, credit-bureau removals are due."""
         debtors = self.env["credit.recovery.debtor"].sudo()
-        debtors._recovery_refresh_history(self.company_id)
+        debtors._recovery_refresh_history(self.company_id, refreshed_today=True)
         debtors.search(
             [("company_id", "=", self.company_id.id), ("bureau_state", "=", "listed"), ("amount_overdue", "=", 0)]
         ).filtered(lambda debtor: not debtor.open_invoice_ids)._bureau_start_removal()
         self.write({"state": "done", "ended_at": fields.Datetime.now()})
 
     def _plan_batch(self, limit=PLAN_BATCH):
-        """Group the pending stage actions of the next ``limit`` debtors into messages.
+        """Plan the stage actions of the next ``limit`` debtors: skipped, or grouped into one message each.
 
         Returns ``(debtors, stage changes, messages queued)``. Set-based: a handful of
         queries per batch whatever the number of invoices.
         """
         self.ensure_one()
-        self.env.flush_all()
-        debtor_ids = [
-            row[0]
-            for row in self.env.execute_query(
-                SQL(
-                    """
-                    SELECT d.id FROM credit_recovery_debtor d
-                     WHERE d.company_id = %(company)s
-                       AND (d.planned_run_id IS NULL OR d.planned_run_id <> %(run)s)
-                       AND (d.stage_id IS NOT NULL
-                            OR EXISTS (SELECT 1 FROM credit_recovery_action a
-                                        WHERE a.debtor_id = d.id AND a.state = 'pending'))
-                     ORDER BY d.id
-                     LIMIT %(limit)s
-                       FOR UPDATE OF d SKIP LOCKED
-                    """,
-                    company=self.company_id.id,
-                    run=self.id,
-                    limit=limit,
-                )
-            )
-        ]
+        debtor_ids = self._lock_debtors_to_plan(limit)
         if not debtor_ids:
             return 0, 0, 0
         today = fields.Date.context_today(self)
-        # Invoices whose stage was set outside the daily refresh (a payment, a posting) get their action too.
-        changes = self.env.execute_query(
-            SQL(
-                """
-                INSERT INTO credit_recovery_action
-                       (move_id, stage_id, debtor_id, company_id, reached_date, run_id, state,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT m.id, m.recovery_stage_id, m.recovery_debtor_id, m.company_id, %(today)s, %(run)s, 'pending',
-                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
-                  FROM account_move m
-                 WHERE m.recovery_debtor_id = ANY(%(debtors)s) AND m.recovery_stage_id IS NOT NULL
-                ON CONFLICT (move_id, stage_id) DO NOTHING
-                RETURNING id
-                """,
-                today=today,
-                run=self.id,
-                uid=self.env.uid,
-                debtors=debtor_ids,
-            )
-        )
         Action = self.env["credit.recovery.action"]
-        pending = Action._fetch_facts([("debtor_id", "in", debtor_ids)], today)
-        skipped, kept = Action._classify(pending)
+        # Invoices standing at a stage whose actions were never planned: reached today, or since
+        # the last run (a payment, a posting). The unique (invoice, stage) index makes it once.
+        rows = Action._fetch_new_facts(debtor_ids)
+        skipped, kept = Action._classify(rows, today)
         stages = {stage.id: stage for stage in self.policy_id.with_context(active_test=False).stage_ids}
         by_debtor = defaultdict(list)
         for row in kept:
@@ -288,66 +260,28 @@ class CreditRecoveryRun(models.Model):
             )
         }
         new_dispatches = []
-        attach = defaultdict(list)  # dispatch id -> action ids
         raise_stage = {}
-        for debtor_id, rows in by_debtor.items():
-            stage = max((stages[row["stage_id"]] for row in rows if row["stage_id"] in stages), key=_stage_key)
+        for debtor_id, debtor_rows in by_debtor.items():
+            stage = max((stages[row["stage_id"]] for row in debtor_rows), key=_stage_key)
             if not stage._has_actions():
-                skipped[collection.SKIP_NO_ACTION].extend(row["id"] for row in rows)
-                continue
-            if debtor_id in queued:
+                skipped[collection.SKIP_NO_ACTION].extend(debtor_rows)
+            elif debtor_id in queued:
                 dispatch_id, queued_stage = queued[debtor_id]
-                attach[dispatch_id].extend(row["id"] for row in rows)
+                for row in debtor_rows:
+                    row["dispatch_id"] = dispatch_id
                 if queued_stage in stages and _stage_key(stage) > _stage_key(stages[queued_stage]):
                     raise_stage[dispatch_id] = stage.id
             else:
-                new_dispatches.append((debtor_id, stage.id, [row["id"] for row in rows]))
-        schedule = self._schedule_moments([debtor for debtor, _stage, _actions in new_dispatches])
-        if new_dispatches:
-            rows = self.env.execute_query(
-                SQL(
-                    """
-                    INSERT INTO credit_recovery_dispatch
-                           (debtor_id, company_id, run_id, stage_id, scheduled_at, state,
-                            create_uid, create_date, write_uid, write_date)
-                    SELECT unnest(%(debtors)s::int[]), %(company)s, %(run)s, unnest(%(stages)s::int[]),
-                           unnest(%(moments)s::timestamp[]), 'queued',
-                           %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
-                    RETURNING id, debtor_id
-                    """,
-                    debtors=[debtor for debtor, _stage, _actions in new_dispatches],
-                    stages=[stage for _debtor, stage, _actions in new_dispatches],
-                    moments=[schedule[debtor] for debtor, _stage, _actions in new_dispatches],
-                    company=self.company_id.id,
-                    run=self.id,
-                    uid=self.env.uid,
-                )
-            )
-            created = dict((debtor, dispatch) for dispatch, debtor in rows)
-            for debtor_id, _stage, action_ids in new_dispatches:
-                attach[created[debtor_id]].extend(action_ids)
-        if attach:
-            dispatch_of = [dispatch for dispatch, ids in attach.items() for _id in ids]
-            action_of = [action for ids in attach.values() for action in ids]
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE credit_recovery_action a
-                       SET state = 'planned', dispatch_id = v.dispatch, processed_run_id = %(run)s,
-                           write_date = now() at time zone 'UTC'
-                      FROM (SELECT unnest(%(actions)s::int[]) AS id, unnest(%(dispatches)s::int[]) AS dispatch) v
-                     WHERE a.id = v.id
-                    """,
-                    run=self.id,
-                    actions=action_of,
-                    dispatches=dispatch_of,
-                )
-            )
+                new_dispatches.append((debtor_id, stage.id))
+        created = self._create_dispatches(new_dispatches)
+        for debtor_id, _stage in new_dispatches:
+            for row in by_debtor[debtor_id]:
+                row["dispatch_id"] = created[debtor_id]
         for dispatch_id, stage_id in raise_stage.items():
             self.env.cr.execute(
                 SQL("UPDATE credit_recovery_dispatch SET stage_id = %s WHERE id = %s", stage_id, dispatch_id)
             )
-        Action._mark_skipped(skipped, self)
+        reached = Action._insert_planned(kept, skipped, self, today)
         self.env.cr.execute(
             SQL(
                 "UPDATE credit_recovery_debtor SET planned_run_id = %s WHERE id = ANY(%s)",
@@ -356,7 +290,59 @@ class CreditRecoveryRun(models.Model):
             )
         )
         self.env.invalidate_all()
-        return len(debtor_ids), len(changes), len(new_dispatches)
+        return len(debtor_ids), reached, len(new_dispatches)
+
+    def _create_dispatches(self, new_dispatches):
+        """Queue one message per ``(debtor, stage)`` at its next allowed moment; ``{debtor: dispatch id}``."""
+        schedule = self._schedule_moments([debtor for debtor, _stage in new_dispatches])
+        if not new_dispatches:
+            return {}
+        return dict(
+            self.env.execute_query(
+                SQL(
+                    """
+                    INSERT INTO credit_recovery_dispatch
+                           (debtor_id, company_id, run_id, stage_id, scheduled_at, state,
+                            create_uid, create_date, write_uid, write_date)
+                    SELECT unnest(%(debtors)s::int[]), %(company)s, %(run)s, unnest(%(stages)s::int[]),
+                           unnest(%(moments)s::timestamp[]), 'queued',
+                           %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                    RETURNING debtor_id, id
+                    """,
+                    debtors=[debtor for debtor, _stage in new_dispatches],
+                    stages=[stage for _debtor, stage in new_dispatches],
+                    moments=[schedule[debtor] for debtor, _stage in new_dispatches],
+                    company=self.company_id.id,
+                    run=self.id,
+                    uid=self.env.uid,
+                )
+            )
+        )
+
+    def _lock_debtors_to_plan(self, limit):
+        """Ids of the next ``limit`` debtors in collection this run has not planned, locked."""
+        self.ensure_one()
+        self.env.flush_all()
+        debtor_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT d.id FROM credit_recovery_debtor d
+                     WHERE d.company_id = %(company)s
+                       AND (d.planned_run_id IS NULL OR d.planned_run_id <> %(run)s)
+                       AND d.stage_id IS NOT NULL
+                     ORDER BY d.id
+                     LIMIT %(limit)s
+                       FOR UPDATE OF d SKIP LOCKED
+                    """,
+                    company=self.company_id.id,
+                    run=self.id,
+                    limit=limit,
+                )
+            )
+        ]
+        return debtor_ids
 
     def _schedule_moments(self, debtor_ids):
         """``{debtor_id: UTC moment}``: now, or the next moment the window and the caps allow."""

@@ -111,20 +111,14 @@ def skip_reason(facts: ActionFacts):
     disputes, open promises and active agreements pause the chase; a debtor who
     asked not to be contacted is not contacted.
     """
-    if facts.prescribed:
-        return SKIP_PRESCRIBED
-    if facts.excluded:
-        return SKIP_EXCLUDED
-    if facts.dispute_state in ("open", "valid"):
-        return SKIP_DISPUTE
-    if not facts.current_stage_id:
-        return SKIP_PAID
-    if facts.current_stage_id != facts.action_stage_id:
-        return SKIP_SUPERSEDED
-    if facts.paused:
-        return SKIP_PROMISE
-    if facts.debtor_has_active_agreement and not facts.is_agreement_entry:
-        return SKIP_AGREEMENT
-    if facts.do_not_contact:
-        return SKIP_DO_NOT_CONTACT
-    return None
+    rules = (
+        (facts.prescribed, SKIP_PRESCRIBED),
+        (facts.excluded, SKIP_EXCLUDED),
+        (facts.dispute_state in ("open", "valid"), SKIP_DISPUTE),
+        (not facts.current_stage_id, SKIP_PAID),
+        (facts.current_stage_id != facts.action_stage_id, SKIP_SUPERSEDED),
+        (facts.paused, SKIP_PROMISE),
+        (facts.debtor_has_active_agreement and not facts.is_agreement_entry, SKIP_AGREEMENT),
+        (facts.do_not_contact, SKIP_DO_NOT_CONTACT),
+    )
+    return next((reason for applies, reason in rules if applies), None)

@@ -1,0 +1,107 @@
+"""Benchmark: the daily collection run over N overdue invoices and M debtors.
+
+Run by `make bench` through `odoo shell` on a throwaway database. Data comes from
+dev/bench_data.py (SQL cloning, shared with the OCA benchmark). The run is driven
+exactly as the cron drives it: one batch per call until no run is left; it assigns the
+stages, records the stage actions and queues one message per debtor. The delivery of
+a sample of those messages (rendering, e-mail, SMS, activities, contact logs) is timed
+apart: it is spread over the day by the delivery cron, within the contact window.
+"""
+
+import os
+import resource
+import sys
+import time
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo.tools import SQL
+
+sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
+from bench_data import generate
+
+INVOICES = int(os.environ.get("BENCH_INVOICES", "100000"))
+DEBTORS = int(os.environ.get("BENCH_DEBTORS", "20000"))
+DELIVERY_SAMPLE = int(os.environ.get("BENCH_DELIVERY_SAMPLE", "400"))
+RESULT_FILE = os.environ.get("BENCH_RESULT_FILE")
+
+env = env  # noqa: F821, PLW0127 - provided by odoo shell
+cr = env.cr
+started = time.perf_counter()
+partner_ids = generate(env, INVOICES, DEBTORS)
+cr.execute(
+    SQL(
+        """UPDATE res_partner
+              SET mobile = '+55119' || lpad(mod(id, 100000000)::text, 8, '0'),
+                  recovery_mobile_e164 = '+55119' || lpad(mod(id, 100000000)::text, 8, '0'),
+                  recovery_mobile_valid = TRUE, recovery_mobile_type = 'mobile'
+            WHERE id = ANY(%s)""",
+        partner_ids,
+    )
+)
+# Debtor records exist in production since the invoices' posting; create them outside the timing.
+env["credit.recovery.debtor"]._get_or_create({(partner, env.company.id) for partner in partner_ids})
+env.flush_all()
+env.invalidate_all()
+generated = time.perf_counter() - started
+
+Run = env["credit.recovery.run"]
+queries_before = cr.sql_log_count
+started = time.perf_counter()
+calls = 0
+while True:
+    Run._cron_run_collection()
+    calls += 1
+    env.invalidate_all()  # as between two cron calls: memory stays bounded
+    if not Run.search_count([("state", "!=", "done")]):
+        break
+elapsed = time.perf_counter() - started
+queries = cr.sql_log_count - queries_before
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+run = Run.search([], limit=1)
+print(f"engine: {INVOICES} overdue invoices over {DEBTORS} debtors generated in {generated:.1f} s (SQL)")
+print(
+    f"engine: run (stage assignment + stage actions + messages queued) in {elapsed:.1f} s, {calls} batches, "
+    f"{queries} SQL queries, peak RSS {peak:.0f} MiB; {run.invoice_count} invoices evaluated, "
+    f"{run.stage_change_count} stage actions, {run.dispatch_count} messages queued"
+)
+if RESULT_FILE:
+    with open(RESULT_FILE, "w", encoding="utf-8") as result:
+        result.write(f"{elapsed}\n")
+
+# Delivery of a sample, at an allowed moment (a Tuesday, 10:00 in Brazil).
+Dispatch = env["credit.recovery.dispatch"]
+moment = datetime.now().replace(hour=13, minute=0, second=0, microsecond=0)
+moment += timedelta(days=(1 - moment.weekday()) % 7 or 7)
+sample = Dispatch.search([("state", "=", "queued")], limit=DELIVERY_SAMPLE, order="id")
+# The sample first in the queue (the others wait for their own moment).
+cr.execute(
+    SQL(
+        "UPDATE credit_recovery_dispatch SET scheduled_at = %s WHERE id = ANY(%s)",
+        moment - timedelta(days=7),
+        sample.ids,
+    )
+)
+env.invalidate_all()
+queries_before = cr.sql_log_count
+started = time.perf_counter()
+with freeze_time(moment):
+    delivered = 0
+    while delivered < len(sample):
+        done, _remaining = Dispatch._deliver_batch(limit=min(len(sample) - delivered, 200))
+        delivered += done
+        if not done:
+            break
+elapsed = time.perf_counter() - started
+queries = cr.sql_log_count - queries_before
+states = dict(Dispatch._read_group([("id", "in", sample.ids)], ["state"], ["__count"]))
+sent = states.get("sent", 0)
+errors = Dispatch.search([("id", "in", sample.ids), ("state", "=", "error")], limit=1)
+if errors:
+    print(f"engine: delivery errors ({states.get('error')}), first: {errors.note}")
+print(
+    f"engine: delivery of {len(sample)} messages in {elapsed:.1f} s ({elapsed / max(len(sample), 1) * 1000:.0f} ms "
+    f"per debtor: e-mail, SMS, activity, contact logs), {queries} SQL queries; {sent} sent"
+)
+cr.rollback()
