@@ -36,17 +36,14 @@ class CreditRecoveryAction(models.Model):
     _check_company_auto = True
 
     move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade", readonly=True)
-    stage_id = fields.Many2one("credit.recovery.stage", required=True, ondelete="cascade", index=True, readonly=True)
+    stage_id = fields.Many2one("credit.recovery.stage", required=True, ondelete="cascade", readonly=True)
     debtor_id = fields.Many2one(
         "credit.recovery.debtor", string="Debtor", required=True, ondelete="cascade", index=True, readonly=True
     )
     partner_id = fields.Many2one(related="debtor_id.partner_id", string="Customer")
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     reached_date = fields.Date(required=True, readonly=True)
     run_id = fields.Many2one(
-        "credit.recovery.run", string="Reached in Run", ondelete="set null", index="btree_not_null", readonly=True
-    )
-    processed_run_id = fields.Many2one(
         "credit.recovery.run",
         string="Planned in Run",
         ondelete="set null",
@@ -58,7 +55,6 @@ class CreditRecoveryAction(models.Model):
         required=True,
         default="planned",
         readonly=True,
-        index=True,
     )
     skip_reason = fields.Selection(SKIP_REASONS, readonly=True)
     dispatch_id = fields.Many2one(
@@ -109,9 +105,9 @@ class CreditRecoveryAction(models.Model):
             SQL(
                 """
                 INSERT INTO credit_recovery_action
-                       (move_id, stage_id, debtor_id, company_id, reached_date, run_id, processed_run_id,
+                       (move_id, stage_id, debtor_id, company_id, reached_date, run_id,
                         state, skip_reason, dispatch_id, create_uid, create_date, write_uid, write_date)
-                SELECT v.move, v.stage, v.debtor, v.company, %(today)s, %(run)s, %(run)s,
+                SELECT v.move, v.stage, v.debtor, v.company, %(today)s, %(run)s,
                        CASE WHEN v.reason IS NULL THEN 'planned' ELSE 'skipped' END, v.reason, v.dispatch,
                        %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
                   FROM (SELECT unnest(%(moves)s::int[]) AS move, unnest(%(stages)s::int[]) AS stage,
@@ -186,7 +182,7 @@ class CreditRecoveryAction(models.Model):
                 """
                 UPDATE credit_recovery_action a
                    SET state = 'skipped', skip_reason = v.reason, dispatch_id = NULL,
-                       processed_run_id = COALESCE(%(run)s, a.processed_run_id), write_date = now() at time zone 'UTC'
+                       run_id = COALESCE(%(run)s, a.run_id), write_date = now() at time zone 'UTC'
                   FROM (SELECT unnest(%(ids)s::int[]) AS id, unnest(%(reasons)s::varchar[]) AS reason) v
                  WHERE a.id = v.id
                 """,
@@ -195,7 +191,7 @@ class CreditRecoveryAction(models.Model):
                 reasons=reasons,
             )
         )
-        self.invalidate_model(["state", "skip_reason", "dispatch_id", "processed_run_id"])
+        self.invalidate_model(["state", "skip_reason", "dispatch_id", "run_id"])
 
 
 def action_facts(row, today):

@@ -487,15 +487,18 @@ class CreditRecoveryDebtor(models.Model):
         return dict(rows)
 
     def _recovery_refresh_aggregates(self):
-        """Set-based twin of :meth:`_compute_collection_state` for the daily refresh.
+        """Set-based twin of the debtor's stored computes, for the daily refresh.
 
-        One UPDATE recomputes the aggregates of the debtors from their invoices' stored
-        state; the fields derived from them (recurrence, credit status, profile) are then
-        recomputed by the ORM in batch.
+        One query reads the aggregates of the debtors' invoices (their stored collection
+        state), one more their recurrence (:meth:`_get_overdue_episodes`); credit status
+        and profile follow from the same rules as the computes (``select_profile``); one
+        UPDATE writes the rows that changed. Thousands of debtors go through neither the
+        ORM's recompute nor the chatter's tracking (the run records what changed).
         """
         if not self:
             return
-        self.env.cr.execute(
+        self.env.flush_all()
+        rows = self.env.execute_query(
             SQL(
                 """
                 WITH aggregate AS (
@@ -511,62 +514,56 @@ class CreditRecoveryDebtor(models.Model):
                      WHERE m.recovery_debtor_id = ANY(%(ids)s)
                      GROUP BY m.recovery_debtor_id
                 )
-                UPDATE credit_recovery_debtor d
-                   SET amount_overdue = COALESCE(a.amount, 0), days_overdue = COALESCE(a.days, 0),
-                       overdue_invoice_count = COALESCE(a.count, 0), stage_id = a.stage,
-                       next_action_date = LEAST(a.next_date, d.callback_date)
-                  FROM unnest(%(ids)s::int[]) AS t(id)
-                  LEFT JOIN aggregate a ON a.id = t.id
-                 WHERE d.id = t.id
+                SELECT d.id, d.company_id, COALESCE(a.amount, 0), COALESCE(a.days, 0), COALESCE(a.count, 0), a.stage,
+                       LEAST(a.next_date, d.callback_date), COALESCE(d.broken_commitments, 0), d.profile_override_id
+                  FROM credit_recovery_debtor d
+                  LEFT JOIN aggregate a ON a.id = d.id
+                 WHERE d.id = ANY(%(ids)s)
                 """,
                 ids=self.ids,
             )
         )
-        self._recovery_refresh_derived()
-
-    def _recovery_refresh_derived(self):
-        """Recurrence, credit status and profile of the debtors, set-based.
-
-        The same rules as their computes (:meth:`_get_overdue_episodes`, ``select_profile``),
-        evaluated for the whole batch in Python and written in one UPDATE: a daily
-        recomputation of thousands of debtors goes through neither the ORM's recompute
-        nor the chatter's tracking (the run records what changed).
-        """
         episodes = self._get_overdue_episodes()
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT d.id, d.company_id, d.amount_overdue, d.broken_commitments, d.profile_override_id
-                     FROM credit_recovery_debtor d WHERE d.id = ANY(%s)""",
-                self.ids,
-            )
-        )
         profiles = self.env["credit.recovery.profile"].sudo().search([("active", "=", True)])
         rules_by_company = {}
         values = defaultdict(list)
-        for debtor_id, company_id, amount, broken, override in rows:
+        for debtor_id, company_id, amount, days, count, stage, next_date, broken, override in rows:
             if company_id not in rules_by_company:
                 rules_by_company[company_id] = profiles.filtered(
                     lambda p, company_id=company_id: p.company_id.id in (False, company_id)
                 )._get_profile_rules()
-            count = episodes.get(debtor_id, 0)
-            computed = select_profile(rules_by_company[company_id], count, broken or 0)
-            values["id"].append(debtor_id)
-            values["episodes"].append(count)
-            values["status"].append("restricted" if amount and amount > 0 else ("restored" if count else "normal"))
-            values["computed"].append(computed)
-            values["profile"].append(override or computed)
+            recurrence = episodes.get(debtor_id, 0)
+            computed = select_profile(rules_by_company[company_id], recurrence, broken)
+            for key, value in (
+                ("id", debtor_id),
+                ("amount", amount),
+                ("days", days),
+                ("count", count),
+                ("stage", stage),
+                ("next", next_date),
+                ("episodes", recurrence),
+                ("status", "restricted" if amount > 0 else ("restored" if recurrence else "normal")),
+                ("computed", computed),
+                ("profile", override or computed),
+            ):
+                values[key].append(value)
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE credit_recovery_debtor d
-                   SET overdue_episodes = v.episodes, credit_status = v.status,
-                       profile_computed_id = v.computed, profile_id = v.profile
-                  FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(episodes)s::int[]) AS episodes,
-                               unnest(%(status)s::varchar[]) AS status, unnest(%(computed)s::int[]) AS computed,
-                               unnest(%(profile)s::int[]) AS profile) v
+                   SET amount_overdue = v.amount, days_overdue = v.days, overdue_invoice_count = v.count,
+                       stage_id = v.stage, next_action_date = v.next, overdue_episodes = v.episodes,
+                       credit_status = v.status, profile_computed_id = v.computed, profile_id = v.profile
+                  FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(amount)s::numeric[]) AS amount,
+                               unnest(%(days)s::int[]) AS days, unnest(%(count)s::int[]) AS count,
+                               unnest(%(stage)s::int[]) AS stage, unnest(%(next)s::date[]) AS next,
+                               unnest(%(episodes)s::int[]) AS episodes, unnest(%(status)s::varchar[]) AS status,
+                               unnest(%(computed)s::int[]) AS computed, unnest(%(profile)s::int[]) AS profile) v
                  WHERE d.id = v.id
-                   AND (d.overdue_episodes, d.credit_status, d.profile_computed_id, d.profile_id)
-                       IS DISTINCT FROM (v.episodes, v.status, v.computed, v.profile)
+                   AND (d.amount_overdue, d.days_overdue, d.overdue_invoice_count, d.stage_id, d.next_action_date,
+                        d.overdue_episodes, d.credit_status, d.profile_computed_id, d.profile_id)
+                       IS DISTINCT FROM (v.amount, v.days, v.count, v.stage, v.next, v.episodes, v.status,
+                                         v.computed, v.profile)
                 """,
                 **values,
             )
@@ -624,4 +621,4 @@ class CreditRecoveryDebtor(models.Model):
             domain = ["&", ("amount_overdue", "=", 0), *domain]
         debtors = self.search([*company_domain, *domain], order="id")
         for start in range(0, len(debtors), 5000):
-            debtors[start : start + 5000]._recovery_refresh_derived()
+            debtors[start : start + 5000]._recovery_refresh_aggregates()

@@ -49,7 +49,7 @@ class CreditRecoveryRun(models.Model):
     dispatch_ids = fields.One2many("credit.recovery.dispatch", "run_id", string="Messages", readonly=True)
     skipped_action_ids = fields.One2many(
         "credit.recovery.action",
-        "processed_run_id",
+        "run_id",
         string="Skipped Actions",
         domain=[("state", "=", "skipped")],
         readonly=True,
@@ -106,8 +106,8 @@ class CreditRecoveryRun(models.Model):
         )
         skipped = defaultdict(dict)
         for run, reason, count in self.env["credit.recovery.action"]._read_group(
-            [("processed_run_id", "in", self.ids), ("state", "=", "skipped")],
-            ["processed_run_id", "skip_reason"],
+            [("run_id", "in", self.ids), ("state", "=", "skipped")],
+            ["run_id", "skip_reason"],
             ["__count"],
         ):
             skipped[run.id][reason] = count
@@ -138,7 +138,7 @@ class CreditRecoveryRun(models.Model):
     def action_open_skipped(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_action")
-        action["domain"] = [("processed_run_id", "=", self.id), ("state", "=", "skipped")]
+        action["domain"] = [("run_id", "=", self.id), ("state", "=", "skipped")]
         action["context"] = {"search_default_group_skip_reason": 1}
         return action
 

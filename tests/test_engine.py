@@ -176,7 +176,7 @@ class TestCollectionEngine(CreditRecoveryCommon):
         run = self.run_collection(datetime(2026, 3, 11, 13, 0))
         action = self.env["credit.recovery.action"].search([("move_id", "=", stopped.id)])
         self.assertEqual((action.state, action.skip_reason), ("skipped", "do_not_contact"))
-        self.assertEqual(action.processed_run_id, run)
+        self.assertEqual(action.run_id, run)
         self.assertIn("Do not contact: 1", run.skip_summary)
         self.assertFalse(self.dispatches(third))
 
