@@ -55,7 +55,25 @@ cr.execute(SQL("ANALYZE account_move"))
 env.invalidate_all()
 generated = time.perf_counter() - started
 
+sql_times = {}
+if os.environ.get("BENCH_SQL_PROFILE"):
+    # Where the time goes: wall time per SQL statement (first 100 characters), printed at the end.
+    from odoo import sql_db
+
+    execute = sql_db.Cursor.execute
+
+    def timed_execute(self, query, params=None, log_exceptions=True):
+        begin = time.perf_counter()
+        try:
+            return execute(self, query, params, log_exceptions)
+        finally:
+            key = " ".join(str(getattr(query, "code", query)).split())[:100]
+            sql_times[key] = sql_times.get(key, 0.0) + time.perf_counter() - begin
+
+    sql_db.Cursor.execute = timed_execute
+
 Run = env["credit.recovery.run"]
+cpu_before = time.process_time()
 queries_before = cr.sql_log_count
 started = time.perf_counter()
 calls = 0
@@ -66,15 +84,19 @@ while True:
     if not Run.search_count([("state", "!=", "done")]):
         break
 elapsed = time.perf_counter() - started
+cpu = time.process_time() - cpu_before
 queries = cr.sql_log_count - queries_before
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 run = Run.search([], limit=1)
 print(f"engine: {INVOICES} overdue invoices over {DEBTORS} debtors generated in {generated:.1f} s (SQL)")
 print(
     f"engine: run (stage assignment + stage actions + messages queued) in {elapsed:.1f} s, {calls} batches, "
-    f"{queries} SQL queries, peak RSS {peak:.0f} MiB; {run.invoice_count} invoices evaluated, "
+    f"{queries} SQL queries, {cpu:.1f} s of Python CPU, peak RSS {peak:.0f} MiB; "
+    f"{run.invoice_count} invoices evaluated, "
     f"{run.stage_change_count} stage actions, {run.dispatch_count} messages queued"
 )
+for statement, seconds in sorted(sql_times.items(), key=lambda item: -item[1])[:12]:
+    print(f"engine: SQL {seconds:6.2f} s  {statement}")
 if RESULT_FILE:
     with open(RESULT_FILE, "w", encoding="utf-8") as result:
         result.write(f"{elapsed}\n")

@@ -337,57 +337,63 @@ class AccountMove(models.Model):
         return self.state == "posted" and (self.move_type in RECOVERY_MOVE_TYPES or bool(self.recovery_agreement_id))
 
     @api.model
-    def _recovery_refresh_batch(self, limit=REFRESH_BATCH, companies=None):
+    def _recovery_refresh_batch(self, limit=REFRESH_BATCH, companies=None, aggregate=True):
         """Recompute, set-based, the collection state of the next ``limit`` stale invoices.
 
         The daily refresh touches every open invoice, so it bypasses the per-record
         compute: one query reads the batch's open installments, stages come from a
         per-(company, due date) memo of :func:`stage_for_due_date`, and one UPDATE writes
-        the batch back. Debtors' aggregates follow in one UPDATE. Rows are locked with
-        ``SKIP LOCKED`` so that two workers share the work instead of doing it twice. Returns ``(done, remaining)``.
+        the batch back. The debtors' aggregates follow (``aggregate``), unless the caller
+        (the collection run) computes them per debtor batch afterwards. Rows are locked with
+        ``SKIP LOCKED`` so that two workers share the work instead of doing it twice.
+        Returns ``(done, remaining)``.
         """
         self.env.flush_all()
         domain = self._recovery_refresh_domain()
         if companies is not None:
             domain = [*domain, ("company_id", "in", companies.ids)]
-        # A debtor's invoices in one batch as far as possible: its aggregates are computed once.
-        query = self._search(domain)
-        move_ids = [
-            row[0]
-            for row in self.env.execute_query(
-                SQL(
-                    """SELECT id FROM account_move WHERE id IN (%s)
-                        ORDER BY recovery_debtor_id NULLS FIRST, id LIMIT %s FOR UPDATE SKIP LOCKED""",
-                    query.subselect(),
-                    limit,
-                )
-            )
-        ]
+        query = self._search(domain, order="id", limit=limit)
+        move_ids = [row[0] for row in self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))]
         if move_ids:
-            self._recovery_refresh_moves(move_ids)
-        remaining = self.search_count(domain) if len(move_ids) == limit else 0
-        return len(move_ids), remaining
+            debtors = self._recovery_refresh_moves(move_ids)
+            if aggregate:
+                debtors._recovery_refresh_aggregates()
+        # A full batch means there may be more: call again (counting them would cost a scan).
+        return len(move_ids), (limit if len(move_ids) == limit else 0)
 
     @api.model
     def _recovery_refresh_moves(self, move_ids):
-        """Set-based refresh of ``move_ids`` (locked by the caller); see :meth:`_recovery_refresh_batch`."""
+        """Set-based refresh of ``move_ids`` (locked by the caller); returns their debtors.
+
+        See :meth:`_recovery_refresh_batch`."""
         today = fields.Date.context_today(self)
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT m.id, m.company_id, m.recovery_debtor_id, m.commercial_partner_id, m.recovery_excluded,
                        m.recovery_dispute_state, m.recovery_paused_since,
-                       m.state = 'posted' AND (m.move_type IN %(types)s OR m.recovery_agreement_id IS NOT NULL),
-                       (SELECT min(c.next_action_date)
-                          FROM credit_recovery_contact_move_rel rel
-                          JOIN credit_recovery_contact c ON c.id = rel.contact_id
-                         WHERE rel.move_id = m.id AND c.next_action_date >= %(today)s)
-                  FROM account_move m
-                 WHERE m.id = ANY(%(ids)s)
+                       m.state = 'posted' AND (m.move_type IN %(types)s OR m.recovery_agreement_id IS NOT NULL)
+                  FROM unnest(%(ids)s::int[]) AS batch(id)
+                  JOIN account_move m ON m.id = batch.id
                 """,
                 types=RECOVERY_MOVE_TYPES,
-                today=today,
                 ids=move_ids,
+            )
+        )
+        # Callback dates the agents set on contact logs (few invoices have one).
+        callbacks = dict(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT rel.move_id, MIN(c.next_action_date)
+                      FROM credit_recovery_contact_move_rel rel
+                      JOIN credit_recovery_contact c ON c.id = rel.contact_id
+                     WHERE rel.move_id = ANY(%(ids)s) AND c.next_action_date >= %(today)s
+                     GROUP BY rel.move_id
+                    """,
+                    ids=move_ids,
+                    today=today,
+                )
             )
         )
         installments = defaultdict(list)
@@ -395,9 +401,10 @@ class AccountMove(models.Model):
             SQL(
                 """
                 SELECT line.move_id, line.date_maturity, SUM(line.amount_residual)
-                  FROM account_move_line line
+                  FROM unnest(%(ids)s::int[]) AS batch(id)
+                  JOIN account_move_line line ON line.move_id = batch.id
                   JOIN account_account account ON account.id = line.account_id
-                 WHERE line.move_id = ANY(%(ids)s) AND account.account_type = 'asset_receivable'
+                 WHERE account.account_type = 'asset_receivable'
                    AND NOT line.reconciled AND line.date_maturity IS NOT NULL AND line.amount_residual > 0
                  GROUP BY line.move_id, line.date_maturity
                 """,
@@ -424,7 +431,7 @@ class AccountMove(models.Model):
             return memo[key]
 
         columns = defaultdict(list)
-        for move_id, company_id, debtor_id, partner_id, excluded, dispute, paused, is_doc, callback in rows:
+        for move_id, company_id, debtor_id, partner_id, excluded, dispute, paused, is_doc in rows:
             debtor = (debtor_id or debtor_ids.get((partner_id, company_id))) if is_doc else None
             setup = setups.get(company_id)
             state = _recovery_state(
@@ -435,7 +442,7 @@ class AccountMove(models.Model):
                 if setup and not excluded and dispute != "valid"
                 else None,
                 paused=paused,
-                callback=callback,
+                callback=callbacks.get(move_id),
                 today=today,
             )
             columns["id"].append(move_id)
@@ -460,8 +467,7 @@ class AccountMove(models.Model):
             )
         )
         self.invalidate_model(["recovery_debtor_id", *RECOVERY_STATE_FIELDS])
-        debtors = self.env["credit.recovery.debtor"].browse({debtor for debtor in columns["debtor"] if debtor})
-        debtors._recovery_refresh_aggregates()
+        return self.env["credit.recovery.debtor"].browse({debtor for debtor in columns["debtor"] if debtor})
 
     @api.model
     def _cron_refresh_recovery_state(self):

@@ -80,10 +80,11 @@ class CreditRecoveryAction(models.Model):
                        COALESCE(p.recovery_do_not_contact, FALSE) AS do_not_contact,
                        EXISTS (SELECT 1 FROM credit_recovery_agreement g
                                 WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active') AS has_agreement
-                  FROM account_move m
+                  FROM unnest(%(debtors)s::int[]) AS batch(id)
+                  JOIN account_move m ON m.recovery_debtor_id = batch.id
                   JOIN credit_recovery_debtor d ON d.id = m.recovery_debtor_id
                   JOIN res_partner p ON p.id = d.partner_id
-                 WHERE m.recovery_debtor_id = ANY(%(debtors)s) AND m.recovery_stage_id IS NOT NULL
+                 WHERE m.recovery_stage_id IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM credit_recovery_action a
                                     WHERE a.move_id = m.id AND a.stage_id = m.recovery_stage_id)
                 """,

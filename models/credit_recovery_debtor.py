@@ -486,7 +486,7 @@ class CreditRecoveryDebtor(models.Model):
         )
         return dict(rows)
 
-    def _recovery_refresh_aggregates(self):
+    def _recovery_refresh_aggregates(self, run=None):
         """Set-based twin of the debtor's stored computes, for the daily refresh.
 
         One query reads the aggregates of the debtors' invoices (their stored collection
@@ -509,16 +509,16 @@ class CreditRecoveryDebtor(models.Model):
                            (array_agg(m.recovery_stage_id ORDER BY st.sequence DESC, st.id DESC)
                                 FILTER (WHERE m.recovery_stage_id IS NOT NULL))[1] AS stage,
                            MIN(m.recovery_next_action_date) FILTER (WHERE m.recovery_stage_id IS NOT NULL) AS next_date
-                      FROM account_move m
+                      FROM unnest(%(ids)s::int[]) AS batch(id)
+                      JOIN account_move m ON m.recovery_debtor_id = batch.id
                       LEFT JOIN credit_recovery_stage st ON st.id = m.recovery_stage_id
-                     WHERE m.recovery_debtor_id = ANY(%(ids)s)
                      GROUP BY m.recovery_debtor_id
                 )
                 SELECT d.id, d.company_id, COALESCE(a.amount, 0), COALESCE(a.days, 0), COALESCE(a.count, 0), a.stage,
                        LEAST(a.next_date, d.callback_date), COALESCE(d.broken_commitments, 0), d.profile_override_id
-                  FROM credit_recovery_debtor d
+                  FROM unnest(%(ids)s::int[]) AS batch(id)
+                  JOIN credit_recovery_debtor d ON d.id = batch.id
                   LEFT JOIN aggregate a ON a.id = d.id
-                 WHERE d.id = ANY(%(ids)s)
                 """,
                 ids=self.ids,
             )
@@ -553,23 +553,26 @@ class CreditRecoveryDebtor(models.Model):
                 UPDATE credit_recovery_debtor d
                    SET amount_overdue = v.amount, days_overdue = v.days, overdue_invoice_count = v.count,
                        stage_id = v.stage, next_action_date = v.next, overdue_episodes = v.episodes,
-                       credit_status = v.status, profile_computed_id = v.computed, profile_id = v.profile
+                       credit_status = v.status, profile_computed_id = v.computed, profile_id = v.profile,
+                       planned_run_id = COALESCE(%(run)s, d.planned_run_id)
                   FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(amount)s::numeric[]) AS amount,
                                unnest(%(days)s::int[]) AS days, unnest(%(count)s::int[]) AS count,
                                unnest(%(stage)s::int[]) AS stage, unnest(%(next)s::date[]) AS next,
                                unnest(%(episodes)s::int[]) AS episodes, unnest(%(status)s::varchar[]) AS status,
                                unnest(%(computed)s::int[]) AS computed, unnest(%(profile)s::int[]) AS profile) v
                  WHERE d.id = v.id
-                   AND (d.amount_overdue, d.days_overdue, d.overdue_invoice_count, d.stage_id, d.next_action_date,
-                        d.overdue_episodes, d.credit_status, d.profile_computed_id, d.profile_id)
-                       IS DISTINCT FROM (v.amount, v.days, v.count, v.stage, v.next, v.episodes, v.status,
-                                         v.computed, v.profile)
+                   AND (d.planned_run_id, d.amount_overdue, d.days_overdue, d.overdue_invoice_count, d.stage_id,
+                        d.next_action_date, d.overdue_episodes, d.credit_status, d.profile_computed_id, d.profile_id)
+                       IS DISTINCT FROM (COALESCE(%(run)s, d.planned_run_id), v.amount, v.days, v.count, v.stage,
+                                         v.next, v.episodes, v.status, v.computed, v.profile)
                 """,
+                run=run.id if run else None,
                 **values,
             )
         )
         self.invalidate_recordset(
             [
+                "planned_run_id",
                 "amount_overdue",
                 "days_overdue",
                 "overdue_invoice_count",

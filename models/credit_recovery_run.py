@@ -192,7 +192,7 @@ class CreditRecoveryRun(models.Model):
         if self.state == "refresh":
             started = time.perf_counter()
             Move = self.env["account.move"].sudo()
-            done, _remaining = Move._recovery_refresh_batch(companies=self.company_id)
+            done, _remaining = Move._recovery_refresh_batch(companies=self.company_id, aggregate=False)
             if done:
                 self._log_batch("refresh", done, time.perf_counter() - started)
                 return done
@@ -238,6 +238,8 @@ class CreditRecoveryRun(models.Model):
         debtor_ids = self._lock_debtors_to_plan(limit)
         if not debtor_ids:
             return 0, 0, 0
+        # Also marks the debtors as planned by this run (one write per debtor).
+        self.env["credit.recovery.debtor"].browse(debtor_ids)._recovery_refresh_aggregates(self)
         today = fields.Date.context_today(self)
         Action = self.env["credit.recovery.action"]
         # Invoices standing at a stage whose actions were never planned: reached today, or since
@@ -282,13 +284,6 @@ class CreditRecoveryRun(models.Model):
                 SQL("UPDATE credit_recovery_dispatch SET stage_id = %s WHERE id = %s", stage_id, dispatch_id)
             )
         reached = Action._insert_planned(kept, skipped, self, today)
-        self.env.cr.execute(
-            SQL(
-                "UPDATE credit_recovery_debtor SET planned_run_id = %s WHERE id = ANY(%s)",
-                self.id,
-                debtor_ids,
-            )
-        )
         self.env.invalidate_all()
         return len(debtor_ids), reached, len(new_dispatches)
 
@@ -331,7 +326,9 @@ class CreditRecoveryRun(models.Model):
                     SELECT d.id FROM credit_recovery_debtor d
                      WHERE d.company_id = %(company)s
                        AND (d.planned_run_id IS NULL OR d.planned_run_id <> %(run)s)
-                       AND d.stage_id IS NOT NULL
+                       AND (d.stage_id IS NOT NULL
+                            OR EXISTS (SELECT 1 FROM account_move m
+                                        WHERE m.recovery_debtor_id = d.id AND m.recovery_refresh_date = %(today)s))
                      ORDER BY d.id
                      LIMIT %(limit)s
                        FOR UPDATE OF d SKIP LOCKED
@@ -339,6 +336,7 @@ class CreditRecoveryRun(models.Model):
                     company=self.company_id.id,
                     run=self.id,
                     limit=limit,
+                    today=fields.Date.context_today(self),
                 )
             )
         ]

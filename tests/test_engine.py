@@ -315,7 +315,8 @@ class TestCollectionEngine(CreditRecoveryCommon):
             run = Run._start(self.policy)
             Move = self.env["account.move"]
             done, remaining = Move._recovery_refresh_batch(limit=2, companies=self.company)
-            self.assertEqual((done, remaining), (2, 3))
+            self.assertEqual(done, 2)
+            self.assertTrue(remaining, "a full batch: the cron calls again")
             # The worker dies here: its next batches never happen. The cron resumes the run.
         self.run_collection(NOTICE_DAY)
         self.assertEqual(run.state, "done")
