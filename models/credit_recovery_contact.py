@@ -505,16 +505,19 @@ class CreditRecoveryContact(models.Model):
             counts[debtor_id][day] = count
         return counts
 
-    def _mark_delivery_failed(self, failure):
-        """The message of these logs bounced or failed: say so on the log and flag the partner."""
+    def _mark_delivery_failed(self, failure, flag_partner=True):
+        """The message of these logs bounced or failed: say so on the log and, when the address or
+        number is to blame (``flag_partner``), flag it on the partner."""
         logs = self.filtered(lambda contact: contact.delivery_state != "failed")
         if not logs:
             return
         logs.with_context(credit_recovery_contact_internal=True).write(
             {"delivery_state": "failed", "delivery_failure": failure}
         )
-        logs.filtered(lambda log: log.channel == "email").partner_id.sudo().write({"recovery_email_bounced": True})
-        logs.filtered(lambda log: log.channel == "sms").partner_id.sudo().write({"recovery_sms_failed": True})
+        if flag_partner:
+            emails = logs.filtered(lambda log: log.channel == "email")
+            emails.partner_id.sudo().write({"recovery_email_bounced": True})
+            logs.filtered(lambda log: log.channel == "sms").partner_id.sudo().write({"recovery_sms_failed": True})
         for log in logs:
             log.partner_id.sudo().message_post(
                 body=self.env._(

@@ -387,6 +387,17 @@ class CreditRecoveryDemo(models.AbstractModel):
         debtors[1::2].user_id = admin
         self._create_demo_contacts(env, company, debtors)
         self._create_demo_agreements(env, company)
+        self._run_demo_collection(env, company)
+
+    def _run_demo_collection(self, env, company):
+        """Today's collection run, as the cron does it; the messages already due are delivered
+        (queued in Odoo's mail and SMS queues), the others wait for their moment."""
+        policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
+        run = env["credit.recovery.run"]._start(policy, trigger="manual")
+        while run.state != "done":
+            run._process_batch()
+        while env["credit.recovery.dispatch"]._deliver_batch()[1]:
+            pass
 
     def _create_demo_contacts(self, env, company, debtors):
         """A few weeks of collection work: calls, WhatsApp, promises, a dispute, an opt-out."""

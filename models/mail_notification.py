@@ -1,6 +1,17 @@
 from odoo import api, models
 
 FAILED_STATUSES = ("bounce", "exception")
+# Failures that say the address or number is wrong; the others (our mail server, SMS credit…)
+# fail the delivery without putting the blame on the customer's contact details.
+RECIPIENT_FAILURES = (
+    "mail_bounce",
+    "mail_email_invalid",
+    "mail_email_missing",
+    "sms_number_missing",
+    "sms_number_format",
+    "sms_invalid_destination",
+    "sms_not_delivered",
+)
 
 
 class MailNotification(models.Model):
@@ -44,4 +55,8 @@ class MailNotification(models.Model):
                 failure = notification.failure_reason or dict(
                     notification._fields["failure_type"]._description_selection(self.env)
                 ).get(notification.failure_type, notification.notification_status)
-                failed._mark_delivery_failed(failure or notification.notification_status)
+                failed._mark_delivery_failed(
+                    failure or notification.notification_status,
+                    flag_partner=notification.notification_status == "bounce"
+                    or notification.failure_type in RECIPIENT_FAILURES,
+                )

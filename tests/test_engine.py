@@ -263,6 +263,18 @@ class TestCollectionEngine(CreditRecoveryCommon):
         self.customer.email = "maria.silva@example.com"
         self.assertFalse(self.customer.recovery_email_bounced)
 
+    def test_mail_server_failure_is_not_blamed_on_the_customer(self):
+        self.create_invoice(100, date(2026, 2, 1), DUE)
+        self.run_collection(NOTICE_DAY)
+        self.deliver(NOTICE_DAY)
+        log = self.dispatches().contact_ids.filtered(lambda contact: contact.channel == "email")
+        notification = log.message_id.notification_ids.filtered(lambda n: n.res_partner_id == self.customer)
+        notification.sudo().write(
+            {"notification_status": "exception", "failure_type": "mail_smtp", "failure_reason": "Connection refused"}
+        )
+        self.assertEqual((log.delivery_state, log.delivery_failure), ("failed", "Connection refused"))
+        self.assertFalse(self.customer.recovery_email_bounced, "our mail server failed, not the address")
+
     def test_sms_failure_flags_the_number(self):
         self.create_invoice(100, date(2026, 2, 1), DUE)
         self.run_collection(NOTICE_DAY)
