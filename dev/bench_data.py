@@ -84,6 +84,8 @@ def generate(env, invoices, debtors):
             template.id,
         )
     )
+    # Statistics first: without them the planner may pick a nested loop for the lines below.
+    cr.execute(SQL("ANALYZE account_move"))
     line_skip = ["id", "move_id", "partner_id", "date_maturity", "move_name", "ref"]
     line_cols = _columns(cr, "account_move_line", line_skip)
     cr.execute(

@@ -112,6 +112,19 @@ def main():
             "/odoo/action-account_credit_recovery.action_credit_recovery_contact_analysis",
             ".o_pivot",
         )
+        shot(
+            page,
+            "run_form",
+            "/odoo/action-account_credit_recovery.action_credit_recovery_run",
+            ".o_data_row",
+            lambda pg: (pg.click(".o_data_row:first-child td[name=date]"), pg.wait_for_selector(".o_form_view")),
+        )
+        shot(
+            page,
+            "messages",
+            "/odoo/action-account_credit_recovery.action_credit_recovery_dispatch",
+            ".o_data_row",
+        )
         browser.close()
 
 

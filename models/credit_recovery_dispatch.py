@@ -117,7 +117,8 @@ class CreditRecoveryDispatch(models.Model):
         debtor = self.debtor_id
         partner = debtor.partner_id
         policy = self.stage_id.policy_id
-        tz = pytz.timezone(partner._recovery_tz())
+        # As when it was planned: the debtor's time zone, else its creditor company's.
+        tz = pytz.timezone(partner.tz or self.company_id.partner_id.tz or "UTC")
         now = fields.Datetime.now()
         local_now = pytz.utc.localize(now).astimezone(tz).replace(tzinfo=None)
         decision = decide_contact(

@@ -140,6 +140,14 @@ class ResPartner(models.Model):
             partner.recovery_no_email = not (partner.email or "").strip()
             partner.recovery_no_address = not (partner.street and partner.city)
 
+    def write(self, vals):
+        # A new address or number deserves a new try.
+        if "email" in vals and "recovery_email_bounced" not in vals:
+            vals = dict(vals, recovery_email_bounced=False)
+        if {"mobile", "phone"} & set(vals) and "recovery_sms_failed" not in vals:
+            vals = dict(vals, recovery_sms_failed=False)
+        return super().write(vals)
+
     def _recovery_channel_opted_out(self, channel):
         self.ensure_one()
         field = f"recovery_optout_{channel}"
@@ -149,14 +157,6 @@ class ResPartner(models.Model):
         """The time zone the contact rules apply in: the debtor's, else the company's."""
         self.ensure_one()
         return self.tz or self.env.company.partner_id.tz or self.env.user.tz or "UTC"
-
-    def write(self, vals):
-        # A new address or number deserves a new try.
-        if "email" in vals and "recovery_email_bounced" not in vals:
-            vals = dict(vals, recovery_email_bounced=False)
-        if {"mobile", "phone"} & set(vals) and "recovery_sms_failed" not in vals:
-            vals = dict(vals, recovery_sms_failed=False)
-        return super().write(vals)
 
     def _recovery_sms_number(self):
         """The E.164 number collection SMS go to (a valid mobile), or ``False``."""
