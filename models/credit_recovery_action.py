@@ -37,9 +37,7 @@ class CreditRecoveryAction(models.Model):
 
     move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade", readonly=True)
     stage_id = fields.Many2one("credit.recovery.stage", required=True, ondelete="cascade", readonly=True)
-    debtor_id = fields.Many2one(
-        "credit.recovery.debtor", string="Debtor", required=True, ondelete="cascade", index=True, readonly=True
-    )
+    debtor_id = fields.Many2one("credit.recovery.debtor", required=True, ondelete="cascade", index=True, readonly=True)
     partner_id = fields.Many2one(related="debtor_id.partner_id", string="Customer")
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     reached_date = fields.Date(required=True, readonly=True)
@@ -131,7 +129,7 @@ class CreditRecoveryAction(models.Model):
         return len(inserted)
 
     @api.model
-    def _fetch_facts(self, domain, today):
+    def _fetch_facts(self, domain):
         """Planned actions with what the skip rules need, one query (checked again at delivery)."""
         query = self._search([*domain, ("state", "=", "planned")], order="id")
         rows = self.env.execute_query_dict(

@@ -29,9 +29,7 @@ class CreditRecoveryDispatch(models.Model):
     _order = "scheduled_at desc, id desc"
     _check_company_auto = True
 
-    debtor_id = fields.Many2one(
-        "credit.recovery.debtor", string="Debtor", required=True, ondelete="cascade", index=True, readonly=True
-    )
+    debtor_id = fields.Many2one("credit.recovery.debtor", required=True, ondelete="cascade", index=True, readonly=True)
     partner_id = fields.Many2one(related="debtor_id.partner_id", string="Customer")
     user_id = fields.Many2one(related="debtor_id.user_id", string="Collection Responsible")
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
@@ -87,7 +85,7 @@ class CreditRecoveryDispatch(models.Model):
         ids = [row[0] for row in self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))]
         dispatches = self.sudo().browse(ids)
         facts = defaultdict(list)
-        for row in self.env["credit.recovery.action"]._fetch_facts([("dispatch_id", "in", ids)], now.date()):
+        for row in self.env["credit.recovery.action"]._fetch_facts([("dispatch_id", "in", ids)]):
             facts[row["dispatch_id"]].append(row)
         counts = self.env["credit.recovery.contact"]._outbound_counts_by_debtor(dispatches.debtor_id.ids, now)
         windows = {}

@@ -170,7 +170,7 @@ class CreditRecoveryRun(models.Model):
         between calls; no commit happens here.
         """
         today = fields.Date.context_today(self)
-        policies = self.env["credit.recovery.policy"].sudo().search([])
+        policies = self.env["credit.recovery.policy"].sudo().search([("active", "=", True)])
         started = self.sudo().search([("date", "=", today), ("trigger", "=", "cron")]).company_id
         self._start(policies.filtered(lambda policy: policy.company_id not in started))
         runs = self.sudo().search([("state", "!=", "done")], order="id")
