@@ -55,3 +55,16 @@ class TestPortugueseMessages(CreditRecoveryCommon):
             self.policy.with_context(lang="pt_BR").fine_percent = 3.0
         self.assertIn("CDC art. 52 §1", str(catcher.exception))
         self.assertNotIn("covers consumer contracts", str(catcher.exception))
+
+    def test_run_now_refusal_and_skip_reasons_in_portuguese(self):
+        with self.assertRaises(UserError) as catcher:
+            self.policy.with_user(self.agent).with_context(lang="pt_BR").action_run_now()
+        self.assertNotIn("Only a Collection Manager", str(catcher.exception))
+        labels = dict(
+            self.env["credit.recovery.action"]
+            .with_context(lang="pt_BR")
+            ._fields["skip_reason"]
+            ._description_selection(self.env(context={"lang": "pt_BR"}))
+        )
+        self.assertNotEqual(labels["do_not_contact"], "Do not contact")
+        self.assertIn("206", labels["prescribed"])
