@@ -6,6 +6,7 @@ def post_init_hook(env):
     """
     env["credit.recovery.policy"]._create_missing_company_policies(env["res.company"].search([]))
     Move = env["account.move"]
+    Move._recovery_init_states()
     while Move._recovery_refresh_batch()[1]:
         pass
     env["credit.recovery.debtor"]._recovery_refresh_history()

@@ -2,7 +2,7 @@
 
 Run by `make bench` through `odoo shell` on a throwaway database. Data comes from
 dev/bench_data.py (SQL cloning, shared with the OCA benchmark). The run is driven
-exactly as the cron drives it: one batch per call until no run is left; it assigns the
+exactly as the cron drives it: one batch per call, committed, until no run is left; it assigns the
 stages, records the stage actions and queues one message per debtor. The delivery of
 a sample of those messages (rendering, e-mail, SMS, activities, contact logs) is timed
 apart: it is spread over the day by the delivery cron, within the contact window.
@@ -40,7 +40,8 @@ cr.execute(
         partner_ids,
     )
 )
-# Debtor records exist in production since the invoices' posting; create them outside the timing.
+# Debtor records and the invoices' collection state records exist in production since the
+# invoices' posting (see account.move._compute_recovery_debtor_id); create them outside the timing.
 debtors = env["credit.recovery.debtor"]._get_or_create({(partner, env.company.id) for partner in partner_ids})
 env.flush_all()
 cr.execute(
@@ -51,7 +52,13 @@ cr.execute(
         "bench-%",
     )
 )
+# As posting does: each invoice gets its (empty, stale) collection state record.
+env["account.move"]._recovery_init_states()
 cr.execute(SQL("ANALYZE account_move"))
+cr.execute(SQL("ANALYZE credit_recovery_invoice"))
+# The invoices exist before the run starts: committed, as in production (PostgreSQL checks
+# again the foreign keys of rows it updates in the transaction that inserted them).
+cr.commit()
 env.invalidate_all()
 generated = time.perf_counter() - started
 
@@ -80,6 +87,7 @@ calls = 0
 while True:
     Run._cron_run_collection()
     calls += 1
+    cr.commit()  # as the cron framework does after each batch (_notify_progress)
     env.invalidate_all()  # as between two cron calls: memory stays bounded
     if not Run.search_count([("state", "!=", "done")]):
         break

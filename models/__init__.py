@@ -9,6 +9,7 @@ from . import credit_recovery_debtor
 from . import credit_recovery_demo
 from . import credit_recovery_dispatch
 from . import credit_recovery_dossier
+from . import credit_recovery_invoice
 from . import credit_recovery_letter
 from . import credit_recovery_nonpayment_reason
 from . import credit_recovery_policy

@@ -15,38 +15,36 @@ DISPUTE_KINDS = [
 ]
 REFRESH_BATCH = 5000
 RECOVERY_STATE_FIELDS = (
-    "recovery_stage_id",
-    "recovery_days_overdue",
-    "recovery_amount_overdue",
-    "recovery_oldest_due_date",
-    "recovery_next_action_date",
-    "recovery_refresh_date",
+    "stage_id",
+    "days_overdue",
+    "amount_overdue",
+    "oldest_due_date",
+    "next_action_date",
+    "refresh_date",
 )
 
 # Columns created before the ORM sees them, so that installing the addon on a
 # database with many invoices does not compute them row by row (post_init_hook
 # computes them in batches instead).
 _PRECREATED_COLUMNS = {
-    "recovery_stage_id": "int4",
     "recovery_debtor_id": "int4",
-    "recovery_days_overdue": "int4",
-    "recovery_amount_overdue": "numeric",
-    "recovery_oldest_due_date": "date",
-    "recovery_next_action_date": "date",
-    "recovery_refresh_date": "date",
+    "recovery_invoice_id": "int4",
     "recovery_last_contact_date": "timestamp",
     "recovery_paused_since": "date",
 }
 
 
-def _recovery_state(installments, *, currency, tolerance, stage_of, paused, callback, today):
+def _recovery_state(installments, *, rounding, digits, tolerance, stage_of, paused, callback, today):
     """Collection state of one invoice for the set-based refresh (the twin of
-    ``AccountMove._recovery_state_vals``): ``installments`` are its open
-    ``(due, residual)``, ``stage_of(due, as_of)`` is ``None`` when the invoice takes no stage."""
+    ``CreditRecoveryInvoice._state_vals``): ``installments`` are its open
+    ``(due, residual)``, ``stage_of(due, as_of)`` is ``None`` when the invoice takes no stage.
+
+    ``rounding`` and ``digits`` are the company currency's: the residuals are already rounded
+    to it, so their sum is brought back to it without Odoo's slower general-purpose rounding."""
     state = {"stage": None, "days": 0, "amount": 0.0, "oldest": None, "next": None}
     overdue = [(due, residual) for due, residual in installments if due < today]
-    amount = currency.round(sum(residual for _due, residual in overdue))
-    if overdue and tolerance is not None and currency.compare_amounts(amount, tolerance) < 0:
+    amount = round(round(sum(residual for _due, residual in overdue) / rounding) * rounding, digits) if overdue else 0.0
+    if overdue and tolerance is not None and round((amount - tolerance) / rounding) < 0:
         installments = [item for item in installments if item[0] >= today]
         overdue, amount = [], 0.0
     if not installments:
@@ -73,49 +71,31 @@ class AccountMove(models.Model):
         index="btree_not_null",
         copy=False,
     )
-    recovery_stage_id = fields.Many2one(
-        "credit.recovery.stage",
-        string="Collection Stage",
-        compute="_compute_recovery_state",
+    recovery_invoice_id = fields.Many2one(
+        "credit.recovery.invoice",
+        string="Collection State",
+        compute="_compute_recovery_debtor_id",
         store=True,
         index="btree_not_null",
         copy=False,
-        tracking=True,
+        readonly=True,
     )
-    recovery_days_overdue = fields.Integer(
-        string="Days Overdue",
-        compute="_compute_recovery_state",
-        store=True,
-        index="btree_not_null",
-        copy=False,
-        help="Days since the due date of the oldest unpaid installment.",
-    )
+    # The collection state changes every day: it is stored in its own narrow table
+    # (credit.recovery.invoice, see why there) and shown here through related fields.
+    recovery_stage_id = fields.Many2one(related="recovery_invoice_id.stage_id", string="Collection Stage")
+    recovery_days_overdue = fields.Integer(related="recovery_invoice_id.days_overdue", string="Days Overdue")
     recovery_amount_overdue = fields.Monetary(
+        related="recovery_invoice_id.amount_overdue",
         string="Amount Overdue",
-        compute="_compute_recovery_state",
-        store=True,
-        copy=False,
         currency_field="company_currency_id",
-        help="Open amount of the installments past their due date, in the company currency.",
     )
     recovery_oldest_due_date = fields.Date(
-        string="Oldest Unpaid Due Date", compute="_compute_recovery_state", store=True, copy=False
+        related="recovery_invoice_id.oldest_due_date", string="Oldest Unpaid Due Date"
     )
     recovery_next_action_date = fields.Date(
-        string="Next Collection Action",
-        compute="_compute_recovery_state",
-        store=True,
-        index="btree_not_null",
-        copy=False,
-        help="When the next collection stage starts for this invoice.",
+        related="recovery_invoice_id.next_action_date", string="Next Collection Action"
     )
-    recovery_refresh_date = fields.Date(
-        string="Collection State Date",
-        compute="_compute_recovery_state",
-        store=True,
-        copy=False,
-        help="Day the collection state was last computed: days overdue change every day.",
-    )
+    recovery_refresh_date = fields.Date(related="recovery_invoice_id.refresh_date", string="Collection State Date")
     recovery_contact_ids = fields.Many2many(
         "credit.recovery.contact",
         "credit_recovery_contact_move_rel",
@@ -179,10 +159,12 @@ class AccountMove(models.Model):
 
     @api.depends("state", "move_type", "commercial_partner_id", "company_id", "recovery_agreement_id")
     def _compute_recovery_debtor_id(self):
-        """Link posted customer invoices to the (company, customer) collection record.
+        """Link posted customer invoices to the (company, customer) collection record and
+        to their own collection state (``credit.recovery.invoice``).
 
-        The record is created here, in one batch, the first time a customer of a
-        company is invoiced: collection state lives per company.
+        Both are created here, in one batch: the debtor the first time a customer of a
+        company is invoiced (collection state lives per company), the invoice's state at
+        its first posting; that one is kept if the invoice goes back to draft.
         """
         invoices = self.filtered(lambda move: move._is_recovery_document())
         debtors = (
@@ -190,9 +172,27 @@ class AccountMove(models.Model):
             .sudo()
             ._get_or_create({(move.commercial_partner_id.id, move.company_id.id) for move in invoices})
         )
+        origin_ids = [move._origin.id for move in self if move._origin.id]
+        states = (
+            dict(
+                self.env.execute_query(
+                    SQL("SELECT move_id, id FROM credit_recovery_invoice WHERE move_id = ANY(%s)", origin_ids)
+                )
+            )
+            if origin_ids
+            else {}
+        )
+        missing = [move for move in invoices if move.id == move._origin.id and move.id not in states]
+        created = (
+            self.env["credit.recovery.invoice"]
+            .sudo()
+            .create([{"move_id": move.id, "company_id": move.company_id.id} for move in missing])
+        )
+        states.update(zip([move.id for move in missing], created.ids, strict=True))
         for move in self:
             key = (move.commercial_partner_id.id, move.company_id.id)
             move.recovery_debtor_id = debtors.get(key, False) if move in invoices else False
+            move.recovery_invoice_id = states.get(move._origin.id, False)
 
     @api.depends("recovery_contact_ids.date")
     def _compute_recovery_last_contact_date(self):
@@ -211,87 +211,6 @@ class AccountMove(models.Model):
             if move.recovery_dispute_state == "open" and move.recovery_dispute_date:
                 starts.append(move.recovery_dispute_date)
             move.recovery_paused_since = min(starts, default=False)
-
-    @api.depends(
-        "state",
-        "move_type",
-        "company_id",
-        "recovery_agreement_id",
-        "recovery_excluded",
-        "recovery_dispute_state",
-        "recovery_paused_since",
-        "recovery_contact_ids.next_action_date",
-        "line_ids.amount_residual",
-        "line_ids.date_maturity",
-    )
-    def _compute_recovery_state(self):
-        today = fields.Date.context_today(self)
-        invoices = self.filtered(lambda move: move._is_recovery_document())
-        if not invoices:
-            self.update(self._recovery_empty_state_vals(today))
-            return
-        installments = self._recovery_open_installments(invoices)
-        policies = self.env["credit.recovery.policy"]._get_company_policies(invoices.company_id)
-        policy_setup = {
-            company_id: (policy._get_stage_rules(), policy.grace_days, policy._get_business_calendar())
-            for company_id, policy in policies.items()
-        }
-        for move in self:
-            vals = move._recovery_state_vals(
-                installments.get(move._origin.id, []),
-                policies.get(move.company_id.id),
-                policy_setup.get(move.company_id.id),
-                today,
-            )
-            move.update(vals)
-
-    @api.model
-    def _recovery_empty_state_vals(self, today):
-        return {
-            "recovery_stage_id": False,
-            "recovery_days_overdue": 0,
-            "recovery_amount_overdue": 0.0,
-            "recovery_oldest_due_date": False,
-            "recovery_next_action_date": False,
-            "recovery_refresh_date": today,
-        }
-
-    def _recovery_state_vals(self, installments, policy, policy_setup, today):
-        """Collection state of one invoice from its open ``(due date, residual)`` installments."""
-        self.ensure_one()
-        vals = self._recovery_empty_state_vals(today)
-        if not installments:
-            return vals
-        currency = self.company_currency_id
-        overdue = [(due, residual) for due, residual in installments if due < today]
-        amount_overdue = currency.round(sum(residual for _due, residual in overdue))
-        if overdue and policy and currency.compare_amounts(amount_overdue, policy.tolerance_amount) < 0:
-            # Below the tolerance: the overdue rest is ignored, upcoming installments still count.
-            installments = [item for item in installments if item[0] >= today]
-            overdue, amount_overdue = [], 0.0
-        if not installments:
-            return vals
-        oldest_due = min(due for due, _residual in installments)
-        vals.update(
-            recovery_amount_overdue=amount_overdue,
-            recovery_days_overdue=(today - oldest_due).days if overdue else 0,
-            recovery_oldest_due_date=oldest_due,
-        )
-        if policy_setup and not self.recovery_excluded and self.recovery_dispute_state != "valid":
-            rules, grace_days, calendar = policy_setup
-            paused_since = self.recovery_paused_since
-            result = stage_for_due_date(oldest_due, min(paused_since or today, today), rules, grace_days, calendar)
-            next_action = (not paused_since and result.next_action_date) or False
-            callbacks = [
-                contact.next_action_date
-                for contact in self.recovery_contact_ids
-                if contact.next_action_date and contact.next_action_date >= today
-            ]
-            vals.update(
-                recovery_stage_id=result.stage_id or False,
-                recovery_next_action_date=min([*callbacks, next_action] if next_action else callbacks, default=False),
-            )
-        return vals
 
     @api.model
     def _recovery_open_installments(self, invoices):
@@ -317,19 +236,7 @@ class AccountMove(models.Model):
     @api.model
     def _recovery_refresh_domain(self):
         """Invoices whose collection state must be recomputed today."""
-        today = fields.Date.context_today(self)
-        return [
-            "|",
-            ("move_type", "in", RECOVERY_MOVE_TYPES),
-            ("recovery_agreement_id", "!=", False),
-            ("state", "=", "posted"),
-            "|",
-            ("recovery_refresh_date", "=", False),
-            ("recovery_refresh_date", "<", today),
-            "|",
-            ("payment_state", "in", ("not_paid", "partial")),
-            ("recovery_stage_id", "!=", False),
-        ]
+        return [("recovery_invoice_id", "any", self.env["credit.recovery.invoice"]._stale_domain())]
 
     def _is_recovery_document(self):
         """Posted customer invoices, and the journal entries of agreements (their installments)."""
@@ -349,37 +256,39 @@ class AccountMove(models.Model):
         Returns ``(done, remaining)``.
         """
         self.env.flush_all()
-        domain = self._recovery_refresh_domain()
+        State = self.env["credit.recovery.invoice"].sudo()
+        domain = State._stale_domain()
         if companies is not None:
             domain = [*domain, ("company_id", "in", companies.ids)]
-        query = self._search(domain, order="id", limit=limit)
-        move_ids = [row[0] for row in self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))]
-        if move_ids:
-            debtors = self._recovery_refresh_moves(move_ids)
+        query = State._search(domain, order="id", limit=limit)
+        state_ids = [row[0] for row in self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))]
+        if state_ids:
+            debtors = self._recovery_refresh_states(state_ids)
             if aggregate:
                 debtors._recovery_refresh_aggregates()
         # A full batch means there may be more: call again (counting them would cost a scan).
-        return len(move_ids), (limit if len(move_ids) == limit else 0)
+        return len(state_ids), (limit if len(state_ids) == limit else 0)
 
     @api.model
-    def _recovery_refresh_moves(self, move_ids):
-        """Set-based refresh of ``move_ids`` (locked by the caller); returns their debtors.
-
-        See :meth:`_recovery_refresh_batch`."""
+    def _recovery_refresh_states(self, state_ids):
+        """Set-based refresh of the collection states ``state_ids`` (locked by the caller);
+        returns their debtors. See :meth:`_recovery_refresh_batch`."""
         today = fields.Date.context_today(self)
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT m.id, m.company_id, m.recovery_debtor_id, m.commercial_partner_id, m.recovery_excluded,
+                SELECT s.id, m.id, m.company_id, m.recovery_debtor_id, m.commercial_partner_id, m.recovery_excluded,
                        m.recovery_dispute_state, m.recovery_paused_since,
                        m.state = 'posted' AND (m.move_type IN %(types)s OR m.recovery_agreement_id IS NOT NULL)
                   FROM unnest(%(ids)s::int[]) AS batch(id)
-                  JOIN account_move m ON m.id = batch.id
+                  JOIN credit_recovery_invoice s ON s.id = batch.id
+                  JOIN account_move m ON m.id = s.move_id
                 """,
                 types=RECOVERY_MOVE_TYPES,
-                ids=move_ids,
+                ids=state_ids,
             )
         )
+        move_ids = [row[1] for row in rows]
         # Callback dates the agents set on contact logs (few invoices have one).
         callbacks = dict(
             self.env.execute_query(
@@ -412,14 +321,16 @@ class AccountMove(models.Model):
             )
         ):
             installments[move_id].append((due, residual))
-        companies = self.env["res.company"].browse({row[1] for row in rows})
+        companies = self.env["res.company"].browse({row[2] for row in rows})
         policies = self.env["credit.recovery.policy"]._get_company_policies(companies)
         setups = {
             company_id: (policy, policy._get_stage_rules(), policy._get_business_calendar())
             for company_id, policy in policies.items()
         }
-        currencies = {company.id: company.currency_id for company in companies}
-        missing = {(row[3], row[1]) for row in rows if row[7] and not row[2]}
+        roundings = {
+            company.id: (company.currency_id.rounding, company.currency_id.decimal_places) for company in companies
+        }
+        missing = {(row[4], row[2]) for row in rows if row[8] and not row[3]}
         debtor_ids = self.env["credit.recovery.debtor"].sudo()._get_or_create(missing) if missing else {}
         memo = {}
 
@@ -431,12 +342,20 @@ class AccountMove(models.Model):
             return memo[key]
 
         columns = defaultdict(list)
-        for move_id, company_id, debtor_id, partner_id, excluded, dispute, paused, is_doc in rows:
+        relinked = defaultdict(list)
+        debtors = set()
+        for state_id, move_id, company_id, debtor_id, partner_id, excluded, dispute, paused, is_doc in rows:
             debtor = (debtor_id or debtor_ids.get((partner_id, company_id))) if is_doc else None
+            if debtor != debtor_id:
+                relinked["id"].append(move_id)
+                relinked["debtor"].append(debtor)
+            if debtor:
+                debtors.add(debtor)
             setup = setups.get(company_id)
             state = _recovery_state(
                 installments.get(move_id, []) if is_doc else [],
-                currency=currencies[company_id],
+                rounding=roundings[company_id][0],
+                digits=roundings[company_id][1],
                 tolerance=setup[0].tolerance_amount if setup else None,
                 stage_of=(lambda due, as_of, company_id=company_id: stage_of(company_id, due, as_of))
                 if setup and not excluded and dispute != "valid"
@@ -445,29 +364,64 @@ class AccountMove(models.Model):
                 callback=callbacks.get(move_id),
                 today=today,
             )
-            columns["id"].append(move_id)
-            columns["debtor"].append(debtor)
+            columns["id"].append(state_id)
             for key, value in state.items():
                 columns[key].append(value)
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE account_move m
-                   SET recovery_debtor_id = v.debtor, recovery_stage_id = v.stage, recovery_days_overdue = v.days,
-                       recovery_amount_overdue = v.amount, recovery_oldest_due_date = v.oldest,
-                       recovery_next_action_date = v.next, recovery_refresh_date = %(today)s
-                  FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(debtor)s::int[]) AS debtor,
-                               unnest(%(stage)s::int[]) AS stage, unnest(%(days)s::int[]) AS days,
-                               unnest(%(amount)s::numeric[]) AS amount, unnest(%(oldest)s::date[]) AS oldest,
-                               unnest(%(next)s::date[]) AS next) v
-                 WHERE m.id = v.id
+                UPDATE credit_recovery_invoice s
+                   SET stage_id = v.stage, days_overdue = v.days, amount_overdue = v.amount,
+                       oldest_due_date = v.oldest, next_action_date = v.next, refresh_date = %(today)s
+                  FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(stage)s::int[]) AS stage,
+                               unnest(%(days)s::int[]) AS days, unnest(%(amount)s::numeric[]) AS amount,
+                               unnest(%(oldest)s::date[]) AS oldest, unnest(%(next)s::date[]) AS next) v
+                 WHERE s.id = v.id
                 """,
                 today=today,
                 **columns,
             )
         )
-        self.invalidate_model(["recovery_debtor_id", *RECOVERY_STATE_FIELDS])
-        return self.env["credit.recovery.debtor"].browse({debtor for debtor in columns["debtor"] if debtor})
+        if relinked:
+            # Invoices posted before the addon was installed, or moved to draft: their debtor link.
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE account_move m SET recovery_debtor_id = v.debtor
+                      FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(debtor)s::int[]) AS debtor) v
+                     WHERE m.id = v.id
+                    """,
+                    **relinked,
+                )
+            )
+            self.invalidate_model(["recovery_debtor_id"])
+        self.env["credit.recovery.invoice"].invalidate_model(RECOVERY_STATE_FIELDS)
+        return self.env["credit.recovery.debtor"].browse(debtors)
+
+    @api.model
+    def _recovery_init_states(self):
+        """Install time: a collection state for every posted invoice (left stale, so that the
+        refresh computes them in batches), in one statement instead of the ORM row by row."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH created AS (
+                    INSERT INTO credit_recovery_invoice (move_id, company_id, create_uid, create_date, write_uid,
+                                                         write_date)
+                    SELECT id, company_id, %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                      FROM account_move
+                     WHERE state = 'posted' AND (move_type IN %(types)s OR recovery_agreement_id IS NOT NULL)
+                    ON CONFLICT (move_id) DO NOTHING
+                    RETURNING id, move_id
+                )
+                UPDATE account_move m SET recovery_invoice_id = created.id FROM created WHERE m.id = created.move_id
+                """,
+                uid=self.env.uid,
+                types=RECOVERY_MOVE_TYPES,
+            )
+        )
+        self.invalidate_model(["recovery_invoice_id"])
 
     @api.model
     def _cron_refresh_recovery_state(self):
@@ -486,14 +440,14 @@ class AccountMove(models.Model):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                """UPDATE account_move SET recovery_refresh_date = NULL
-                    WHERE (move_type IN %s OR recovery_agreement_id IS NOT NULL)
-                      AND state = 'posted' AND company_id IN %s""",
-                RECOVERY_MOVE_TYPES,
+                """UPDATE credit_recovery_invoice s SET refresh_date = NULL
+                     FROM account_move m
+                    WHERE m.id = s.move_id AND m.state = 'posted' AND s.company_id IN %s
+                      AND (m.payment_state IN ('not_paid', 'partial') OR s.stage_id IS NOT NULL)""",
                 tuple(companies.ids),
             )
         )
-        self.invalidate_model(["recovery_refresh_date"])
+        self.env["credit.recovery.invoice"].invalidate_model(["refresh_date"])
         cron = self.env.ref("account_credit_recovery.ir_cron_refresh_recovery_state", raise_if_not_found=False)
         if cron:
             cron._trigger()

@@ -34,12 +34,17 @@ class CreditRecoveryAction(models.Model):
     _description = "Collection Stage Action"
     _order = "reached_date desc, id desc"
     _check_company_auto = True
+    # Written only by the run, 100,000 at a time: the reached date and the run say when and
+    # by whom; the four log columns (two of them foreign keys checked per row) are left out.
+    _log_access = False
 
     move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade", readonly=True)
     stage_id = fields.Many2one("credit.recovery.stage", required=True, ondelete="cascade", readonly=True)
-    debtor_id = fields.Many2one("credit.recovery.debtor", required=True, ondelete="cascade", index=True, readonly=True)
-    partner_id = fields.Many2one(related="debtor_id.partner_id", string="Customer")
-    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    # Debtor and company follow from the invoice: not stored again (two foreign keys fewer to
+    # check per row on the run's bulk insert).
+    debtor_id = fields.Many2one(related="move_id.recovery_debtor_id", string="Debtor")
+    partner_id = fields.Many2one(related="move_id.recovery_debtor_id.partner_id", string="Customer")
+    company_id = fields.Many2one(related="move_id.company_id", string="Company")
     reached_date = fields.Date(required=True, readonly=True)
     run_id = fields.Many2one(
         "credit.recovery.run",
@@ -69,22 +74,23 @@ class CreditRecoveryAction(models.Model):
         return self.env.execute_query_dict(
             SQL(
                 """
-                SELECT NULL AS id, m.recovery_debtor_id AS debtor_id, m.recovery_stage_id AS stage_id,
+                SELECT NULL AS id, m.recovery_debtor_id AS debtor_id, s.stage_id AS stage_id,
                        m.id AS move_id, m.company_id, NULL AS dispatch_id,
-                       m.recovery_stage_id AS current_stage_id, COALESCE(m.recovery_excluded, FALSE) AS excluded,
+                       s.stage_id AS current_stage_id, COALESCE(m.recovery_excluded, FALSE) AS excluded,
                        m.recovery_dispute_state AS dispute_state, m.recovery_paused_since IS NOT NULL AS paused,
                        m.recovery_agreement_id IS NOT NULL AS is_agreement_entry,
-                       m.recovery_oldest_due_date AS oldest_due,
+                       s.oldest_due_date AS oldest_due,
                        COALESCE(p.recovery_do_not_contact, FALSE) AS do_not_contact,
                        EXISTS (SELECT 1 FROM credit_recovery_agreement g
                                 WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active') AS has_agreement
                   FROM unnest(%(debtors)s::int[]) AS batch(id)
                   JOIN account_move m ON m.recovery_debtor_id = batch.id
+                  JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
                   JOIN credit_recovery_debtor d ON d.id = m.recovery_debtor_id
                   JOIN res_partner p ON p.id = d.partner_id
-                 WHERE m.recovery_stage_id IS NOT NULL
+                 WHERE s.stage_id IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM credit_recovery_action a
-                                    WHERE a.move_id = m.id AND a.stage_id = m.recovery_stage_id)
+                                    WHERE a.move_id = m.id AND a.stage_id = s.stage_id)
                 """,
                 debtors=list(debtor_ids),
             )
@@ -104,24 +110,18 @@ class CreditRecoveryAction(models.Model):
             SQL(
                 """
                 INSERT INTO credit_recovery_action
-                       (move_id, stage_id, debtor_id, company_id, reached_date, run_id,
-                        state, skip_reason, dispatch_id, create_uid, create_date, write_uid, write_date)
-                SELECT v.move, v.stage, v.debtor, v.company, %(today)s, %(run)s,
-                       CASE WHEN v.reason IS NULL THEN 'planned' ELSE 'skipped' END, v.reason, v.dispatch,
-                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                       (move_id, stage_id, reached_date, run_id, state, skip_reason, dispatch_id)
+                SELECT v.move, v.stage, %(today)s, %(run)s,
+                       CASE WHEN v.reason IS NULL THEN 'planned' ELSE 'skipped' END, v.reason, v.dispatch
                   FROM (SELECT unnest(%(moves)s::int[]) AS move, unnest(%(stages)s::int[]) AS stage,
-                               unnest(%(debtors)s::int[]) AS debtor, unnest(%(companies)s::int[]) AS company,
                                unnest(%(reasons)s::varchar[]) AS reason, unnest(%(dispatches)s::int[]) AS dispatch) v
                 ON CONFLICT (move_id, stage_id) DO NOTHING
                 RETURNING id
                 """,
                 today=today,
                 run=run.id,
-                uid=self.env.uid,
                 moves=[row["move_id"] for row in rows],
                 stages=[row["stage_id"] for row in rows],
-                debtors=[row["debtor_id"] for row in rows],
-                companies=[row["company_id"] for row in rows],
                 reasons=[row.get("skip_reason") for row in rows],
                 dispatches=[row.get("dispatch_id") for row in rows],
             )
@@ -135,16 +135,17 @@ class CreditRecoveryAction(models.Model):
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                SELECT a.id, a.debtor_id, a.stage_id, a.move_id, a.dispatch_id, a.state,
-                       m.recovery_stage_id AS current_stage_id, m.recovery_excluded AS excluded,
+                SELECT a.id, m.recovery_debtor_id AS debtor_id, a.stage_id, a.move_id, a.dispatch_id, a.state,
+                       s.stage_id AS current_stage_id, m.recovery_excluded AS excluded,
                        m.recovery_dispute_state AS dispute_state, m.recovery_paused_since IS NOT NULL AS paused,
                        m.recovery_agreement_id IS NOT NULL AS is_agreement_entry,
-                       m.recovery_oldest_due_date AS oldest_due, p.recovery_do_not_contact AS do_not_contact,
+                       s.oldest_due_date AS oldest_due, p.recovery_do_not_contact AS do_not_contact,
                        EXISTS (SELECT 1 FROM credit_recovery_agreement g
-                                WHERE g.debtor_id = a.debtor_id AND g.state = 'active') AS has_agreement
+                                WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active') AS has_agreement
                   FROM credit_recovery_action a
                   JOIN account_move m ON m.id = a.move_id
-                  JOIN credit_recovery_debtor d ON d.id = a.debtor_id
+                  LEFT JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
+                  JOIN credit_recovery_debtor d ON d.id = m.recovery_debtor_id
                   JOIN res_partner p ON p.id = d.partner_id
                  WHERE a.id IN (%s)
                 """,
@@ -181,7 +182,7 @@ class CreditRecoveryAction(models.Model):
                 """
                 UPDATE credit_recovery_action a
                    SET state = 'skipped', skip_reason = v.reason, dispatch_id = NULL,
-                       run_id = COALESCE(%(run)s, a.run_id), write_date = now() at time zone 'UTC'
+                       run_id = COALESCE(%(run)s, a.run_id)
                   FROM (SELECT unnest(%(ids)s::int[]) AS id, unnest(%(reasons)s::varchar[]) AS reason) v
                  WHERE a.id = v.id
                 """,

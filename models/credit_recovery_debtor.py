@@ -503,15 +503,16 @@ class CreditRecoveryDebtor(models.Model):
                 """
                 WITH aggregate AS (
                     SELECT m.recovery_debtor_id AS id,
-                           SUM(m.recovery_amount_overdue) FILTER (WHERE m.recovery_amount_overdue > 0) AS amount,
-                           MAX(m.recovery_days_overdue) FILTER (WHERE m.recovery_amount_overdue > 0) AS days,
-                           COUNT(*) FILTER (WHERE m.recovery_amount_overdue > 0) AS count,
-                           (array_agg(m.recovery_stage_id ORDER BY st.sequence DESC, st.id DESC)
-                                FILTER (WHERE m.recovery_stage_id IS NOT NULL))[1] AS stage,
-                           MIN(m.recovery_next_action_date) FILTER (WHERE m.recovery_stage_id IS NOT NULL) AS next_date
+                           SUM(s.amount_overdue) FILTER (WHERE s.amount_overdue > 0) AS amount,
+                           MAX(s.days_overdue) FILTER (WHERE s.amount_overdue > 0) AS days,
+                           COUNT(*) FILTER (WHERE s.amount_overdue > 0) AS count,
+                           (array_agg(s.stage_id ORDER BY st.sequence DESC, st.id DESC)
+                                FILTER (WHERE s.stage_id IS NOT NULL))[1] AS stage,
+                           MIN(s.next_action_date) FILTER (WHERE s.stage_id IS NOT NULL) AS next_date
                       FROM unnest(%(ids)s::int[]) AS batch(id)
                       JOIN account_move m ON m.recovery_debtor_id = batch.id
-                      LEFT JOIN credit_recovery_stage st ON st.id = m.recovery_stage_id
+                      JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
+                      LEFT JOIN credit_recovery_stage st ON st.id = s.stage_id
                      GROUP BY m.recovery_debtor_id
                 )
                 SELECT d.id, d.company_id, COALESCE(a.amount, 0), COALESCE(a.days, 0), COALESCE(a.count, 0), a.stage,

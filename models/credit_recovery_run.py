@@ -189,6 +189,10 @@ class CreditRecoveryRun(models.Model):
         worker that finds nothing to do never blocks another one still busy.
         """
         self.ensure_one()
+        # The batch's queries are short set-based reads: PostgreSQL's JIT compilation, which
+        # their estimated cost triggers, took longer than the queries (3.7 s of a 27 s run).
+        # SET LOCAL: only this batch's transaction.
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
         if self.state == "refresh":
             started = time.perf_counter()
             Move = self.env["account.move"].sudo()
@@ -196,6 +200,9 @@ class CreditRecoveryRun(models.Model):
             if done:
                 self._log_batch("refresh", done, time.perf_counter() - started)
                 return done
+            # Every open invoice's state was just rewritten: without fresh statistics the planner
+            # takes the planning queries for near-empty ones (a nested loop costing minutes).
+            self.env.cr.execute(SQL("ANALYZE credit_recovery_invoice"))
             self.state = "plan"
             return 0
         if self.state == "plan":
@@ -261,17 +268,18 @@ class CreditRecoveryRun(models.Model):
                 )
             )
         }
+        stage_keys = {stage_id: _stage_key(stage) for stage_id, stage in stages.items()}
         new_dispatches = []
         raise_stage = {}
         for debtor_id, debtor_rows in by_debtor.items():
-            stage = max((stages[row["stage_id"]] for row in debtor_rows), key=_stage_key)
+            stage = stages[max((row["stage_id"] for row in debtor_rows), key=stage_keys.__getitem__)]
             if not stage._has_actions():
                 skipped[collection.SKIP_NO_ACTION].extend(debtor_rows)
             elif debtor_id in queued:
                 dispatch_id, queued_stage = queued[debtor_id]
                 for row in debtor_rows:
                     row["dispatch_id"] = dispatch_id
-                if queued_stage in stages and _stage_key(stage) > _stage_key(stages[queued_stage]):
+                if queued_stage in stages and stage_keys[stage.id] > stage_keys[queued_stage]:
                     raise_stage[dispatch_id] = stage.id
             else:
                 new_dispatches.append((debtor_id, stage.id))
@@ -328,7 +336,8 @@ class CreditRecoveryRun(models.Model):
                        AND (d.planned_run_id IS NULL OR d.planned_run_id <> %(run)s)
                        AND (d.stage_id IS NOT NULL
                             OR EXISTS (SELECT 1 FROM account_move m
-                                        WHERE m.recovery_debtor_id = d.id AND m.recovery_refresh_date = %(today)s))
+                                         JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
+                                        WHERE m.recovery_debtor_id = d.id AND s.refresh_date = %(today)s))
                      ORDER BY d.id
                      LIMIT %(limit)s
                        FOR UPDATE OF d SKIP LOCKED
