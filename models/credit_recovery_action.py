@@ -162,8 +162,12 @@ class CreditRecoveryAction(models.Model):
         """``({reason: [rows]}, rows still to carry out)`` by the pure skip rules."""
         skipped = defaultdict(list)
         kept = []
+        prescribed = {}  # {oldest due date: prescribed?}, a few hundred dates for 100,000 rows
         for row in rows:
-            reason = collection.skip_reason(action_facts(row, today))
+            due = row["oldest_due"]
+            if due not in prescribed:
+                prescribed[due] = bool(due) and prescription_status(due, today) == "prescribed"
+            reason = collection.skip_reason(action_facts(row, today, prescribed[due]))
             if reason:
                 skipped[reason].append(row)
             else:
@@ -194,9 +198,12 @@ class CreditRecoveryAction(models.Model):
         self.invalidate_model(["state", "skip_reason", "dispatch_id", "run_id"])
 
 
-def action_facts(row, today):
-    """The :class:`ActionFacts` of a row of :meth:`CreditRecoveryAction._fetch_facts`."""
+def action_facts(row, today, prescribed=None):
+    """The :class:`ActionFacts` of a row of :meth:`CreditRecoveryAction._fetch_facts`
+    (``prescribed``, when the caller already knows it for the row's oldest due date)."""
     due = row["oldest_due"]
+    if prescribed is None:
+        prescribed = bool(due) and prescription_status(due, today) == "prescribed"
     return collection.ActionFacts(
         action_stage_id=row["stage_id"],
         current_stage_id=row["current_stage_id"],
@@ -206,5 +213,5 @@ def action_facts(row, today):
         debtor_has_active_agreement=row["has_agreement"],
         is_agreement_entry=row["is_agreement_entry"],
         do_not_contact=row["do_not_contact"],
-        prescribed=bool(due) and prescription_status(due, today) == "prescribed",
+        prescribed=prescribed,
     )

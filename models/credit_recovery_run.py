@@ -372,22 +372,28 @@ class CreditRecoveryRun(models.Model):
             )
         )
         counts = self.env["credit.recovery.contact"]._outbound_counts_by_debtor(debtor_ids, now)
+        # Most debtors share a time zone and have no recent contact: one decision each such group.
+        memo = {}
         moments = {}
         for debtor_id, tz_name in rows:
-            try:
-                tz = pytz.timezone(tz_name)
-            except pytz.UnknownTimeZoneError:
-                tz = pytz.utc
-            local_now = pytz.utc.localize(now).astimezone(tz).replace(tzinfo=None)
-            decision = decide_contact(
-                local_now,
-                window,
-                counts.get(debtor_id, {}),
-                policy.max_contacts_per_day,
-                policy.max_contacts_per_week,
-            )
-            moment = decision.next_moment or datetime.combine(local_now.date(), datetime.max.time())
-            moments[debtor_id] = tz.localize(moment).astimezone(pytz.utc).replace(tzinfo=None)
+            day_counts = counts.get(debtor_id, {})
+            key = (tz_name, tuple(sorted(day_counts.items())))
+            if key not in memo:
+                try:
+                    tz = pytz.timezone(tz_name)
+                except pytz.UnknownTimeZoneError:
+                    tz = pytz.utc
+                local_now = pytz.utc.localize(now).astimezone(tz).replace(tzinfo=None)
+                decision = decide_contact(
+                    local_now,
+                    window,
+                    day_counts,
+                    policy.max_contacts_per_day,
+                    policy.max_contacts_per_week,
+                )
+                moment = decision.next_moment or datetime.combine(local_now.date(), datetime.max.time())
+                memo[key] = tz.localize(moment).astimezone(pytz.utc).replace(tzinfo=None)
+            moments[debtor_id] = memo[key]
         return moments
 
 

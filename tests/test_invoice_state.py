@@ -150,3 +150,55 @@ class TestInvoiceCollectionState(CreditRecoveryCommon):
         self.assertFalse(invoice.recovery_refresh_date)
         self.refresh_on(date(2026, 5, 10))
         self.assertEqual(invoice.recovery_stage_id, self.stage_notice)
+
+    def test_state_record_created_at_posting_and_kept(self):
+        invoice = self.create_invoice(500.0, date(2026, 3, 18), DUE)
+        state = invoice.recovery_invoice_id
+        self.assertTrue(state, "posting creates the invoice's collection state")
+        self.assertEqual((state.move_id, state.company_id), (invoice, invoice.company_id))
+        self.refresh_on(date(2026, 5, 10))
+        self.assertEqual(state.stage_id, self.stage_alert)
+        with self.on(date(2026, 5, 10)):
+            invoice.button_draft()
+            self.env.flush_all()
+        self.assertEqual(invoice.recovery_invoice_id, state, "reset to draft keeps the record")
+        self.assertFalse(invoice.recovery_stage_id, "a draft is not in collection")
+        self.assertFalse(invoice.recovery_amount_overdue)
+        with self.on(date(2026, 5, 10)):
+            invoice.action_post()
+            self.env.flush_all()
+        self.assertEqual(invoice.recovery_invoice_id, state, "posting again reuses it")
+        self.assertEqual(invoice.recovery_stage_id, self.stage_alert)
+        self.assertEqual(self.env["credit.recovery.invoice"].search_count([("move_id", "=", invoice.id)]), 1)
+
+    def test_invoice_list_searches_sorts_and_groups_by_collection_state(self):
+        """The state is stored apart from account_move: the invoice list must still filter,
+        sort and group by it (related fields read through the state table)."""
+        old = self.create_invoice(300.0, date(2026, 2, 1), date(2026, 3, 2))
+        recent = self.create_invoice(200.0, date(2026, 3, 18), DUE)
+        self.refresh_on(date(2026, 5, 10))
+        Move = self.env["account.move"].with_user(self.agent)
+        mine = [("id", "in", (old | recent).ids)]
+        self.assertEqual(Move.search([*mine, ("recovery_days_overdue", ">", 30)]), old)
+        self.assertEqual(Move.search([*mine, ("recovery_stage_id", "=", self.stage_alert.id)]), recent)
+        self.assertEqual(Move.search(mine, order="recovery_days_overdue desc").ids, [old.id, recent.id])
+        groups = dict(Move._read_group(mine, ["recovery_stage_id"], ["recovery_amount_overdue:sum"]))
+        self.assertEqual(groups, {old.recovery_stage_id: 300.0, self.stage_alert: 200.0})
+        self.assertNotEqual(old.recovery_stage_id, self.stage_alert)
+
+    def test_install_creates_states_of_existing_invoices(self):
+        """Invoices posted before the addon was installed get their state from the install hook."""
+        invoice = self.create_invoice(500.0, date(2026, 3, 18), DUE)
+        state = invoice.recovery_invoice_id
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE account_move SET recovery_invoice_id = NULL WHERE id = %s", [invoice.id])
+        self.env.cr.execute("DELETE FROM credit_recovery_invoice WHERE id = %s", [state.id])
+        self.env.invalidate_all()
+        self.assertFalse(invoice.recovery_invoice_id)
+        with self.on(date(2026, 5, 10)):
+            self.env["account.move"]._recovery_init_states()
+            self.assertIn(invoice, self.env["account.move"].search(self.env["account.move"]._recovery_refresh_domain()))
+        self.refresh_on(date(2026, 5, 10))
+        self.assertTrue(invoice.recovery_invoice_id)
+        self.assertEqual(invoice.recovery_stage_id, self.stage_alert)
+        self.assertEqual(invoice.recovery_days_overdue, 23)
