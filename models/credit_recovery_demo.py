@@ -393,6 +393,9 @@ class CreditRecoveryDemo(models.AbstractModel):
         """Today's collection run, as the cron does it; the messages already due are delivered
         (queued in Odoo's mail and SMS queues), the others wait for their moment."""
         policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
+        # The demo's set-up computed today's states already; as on a new day, the run
+        # re-evaluates every open invoice (so that its screen shows them evaluated).
+        env["account.move"]._recovery_schedule_refresh(company)
         run = env["credit.recovery.run"]._start(policy, trigger="manual")
         while run.state != "done":
             run._process_batch()
