@@ -19,6 +19,17 @@ SKIP_REASONS = [
     (collection.SKIP_NO_ACTION, "Nothing to do at this stage"),
 ]
 
+# What the skip rules need about an invoice (alias m), its state (s) and its customer (p):
+# shared by the planning (new pairs) and the delivery (planned actions, checked again).
+FACT_COLUMNS = SQL(
+    """s.stage_id AS current_stage_id, COALESCE(m.recovery_excluded, FALSE) AS excluded,
+       m.recovery_dispute_state AS dispute_state, m.recovery_paused_since IS NOT NULL AS paused,
+       m.recovery_agreement_id IS NOT NULL AS is_agreement_entry, s.oldest_due_date AS oldest_due,
+       COALESCE(p.recovery_do_not_contact, FALSE) AS do_not_contact,
+       EXISTS (SELECT 1 FROM credit_recovery_agreement g
+                WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active') AS has_agreement"""
+)
+
 
 class CreditRecoveryAction(models.Model):
     """An invoice reached a collection stage: that stage's actions are owed once.
@@ -75,14 +86,7 @@ class CreditRecoveryAction(models.Model):
             SQL(
                 """
                 SELECT NULL AS id, m.recovery_debtor_id AS debtor_id, s.stage_id AS stage_id,
-                       m.id AS move_id, m.company_id, NULL AS dispatch_id,
-                       s.stage_id AS current_stage_id, COALESCE(m.recovery_excluded, FALSE) AS excluded,
-                       m.recovery_dispute_state AS dispute_state, m.recovery_paused_since IS NOT NULL AS paused,
-                       m.recovery_agreement_id IS NOT NULL AS is_agreement_entry,
-                       s.oldest_due_date AS oldest_due,
-                       COALESCE(p.recovery_do_not_contact, FALSE) AS do_not_contact,
-                       EXISTS (SELECT 1 FROM credit_recovery_agreement g
-                                WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active') AS has_agreement
+                       m.id AS move_id, m.company_id, NULL AS dispatch_id, %(facts)s
                   FROM unnest(%(debtors)s::int[]) AS batch(id)
                   JOIN account_move m ON m.recovery_debtor_id = batch.id
                   JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
@@ -93,6 +97,7 @@ class CreditRecoveryAction(models.Model):
                                     WHERE a.move_id = m.id AND a.stage_id = s.stage_id)
                 """,
                 debtors=list(debtor_ids),
+                facts=FACT_COLUMNS,
             )
         )
 
@@ -132,16 +137,11 @@ class CreditRecoveryAction(models.Model):
     def _fetch_facts(self, domain):
         """Planned actions with what the skip rules need, one query (checked again at delivery)."""
         query = self._search([*domain, ("state", "=", "planned")], order="id")
-        rows = self.env.execute_query_dict(
+        return self.env.execute_query_dict(
             SQL(
                 """
                 SELECT a.id, m.recovery_debtor_id AS debtor_id, a.stage_id, a.move_id, a.dispatch_id, a.state,
-                       s.stage_id AS current_stage_id, m.recovery_excluded AS excluded,
-                       m.recovery_dispute_state AS dispute_state, m.recovery_paused_since IS NOT NULL AS paused,
-                       m.recovery_agreement_id IS NOT NULL AS is_agreement_entry,
-                       s.oldest_due_date AS oldest_due, p.recovery_do_not_contact AS do_not_contact,
-                       EXISTS (SELECT 1 FROM credit_recovery_agreement g
-                                WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active') AS has_agreement
+                       %s
                   FROM credit_recovery_action a
                   JOIN account_move m ON m.id = a.move_id
                   LEFT JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
@@ -149,13 +149,10 @@ class CreditRecoveryAction(models.Model):
                   JOIN res_partner p ON p.id = d.partner_id
                  WHERE a.id IN (%s)
                 """,
+                FACT_COLUMNS,
                 query.subselect(),
             )
         )
-        for row in rows:
-            row["do_not_contact"] = bool(row["do_not_contact"])
-            row["excluded"] = bool(row["excluded"])
-        return rows
 
     @api.model
     def _classify(self, rows, today):

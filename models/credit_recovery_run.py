@@ -287,9 +287,15 @@ class CreditRecoveryRun(models.Model):
         for debtor_id, _stage in new_dispatches:
             for row in by_debtor[debtor_id]:
                 row["dispatch_id"] = created[debtor_id]
-        for dispatch_id, stage_id in raise_stage.items():
+        if raise_stage:
             self.env.cr.execute(
-                SQL("UPDATE credit_recovery_dispatch SET stage_id = %s WHERE id = %s", stage_id, dispatch_id)
+                SQL(
+                    """UPDATE credit_recovery_dispatch d SET stage_id = v.stage
+                         FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::int[]) AS stage) v
+                        WHERE d.id = v.id""",
+                    list(raise_stage),
+                    list(raise_stage.values()),
+                )
             )
         reached = Action._insert_planned(kept, skipped, self, today)
         self.env.invalidate_all()

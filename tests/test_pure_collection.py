@@ -1,6 +1,7 @@
 """Skip rules of the collection run, tested without a database."""
 
 from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 
@@ -43,3 +44,41 @@ def test_prescription_wins_over_everything():
 def test_every_reason_has_a_label():
     reasons = {value for name, value in vars(collection).items() if name.startswith("SKIP_")}
     assert reasons == {key for key, _label in SKIP_REASONS}
+
+
+def _state(installments, **kwargs):
+    """invoice_state with a one-stage policy: stage 7 from the due date, stage 8 from 10 days."""
+
+    def stage_of(due, as_of):
+        if as_of >= due + timedelta(days=10):
+            return collection.StageResult(8, None)
+        return collection.StageResult(7 if as_of > due else None, due + timedelta(days=10))
+
+    options = {
+        "rounding": 0.01,
+        "digits": 2,
+        "tolerance": 1.0,
+        "stage_of": stage_of,
+        "paused": None,
+        "callback": None,
+        "today": date(2026, 5, 20),
+    }
+    options.update(kwargs)
+    return collection.invoice_state(installments, **options)
+
+
+def test_invoice_state_sums_overdue_installments_from_the_oldest_one():
+    state = _state([(date(2026, 5, 15), 100.1), (date(2026, 5, 18), 0.2), (date(2026, 6, 15), 500.0)])
+    assert state == collection.InvoiceState(7, 5, 100.3, date(2026, 5, 15), date(2026, 5, 25))
+    assert _state([]) == collection.InvoiceState(), "nothing open: no state"
+
+
+def test_invoice_state_tolerance_pause_callback_and_no_stage():
+    below = _state([(date(2026, 5, 15), 0.5), (date(2026, 6, 15), 500.0)])
+    assert below == collection.InvoiceState(None, 0, 0.0, date(2026, 6, 15), date(2026, 6, 25)), "below tolerance"
+    paused = _state([(date(2026, 5, 1), 50.0)], paused=date(2026, 5, 5))
+    assert (paused.stage_id, paused.next_action_date) == (7, None), "the stage of the day it was paused, no next"
+    called = _state([(date(2026, 5, 15), 50.0)], callback=date(2026, 5, 21))
+    assert called.next_action_date == date(2026, 5, 21), "the agent's callback comes first"
+    excluded = _state([(date(2026, 5, 15), 50.0)], stage_of=None)
+    assert excluded == collection.InvoiceState(None, 5, 50.0, date(2026, 5, 15), None)

@@ -49,6 +49,46 @@ def stage_for_due_date(due: date, today: date, rules, grace_days: int, calendar:
 
 
 @dataclass(frozen=True)
+class InvoiceState:
+    """Collection state of one invoice (``credit.recovery.invoice``); empty when nothing is open."""
+
+    stage_id: int | None = None
+    days_overdue: int = 0
+    amount_overdue: float = 0.0
+    oldest_due_date: date | None = None
+    next_action_date: date | None = None
+
+
+def invoice_state(installments, *, rounding, digits, tolerance, stage_of, paused, callback, today) -> InvoiceState:
+    """Collection state of an invoice from its open ``(due date, residual)`` installments.
+
+    ``rounding`` and ``digits`` are the company currency's: the residuals are already rounded
+    to it, so their sum is brought back to it without Odoo's slower general-purpose rounding.
+    Below ``tolerance`` (``None``: no policy) the overdue rest is ignored, upcoming
+    installments still count. ``stage_of(oldest due, as of)`` gives the :class:`StageResult`,
+    or is ``None`` when the invoice takes no stage (excluded, valid dispute, no policy); a
+    ``paused`` invoice (open promise or dispute, since that date) keeps the stage of that day
+    and has no next stage date. ``callback`` is the agents' next callback date, if any.
+    """
+    overdue = [(due, residual) for due, residual in installments if due < today]
+    amount = round(round(sum(residual for _due, residual in overdue) / rounding) * rounding, digits) if overdue else 0.0
+    if overdue and tolerance is not None and round((amount - tolerance) / rounding) < 0:
+        installments = [item for item in installments if item[0] >= today]
+        overdue, amount = [], 0.0
+    if not installments:
+        return InvoiceState()
+    oldest = min(due for due, _residual in installments)
+    days = (today - oldest).days if overdue else 0
+    if not stage_of:
+        return InvoiceState(None, days, amount, oldest, None)
+    result = stage_of(oldest, min(paused or today, today))
+    next_action = (not paused and result.next_action_date) or None
+    if callback and (not next_action or callback < next_action):
+        next_action = callback
+    return InvoiceState(result.stage_id, days, amount, oldest, next_action)
+
+
+@dataclass(frozen=True)
 class ProfileRule:
     """A debtor profile's thresholds: it applies from ``min_episodes`` overdue episodes
     or ``min_broken`` broken promises/agreements (0 = threshold not used). A profile
