@@ -80,17 +80,24 @@ if os.environ.get("BENCH_SQL_PROFILE"):
     sql_db.Cursor.execute = timed_execute
 
 Run = env["credit.recovery.run"]
+
+
+def run_until_done():
+    """Drive the run as the cron does, one batch per call, until no run is left; returns the calls."""
+    calls = 0
+    while True:
+        Run._cron_run_collection()
+        calls += 1
+        cr.commit()  # as the cron framework does after each batch (_notify_progress)
+        env.invalidate_all()  # as between two cron calls: memory stays bounded
+        if not Run.search_count([("state", "!=", "done")]):
+            return calls
+
+
 cpu_before = time.process_time()
 queries_before = cr.sql_log_count
 started = time.perf_counter()
-calls = 0
-while True:
-    Run._cron_run_collection()
-    calls += 1
-    cr.commit()  # as the cron framework does after each batch (_notify_progress)
-    env.invalidate_all()  # as between two cron calls: memory stays bounded
-    if not Run.search_count([("state", "!=", "done")]):
-        break
+calls = run_until_done()
 elapsed = time.perf_counter() - started
 cpu = time.process_time() - cpu_before
 queries = cr.sql_log_count - queries_before
@@ -115,12 +122,7 @@ tomorrow = datetime.now() + timedelta(days=1)
 queries_before = cr.sql_log_count
 started = time.perf_counter()
 with freeze_time(tomorrow):
-    while True:
-        Run._cron_run_collection()
-        cr.commit()
-        env.invalidate_all()
-        if not Run.search_count([("state", "!=", "done")]):
-            break
+    run_until_done()
 next_elapsed = time.perf_counter() - started  # outside freeze_time: a real clock
 next_run = Run.search([], limit=1)
 print(
