@@ -90,7 +90,7 @@ def run_until_done():
         calls += 1
         cr.commit()  # as the cron framework does after each batch (_notify_progress)
         env.invalidate_all()  # as between two cron calls: memory stays bounded
-        if not Run.search_count([("state", "!=", "done")]):
+        if not Run.search_count([("state", "in", ("refresh", "plan"))]):
             return calls
 
 

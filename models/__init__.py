@@ -21,6 +21,7 @@ from . import credit_recovery_run_batch
 from . import credit_recovery_stage
 from . import ir_actions_report
 from . import ir_module_module
+from . import mail_activity
 from . import mail_notification
 from . import res_company
 from . import res_partner

@@ -220,19 +220,30 @@ class AccountMove(models.Model):
         share the work instead of doing it twice.
         Returns ``(done, remaining)``.
         """
-        self.env.flush_all()
-        State = self.env["credit.recovery.invoice"].sudo()
-        domain = State._stale_domain()
-        if companies is not None:
-            domain = [*domain, ("company_id", "in", companies.ids)]
-        query = State._search(domain, order="id", limit=limit)
-        state_ids = [row[0] for row in self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))]
+        state_ids = self._recovery_lock_stale_states(companies, limit=limit)
         if state_ids:
             debtors = self._recovery_refresh_states(state_ids)
             if aggregate:
                 debtors._recovery_refresh_aggregates()
         # A full batch means there may be more: call again (counting them would cost a scan).
         return len(state_ids), (limit if len(state_ids) == limit else 0)
+
+    @api.model
+    def _recovery_lock_stale_states(self, companies=None, after_id=0, limit=REFRESH_BATCH, lock=True):
+        """Ids of the next ``limit`` stale collection states (of ``companies``) past ``after_id``,
+        in id order, locked ``FOR UPDATE SKIP LOCKED`` (``lock=False``: only looked at, rows
+        locked by another worker included)."""
+        self.env.flush_all()
+        State = self.env["credit.recovery.invoice"].sudo()
+        domain = State._stale_domain()
+        if companies is not None:
+            domain = [*domain, ("company_id", "in", companies.ids)]
+        if after_id:
+            domain = [*domain, ("id", ">", after_id)]
+        query = State._search(domain, order="id", limit=limit).select()
+        if lock:
+            query = SQL("%s FOR UPDATE SKIP LOCKED", query)
+        return [row[0] for row in self.env.execute_query(query)]
 
     @api.model
     def _recovery_refresh_states(self, state_ids):

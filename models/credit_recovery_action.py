@@ -21,8 +21,15 @@ SKIP_REASONS = [
 
 # What the skip rules need about an invoice (alias m), its state (s) and its customer (p):
 # shared by the planning (new pairs) and the delivery (planned actions, checked again).
+# ``amount`` is what the message claims for the invoice: its overdue amount, or before the
+# due date (a reminder) the open amount of the installment falling due.
 FACT_COLUMNS = SQL(
     """s.stage_id AS current_stage_id, COALESCE(m.recovery_excluded, FALSE) AS excluded,
+       CASE WHEN s.amount_overdue > 0 THEN s.amount_overdue
+            ELSE (SELECT COALESCE(SUM(l.amount_residual), 0)
+                    FROM account_move_line l JOIN account_account acc ON acc.id = l.account_id
+                   WHERE l.move_id = m.id AND acc.account_type = 'asset_receivable' AND NOT l.reconciled
+                     AND l.date_maturity = s.oldest_due_date) END AS amount,
        m.recovery_dispute_state AS dispute_state, m.recovery_paused_since IS NOT NULL AS paused,
        m.recovery_agreement_id IS NOT NULL AS is_agreement_entry, s.oldest_due_date AS oldest_due,
        COALESCE(p.recovery_do_not_contact, FALSE) AS do_not_contact,
@@ -32,13 +39,15 @@ FACT_COLUMNS = SQL(
 
 
 class CreditRecoveryAction(models.Model):
-    """An invoice reached a collection stage: that stage's actions are owed once.
+    """An installment of an invoice reached a collection stage: that stage's actions are owed once.
 
-    One record per (invoice, stage), enforced by a unique index: however many runs,
-    workers or restarts there are, a stage's actions are planned once per invoice.
-    The run groups the pending actions of a debtor into one message
-    (``credit.recovery.dispatch``) at the debtor's highest stage, or skips them with
-    the reason the rules give.
+    One record per (invoice, stage, due date of the oldest unpaid installment), enforced
+    by a unique index: however many runs, workers or restarts there are, a stage's
+    actions are planned once per installment, and the ladder starts again for the next
+    installment once the one chased is paid (a crediário invoice of 3 installments can
+    reach Notice three times). The run groups the pending actions of a debtor into one
+    message (``credit.recovery.dispatch``) at the highest stage among them, or skips them
+    with the reason the rules give; the message lists exactly the actions it carries.
     """
 
     _name = "credit.recovery.action"
@@ -56,6 +65,19 @@ class CreditRecoveryAction(models.Model):
     debtor_id = fields.Many2one(related="move_id.recovery_debtor_id", string="Debtor")
     partner_id = fields.Many2one(related="move_id.recovery_debtor_id.partner_id", string="Customer")
     company_id = fields.Many2one(related="move_id.company_id", string="Company")
+    due_date = fields.Date(
+        string="Installment Due Date",
+        required=True,
+        readonly=True,
+        help="Due date of the oldest unpaid installment the stage was reached for.",
+    )
+    currency_id = fields.Many2one(related="move_id.company_currency_id")
+    amount = fields.Monetary(
+        string="Amount Claimed",
+        readonly=True,
+        help="What the message claims for this invoice: its overdue amount or, before the due date, "
+        "the installment falling due. Updated when the message goes out.",
+    )
     reached_date = fields.Date(required=True, readonly=True)
     run_id = fields.Many2one(
         "credit.recovery.run",
@@ -76,7 +98,11 @@ class CreditRecoveryAction(models.Model):
     )
 
     _sql_constraints = [
-        ("move_stage_uniq", "unique(move_id, stage_id)", "An invoice's stage actions are planned once."),
+        (
+            "move_stage_due_uniq",
+            "unique(move_id, stage_id, due_date)",
+            "An installment's stage actions are planned once.",
+        ),
     ]
 
     @api.model
@@ -86,7 +112,8 @@ class CreditRecoveryAction(models.Model):
             SQL(
                 """
                 SELECT NULL AS id, m.recovery_debtor_id AS debtor_id, s.stage_id AS stage_id,
-                       m.id AS move_id, m.company_id, NULL AS dispatch_id, %(facts)s
+                       m.id AS move_id, m.company_id, NULL AS dispatch_id, s.oldest_due_date AS due_date,
+                       %(facts)s
                   FROM unnest(%(debtors)s::int[]) AS batch(id)
                   JOIN account_move m ON m.recovery_debtor_id = batch.id
                   JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
@@ -94,7 +121,8 @@ class CreditRecoveryAction(models.Model):
                   JOIN res_partner p ON p.id = d.partner_id
                  WHERE s.stage_id IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM credit_recovery_action a
-                                    WHERE a.move_id = m.id AND a.stage_id = s.stage_id)
+                                    WHERE a.move_id = m.id AND a.stage_id = s.stage_id
+                                      AND a.due_date = s.oldest_due_date)
                 """,
                 debtors=list(debtor_ids),
                 facts=FACT_COLUMNS,
@@ -104,7 +132,7 @@ class CreditRecoveryAction(models.Model):
     @api.model
     def _insert_planned(self, kept, skipped, run, today):
         """Record the planned actions ``kept`` and the ``skipped`` ones (``{reason: [rows]}``) in one
-        INSERT; returns how many are new. A pair already recorded (another worker) is left alone."""
+        INSERT; returns how many are new. An action already recorded (another worker) is left alone."""
         for reason, skipped_rows in skipped.items():
             for row in skipped_rows:
                 row["skip_reason"] = reason
@@ -115,18 +143,21 @@ class CreditRecoveryAction(models.Model):
             SQL(
                 """
                 INSERT INTO credit_recovery_action
-                       (move_id, stage_id, reached_date, run_id, state, skip_reason, dispatch_id)
-                SELECT v.move, v.stage, %(today)s, %(run)s,
+                       (move_id, stage_id, due_date, amount, reached_date, run_id, state, skip_reason, dispatch_id)
+                SELECT v.move, v.stage, v.due, v.amount, %(today)s, %(run)s,
                        CASE WHEN v.reason IS NULL THEN 'planned' ELSE 'skipped' END, v.reason, v.dispatch
                   FROM (SELECT unnest(%(moves)s::int[]) AS move, unnest(%(stages)s::int[]) AS stage,
+                               unnest(%(dues)s::date[]) AS due, unnest(%(amounts)s::numeric[]) AS amount,
                                unnest(%(reasons)s::varchar[]) AS reason, unnest(%(dispatches)s::int[]) AS dispatch) v
-                ON CONFLICT (move_id, stage_id) DO NOTHING
+                ON CONFLICT (move_id, stage_id, due_date) DO NOTHING
                 RETURNING id
                 """,
                 today=today,
                 run=run.id,
                 moves=[row["move_id"] for row in rows],
                 stages=[row["stage_id"] for row in rows],
+                dues=[row["due_date"] for row in rows],
+                amounts=[row["amount"] for row in rows],
                 reasons=[row.get("skip_reason") for row in rows],
                 dispatches=[row.get("dispatch_id") for row in rows],
             )
@@ -141,7 +172,7 @@ class CreditRecoveryAction(models.Model):
             SQL(
                 """
                 SELECT a.id, m.recovery_debtor_id AS debtor_id, a.stage_id, a.move_id, a.dispatch_id, a.state,
-                       %s
+                       a.due_date, %s
                   FROM credit_recovery_action a
                   JOIN account_move m ON m.id = a.move_id
                   LEFT JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
@@ -170,6 +201,22 @@ class CreditRecoveryAction(models.Model):
             else:
                 kept.append(row)
         return skipped, kept
+
+    @api.model
+    def _update_amounts(self, rows):
+        """Store the amounts the rows of :meth:`_fetch_facts` claim today (one UPDATE)."""
+        if not rows:
+            return
+        self.env.cr.execute(
+            SQL(
+                """UPDATE credit_recovery_action a SET amount = v.amount
+                     FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::numeric[]) AS amount) v
+                    WHERE a.id = v.id AND a.amount IS DISTINCT FROM v.amount""",
+                [row["id"] for row in rows],
+                [row["amount"] for row in rows],
+            )
+        )
+        self.invalidate_model(["amount"])
 
     @api.model
     def _mark_skipped(self, skipped, run=None):
@@ -204,6 +251,7 @@ def action_facts(row, today, prescribed=None):
     return collection.ActionFacts(
         action_stage_id=row["stage_id"],
         current_stage_id=row["current_stage_id"],
+        installment_paid=row["due_date"] != row["oldest_due"],
         excluded=row["excluded"],
         dispute_state=row["dispute_state"],
         paused=row["paused"],

@@ -38,12 +38,24 @@ class CreditRecoveryDebtor(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     invoice_ids = fields.One2many("account.move", "recovery_debtor_id", string="Invoices", readonly=True)
+    # Open by the receivable lines' residual, not ``payment_state``: an agreement's journal
+    # entry keeps "not paid" forever, and it is what a debtor owes once the agreement is signed.
     open_invoice_ids = fields.One2many(
         "account.move",
         "recovery_debtor_id",
         string="Open Invoices",
         readonly=True,
-        domain=[("payment_state", "in", ("not_paid", "partial"))],
+        domain=[
+            (
+                "line_ids",
+                "any",
+                [
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("reconciled", "=", False),
+                    ("amount_residual", ">", 0),
+                ],
+            )
+        ],
     )
     contact_ids = fields.One2many("credit.recovery.contact", "debtor_id", string="Contact Logs", readonly=True)
     contact_count = fields.Integer(compute="_compute_last_contact", store=True, string="Contacts")
@@ -169,7 +181,7 @@ class CreditRecoveryDebtor(models.Model):
             ["recovery_next_action_date:min"],
         ):
             best_stage, best_date = staged.get(debtor.id, (stage.browse(), False))
-            if not best_stage or (stage.sequence, stage.id) > (best_stage.sequence, best_stage.id):
+            if not best_stage or stage._ladder_key() > best_stage._ladder_key():
                 best_stage = stage
             if next_date and (not best_date or next_date < best_date):
                 best_date = next_date
@@ -343,6 +355,15 @@ class CreditRecoveryDebtor(models.Model):
         self.activity_feedback(["account_credit_recovery.activity_type_bureau_removal"])
         return True
 
+    def _recovery_record_bureau_notice(self):
+        """The prior notice of CDC art. 43 §2 went out today (an e-mail sent, a letter posted):
+        record it, unless a notice or a listing is already running. Returns whether it did."""
+        self.ensure_one()
+        if self.bureau_state not in (False, "removed"):
+            return False
+        self.sudo().write({"bureau_state": "notified", "bureau_notice_date": fields.Date.context_today(self)})
+        return True
+
     def _check_bureau_manager(self):
         if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
             raise AccessError(self.env._("Only a Collection Manager can record credit-bureau listings and removals."))
@@ -506,7 +527,7 @@ class CreditRecoveryDebtor(models.Model):
                            SUM(s.amount_overdue) FILTER (WHERE s.amount_overdue > 0) AS amount,
                            MAX(s.days_overdue) FILTER (WHERE s.amount_overdue > 0) AS days,
                            COUNT(*) FILTER (WHERE s.amount_overdue > 0) AS count,
-                           (array_agg(s.stage_id ORDER BY st.sequence DESC, st.id DESC)
+                           (array_agg(s.stage_id ORDER BY st.sequence DESC, st.trigger_days DESC, st.id DESC)
                                 FILTER (WHERE s.stage_id IS NOT NULL))[1] AS stage,
                            MIN(s.next_action_date) FILTER (WHERE s.stage_id IS NOT NULL) AS next_date
                       FROM unnest(%(ids)s::int[]) AS batch(id)

@@ -397,8 +397,8 @@ class CreditRecoveryDemo(models.AbstractModel):
         # re-evaluates every open invoice (so that its screen shows them evaluated).
         env["account.move"]._recovery_schedule_refresh(company)
         run = env["credit.recovery.run"]._start(policy, trigger="manual")
-        while run.state != "done":
-            run._process_batch()
+        while run.state in ("refresh", "plan") and run._advance():
+            pass
         while env["credit.recovery.dispatch"]._deliver_batch()[1]:
             pass
 

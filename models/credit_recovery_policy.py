@@ -203,18 +203,20 @@ class CreditRecoveryPolicy(models.Model):
         running = (
             self.env["credit.recovery.run"]
             .sudo()
-            .search([("company_id", "=", self.company_id.id), ("state", "!=", "done")], limit=1)
+            .search([("company_id", "=", self.company_id.id), ("state", "in", ("refresh", "plan"))], limit=1)
         )
         if running:
             raise UserError(
                 self.env._(
-                    "A collection run of %(company)s is already in progress (%(run)s). Wait for it to finish.",
+                    "A collection run of %(company)s is already in progress (%(run)s). Wait for it to finish, "
+                    "or open it from Collection Runs to resume or cancel it.",
                     company=self.company_id.name,
                     run=running.name,
                 )
             )
-        run = self.env["credit.recovery.run"]._start(self, trigger="manual")
-        self.env.ref("account_credit_recovery.ir_cron_run_collection").sudo()._trigger()
+        Run = self.env["credit.recovery.run"]
+        run = Run._start(self, trigger="manual")
+        Run._trigger_cron()
         return {
             "type": "ir.actions.act_window",
             "res_model": "credit.recovery.run",

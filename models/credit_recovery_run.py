@@ -1,26 +1,41 @@
+import logging
 import time
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import psycopg2
 import pytz
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools import collection
 from ..tools.contact_rules import decide_contact
 
+_logger = logging.getLogger(__name__)
 PLAN_BATCH = 5000
+# A run with no batch for this long is flagged as stalled on the run list.
+STALL_AFTER = timedelta(hours=1)
+# A worker that finds the rows left locked by another one calls the cron back this soon.
+WAIT_RETRY = timedelta(minutes=1)
+# The run's phase change found the run row locked or changed by another worker.
+_RACE_ERRORS = (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure)
 
 
 class CreditRecoveryRun(models.Model):
     """One collection run of a company: stage assignment, then one message per debtor.
 
-    A run is processed in batches by the "collection run" cron, possibly by several
-    workers at once: rows are taken with ``FOR UPDATE SKIP LOCKED`` and every batch
-    commits on its own, so a run killed half-way resumes where it stopped. Messages are
-    queued (``credit.recovery.dispatch``) for the next moment the contact window and the
-    caps allow; the delivery cron sends them.
+    A run is a pipeline of two phases processed in batches by the "collection run" cron:
+    each cron call carries the run forward until it has done one batch of real work or
+    the run is done (a phase change is never reported as "nothing done", which Odoo's
+    cron runner would read as "finished for today"). Every batch commits on its own, so
+    a run killed half-way resumes where it stopped. Rows are taken with ``FOR UPDATE
+    SKIP LOCKED`` behind a keyset cursor (the run's batches record how far they got),
+    and a phase ends only when no row of it is left, locked by another worker or not:
+    a slow worker never loses debtors. Messages are queued
+    (``credit.recovery.dispatch``) for the next moment the contact window and the caps
+    allow; the delivery cron sends them.
     """
 
     _name = "credit.recovery.run"
@@ -37,7 +52,12 @@ class CreditRecoveryRun(models.Model):
     )
     user_id = fields.Many2one("res.users", string="Started By", readonly=True, default=lambda self: self.env.user)
     state = fields.Selection(
-        [("refresh", "Assigning stages"), ("plan", "Planning messages"), ("done", "Done")],
+        [
+            ("refresh", "Assigning stages"),
+            ("plan", "Planning messages"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+        ],
         required=True,
         default="refresh",
         readonly=True,
@@ -45,6 +65,19 @@ class CreditRecoveryRun(models.Model):
     )
     started_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
     ended_at = fields.Datetime(readonly=True)
+    cancel_reason = fields.Text(readonly=True)
+    last_progress_at = fields.Datetime(
+        string="Last Progress",
+        compute="_compute_progress",
+        help="When the run last processed a batch (or started).",
+    )
+    is_stalled = fields.Boolean(
+        string="Stalled",
+        compute="_compute_progress",
+        search="_search_is_stalled",
+        help="Unfinished, and no batch processed for an hour.",
+    )
+    stall_reason = fields.Text(compute="_compute_progress")
     batch_ids = fields.One2many("credit.recovery.run.batch", "run_id", readonly=True)
     dispatch_ids = fields.One2many("credit.recovery.dispatch", "run_id", string="Messages", readonly=True)
     skipped_action_ids = fields.One2many(
@@ -127,6 +160,60 @@ class CreditRecoveryRun(models.Model):
                 f"{labels.get(reason, reason)}: {count}" for reason, count in sorted(skipped[run.id].items())
             )
 
+    @api.depends("state", "started_at")
+    def _compute_progress(self):
+        last = dict(
+            self.env["credit.recovery.run.batch"]._read_group(
+                [("run_id", "in", self.ids)], ["run_id"], ["create_date:max"]
+            )
+        )
+        now = fields.Datetime.now()
+        cron = self.env.ref("account_credit_recovery.ir_cron_run_collection", raise_if_not_found=False)
+        for run in self:
+            run.last_progress_at = max(filter(None, (last.get(run), run.started_at)), default=False)
+            running = run.state in ("refresh", "plan")
+            run.is_stalled = bool(running and run.last_progress_at and now - run.last_progress_at > STALL_AFTER)
+            run.stall_reason = run._get_stall_reason(cron.sudo() if cron else None) if run.is_stalled else False
+
+    def _get_stall_reason(self, cron):
+        """Why a run has not progressed, in words a manager can act on."""
+        self.ensure_one()
+        since = fields.Datetime.context_timestamp(self, self.last_progress_at)
+        lang = self.env["res.lang"]._get_data(code=self.env.lang or "en_US")
+        when = since.strftime(f"{lang.date_format} {lang.time_format}")
+        if not cron or not cron.active:
+            return self.env._(
+                "No batch since %(when)s: the scheduled action “Credit Recovery: collection run” is disabled. "
+                "Resume the run to enable it again.",
+                when=when,
+            )
+        if cron.failure_count:
+            return self.env._(
+                "No batch since %(when)s: the scheduled action failed %(count)s time(s) in a row (see the server "
+                "log). Resume the run to try again, or cancel it.",
+                when=when,
+                count=cron.failure_count,
+            )
+        return self.env._(
+            "No batch since %(when)s: no cron worker has picked the run up. Resume the run to call the cron "
+            "again, or cancel it.",
+            when=when,
+        )
+
+    def _search_is_stalled(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(operator)
+        limit = fields.Datetime.now() - STALL_AFTER
+        query = SQL(
+            """(SELECT r.id FROM credit_recovery_run r
+                 WHERE r.state IN ('refresh', 'plan')
+                   AND GREATEST(r.started_at, (SELECT MAX(b.create_date) FROM credit_recovery_run_batch b
+                                                WHERE b.run_id = r.id)) < %s)""",
+            limit,
+        )
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", query)]
+
     def action_open_dispatches(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -142,9 +229,61 @@ class CreditRecoveryRun(models.Model):
         action["context"] = {"search_default_group_skip_reason": 1}
         return action
 
+    def action_resume(self):
+        """Call the run cron again for a run that stopped progressing (Collection Managers)."""
+        self._check_run_manager()
+        runs = self.filtered(lambda run: run.state in ("refresh", "plan"))
+        if not runs:
+            raise UserError(self.env._("Only a run still in progress can be resumed."))
+        self._trigger_cron(enable=True)
+        return True
+
+    def action_cancel(self):
+        """Stop an unfinished run for good (Collection Managers); the messages it queued stay queued."""
+        self._check_run_manager()
+        wrong = self.filtered(lambda run: run.state not in ("refresh", "plan"))
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "These runs are already over and cannot be cancelled: %(runs)s.",
+                    runs=", ".join(wrong.mapped("name")),
+                )
+            )
+        for run in self.sudo():
+            reason = run.stall_reason or self.env._("No reason given.")
+            run.write(
+                {
+                    "state": "cancelled",
+                    "ended_at": fields.Datetime.now(),
+                    "cancel_reason": self.env._(
+                        "Cancelled by %(user)s during “%(phase)s”. %(reason)s",
+                        user=self.env.user.name,
+                        phase=dict(run._fields["state"]._description_selection(self.env))[run.state],
+                        reason=reason,
+                    ),
+                }
+            )
+        return True
+
+    def _check_run_manager(self):
+        if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
+            raise AccessError(self.env._("Only a Collection Manager can resume or cancel a collection run."))
+
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
+
+    @api.model
+    def _trigger_cron(self, at=None, enable=False):
+        """Ask Odoo's cron runner to process the runs (now, or ``at``); ``enable`` turns a
+        disabled run cron back on (a manager resuming a run, checked by the caller)."""
+        cron = self.env.ref("account_credit_recovery.ir_cron_run_collection", raise_if_not_found=False)
+        if not cron:
+            return
+        cron = cron.sudo()
+        if enable and not cron.active:
+            cron.active = True
+        cron._trigger(at)
 
     @api.model
     def _start(self, policies, trigger="cron"):
@@ -163,58 +302,129 @@ class CreditRecoveryRun(models.Model):
 
     @api.model
     def _cron_run_collection(self):
-        """Daily and on demand: process one batch of the oldest unfinished run.
+        """Daily and on demand: carry the oldest unfinished run one batch further.
 
-        Starts today's run of every company with an active policy that has none yet.
-        The cron framework calls again while ``remaining`` is not zero, committing
-        between calls; no commit happens here.
+        Starts today's run of every company with an active policy that has none yet. One
+        call moves a run through as many phase changes as needed to do one batch of real
+        work (or to finish it): ``done`` is never 0 while work remains, since Odoo's cron
+        runner reads that as "finished" and waits for the next day. The runner calls again
+        while ``remaining`` is not zero, committing between calls; no commit happens here.
+        A run whose remaining rows are all locked by another worker waits: the cron is
+        called back a minute later.
         """
         today = fields.Date.context_today(self)
         policies = self.env["credit.recovery.policy"].sudo().search([("active", "=", True)])
         started = self.sudo().search([("date", "=", today), ("trigger", "=", "cron")]).company_id
         self._start(policies.filtered(lambda policy: policy.company_id not in started))
-        runs = self.sudo().search([("state", "!=", "done")], order="id")
+        runs = self.sudo().search([("state", "in", ("refresh", "plan"))], order="id")
         done = 0
+        waiting = self.browse()
         for run in runs:
-            done = run._process_batch()
+            done = run._advance()
             if done:
                 break
-        remaining = self.sudo().search_count([("state", "!=", "done")])
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if run.state in ("refresh", "plan"):
+                waiting |= run
+        remaining = self.sudo().search_count([("state", "in", ("refresh", "plan")), ("id", "not in", waiting.ids)])
+        if waiting:
+            self._trigger_cron(fields.Datetime.now() + WAIT_RETRY)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining if done else 0)
 
-    def _process_batch(self):
-        """One batch of the run's current phase; returns the number of records processed.
+    def _advance(self):
+        """Process the run until one batch of real work is done or the run is over.
 
-        A phase with nothing left moves the run to the next phase (and returns 0), so a
-        worker that finds nothing to do never blocks another one still busy.
+        Returns the number of records processed (a finished run counts as one), or 0 when
+        the rows left are locked by another worker: the phase then waits for them.
         """
         self.ensure_one()
         # The batch's queries are short set-based reads: PostgreSQL's JIT compilation, which
         # their estimated cost triggers, took longer than the queries (3.7 s of a 27 s run).
         # SET LOCAL: only this batch's transaction.
         self.env.cr.execute(SQL("SET LOCAL jit = off"))
-        if self.state == "refresh":
+        while self.state in ("refresh", "plan"):
             started = time.perf_counter()
-            Move = self.env["account.move"].sudo()
-            done, _remaining = Move._recovery_refresh_batch(companies=self.company_id, aggregate=False)
-            if done:
-                self._log_batch("refresh", done, time.perf_counter() - started)
-                return done
-            # Every open invoice's state was just rewritten: without fresh statistics the planner
-            # takes the planning queries for near-empty ones (a nested loop costing minutes).
-            self.env.cr.execute(SQL("ANALYZE credit_recovery_invoice"))
-            self.state = "plan"
-            return 0
-        if self.state == "plan":
-            started = time.perf_counter()
-            debtors, changes, dispatches = self._plan_batch()
-            if debtors:
-                self._log_batch("plan", debtors, time.perf_counter() - started, changes, dispatches)
-                return debtors
-            self._finish()
+            if self.state == "refresh":
+                done, last_id = self._refresh_batch()
+                if done:
+                    self._log_batch("refresh", done, time.perf_counter() - started, last_id=last_id)
+                    return done
+                if self._refresh_pending() or not self._move_to("plan"):
+                    return 0
+                # Every open invoice's state was just rewritten: without fresh statistics the planner
+                # takes the planning queries for near-empty ones (a nested loop costing minutes).
+                self.env.cr.execute(SQL("ANALYZE credit_recovery_invoice"))
+            else:
+                debtors, changes, dispatches, last_id = self._plan_batch()
+                if debtors:
+                    self._log_batch(
+                        "plan", debtors, time.perf_counter() - started, changes, dispatches, last_id=last_id
+                    )
+                    return debtors
+                if self._plan_pending() or not self._move_to("done"):
+                    return 0
+                self._finish()
+                return 1
         return 0
 
-    def _log_batch(self, phase, count, seconds, changes=0, dispatches=0):
+    def _move_to(self, state):
+        """Move the run to its next phase, unless another worker is doing it (returns False)."""
+        self.ensure_one()
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.execute_query(
+                    SQL("SELECT id FROM credit_recovery_run WHERE id = %s FOR UPDATE NOWAIT", self.id)
+                )
+        except _RACE_ERRORS:
+            _logger.info("Collection run %s: another worker is changing its phase", self.id)
+            return False
+        self.write({"state": state, "ended_at": fields.Datetime.now() if state == "done" else False})
+        return True
+
+    def _cursor(self, phase):
+        """How far the keyset scan of ``phase`` got: the highest id its batches recorded."""
+        self.ensure_one()
+        self.env["credit.recovery.run.batch"].flush_model(["run_id", "phase", "last_id"])
+        return self.env.execute_query(
+            SQL(
+                "SELECT COALESCE(MAX(last_id), 0) FROM credit_recovery_run_batch WHERE run_id = %s AND phase = %s",
+                self.id,
+                phase,
+            )
+        )[0][0]
+
+    def _next_ids(self, phase, select):
+        """Ids for the next batch of ``phase``: ``select(after_id)`` locks rows past the keyset
+        cursor; once the scan reaches the end, one pass from the start takes the rows a batch
+        that rolled back left behind. Returns ``(ids, highest id scanned)``."""
+        cursor = self._cursor(phase)
+        ids = select(cursor)
+        if ids:
+            return ids, max(ids)
+        if cursor:
+            ids = select(0)
+        return ids, cursor
+
+    def _refresh_batch(self):
+        """Refresh the collection state of the next batch of this company's stale invoices;
+        returns ``(invoices refreshed, last id)``."""
+        Move = self.env["account.move"].sudo()
+        ids, last_id = self._next_ids(
+            "refresh", lambda after: Move._recovery_lock_stale_states(self.company_id, after_id=after)
+        )
+        if ids:
+            Move._recovery_refresh_states(ids)
+        return len(ids), last_id
+
+    def _refresh_pending(self):
+        """Whether stale invoices are left, locked by another worker or not (no lock taken)."""
+        return bool(self.env["account.move"].sudo()._recovery_lock_stale_states(self.company_id, limit=1, lock=False))
+
+    def _plan_pending(self):
+        """Whether debtors are left to plan, locked by another worker or not (no lock taken)."""
+        return bool(self._lock_debtors_to_plan(1, lock=False))
+
+    def _log_batch(self, phase, count, seconds, changes=0, dispatches=0, *, last_id=0):
         self.env["credit.recovery.run.batch"].sudo().create(
             {
                 "run_id": self.id,
@@ -223,6 +433,7 @@ class CreditRecoveryRun(models.Model):
                 "stage_changes": changes,
                 "dispatch_count": dispatches,
                 "duration": seconds,
+                "last_id": last_id,
             }
         )
 
@@ -233,24 +444,24 @@ class CreditRecoveryRun(models.Model):
         debtors.search(
             [("company_id", "=", self.company_id.id), ("bureau_state", "=", "listed"), ("amount_overdue", "=", 0)]
         ).filtered(lambda debtor: not debtor.open_invoice_ids)._bureau_start_removal()
-        self.write({"state": "done", "ended_at": fields.Datetime.now()})
 
     def _plan_batch(self, limit=PLAN_BATCH):
         """Plan the stage actions of the next ``limit`` debtors: skipped, or grouped into one message each.
 
-        Returns ``(debtors, stage changes, messages queued)``. Set-based: a handful of
-        queries per batch whatever the number of invoices.
+        Returns ``(debtors, stage changes, messages queued, last debtor id scanned)``.
+        Set-based: a handful of queries per batch whatever the number of invoices.
         """
         self.ensure_one()
-        debtor_ids = self._lock_debtors_to_plan(limit)
+        debtor_ids, last_id = self._next_ids("plan", lambda after: self._lock_debtors_to_plan(limit, after_id=after))
         if not debtor_ids:
-            return 0, 0, 0
+            return 0, 0, 0, last_id
         # Also marks the debtors as planned by this run (one write per debtor).
         self.env["credit.recovery.debtor"].browse(debtor_ids)._recovery_refresh_aggregates(self)
         today = fields.Date.context_today(self)
         Action = self.env["credit.recovery.action"]
-        # Invoices standing at a stage whose actions were never planned: reached today, or since
-        # the last run (a payment, a posting). The unique (invoice, stage) index makes it once.
+        # Installments standing at a stage whose actions were never planned: reached today, or
+        # since the last run (a payment, a posting). The unique (invoice, stage, installment due
+        # date) index makes it once per installment: the ladder restarts for the next one.
         rows = Action._fetch_new_facts(debtor_ids)
         skipped, kept = Action._classify(rows, today)
         stages = {stage.id: stage for stage in self.policy_id.with_context(active_test=False).stage_ids}
@@ -268,18 +479,17 @@ class CreditRecoveryRun(models.Model):
                 )
             )
         }
-        stage_keys = {stage_id: _stage_key(stage) for stage_id, stage in stages.items()}
         new_dispatches = []
         raise_stage = {}
         for debtor_id, debtor_rows in by_debtor.items():
-            stage = stages[max((row["stage_id"] for row in debtor_rows), key=stage_keys.__getitem__)]
+            stage = stages[highest_stage_id(stages, (row["stage_id"] for row in debtor_rows))]
             if not stage._has_actions():
                 skipped[collection.SKIP_NO_ACTION].extend(debtor_rows)
             elif debtor_id in queued:
                 dispatch_id, queued_stage = queued[debtor_id]
                 for row in debtor_rows:
                     row["dispatch_id"] = dispatch_id
-                if queued_stage in stages and stage_keys[stage.id] > stage_keys[queued_stage]:
+                if queued_stage in stages and highest_stage_id(stages, (stage.id, queued_stage)) != queued_stage:
                     raise_stage[dispatch_id] = stage.id
             else:
                 new_dispatches.append((debtor_id, stage.id))
@@ -297,9 +507,11 @@ class CreditRecoveryRun(models.Model):
                     list(raise_stage.values()),
                 )
             )
+        kept = [row for row in kept if row.get("dispatch_id")]
         reached = Action._insert_planned(kept, skipped, self, today)
+        self.env["credit.recovery.dispatch"]._link_invoices(kept)
         self.env.invalidate_all()
-        return len(debtor_ids), reached, len(new_dispatches)
+        return len(debtor_ids), reached, len(new_dispatches), last_id
 
     def _create_dispatches(self, new_dispatches):
         """Queue one message per ``(debtor, stage)`` at its next allowed moment; ``{debtor: dispatch id}``."""
@@ -328,17 +540,18 @@ class CreditRecoveryRun(models.Model):
             )
         )
 
-    def _lock_debtors_to_plan(self, limit):
-        """Ids of the next ``limit`` debtors in collection this run has not planned, locked."""
+    def _lock_debtors_to_plan(self, limit, after_id=0, lock=True):
+        """Ids of the next ``limit`` debtors in collection this run has not planned, past
+        ``after_id``, locked ``SKIP LOCKED`` (``lock=False``: only looked at)."""
         self.ensure_one()
         self.env.flush_all()
-        debtor_ids = [
+        return [
             row[0]
             for row in self.env.execute_query(
                 SQL(
                     """
                     SELECT d.id FROM credit_recovery_debtor d
-                     WHERE d.company_id = %(company)s
+                     WHERE d.company_id = %(company)s AND d.id > %(after)s
                        AND (d.planned_run_id IS NULL OR d.planned_run_id <> %(run)s)
                        AND (d.stage_id IS NOT NULL
                             OR EXISTS (SELECT 1 FROM account_move m
@@ -346,16 +559,17 @@ class CreditRecoveryRun(models.Model):
                                         WHERE m.recovery_debtor_id = d.id AND s.refresh_date = %(today)s))
                      ORDER BY d.id
                      LIMIT %(limit)s
-                       FOR UPDATE OF d SKIP LOCKED
+                     %(lock)s
                     """,
                     company=self.company_id.id,
+                    after=after_id,
                     run=self.id,
                     limit=limit,
                     today=fields.Date.context_today(self),
+                    lock=SQL("FOR UPDATE OF d SKIP LOCKED") if lock else SQL(),
                 )
             )
         ]
-        return debtor_ids
 
     def _schedule_moments(self, debtor_ids):
         """``{debtor_id: UTC moment}``: now, or the next moment the window and the caps allow."""
@@ -403,5 +617,6 @@ class CreditRecoveryRun(models.Model):
         return moments
 
 
-def _stage_key(stage):
-    return (stage.sequence, stage.trigger_days, stage.id)
+def highest_stage_id(stages, stage_ids):
+    """The highest of ``stage_ids`` (``stages``: ``{id: stage}``), by the stages' own ladder order."""
+    return max(stage_ids, key=lambda stage_id: stages[stage_id]._ladder_key())

@@ -5,7 +5,9 @@ class CreditRecoveryRunBatch(models.Model):
     """One batch of a collection run, written by the worker that processed it.
 
     Counters live here rather than on the run so that several workers sharing a
-    run never update the same row.
+    run never update the same row. ``last_id`` is the highest row id the batch's
+    keyset scan reached: the next batch of the phase starts after it, so later
+    batches never walk again past the rows already done.
     """
 
     _name = "credit.recovery.run.batch"
@@ -19,3 +21,4 @@ class CreditRecoveryRunBatch(models.Model):
     stage_changes = fields.Integer(readonly=True)
     dispatch_count = fields.Integer(string="Messages Queued", readonly=True)
     duration = fields.Float(string="Duration (s)", digits=(12, 3), readonly=True)
+    last_id = fields.Integer(string="Scanned up to", readonly=True)

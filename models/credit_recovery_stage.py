@@ -29,11 +29,15 @@ class CreditRecoveryStage(models.Model):
     mail_template_id = fields.Many2one(
         "mail.template",
         string="Email Template",
-        domain=[("model", "=", "credit.recovery.debtor")],
-        help="E-mail sent to the debtor, listing all their overdue invoices.",
+        domain=[("model", "=", "credit.recovery.dispatch")],
+        help="E-mail sent to the debtor, rendered on the collection message: it lists the invoices the "
+        "message claims (object.action_ids) and their total (object.amount_due).",
     )
     sms_template_id = fields.Many2one(
-        "sms.template", string="SMS Template", domain=[("model", "=", "credit.recovery.debtor")]
+        "sms.template",
+        string="SMS Template",
+        domain=[("model", "=", "credit.recovery.dispatch")],
+        help="Rendered on the collection message: object.amount_due is the total it claims.",
     )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
@@ -98,6 +102,12 @@ class CreditRecoveryStage(models.Model):
         if {"trigger_days", "sequence", "policy_id"} & set(vals):
             self.env["account.move"]._recovery_schedule_refresh(companies | self.company_id)
         return res
+
+    def _ladder_key(self):
+        """Where the stage stands on the ladder: the one definition of "highest stage" (the SQL
+        aggregate of the debtors orders by the same columns)."""
+        self.ensure_one()
+        return (self.sequence, self.trigger_days, self.id)
 
     def _has_actions(self):
         """Whether reaching this stage calls for anything at all."""

@@ -218,3 +218,25 @@ class TestAgreement(CreditRecoveryCommon):
         text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
         for expected in (agreement.name, "acknowledges the debt", "333.33", "333.34", "1,000.00", self.invoice.name):
             self.assertIn(expected, text, expected)
+
+    def test_a_listed_debtor_who_paid_an_agreement_in_full_gets_the_removal_from_the_run(self):
+        """The agreement's entry stays "not paid" for Odoo: the run looks at its open residual."""
+        agreement = self.negotiate(discount_charges_percent=100, installments=2, first_due=date(2026, 12, 10))
+        with self.on(TODAY):
+            agreement.action_confirm()
+        debtor = agreement.debtor_id
+        debtor.sudo().bureau_state = "listed"
+        for line in agreement.line_ids:
+            with self.on(line.date_due):
+                self.env["account.payment.register"].with_context(
+                    active_model="account.move.line", active_ids=line.move_line_id.ids
+                ).create({"payment_date": line.date_due})._create_payments()
+        self.assertFalse(debtor.open_invoice_ids, "nothing is left to pay, agreement entry included")
+        Run = self.env["credit.recovery.run"]
+        with self.on(date(2026, 12, 28)):
+            for _call in range(20):
+                Run._cron_run_collection()
+                if not Run.search_count([("state", "in", ("refresh", "plan"))]):
+                    break
+        self.assertEqual(agreement.state, "active", "the agreement check has not run yet")
+        self.assertEqual(debtor.bureau_state, "removal_requested")

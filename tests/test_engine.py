@@ -42,7 +42,7 @@ class TestCollectionEngine(CreditRecoveryCommon):
                 self.policy.with_user(self.manager).action_run_now()
             for _call in range(100):
                 Run._cron_run_collection()
-                if not Run.search_count([("state", "!=", "done")]):
+                if not Run.search_count([("state", "in", ("refresh", "plan"))]):
                     break
         domain = [("company_id", "=", self.company.id)]
         return Run.search(domain + ([("trigger", "=", "manual")] if manual else []), limit=1)
@@ -369,7 +369,7 @@ class TestCollectionEngineMultiCompany(CreditRecoveryCommon):
             Run = self.env["credit.recovery.run"]
             for _call in range(50):
                 Run._cron_run_collection()
-                if not Run.search_count([("state", "!=", "done")]):
+                if not Run.search_count([("state", "in", ("refresh", "plan"))]):
                     break
         self.assertEqual(mine.recovery_stage_id.policy_id, self.policy)
         self.assertEqual(theirs.recovery_stage_id.policy_id, policy_2)

@@ -1,4 +1,5 @@
-"""Two cron workers on one run, on separate database connections: nothing is done twice.
+"""The run as Odoo's own cron runner drives it, and two workers on separate database
+connections: nothing is done twice, nothing is lost.
 
 These tests need committed data (another connection cannot see a test transaction), so
 they work in a company of their own, created once per database, and leave it with its
@@ -12,7 +13,8 @@ import psycopg2
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, Command, api, sql_db
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import BaseCase, get_db_name, new_test_user, tagged
+from odoo.tools import SQL
 
 COMPANY = "Credit Recovery concurrency test"
 DUE = date(2026, 3, 2)
@@ -69,6 +71,89 @@ class TestConcurrentWorkers(BaseCase):
         with self.db.cursor() as cr:
             api.Environment(cr, SUPERUSER_ID, {})["credit.recovery.policy"].browse(self.policy_id).active = False
 
+    def process_cron_job(self, xmlid="account_credit_recovery.ir_cron_run_collection"):
+        """One wake-up of Odoo's cron runner for the job ``xmlid``: ``ir.cron._process_job``, which
+        calls the job until it reports that nothing remains (at most 10 calls) and commits."""
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cron = env.ref(xmlid)
+            cron.active = True
+            job = {**cron.read(load=None)[0], "done": 0, "remaining": 0, "timed_out_counter": 0}
+            registry = env.registry
+        with registry.cursor() as cron_cr:
+            registry["ir.cron"]._process_job(get_db_name(), cron_cr, job)
+
+    def check_everyone_queued(self):
+        """Today's run is done and each debtor of this test has its one message queued."""
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            run = env["credit.recovery.run"].search(
+                [("company_id", "=", self.company_id), ("date", "=", NOTICE_DAY.date())], limit=1
+            )
+            self.assertEqual(run.state, "done")
+            debtors = env["credit.recovery.debtor"].search([("partner_id", "in", self.partner_ids)])
+            self.assertEqual(len(debtors), 6)
+            for debtor in debtors:
+                self.assertEqual(debtor.dispatch_ids.mapped("state"), ["queued"], debtor.partner_id.name)
+                self.assertEqual(len(debtor.dispatch_ids.invoice_ids), 2)
+
+    def test_one_wake_up_of_the_cron_runner_queues_every_message(self):
+        with freeze_time(NOTICE_DAY):
+            self.process_cron_job()
+        self.check_everyone_queued()
+
+    def test_run_now_goes_through_the_cron_runner(self):
+        with freeze_time(NOTICE_DAY), self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            manager = env["res.users"].search([("login", "=", "cr_runner_manager")]) or new_test_user(
+                env,
+                login="cr_runner_manager",
+                groups="base.group_user,account_credit_recovery.group_credit_recovery_manager",
+            )
+            manager.write({"company_ids": [Command.link(self.company_id)], "company_id": self.company_id})
+            action = env["credit.recovery.policy"].browse(self.policy_id).with_user(manager).action_run_now()
+            run = env["credit.recovery.run"].browse(action["res_id"])
+            self.assertEqual(run.state, "refresh", "Run Now returns at once: the cron does the work")
+            cron = env.ref("account_credit_recovery.ir_cron_run_collection")
+            self.assertTrue(env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]))
+        with freeze_time(NOTICE_DAY):
+            self.process_cron_job()
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertEqual(env["credit.recovery.run"].browse(run.id).state, "done")
+            debtors = env["credit.recovery.debtor"].search([("partner_id", "in", self.partner_ids)])
+            self.assertEqual(set(debtors.dispatch_ids.mapped("state")), {"queued"})
+            self.assertEqual(len(debtors.dispatch_ids), 6)
+
+    def test_a_slow_worker_loses_nothing(self):
+        """A worker still inside a refresh batch keeps the phase open: the other one waits."""
+        with freeze_time(NOTICE_DAY), self.db.cursor() as slow_cr:
+            slow = api.Environment(slow_cr, SUPERUSER_ID, {})
+            moves = slow["account.move"].search([("partner_id", "in", self.partner_ids[:2])])
+            held = [
+                row[0]
+                for row in slow.execute_query(
+                    SQL(
+                        "SELECT id FROM credit_recovery_invoice WHERE move_id = ANY(%s) FOR UPDATE",
+                        moves.ids,
+                    )
+                )
+            ]
+            self.assertEqual(len(held), 4)
+            slow["account.move"]._recovery_refresh_states(held)
+            slow.flush_all()
+            self.process_cron_job()  # while the slow worker has not committed
+            with self.db.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                run = env["credit.recovery.run"].search(
+                    [("company_id", "=", self.company_id), ("date", "=", NOTICE_DAY.date())], limit=1
+                )
+                self.assertEqual(run.state, "refresh", "the phase waits for the rows still locked")
+            slow_cr.commit()  # pylint: disable=invalid-commit
+        with freeze_time(NOTICE_DAY):
+            self.process_cron_job()
+        self.check_everyone_queued()
+
     def in_two_workers(self, work):
         """Run ``work(env)`` until it returns False, in two threads on their own connections.
 
@@ -110,7 +195,7 @@ class TestConcurrentWorkers(BaseCase):
         def run(env):
             Run = env["credit.recovery.run"]
             Run._cron_run_collection()
-            return bool(Run.search_count([("state", "!=", "done")]))
+            return bool(Run.search_count([("state", "in", ("refresh", "plan"))]))
 
         def deliver(env):
             return bool(env["credit.recovery.dispatch"]._deliver_batch(limit=2)[0])

@@ -134,6 +134,7 @@ class ActionFacts:
 
     action_stage_id: int
     current_stage_id: int | None
+    installment_paid: bool = False
     excluded: bool = False
     dispute_state: str | None = None
     paused: bool = False
@@ -147,7 +148,8 @@ def skip_reason(facts: ActionFacts):
     """The reason an action must not be carried out, or ``None`` when it may be.
 
     Prescribed debts are never contacted again (CC art. 206 §5 I); an invoice that
-    left the stage (paid, or further on) no longer calls for it; exclusions,
+    left the stage (paid, or further on), or whose installment the action chased is
+    paid (the next one has a ladder of its own), no longer calls for it; exclusions,
     disputes, open promises and active agreements pause the chase; a debtor who
     asked not to be contacted is not contacted.
     """
@@ -155,7 +157,7 @@ def skip_reason(facts: ActionFacts):
         (facts.prescribed, SKIP_PRESCRIBED),
         (facts.excluded, SKIP_EXCLUDED),
         (facts.dispute_state in ("open", "valid"), SKIP_DISPUTE),
-        (not facts.current_stage_id, SKIP_PAID),
+        (not facts.current_stage_id or facts.installment_paid, SKIP_PAID),
         (facts.current_stage_id != facts.action_stage_id, SKIP_SUPERSEDED),
         (facts.paused, SKIP_PROMISE),
         (facts.debtor_has_active_agreement and not facts.is_agreement_entry, SKIP_AGREEMENT),
