@@ -186,6 +186,34 @@ class CreditRecoveryAction(models.Model):
         )
 
     @api.model
+    def _claims_by_debtor(self, debtor_ids):
+        """``{debtor_id: {move_id: amount}}``: what a message may claim today, by the same skip
+        rules as the run (a debtor who asked not to be contacted still owes what they owe)."""
+        if not debtor_ids:
+            return {}
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT m.recovery_debtor_id AS debtor_id, s.stage_id AS stage_id, m.id AS move_id,
+                       s.oldest_due_date AS due_date, %(facts)s
+                  FROM account_move m
+                  JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
+                  JOIN credit_recovery_debtor d ON d.id = m.recovery_debtor_id
+                  JOIN res_partner p ON p.id = d.partner_id
+                 WHERE m.recovery_debtor_id = ANY(%(debtors)s) AND s.stage_id IS NOT NULL
+                """,
+                debtors=list(debtor_ids),
+                facts=FACT_COLUMNS,
+            )
+        )
+        skipped, kept = self._classify(rows, fields.Date.context_today(self))
+        claims = defaultdict(dict)
+        for row in [*kept, *skipped.get(collection.SKIP_DO_NOT_CONTACT, [])]:
+            claims[row["debtor_id"]][row["move_id"]] = row["amount"]
+        return claims
+
+    @api.model
     def _classify(self, rows, today):
         """``({reason: [rows]}, rows still to carry out)`` by the pure skip rules."""
         skipped = defaultdict(list)

@@ -277,7 +277,7 @@ class CreditRecoveryContact(models.Model):
             {
                 "partner_id": partner.id,
                 "company_id": debtor.company_id.id,
-                "invoice_ids": [Command.set((invoices or debtor.open_invoice_ids).ids)],
+                "invoice_ids": [Command.set((invoices or debtor.claimable_invoice_ids).ids)],
                 "channel": "whatsapp",
                 "direction": "outbound",
                 "phone_number": "+" + mobile,

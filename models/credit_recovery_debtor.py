@@ -57,6 +57,14 @@ class CreditRecoveryDebtor(models.Model):
             )
         ],
     )
+    claimable_invoice_ids = fields.Many2many(
+        "account.move",
+        string="Invoices to Claim",
+        compute="_compute_claimable",
+        help="Invoices in collection that a message may claim today: not disputed, promised, excluded, "
+        "prescribed or covered by an agreement.",
+    )
+    amount_claimable = fields.Monetary(string="Amount to Claim", compute="_compute_claimable")
     contact_ids = fields.One2many("credit.recovery.contact", "debtor_id", string="Contact Logs", readonly=True)
     contact_count = fields.Integer(compute="_compute_last_contact", store=True, string="Contacts")
     last_contact_date = fields.Datetime(compute="_compute_last_contact", store=True)
@@ -196,6 +204,13 @@ class CreditRecoveryDebtor(models.Model):
             if debtor.callback_date and (not next_date or debtor.callback_date < next_date):
                 next_date = debtor.callback_date
             debtor.next_action_date = next_date
+
+    def _compute_claimable(self):
+        claims = self.env["credit.recovery.action"]._claims_by_debtor(self._origin.ids)
+        for debtor in self:
+            claimed = claims.get(debtor._origin.id, {})
+            debtor.claimable_invoice_ids = [fields.Command.set(list(claimed))]
+            debtor.amount_claimable = sum(claimed.values())
 
     @api.depends("contact_ids.date", "contact_ids.next_action_date")
     def _compute_last_contact(self):

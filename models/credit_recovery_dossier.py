@@ -52,7 +52,7 @@ class CreditRecoveryDossier(models.AbstractModel):
         interest_percent = policy.interest_percent_month if policy else 0.0
         currency = company.currency_id
         invoices = (
-            (invoices or debtor.invoice_ids)
+            (debtor.invoice_ids if invoices is None else invoices)
             .filtered(lambda move: move.state == "posted")
             .sorted(lambda move: (move.invoice_date or today, move.id))
         )

@@ -1,6 +1,7 @@
 """The message is the decision: what a queued or sent message claims is exactly what the run kept."""
 
 from datetime import date, datetime, timedelta
+from urllib.parse import unquote_plus
 
 from odoo import Command
 from odoo.exceptions import AccessError
@@ -75,6 +76,25 @@ class TestMessageIsTheDecision(CreditRecoveryCommon):
         self.assertIn("300.00", sms.body)
         self.assertNotIn("1,000.00", sms.body)
         self.assertEqual(message.contact_ids.invoice_ids, plain, "the evidence names what was claimed")
+
+    def test_whatsapp_and_letter_claim_only_what_may_be_claimed(self):
+        disputed = self.create_invoice(700, date(2026, 1, 20), date(2026, 2, 20))
+        plain = self.create_invoice(300, date(2026, 2, 1), DUE)
+        with self.on(date(2026, 3, 9)):
+            disputed._recovery_open_dispute("not_recognised", "Not mine")
+        self.refresh_on(NOTICE_DAY)
+        debtor = plain.recovery_debtor_id
+        with self.on(NOTICE_DAY):
+            self.assertEqual(debtor.claimable_invoice_ids, plain)
+            self.assertEqual(debtor.amount_claimable, 300)
+            action = self.env["credit.recovery.contact"].with_user(self.agent)._action_whatsapp(debtor)
+            letter = self.env["report.account_credit_recovery.report_collection_letter"]._get_report_values(
+                debtor.ids
+            )
+        text = unquote_plus(action["url"])
+        self.assertIn("300.00", text)
+        self.assertNotIn("1,000.00", text)
+        self.assertEqual([debt["invoice"] for debt in letter["dossiers"][debtor.id]["debts"]], [plain])
 
     def test_a_payment_before_delivery_takes_the_invoice_out_of_the_message(self):
         first = self.create_invoice(300, date(2026, 2, 1), DUE)

@@ -1,20 +1,30 @@
-"""18.0.1.3.0: see pre-migration. The reloaded templates are ``noupdate`` again, and the
+"""18.0.1.3.0: see pre-migration. The shipped message templates are loaded again from the
+module's data (their files are ``noupdate``, so an upgrade alone keeps the old ones), and the
 messages still queued list the invoices of their stage actions, as new ones do."""
 
-from odoo.tools import SQL
+from lxml import etree
 
-TEMPLATES = ("mail_template_collection_stage", "sms_template_collection_stage")
+from odoo import SUPERUSER_ID, api
+from odoo.tools import SQL, file_open
+from odoo.tools.convert import xml_import
+
+# The templates now rendered on the collection message, or on what the debtor may be claimed.
+TEMPLATES = {
+    "data/credit_recovery_stage_templates.xml": ("mail_template_collection_stage", "sms_template_collection_stage"),
+    "data/credit_recovery_contact_data.xml": ("mail_template_whatsapp_message",),
+}
 
 
 def migrate(cr, version):
     if not version:
         return
-    cr.execute(
-        SQL(
-            "UPDATE ir_model_data SET noupdate = TRUE WHERE module = 'account_credit_recovery' AND name IN %s",
-            TEMPLATES,
-        )
-    )
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    for path, xmlids in TEMPLATES.items():
+        with file_open(f"account_credit_recovery/{path}", "rb") as data:
+            tree = etree.parse(data)
+        importer = xml_import(env, "account_credit_recovery", {}, mode="init", noupdate=True, xml_filename=path)
+        for xmlid in xmlids:
+            importer._tag_record(tree.find(f".//record[@id='{xmlid}']"))
     cr.execute(
         SQL(
             """

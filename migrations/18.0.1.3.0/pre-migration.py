@@ -4,14 +4,11 @@
   oldest unpaid due date today, which is what the existing actions were planned for) and
   the amount it claims; the unique key becomes (invoice, stage, due date).
 - The shipped stage e-mail and SMS templates move from the debtor to the collection
-  message (``credit.recovery.dispatch``): they are loaded again from the module's data
-  although it is ``noupdate`` (post-migration restores the flag).
+  message (``credit.recovery.dispatch``); post-migration loads them again.
 """
 
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
-
-TEMPLATES = ("mail_template_collection_stage", "sms_template_collection_stage")
 
 
 def migrate(cr, version):
@@ -33,10 +30,4 @@ def migrate(cr, version):
     )
     cr.execute(
         SQL("ALTER TABLE credit_recovery_action DROP CONSTRAINT IF EXISTS credit_recovery_action_move_stage_uniq")
-    )
-    cr.execute(
-        SQL(
-            "UPDATE ir_model_data SET noupdate = FALSE WHERE module = 'account_credit_recovery' AND name IN %s",
-            TEMPLATES,
-        )
     )
