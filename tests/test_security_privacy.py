@@ -142,6 +142,7 @@ class TestSecurityPrivacy(CreditRecoveryCommon):
 
     def assertNoCollectionNotes(self, user, threads):
         """The threads' chatter, as ``user`` reads it, says nothing of what the debtor said."""
+        self.assertFalse(self.env["mail.message"].with_user(user).search([("body", "ilike", "lost her job")]))
         for thread in threads:
             with self.subTest(user=user.login, thread=thread.display_name):
                 bodies = " ".join(thread.with_user(user).message_ids.mapped("body"))
