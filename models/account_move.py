@@ -415,13 +415,26 @@ class AccountMove(models.Model):
         return self.env["credit.recovery.dispute"]._action_open(self, "resolve")
 
     def _recovery_open_dispute(self, kind, note, user=None):
-        """Put the invoices under dispute and ask the dispute manager to review them."""
+        """Put the invoices under dispute and ask the dispute manager to review them.
+
+        A dispute under review is never replaced: its reason, details and date are what the
+        manager reviews, so a second one on the same invoice is refused.
+        """
         wrong = self.filtered(lambda move: move.state != "posted" or move.move_type not in RECOVERY_MOVE_TYPES)
         if wrong:
             raise UserError(
                 self.env._(
                     "Only posted customer invoices can be disputed: %(moves)s.",
                     moves=", ".join(wrong.mapped("display_name")),
+                )
+            )
+        under_review = self.filtered(lambda move: move.recovery_dispute_state == "open")
+        if under_review:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s already have a dispute under review, and it stays as it is until a Collection "
+                    "Manager resolves it. Log a contact with what the customer said in the notes instead.",
+                    invoices=", ".join(under_review.mapped("display_name")),
                 )
             )
         today = fields.Date.context_today(self)

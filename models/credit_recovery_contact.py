@@ -301,17 +301,24 @@ class CreditRecoveryContact(models.Model):
             )
 
     def _record(self):
-        """Seal the logs, tell the chatters, and apply what their outcomes call for."""
+        """Seal the logs, tell the chatters, and apply what their outcomes call for.
+
+        What the debtor said (notes, outcome, reason, digest) is personal data (LGPD): it goes
+        to the chatter of the company's collection record only, which the company's Collection
+        groups alone can read. The customer is shared between companies and the invoice is read
+        by accounting, so the invoice gets a neutral line and the customer nothing.
+        """
         self._seal()
         # Automatic messages are in the debtor's chatter already, with their delivery status.
         for contact in self.filtered(lambda contact: not contact.is_automatic):
-            # Agents may only read invoices: the note is the system's record, authored by the agent.
-            for thread in (contact.partner_id.sudo(), *contact.invoice_ids.sudo()):
-                thread.message_post_with_source(
-                    "account_credit_recovery.message_contact_logged",
-                    render_values={"contact": contact},
-                    subtype_xmlid="mail.mt_note",
-                )
+            # The note is the system's record, authored by the agent.
+            contact.debtor_id.sudo().message_post_with_source(
+                "account_credit_recovery.message_contact_logged",
+                render_values={"contact": contact},
+                subtype_xmlid="mail.mt_note",
+            )
+            for invoice in contact.invoice_ids.sudo():
+                invoice.message_post(body=self.env._("A collection contact was logged."), subtype_xmlid="mail.mt_note")
         self._apply_outcomes()
 
     def _apply_outcomes(self):
@@ -326,10 +333,13 @@ class CreditRecoveryContact(models.Model):
                 [contact._prepare_promise_vals() for contact in promising]
             )
         for contact in originals.filtered(lambda contact: contact.outcome_id.action == "dispute"):
-            invoices = contact.invoice_ids or contact.debtor_id.open_invoice_ids
-            invoices._recovery_open_dispute(
-                contact.outcome_id.dispute_kind or "not_recognised", contact.notes or contact.outcome_id.name
+            invoices = (contact.invoice_ids or contact.debtor_id.open_invoice_ids).filtered(
+                lambda move: move.recovery_dispute_state != "open"  # under review already: the log is enough
             )
+            if invoices:
+                invoices._recovery_open_dispute(
+                    contact.outcome_id.dispute_kind or "not_recognised", contact.notes or contact.outcome_id.name
+                )
 
     def _prepare_promise_vals(self):
         self.ensure_one()
@@ -518,8 +528,9 @@ class CreditRecoveryContact(models.Model):
             emails = logs.filtered(lambda log: log.channel == "email")
             emails.partner_id.sudo().write({"recovery_email_bounced": True})
             logs.filtered(lambda log: log.channel == "sms").partner_id.sudo().write({"recovery_sms_failed": True})
+        # On the company's collection record: the shared customer does not learn of the collection.
         for log in logs:
-            log.partner_id.sudo().message_post(
+            log.debtor_id.sudo().message_post(
                 body=self.env._(
                     "The automatic %(channel)s collection message could not be delivered (%(failure)s). "
                     "Check the customer's contact details.",

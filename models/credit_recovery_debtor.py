@@ -406,13 +406,17 @@ class CreditRecoveryDebtor(models.Model):
         }
 
     def action_generate_dossier(self, invoices=None):
-        """Render the evidence dossier, keep it as a new version on the customer, log it."""
+        """Render the evidence dossier, keep it as a new version on the collection record, log it."""
         self.ensure_one()
         attachment = self._generate_dossier(invoices)
         return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
 
     def _generate_dossier(self, invoices=None):
+        """The dossier is attached to and logged on this record, never on the shared customer:
+        attachments follow the access of their record, so only this company's Collection groups
+        read it (LGPD)."""
         self.ensure_one()
+        self.check_access("read")
         partner = self.partner_id
         report = self.env.ref("account_credit_recovery.action_report_dossier").sudo()
         data = {"invoice_ids": invoices.ids} if invoices else None
@@ -420,35 +424,28 @@ class CreditRecoveryDebtor(models.Model):
         pdf, _report_type = report.with_context(credit_recovery_dossier_digest=dossier["digest"])._render_qweb_pdf(
             report.report_name, self.ids, data=data
         )
-        previous = (
-            self.env["ir.attachment"]
-            .sudo()
-            .search_count(
-                [("res_model", "=", "res.partner"), ("res_id", "=", partner.id), ("description", "=like", "dossier:%")]
-            )
+        Attachment = self.env["ir.attachment"].sudo()
+        previous = Attachment.search_count(
+            [("res_model", "=", self._name), ("res_id", "=", self.id), ("description", "=like", "dossier:%")]
         )
         version = previous + 1
         today = fields.Date.to_string(fields.Date.context_today(self))
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": self.env._(
-                        "Dossier %(partner)s v%(version)s %(date)s.pdf",
-                        partner=partner.name,
-                        version=version,
-                        date=today,
-                    ),
-                    "res_model": "res.partner",
-                    "res_id": partner.id,
-                    "raw": pdf,
-                    "mimetype": "application/pdf",
-                    "description": f"dossier:{dossier['digest']}",
-                }
-            )
+        attachment = Attachment.create(
+            {
+                "name": self.env._(
+                    "Dossier %(partner)s v%(version)s %(date)s.pdf",
+                    partner=partner.name,
+                    version=version,
+                    date=today,
+                ),
+                "res_model": self._name,
+                "res_id": self.id,
+                "raw": pdf,
+                "mimetype": "application/pdf",
+                "description": f"dossier:{dossier['digest']}",
+            }
         )
-        partner.sudo().message_post(
+        self.sudo().message_post(
             body=self.env._(
                 "Evidence dossier v%(version)s generated for %(company)s. Dossier digest (SHA-256): %(digest)s",
                 version=version,
@@ -458,7 +455,7 @@ class CreditRecoveryDebtor(models.Model):
             attachment_ids=attachment.ids,
             subtype_xmlid="mail.mt_note",
         )
-        return attachment
+        return attachment.with_env(self.env)
 
     @api.model
     def _get_or_create(self, keys):

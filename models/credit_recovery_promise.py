@@ -93,6 +93,7 @@ class CreditRecoveryPromise(models.Model):
 
     def _check_new_promise(self):
         today = fields.Date.context_today(self)
+        self._check_no_overlap()
         for promise in self:
             if not promise.invoice_ids:
                 raise ValidationError(self.env._("Choose the invoices the promise is about."))
@@ -123,6 +124,30 @@ class CreditRecoveryPromise(models.Model):
                         open=promise.currency_id.format(open_amount),
                     )
                 )
+
+    def _check_no_overlap(self):
+        """One open promise per invoice: two would count the same payments twice, and the
+        debtor's word is the one of the open promise until it is kept or broken (one query)."""
+        new = self.filtered(lambda promise: promise.state == "open")
+        if not new:
+            return
+        open_promises = self.sudo().search(
+            [("state", "=", "open"), ("invoice_ids", "in", new.invoice_ids.ids), ("id", "not in", self.ids)]
+        )
+        taken = {invoice: promise for promise in open_promises for invoice in promise.invoice_ids}
+        for promise in new:
+            clash = promise.invoice_ids.filtered(lambda invoice: invoice in taken)
+            if clash:
+                other = taken[clash[0]]
+                raise ValidationError(
+                    self.env._(
+                        "%(invoices)s already have an open promise to pay: %(promise)s. It stays until it is kept "
+                        "or broken: log this contact with another outcome and write the new promise in the notes.",
+                        invoices=", ".join(clash.mapped("name")),
+                        promise=other.name,
+                    )
+                )
+            taken.update(dict.fromkeys(promise.invoice_ids, promise))
 
     @api.model
     def _cron_check_promises(self, limit=PROMISE_BATCH):

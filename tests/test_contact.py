@@ -51,10 +51,13 @@ class TestContactLog(CreditRecoveryCommon):
         self.assertEqual(debtor.partner_id, self.customer)
         self.assertEqual(debtor.last_contact_date, MONDAY_9H_SP)
         self.assertEqual(self.invoice.recovery_last_contact_date, MONDAY_9H_SP)
-        for thread in (self.customer, self.invoice):
-            note = thread.message_ids[0]
-            self.assertIn("Outbound contact", note.body)
-            self.assertIn(contact.evidence_hash, note.body)
+        note = debtor.message_ids[0]
+        self.assertIn("Outbound contact", note.body)
+        self.assertIn("lost her job", note.body)
+        self.assertIn(contact.evidence_hash, note.body)
+        # What the customer said stays on the collection record (LGPD): a neutral line on the invoice.
+        self.assertEqual(self.invoice.message_ids[0].body, "<p>A collection contact was logged.</p>")
+        self.assertNotIn("lost her job", " ".join(self.customer.message_ids.mapped("body")))
 
     @freeze_time(MONDAY_9H_SP)
     def test_logs_are_immutable_for_everyone(self):

@@ -119,9 +119,9 @@ class TestDossier(CreditRecoveryCommon):
         self.assertEqual(first.description, second.description, "same data, same digest")
         self.assertIn("v1", first.name)
         self.assertIn("v2", second.name)
-        self.assertEqual((first.res_model, first.res_id), ("res.partner", self.customer.id))
-        self.assertIn(first.description.split(":")[1], self.customer.message_ids[1].body)
-        self.assertIn(second, self.customer.message_ids[0].attachment_ids)
+        self.assertEqual((first.res_model, first.res_id), ("credit.recovery.debtor", debtor.id))
+        self.assertIn(first.description.split(":")[1], debtor.message_ids[1].body)
+        self.assertIn(second, debtor.message_ids[0].attachment_ids)
         self.env.flush_all()
         self.env.cr.execute("UPDATE credit_recovery_contact SET notes = 'Never called' WHERE id = %s", [contact.id])
         self.env.invalidate_all()
@@ -133,7 +133,9 @@ class TestDossier(CreditRecoveryCommon):
     def test_dossier_from_selected_invoices(self):
         action = self.invoice.with_user(self.agent).with_context(force_report_rendering=True).action_recovery_dossier()
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
-        self.assertEqual((attachment.res_model, attachment.res_id), ("res.partner", self.customer.id))
+        self.assertEqual(
+            (attachment.res_model, attachment.res_id), ("credit.recovery.debtor", self.invoice.recovery_debtor_id.id)
+        )
         text = pdf_text(attachment.raw)
         self.assertIn(self.invoice.name, text)
         self.assertNotIn(self.old_invoice.name, text)
