@@ -12,6 +12,39 @@ from .credit_recovery_proposal_template import PERIODICITIES
 MANAGER_GROUP = "account_credit_recovery.group_credit_recovery_manager"
 AGREEMENT_BATCH = 500
 NO_PROFILE = "no_profile"
+# An invoice is under one agreement at a time: these hold it.
+OPEN_STATES = ("to_approve", "active", "broken")
+# Computed by the server from the invoices (``_prepare_agreement_vals``), never taken from the client.
+DEBT_FIELDS = (
+    "partner_id",
+    "company_id",
+    "debtor_id",
+    "profile_id",
+    "negotiation_date",
+    "principal",
+    "fine",
+    "interest",
+)
+# Set by the action methods only (through ``_write_workflow``).
+WORKFLOW_FIELDS = (
+    "name",
+    "state",
+    "approved_by_id",
+    "move_id",
+    "reversal_move_id",
+    "broken_date",
+    "done_date",
+    "checked_date",
+)
+# The terms the agent negotiates: editable while the agreement is a draft, frozen from submission.
+TERM_FIELDS = (
+    "discount_charges_percent",
+    "discount_principal_percent",
+    "down_payment",
+    "installments",
+    "periodicity",
+    "first_due",
+)
 
 
 class CreditRecoveryAgreement(models.Model):
@@ -125,58 +158,43 @@ class CreditRecoveryAgreement(models.Model):
             errors = negotiation.input_errors(agreement._get_proposal(), agreement.negotiation_date)
             if errors:
                 raise ValidationError("\n".join(messages[code] for code in errors))
-            agreement.invoice_ids._recovery_check_negotiable(agreement.partner_id)
+            agreement._check_negotiable_invoices(agreement.invoice_ids, agreement.partner_id)
 
     @api.model_create_multi
     def create(self, vals_list):
-        agreements = super().create(vals_list)
-        for agreement in agreements:
-            agreement.name = (
-                self.env["ir.sequence"].with_company(agreement.company_id).next_by_code("credit.recovery.agreement")
-            )
+        """Whoever calls, the debt, the profile and the schedule are the server's.
+
+        The client sends the invoices and the terms; values it sends for the debt or the
+        profile must be the ones the server computes, and the workflow's fields (state,
+        approver, entries) are refused: a direct ``create`` is a negotiation like the wizard's.
+        """
+        agreements = super().create([self._prepare_create_vals(vals) for vals in vals_list])
         agreements._build_schedule()
         return agreements
 
     def write(self, vals):
-        protected = {
-            "partner_id",
-            "company_id",
-            "debtor_id",
-            "profile_id",
-            "invoice_ids",
-            "negotiation_date",
-            "principal",
-            "fine",
-            "interest",
-            "approved_by_id",
-            "move_id",
-        }
-        if protected & set(vals) and not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(
-                self.env._("The debt and the profile of an agreement come from the negotiation: negotiate again.")
-            )
+        if not self.env.su:
+            self._check_client_vals(vals)
+        if set(TERM_FIELDS) & set(vals):
+            self._check_terms_editable()
         res = super().write(vals)
-        schedule_fields = {
-            "discount_charges_percent",
-            "discount_principal_percent",
-            "down_payment",
-            "installments",
-            "periodicity",
-            "first_due",
-        }
-        if schedule_fields & set(vals):
-            if self.filtered(lambda agreement: agreement.state not in ("draft", "to_approve")):
-                raise UserError(
-                    self.env._("An active or closed agreement cannot be changed: cancel it and negotiate again.")
-                )
+        if set(TERM_FIELDS) & set(vals):
             self._build_schedule()
         return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_submitted(self):
+        if self.filtered(lambda agreement: agreement.state not in ("draft", "cancelled")):
+            raise UserError(
+                self.env._("A submitted or confirmed agreement is kept as evidence: cancel it instead of deleting it.")
+            )
 
     def action_confirm(self):
         """Confirm inside the limits (or as a manager, which approves it); else submit for approval."""
         for agreement in self:
             if agreement.state != "draft":
                 continue
+            agreement._check_no_open_agreement(agreement.invoice_ids, exclude=agreement)
             if not agreement.within_limits and not self.env.user.has_group(MANAGER_GROUP):
                 raise UserError(
                     self.env._(
@@ -187,14 +205,17 @@ class CreditRecoveryAgreement(models.Model):
                     )
                 )
             if not agreement.within_limits:
-                agreement.approved_by_id = self.env.user
+                agreement._write_workflow({"approved_by_id": self.env.user.id})
             agreement._activate()
         return True
 
     def action_submit(self):
+        """Submit for a manager's approval: the terms and the schedule are frozen from now on."""
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         for agreement in self.filtered(lambda agreement: agreement.state == "draft"):
-            agreement.state = "to_approve"
+            agreement._check_negotiable_invoices(agreement.invoice_ids, agreement.partner_id)
+            agreement._check_no_open_agreement(agreement.invoice_ids, exclude=agreement)
+            agreement._write_workflow({"state": "to_approve"})
             manager = agreement._get_approver()
             agreement.activity_schedule(
                 activity_type_id=activity_type.id,
@@ -207,7 +228,7 @@ class CreditRecoveryAgreement(models.Model):
     def action_approve(self):
         self._check_manager()
         for agreement in self.filtered(lambda agreement: agreement.state == "to_approve"):
-            agreement.approved_by_id = self.env.user
+            agreement._write_workflow({"approved_by_id": self.env.user.id})
             agreement.activity_feedback(["mail.mail_activity_data_todo"], feedback=self.env._("Approved"))
             agreement._activate()
         return True
@@ -218,7 +239,7 @@ class CreditRecoveryAgreement(models.Model):
             reason = (reason or agreement.rejection_reason or "").strip()
             if not reason:
                 raise UserError(self.env._("Say why the agreement is rejected: the agent will tell the customer."))
-            agreement.write({"state": "cancelled", "rejection_reason": reason})
+            agreement._write_workflow({"state": "cancelled", "rejection_reason": reason})
             agreement.activity_feedback(["mail.mail_activity_data_todo"], feedback=reason)
             agreement.message_post(body=self.env._("Rejected: %(reason)s", reason=reason))
         return True
@@ -244,8 +265,8 @@ class CreditRecoveryAgreement(models.Model):
                 reversal = entry._reverse_moves(
                     [{"ref": self.env._("Cancellation of %(name)s", name=agreement.name)}], cancel=True
                 )
-                agreement.reversal_move_id = reversal
-            agreement.state = "cancelled"
+                agreement._write_workflow({"reversal_move_id": reversal.id})
+            agreement._write_workflow({"state": "cancelled"})
             agreement.message_post(body=self.env._("Agreement cancelled: the original debt is due again."))
         return True
 
@@ -323,38 +344,60 @@ class CreditRecoveryAgreement(models.Model):
         }
         return [messages[code] for code in codes]
 
-    def _build_schedule(self):
-        """(Re)write the schedule lines of draft agreements from their terms."""
-        for agreement in self.filtered(lambda agreement: agreement.state in ("draft", "to_approve")):
-            policy = agreement._get_policy()
-            calendar = policy._get_business_calendar()
-            proposal = agreement._get_proposal()
-            if negotiation.input_errors(proposal, agreement.negotiation_date):
-                continue
-            lines = negotiation.schedule(
-                proposal, agreement.negotiation_date, calendar, agreement.currency_id.decimal_places
+    def _prepare_schedule_lines_vals(self):
+        """Values of the schedule lines the terms give (the down payment first), or ``[]`` for
+        terms no proposal may have (the constraint says why)."""
+        self.ensure_one()
+        proposal = self._get_proposal()
+        if negotiation.input_errors(proposal, self.negotiation_date):
+            return []
+        calendar = self._get_policy()._get_business_calendar()
+        lines = negotiation.schedule(proposal, self.negotiation_date, calendar, self.currency_id.decimal_places)
+        has_down = bool(proposal.down_payment)
+        vals_list = []
+        for index, (due, amount) in enumerate(lines):
+            is_down = has_down and index == 0
+            number = index if has_down else index + 1
+            vals_list.append(
+                {
+                    "sequence": index,
+                    "name": self.env._("Down payment")
+                    if is_down
+                    else self.env._("Installment %(number)s/%(count)s", number=number, count=self.installments),
+                    "date_due": due,
+                    "amount": float(amount),
+                    "is_down_payment": is_down,
+                }
             )
-            has_down = bool(proposal.down_payment)
-            commands = [Command.clear()]
-            for index, (due, amount) in enumerate(lines):
-                is_down = has_down and index == 0
-                number = index if has_down else index + 1
-                commands.append(
-                    Command.create(
-                        {
-                            "sequence": index,
-                            "name": self.env._("Down payment")
-                            if is_down
-                            else self.env._(
-                                "Installment %(number)s/%(count)s", number=number, count=agreement.installments
-                            ),
-                            "date_due": due,
-                            "amount": float(amount),
-                            "is_down_payment": is_down,
-                        }
+        return vals_list
+
+    def _build_schedule(self):
+        """(Re)write the schedule lines of draft agreements from their terms (the server's only)."""
+        for agreement in self.filtered(lambda agreement: agreement.state == "draft"):
+            vals_list = agreement._prepare_schedule_lines_vals()
+            if vals_list:
+                agreement.sudo().line_ids = [Command.clear()] + [Command.create(vals) for vals in vals_list]
+
+    def _check_schedule(self):
+        """Refuse to activate a schedule other than the one the terms give."""
+        for agreement in self:
+            currency = agreement.currency_id
+            expected = [
+                (vals["date_due"], currency.round(vals["amount"]), vals["is_down_payment"])
+                for vals in agreement._prepare_schedule_lines_vals()
+            ]
+            actual = [
+                (line.date_due, currency.round(line.amount), line.is_down_payment)
+                for line in agreement.line_ids.sorted("sequence")
+            ]
+            if not expected or actual != expected:
+                raise UserError(
+                    self.env._(
+                        "The schedule of %(name)s no longer matches its terms: it cannot be confirmed. Cancel it "
+                        "and negotiate again.",
+                        name=agreement.name,
                     )
                 )
-            agreement.line_ids = commands
 
     def _get_policy(self):
         self.ensure_one()
@@ -382,8 +425,24 @@ class CreditRecoveryAgreement(models.Model):
             )
 
     def _activate(self):
-        """Post the agreement entry: settle the invoices, open one receivable item per installment."""
+        """Post the agreement entry: settle the invoices, open one receivable item per installment.
+
+        The callers (``action_confirm``, ``action_approve``) checked who may confirm; this checks
+        what is confirmed: inside the limits or approved, the schedule its terms give, invoices
+        under no other agreement.
+        """
         for agreement in self:
+            if agreement.state not in ("draft", "to_approve"):
+                raise UserError(self.env._("%(name)s is already confirmed or closed.", name=agreement.name))
+            if not agreement.within_limits and not agreement.approved_by_id:
+                raise UserError(
+                    self.env._(
+                        "%(name)s is beyond the limits of its profile: a Collection Manager must approve it.",
+                        name=agreement.name,
+                    )
+                )
+            agreement._check_no_open_agreement(agreement.invoice_ids, exclude=agreement)
+            agreement._check_schedule()
             policy = agreement._get_policy()
             journal = policy.agreement_journal_id
             income, expense = policy.agreement_income_account_id, policy.agreement_discount_account_id
@@ -396,7 +455,7 @@ class CreditRecoveryAgreement(models.Model):
                     )
                 )
             invoices = agreement.invoice_ids
-            invoices._recovery_check_negotiable(agreement.partner_id)
+            agreement._check_negotiable_invoices(invoices, agreement.partner_id)
             # The checks above are the business rules; the accounting itself is the system's
             # (collection agents may only read invoices).
             open_lines = invoices.sudo().line_ids.filtered(
@@ -489,9 +548,9 @@ class CreditRecoveryAgreement(models.Model):
             debit_lines = entry.line_ids.filtered(
                 lambda line, account=receivable: line.debit and line.account_id == account
             )
-            for schedule_line, move_line in zip(agreement.line_ids.sorted("sequence"), debit_lines, strict=True):
+            for schedule_line, move_line in zip(agreement.line_ids.sorted("sequence").sudo(), debit_lines, strict=True):
                 schedule_line.move_line_id = move_line
-            agreement.sudo().write({"state": "active", "move_id": entry.id})
+            agreement._write_workflow({"state": "active", "move_id": entry.id})
             agreement.message_post(
                 body=self.env._(
                     "Agreement confirmed: %(total)s in %(count)s payment(s). The signed agreement acknowledges the "
@@ -527,18 +586,19 @@ class CreditRecoveryAgreement(models.Model):
             late = lines.filtered(
                 lambda line, policy=policy: (
                     not line.paid
-                    and calendars[policy.id].add_business_days(line.date_due, policy.agreement_break_days) < today
+                    and calendars[policy.id].add_business_days(line.date_due, max(policy.agreement_break_days, 0))
+                    < today
                 )
             )
             if late:
                 agreement._mark_broken(today, policy)
-        agreements.write({"checked_date": today})
+        agreements._write_workflow({"checked_date": today})
         remaining = self.search_count(domain) if len(agreements) == limit else 0
         self.env["ir.cron"]._notify_progress(done=len(agreements), remaining=remaining)
 
     def _mark_done(self, today):
         self.ensure_one()
-        self.write({"state": "done", "done_date": today})
+        self._write_workflow({"state": "done", "done_date": today})
         self.message_post_with_source(
             "account_credit_recovery.mail_template_agreement_done", subtype_xmlid="mail.mt_comment"
         )
@@ -546,7 +606,7 @@ class CreditRecoveryAgreement(models.Model):
 
     def _mark_broken(self, today, policy):
         self.ensure_one()
-        self.write({"state": "broken", "broken_date": today})
+        self._write_workflow({"state": "broken", "broken_date": today})
         open_lines = self.line_ids.filtered(lambda line: not line.paid)
         if policy.agreement_break_option == "accelerate":
             open_lines.move_line_id.sudo().write({"date_maturity": today})
@@ -570,7 +630,7 @@ class CreditRecoveryAgreement(models.Model):
         """Values of a draft agreement on ``invoices``: the updated debt as of ``on`` (pure: no write)."""
         on = on or fields.Date.context_today(self)
         partner = invoices.commercial_partner_id
-        invoices._recovery_check_negotiable(partner)
+        self._check_negotiable_invoices(invoices, partner)
         company = invoices.company_id
         policy = self.env["credit.recovery.policy"]._get_company_policies(company).get(company.id)
         digits = company.currency_id.decimal_places
@@ -603,3 +663,160 @@ class CreditRecoveryAgreement(models.Model):
             "interest": float(interest),
             "first_due": on + timedelta(days=min(30, debtor.profile_id.max_first_installment_days or 30)),
         }
+
+    @api.model
+    def _prepare_create_vals(self, vals):
+        """``vals`` of a ``create`` checked and completed with the server's debt, profile and number."""
+        invoices = self.new({"invoice_ids": vals.get("invoice_ids", [])}).invoice_ids._origin
+        if not self.env.su:
+            # The number is given at creation whatever is sent; a draft state is the default.
+            refused = {
+                name: vals[name]
+                for name in (*WORKFLOW_FIELDS, "line_ids")
+                if vals.get(name) and name != "name" and not (name == "state" and vals[name] == "draft")
+            }
+            if refused:
+                self._check_client_vals(refused)
+        server = self._prepare_agreement_vals(invoices)
+        if not self.env.su:
+            self._check_debt_vals(vals, server)
+        self._check_no_open_agreement(invoices)
+        company = self.env["res.company"].browse(server["company_id"])
+        return {
+            **vals,
+            **{name: server[name] for name in DEBT_FIELDS},
+            "invoice_ids": server["invoice_ids"],
+            "first_due": vals.get("first_due") or server["first_due"],
+            "name": self.env["ir.sequence"].with_company(company).next_by_code("credit.recovery.agreement"),
+        }
+
+    @api.model
+    def _check_debt_vals(self, vals, server_vals):
+        """Refuse client values of the debt or the profile that differ from the server's."""
+        currency = self.env["res.company"].browse(server_vals["company_id"]).currency_id
+        forged = []
+        for name in DEBT_FIELDS:
+            if name not in vals:
+                continue
+            field, given, expected = self._fields[name], vals[name], server_vals[name]
+            if field.type == "many2one":
+                same = (given or False) == (expected or False)
+            elif field.type == "monetary":
+                same = currency.compare_amounts(given or 0.0, expected or 0.0) == 0
+            elif field.type == "date":
+                same = fields.Date.to_date(given) == fields.Date.to_date(expected)
+            else:
+                same = given == expected
+            if not same:
+                forged.append(name)
+        if forged:
+            descriptions = self.fields_get(forged, ["string"])
+            raise AccessError(
+                self.env._(
+                    "The debt and the profile of an agreement are computed from the invoices, not typed in "
+                    "(%(fields)s): negotiate from the invoices.",
+                    fields=", ".join(descriptions[name]["string"] for name in forged),
+                )
+            )
+
+    def _check_client_vals(self, vals):
+        """Refuse what only the server sets: the debt, the profile, the workflow, the schedule."""
+        if {*DEBT_FIELDS, "invoice_ids"} & set(vals):
+            raise AccessError(
+                self.env._("The debt and the profile of an agreement come from the negotiation: negotiate again.")
+            )
+        if set(WORKFLOW_FIELDS) & set(vals):
+            raise AccessError(
+                self.env._(
+                    "The number, state, approver and entries of an agreement are set by its buttons (Confirm, "
+                    "Submit for Approval, Approve, Reject, Cancel): use them."
+                )
+            )
+        if "line_ids" in vals:
+            raise AccessError(
+                self.env._(
+                    "The schedule of an agreement is computed from the terms: change the terms of the draft "
+                    "agreement instead."
+                )
+            )
+
+    def _check_terms_editable(self):
+        """The terms can change while the agreement is a draft; from submission they are frozen."""
+        submitted = self.filtered(lambda agreement: agreement.state == "to_approve")
+        if submitted:
+            raise UserError(
+                self.env._(
+                    "%(names)s was submitted for approval: its terms cannot be changed any more. Ask a Collection "
+                    "Manager to reject it, then negotiate again.",
+                    names=", ".join(submitted.mapped("name")),
+                )
+            )
+        if self.filtered(lambda agreement: agreement.state != "draft"):
+            raise UserError(
+                self.env._("An active or closed agreement cannot be changed: cancel it and negotiate again.")
+            )
+
+    def _write_workflow(self, vals):
+        """Write the values only the workflow sets, after the calling action's own checks."""
+        return self.sudo().write(vals)
+
+    @api.model
+    def _check_negotiable_invoices(self, invoices, partner=None):
+        """Refuse invoices that cannot be negotiated, saying which and why.
+
+        On top of the invoices' own rules (one customer, company and currency; posted; something
+        overdue): none already paid, none in a foreign currency (the agreement's entry is in the
+        company's currency).
+        """
+        invoices._recovery_check_negotiable(partner)
+        foreign = invoices.filtered(lambda move: move.currency_id != move.company_id.currency_id)
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "Invoices in a foreign currency cannot be negotiated in an agreement (it is in %(currency)s): "
+                    "%(moves)s. Collect them separately.",
+                    currency=foreign.company_id.currency_id[:1].name,
+                    moves=", ".join(foreign.mapped("display_name")),
+                )
+            )
+        paid = invoices.filtered(
+            lambda move: (
+                move.payment_state in ("paid", "in_payment", "reversed")
+                or move.company_currency_id.is_zero(move.amount_residual_signed)
+            )
+        )
+        if paid:
+            raise UserError(
+                self.env._(
+                    "These invoices are already paid: %(moves)s. Leave them out and negotiate the others.",
+                    moves=", ".join(paid.mapped("display_name")),
+                )
+            )
+
+    @api.model
+    def _check_no_open_agreement(self, invoices, exclude=None):
+        """One agreement at a time per invoice: refuse invoices already under an open agreement."""
+        domain = [("invoice_ids", "in", invoices.ids), ("state", "in", OPEN_STATES)]
+        if exclude:
+            domain.append(("id", "not in", exclude.ids))
+        others = self.sudo().search(domain)
+        if others:
+            raise UserError(
+                self.env._(
+                    "These invoices are already under agreement %(agreements)s: %(moves)s. Follow that agreement, "
+                    "or ask a Collection Manager to cancel it before negotiating again.",
+                    agreements=", ".join(others.mapped("name")),
+                    moves=", ".join((others.invoice_ids & invoices).mapped("display_name")),
+                )
+            )
+
+    def _message_compute_author(self, author_id=None, email_from=None, raise_on_email=True):
+        """An agent without an e-mail address still confirms and submits agreements: the
+        messages keep the agent as author and go out from the company's address (its own, else
+        its catchall), else the system's default sender; never a refusal."""
+        del raise_on_email  # asked of the parent never to raise; the fallbacks follow
+        author_id, email_from = super()._message_compute_author(author_id, email_from, raise_on_email=False)
+        if not email_from:
+            company = self.company_id[:1] or self.env.company
+            email_from = company.email_formatted or self.env["ir.mail_server"].sudo()._get_default_from_address()
+        return author_id, email_from or False

@@ -34,6 +34,11 @@ class CreditRecoveryAgreementLine(models.Model):
                 line.amount_residual = line.amount
                 line.paid = False
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_editable()
+        return super().create(vals_list)
+
     def write(self, vals):
         self._check_editable()
         return super().write(vals)
@@ -43,9 +48,13 @@ class CreditRecoveryAgreementLine(models.Model):
         return super().unlink()
 
     def _check_editable(self):
+        """Only the server writes the schedule: it is computed from the terms of the draft
+        agreement (``credit.recovery.agreement._build_schedule``) and frozen from submission."""
         if self.env.su:
             return
-        if self.agreement_id.filtered(lambda agreement: agreement.state not in ("draft", "to_approve")):
-            raise UserError(
-                self.env._("The schedule of a confirmed agreement cannot be changed: cancel it and negotiate again.")
+        raise UserError(
+            self.env._(
+                "The schedule of an agreement is computed from its terms and cannot be changed by hand: change "
+                "the terms of the draft agreement, or cancel it and negotiate again."
             )
+        )

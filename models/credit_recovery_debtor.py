@@ -14,6 +14,35 @@ CREDIT_STATUSES = [
     ("restored", "Restored"),
 ]
 HISTORY_DAYS = 365
+# Set by the workflow only (its private methods write them with sudo or SQL after their own
+# checks): refused in create/write from anyone else, whatever the context.
+WORKFLOW_FIELDS = frozenset(
+    {
+        "partner_id",
+        "company_id",
+        "profile_id",
+        "profile_computed_id",
+        "credit_status",
+        "bureau_state",
+        "bureau_removal_deadline",
+        "bureau_notice_date",
+        "bureau_listed_date",
+        "bureau_removed_date",
+        "planned_run_id",
+        "contact_count",
+        "last_contact_date",
+        "callback_date",
+        "stage_id",
+        "amount_overdue",
+        "days_overdue",
+        "overdue_invoice_count",
+        "next_action_date",
+        "overdue_episodes",
+        "broken_commitments",
+    }
+)
+# Who a new debtor is: given at creation, never changed afterwards.
+IDENTITY_FIELDS = frozenset({"partner_id", "company_id"})
 
 
 class CreditRecoveryDebtor(models.Model):
@@ -102,16 +131,20 @@ class CreditRecoveryDebtor(models.Model):
             ("removed", "Removed"),
         ],
         string="Credit Bureau",
+        readonly=True,
         tracking=True,
         help="Credit-bureau lifecycle: prior notice (CDC art. 43 §2), listing, removal request within "
         "5 business days of full payment (STJ Súmula 548), removal.",
     )
-    bureau_removal_deadline = fields.Date(string="Removal Deadline", tracking=True)
+    bureau_removal_deadline = fields.Date(string="Removal Deadline", readonly=True, tracking=True)
     bureau_notice_date = fields.Date(
-        string="Prior Notice Sent On", tracking=True, help="Date of the written prior notice (CDC art. 43 §2)."
+        string="Prior Notice Sent On",
+        readonly=True,
+        tracking=True,
+        help="Date of the written prior notice (CDC art. 43 §2).",
     )
-    bureau_listed_date = fields.Date(string="Listed On", tracking=True)
-    bureau_removed_date = fields.Date(string="Removed On", tracking=True)
+    bureau_listed_date = fields.Date(string="Listed On", readonly=True, tracking=True)
+    bureau_removed_date = fields.Date(string="Removed On", readonly=True, tracking=True)
     bureau_removal_late = fields.Boolean(
         string="Removal Overdue",
         compute="_compute_bureau_removal_late",
@@ -302,13 +335,16 @@ class CreditRecoveryDebtor(models.Model):
     def _read_group_stage_ids(self, stages, _domain):
         return stages.search([("company_id", "in", self.env.companies.ids)])
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self._check_client_vals(set(vals) - IDENTITY_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
-        if (
-            {"profile_override_id", "profile_override_reason"} & set(vals)
-            and not self.env.su
-            and not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager")
-        ):
-            raise AccessError(self.env._("Only a Collection Manager can change a debtor's profile. Ask your manager."))
+        if not self.env.su:
+            self._check_client_vals(set(vals))
         return super().write(vals)
 
     def action_open_invoices(self):
@@ -352,7 +388,7 @@ class CreditRecoveryDebtor(models.Model):
                     names=", ".join(wrong.mapped("display_name")),
                 )
             )
-        self.write({"bureau_state": "listed", "bureau_listed_date": fields.Date.context_today(self)})
+        self.sudo().write({"bureau_state": "listed", "bureau_listed_date": fields.Date.context_today(self)})
         return True
 
     def action_bureau_removed(self):
@@ -366,7 +402,7 @@ class CreditRecoveryDebtor(models.Model):
                     names=", ".join(wrong.mapped("display_name")),
                 )
             )
-        self.write({"bureau_state": "removed", "bureau_removed_date": fields.Date.context_today(self)})
+        self.sudo().write({"bureau_state": "removed", "bureau_removed_date": fields.Date.context_today(self)})
         self.activity_feedback(["account_credit_recovery.activity_type_bureau_removal"])
         return True
 
@@ -378,6 +414,23 @@ class CreditRecoveryDebtor(models.Model):
             return False
         self.sudo().write({"bureau_state": "notified", "bureau_notice_date": fields.Date.context_today(self)})
         return True
+
+    def _check_client_vals(self, names):
+        """Refuse the fields only the workflow sets, and the profile override to non-managers."""
+        refused = WORKFLOW_FIELDS & names
+        if refused:
+            descriptions = self.fields_get(sorted(refused), ["string"])
+            raise AccessError(
+                self.env._(
+                    "These fields of a debtor are set by the collection workflow, not by hand: %(fields)s. Use the "
+                    "buttons of the debtor (credit bureau) or ask a Collection Manager to override the profile.",
+                    fields=", ".join(descriptions[name]["string"] for name in sorted(refused)),
+                )
+            )
+        if {"profile_override_id", "profile_override_reason"} & names and not self.env.user.has_group(
+            "account_credit_recovery.group_credit_recovery_manager"
+        ):
+            raise AccessError(self.env._("Only a Collection Manager can change a debtor's profile. Ask your manager."))
 
     def _check_bureau_manager(self):
         if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
@@ -633,7 +686,7 @@ class CreditRecoveryDebtor(models.Model):
             policy = policies.get(debtor.company_id.id)
             calendar = policy._get_business_calendar() if policy else BusinessCalendar()
             deadline = calendar.add_business_days(today, 5)
-            debtor.write({"bureau_state": "removal_requested", "bureau_removal_deadline": deadline})
+            debtor.sudo().write({"bureau_state": "removal_requested", "bureau_removal_deadline": deadline})
             debtor.activity_schedule(
                 "account_credit_recovery.activity_type_bureau_removal",
                 date_deadline=deadline,

@@ -83,6 +83,7 @@ class CreditRecoveryPolicy(models.Model):
         "account.journal",
         string="Renegotiation Journal",
         check_company=True,
+        copy=False,
         domain=[("type", "=", "general")],
         help="Journal of the entries that settle the original invoices and open the agreement's installments.",
     )
@@ -90,12 +91,14 @@ class CreditRecoveryPolicy(models.Model):
         "account.account",
         string="Fine and Interest Account",
         check_company=True,
+        copy=False,
         help="Income account credited with the fine and interest of an agreement.",
     )
     agreement_discount_account_id = fields.Many2one(
         "account.account",
         string="Discount Account",
         check_company=True,
+        copy=False,
         help="Expense account debited with the discounts granted in an agreement.",
     )
     agreement_break_days = fields.Integer(
@@ -136,7 +139,12 @@ class CreditRecoveryPolicy(models.Model):
                 )
 
     @api.constrains(
-        "grace_days", "max_contacts_per_day", "max_contacts_per_week", "tolerance_amount", "promise_tolerance_days"
+        "grace_days",
+        "max_contacts_per_day",
+        "max_contacts_per_week",
+        "tolerance_amount",
+        "promise_tolerance_days",
+        "agreement_break_days",
     )
     def _check_limits(self):
         for policy in self:
@@ -144,6 +152,14 @@ class CreditRecoveryPolicy(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Policy %(policy)s: the grace period and the tolerances cannot be negative.",
+                        policy=policy.name,
+                    )
+                )
+            if policy.agreement_break_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(policy)s: the business days before an unpaid installment breaks an agreement "
+                        "cannot be negative (0: the day after its due date).",
                         policy=policy.name,
                     )
                 )
@@ -233,11 +249,18 @@ class CreditRecoveryPolicy(models.Model):
 
     @api.model
     def _prepare_default_policy_vals(self, company):
-        """Values of a stage-less default policy, used when the addon's template policy is gone."""
+        """Values of a default policy for ``company``: a copy of the addon's template policy, or a
+        stage-less one when the template is gone. Nothing of another company is kept: the
+        renegotiation journal and accounts are the new company's to set, the disputes go to its
+        collection responsibles."""
         return {
             "name": self.env._("Default collection policy"),
             "company_id": company.id,
             "calendar_id": company.resource_calendar_id.id,
+            "agreement_journal_id": False,
+            "agreement_income_account_id": False,
+            "agreement_discount_account_id": False,
+            "dispute_manager_id": False,
         }
 
     @api.model

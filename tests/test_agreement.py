@@ -104,7 +104,7 @@ class TestAgreement(CreditRecoveryCommon):
         with self.on(TODAY):
             agreement.action_confirm()
         debtor = agreement.debtor_id
-        debtor.bureau_state = "listed"
+        debtor.sudo().bureau_state = "listed"  # set up as the workflow would
         for line in agreement.line_ids:
             with self.on(line.date_due):
                 self.env["account.payment.register"].with_context(

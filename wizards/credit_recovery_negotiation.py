@@ -63,7 +63,9 @@ class CreditRecoveryNegotiation(models.TransientModel):
 
     @api.model
     def _action_open(self, invoices):
-        invoices._recovery_check_negotiable()
+        Agreement = self.env["credit.recovery.agreement"]
+        Agreement._check_negotiable_invoices(invoices)
+        Agreement._check_no_open_agreement(invoices)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account_credit_recovery.action_credit_recovery_negotiation"
         )
@@ -71,12 +73,15 @@ class CreditRecoveryNegotiation(models.TransientModel):
         return action
 
     def action_prepare(self):
-        """Create the draft agreement and open it: the schedule and the limits show there."""
+        """Create the draft agreement and open it: the schedule and the limits show there.
+
+        Only the invoices and the terms are passed: the agreement computes the debt and the
+        profile itself, as for any other caller.
+        """
         self.ensure_one()
-        Agreement = self.env["credit.recovery.agreement"]
-        vals = Agreement._prepare_agreement_vals(self.invoice_ids)
-        vals.update(
+        agreement = self.env["credit.recovery.agreement"].create(
             {
+                "invoice_ids": [Command.set(self.invoice_ids.ids)],
                 "discount_charges_percent": self.discount_charges_percent,
                 "discount_principal_percent": self.discount_principal_percent,
                 "down_payment": self.down_payment,
@@ -85,5 +90,4 @@ class CreditRecoveryNegotiation(models.TransientModel):
                 "first_due": self.first_due,
             }
         )
-        agreement = Agreement.create(vals)
         return agreement.get_formview_action()
