@@ -88,9 +88,7 @@ class TestMessageIsTheDecision(CreditRecoveryCommon):
             self.assertEqual(debtor.claimable_invoice_ids, plain)
             self.assertEqual(debtor.amount_claimable, 300)
             action = self.env["credit.recovery.contact"].with_user(self.agent)._action_whatsapp(debtor)
-            letter = self.env["report.account_credit_recovery.report_collection_letter"]._get_report_values(
-                debtor.ids
-            )
+            letter = self.env["report.account_credit_recovery.report_collection_letter"]._get_report_values(debtor.ids)
         text = unquote_plus(action["url"])
         self.assertIn("300.00", text)
         self.assertNotIn("1,000.00", text)
