@@ -207,7 +207,7 @@ class CreditRecoveryDispatch(models.Model):
         Action._update_amounts(kept)
         Stage = self.env["credit.recovery.stage"]
         stages = {stage.id: stage for stage in Stage.browse({row["stage_id"] for row in kept})}
-        stage = stages[highest_stage_id(stages, stages)]
+        stage = stages[highest_stage_id({stage_id: stage._ladder_key() for stage_id, stage in stages.items()}, stages)]
         invoices = self.env["account.move"].browse(dict.fromkeys(row["move_id"] for row in kept))
         self.write({"stage_id": stage.id, "invoice_ids": [fields.Command.set(invoices.ids)]})
         results = self._send_stage_actions(stage, invoices)

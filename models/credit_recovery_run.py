@@ -465,6 +465,7 @@ class CreditRecoveryRun(models.Model):
         rows = Action._fetch_new_facts(debtor_ids)
         skipped, kept = Action._classify(rows, today)
         stages = {stage.id: stage for stage in self.policy_id.with_context(active_test=False).stage_ids}
+        ladder = {stage_id: stage._ladder_key() for stage_id, stage in stages.items()}
         by_debtor = defaultdict(list)
         for row in kept:
             by_debtor[row["debtor_id"]].append(row)
@@ -482,14 +483,14 @@ class CreditRecoveryRun(models.Model):
         new_dispatches = []
         raise_stage = {}
         for debtor_id, debtor_rows in by_debtor.items():
-            stage = stages[highest_stage_id(stages, (row["stage_id"] for row in debtor_rows))]
+            stage = stages[highest_stage_id(ladder, (row["stage_id"] for row in debtor_rows))]
             if not stage._has_actions():
                 skipped[collection.SKIP_NO_ACTION].extend(debtor_rows)
             elif debtor_id in queued:
                 dispatch_id, queued_stage = queued[debtor_id]
                 for row in debtor_rows:
                     row["dispatch_id"] = dispatch_id
-                if queued_stage in stages and highest_stage_id(stages, (stage.id, queued_stage)) != queued_stage:
+                if queued_stage in stages and highest_stage_id(ladder, (stage.id, queued_stage)) != queued_stage:
                     raise_stage[dispatch_id] = stage.id
             else:
                 new_dispatches.append((debtor_id, stage.id))
@@ -617,6 +618,7 @@ class CreditRecoveryRun(models.Model):
         return moments
 
 
-def highest_stage_id(stages, stage_ids):
-    """The highest of ``stage_ids`` (``stages``: ``{id: stage}``), by the stages' own ladder order."""
-    return max(stage_ids, key=lambda stage_id: stages[stage_id]._ladder_key())
+def highest_stage_id(ladder, stage_ids):
+    """The highest of ``stage_ids`` on the ladder (``ladder``: ``{stage id: stage._ladder_key()}``,
+    built once per batch: this runs for every debtor)."""
+    return max(stage_ids, key=ladder.__getitem__)
