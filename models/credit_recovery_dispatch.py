@@ -200,7 +200,7 @@ class CreditRecoveryDispatch(models.Model):
             debtor.write({"bureau_state": "notified", "bureau_notice_date": fields.Date.context_today(self)})
             results["bureau"] = 1
         if contacts:
-            self.env["credit.recovery.contact"].sudo().with_context(credit_recovery_engine=True).create(contacts)
+            self.env["credit.recovery.contact"]._create_automatic_logs(contacts)
         self.note = "\n".join(notes) or False
         return results
 
