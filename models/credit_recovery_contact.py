@@ -53,10 +53,10 @@ WORKFLOW_FIELDS = {
     "dispatch_id",
     "message_id",
 }
+# Workflow fields the collection run's own messages carry (see _create_automatic_logs).
+AUTOMATIC_FIELDS = {"is_automatic", "delivery_state", "dispatch_id", "message_id"}
 # A contact dated later than now by more than this is refused (clocks differ a little).
 FUTURE_TOLERANCE = timedelta(minutes=5)
-# A log recorded within this time of its date is a record made at the contact: the rules judge both moments.
-RECORD_TOLERANCE = timedelta(minutes=5)
 
 
 class CreditRecoveryContact(models.Model):
@@ -197,12 +197,30 @@ class CreditRecoveryContact(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        """Record contacts as a user does: the workflow's own fields are refused, the contact
-        rules and the dates are checked, and the logs are sealed."""
-        forbidden = {field for vals in vals_list for field in vals if field in WORKFLOW_FIELDS}
+        """Record contacts: the workflow's own fields are refused (but for the collection run's
+        messages, see ``_create_automatic_logs``), the dates and the contact rules are checked,
+        and the logs are sealed."""
+        automatic = self.env.su and all(self._is_automatic_vals(vals) for vals in vals_list)
+        allowed = AUTOMATIC_FIELDS if automatic else set()
+        forbidden = {field for vals in vals_list for field in vals if field in WORKFLOW_FIELDS - allowed}
         if forbidden:
             raise UserError(self._workflow_fields_message(forbidden))
-        return self._create_logs(vals_list)
+        partners = self.env["res.partner"].browse(vals["partner_id"] for vals in vals_list if vals.get("partner_id"))
+        commercial = {partner.id: partner.commercial_partner_id.id for partner in partners}
+        if any(vals.get("correction_of_id") for vals in vals_list) and not self._is_manager():
+            raise AccessError(self.env._("Only a Collection Manager can correct a contact log."))
+        for vals in vals_list:
+            if vals.get("partner_id"):
+                vals["partner_id"] = commercial[vals["partner_id"]]
+            if vals.get("override_justification"):
+                vals["override_user_id"] = self.env.uid
+            if "attachment_ids" in vals:
+                self._check_attachment_access(vals["attachment_ids"])
+        contacts = super().create(vals_list)
+        contacts._check_new_logs(automatic)
+        contacts._link_debtors()
+        contacts.filtered(lambda contact: contact.state == "logged")._record()
+        return contacts
 
     def write(self, vals):
         """Only a draft's author may fill in its outcome; a recorded log is never changed, by anyone."""
@@ -313,21 +331,18 @@ class CreditRecoveryContact(models.Model):
         template = self.env.ref("account_credit_recovery.mail_template_whatsapp_message")
         body = template._render_field("body_html", debtor.ids, compute_lang=True)[debtor.id]
         text = html2plaintext(body).strip()
-        # Opening the chat starts the contact: here the caps refuse, they do not just flag.
-        contact = self._create_logs(
-            [
-                {
-                    "partner_id": partner.id,
-                    "company_id": debtor.company_id.id,
-                    "invoice_ids": [Command.set((invoices or debtor.open_invoice_ids).ids)],
-                    "channel": "whatsapp",
-                    "direction": "outbound",
-                    "phone_number": "+" + mobile,
-                    "notes": text,
-                    "state": "draft",
-                }
-            ],
-            starting=True,
+        # A draft: the chat starts the contact now, so the caps refuse it rather than flag it.
+        contact = self.create(
+            {
+                "partner_id": partner.id,
+                "company_id": debtor.company_id.id,
+                "invoice_ids": [Command.set((invoices or debtor.open_invoice_ids).ids)],
+                "channel": "whatsapp",
+                "direction": "outbound",
+                "phone_number": "+" + mobile,
+                "notes": text,
+                "state": "draft",
+            }
         )
         return {
             "type": "ir.actions.act_url",
@@ -341,52 +356,41 @@ class CreditRecoveryContact(models.Model):
         """Record the e-mails and SMS the collection run sent (``_prepare_contact_vals`` of the
         dispatch). The run checked the contact rules for the whole message (all its channels
         count as one contact) before sending it: what was sent is recorded as it is."""
-        for vals in vals_list:
-            if not (
-                vals.get("is_automatic")
-                and vals.get("dispatch_id")
-                and vals.get("channel") in ("email", "sms")
-                and vals.get("direction") == "outbound"
-                and not vals.get("correction_of_id")
-                and not vals.get("override_justification")
-            ):
-                raise UserError(
-                    self.env._("Only the collection run records automatic messages, from its own dispatches.")
-                )
-        return self.sudo()._create_logs(vals_list, automatic=True)
+        if not all(self._is_automatic_vals(vals) for vals in vals_list):
+            raise UserError(self.env._("Only the collection run records automatic messages, from its own dispatches."))
+        return self.sudo().create(vals_list)
 
-    def _create_logs(self, vals_list, automatic=False, starting=False):
-        """Create, check and seal logs; ``automatic`` for the run's messages (rules already
-        checked), ``starting`` when the contact begins now (the caps then refuse it)."""
-        partners = self.env["res.partner"].browse(vals["partner_id"] for vals in vals_list if vals.get("partner_id"))
-        commercial = {partner.id: partner.commercial_partner_id.id for partner in partners}
-        if any(vals.get("correction_of_id") for vals in vals_list) and not self._is_manager():
-            raise AccessError(self.env._("Only a Collection Manager can correct a contact log."))
-        for vals in vals_list:
-            if vals.get("partner_id"):
-                vals["partner_id"] = commercial[vals["partner_id"]]
-            if vals.get("override_justification"):
-                vals["override_user_id"] = self.env.uid
-            if "attachment_ids" in vals:
-                self._check_attachment_access(vals["attachment_ids"])
-        contacts = super().create(vals_list)
+    @api.model
+    def _is_automatic_vals(self, vals):
+        return bool(
+            vals.get("is_automatic")
+            and vals.get("dispatch_id")
+            and vals.get("channel") in ("email", "sms")
+            and vals.get("direction") == "outbound"
+            and not vals.get("correction_of_id")
+            and not vals.get("override_justification")
+        )
+
+    def _check_new_logs(self, automatic):
+        """Invoices, dates and contact rules of logs just created; flag them (backdated, over the cap).
+
+        The run's messages (``automatic``) were checked against the rules before they were sent.
+        """
         now = fields.Datetime.now()
-        contacts._check_invoices()
-        flags = contacts._check_dates(now)
+        self._check_invoices()
+        flags = self._check_dates(now)
         if not automatic:
-            for contact, over_cap in contacts._check_contact_rules(now, starting=starting).items():
+            for contact, over_cap in self._check_contact_rules(now).items():
                 flags[contact]["is_over_cap"] = over_cap
         for contact, vals in flags.items():
             if any(vals.values()):
                 contact._write_workflow(vals)
-        contacts._link_debtors()
-        contacts.filtered(lambda contact: contact.state == "logged")._record()
-        return contacts
 
     def _write_workflow(self, vals):
         """Write the values only the workflow sets (seal, state, debtor, delivery status):
         the public ``write`` refuses them from any caller."""
-        return super(CreditRecoveryContact, self.sudo()).write(vals)
+        # The parent's write, past this model's guard: the one way the workflow's fields are written.
+        return super(CreditRecoveryContact, self.sudo()).write(vals)  # pylint: disable=super-method-mismatch
 
     def _is_manager(self):
         return self.env.su or self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager")
@@ -710,14 +714,15 @@ class CreditRecoveryContact(models.Model):
                 breaks.append(("inserted", log_id, first))
         return breaks
 
-    def _check_contact_rules(self, now, starting=False):
+    def _check_contact_rules(self, now):
         """Refuse outbound contacts that the debtor or the contact window does not allow;
         ``{contact: over the cap}`` for the others.
 
         Opt-outs are always honoured. The window is judged at the contact's date and, for a
         contact recorded as it happens, at the moment it is recorded (a late call logged as an
-        earlier one is still a late call). The caps stop a contact from *starting*
-        (``starting``); one that took place is recorded, flagged over the cap. A Collection
+        earlier one is still a late call). The caps stop a contact from *starting* (a draft,
+        awaiting its outcome: e.g. a WhatsApp chat opened now); one that took place is
+        recorded, flagged over the cap. A Collection
         Manager may override the window and the caps with a justification, stored on the log.
         """
         outbound = self.filtered(lambda contact: contact.direction == "outbound" and not contact.correction_of_id)
@@ -768,7 +773,7 @@ class CreditRecoveryContact(models.Model):
             if contact.override_justification:
                 continue
             # Starting: the caps refuse too, and the next allowed moment respects them.
-            counts, caps = (counts, caps) if starting else ({}, (0, 0))
+            counts, caps = (counts, caps) if contact.state == "draft" else ({}, (0, 0))
             for moment in moments:
                 decision = decide_contact(contact._local(moment, tz), window, counts, *caps)
                 if not decision.allowed:
