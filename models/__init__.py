@@ -9,6 +9,7 @@ from . import credit_recovery_debtor
 from . import credit_recovery_demo
 from . import credit_recovery_dispatch
 from . import credit_recovery_dossier
+from . import credit_recovery_evidence_chain
 from . import credit_recovery_invoice
 from . import credit_recovery_letter
 from . import credit_recovery_nonpayment_reason
@@ -20,6 +21,7 @@ from . import credit_recovery_run
 from . import credit_recovery_run_batch
 from . import credit_recovery_stage
 from . import ir_actions_report
+from . import ir_attachment
 from . import ir_module_module
 from . import mail_activity
 from . import mail_notification

@@ -11,7 +11,7 @@ from odoo.tools.misc import format_datetime
 
 from ..tools import contact_rules
 from ..tools.contact_rules import ContactWindow, decide_contact
-from ..tools.evidence import evidence_hash, sha256_hex
+from ..tools.evidence import evidence_hash, ledger_hash, sha256_hex
 
 CHANNELS = [
     ("phone", "Phone call"),
@@ -36,6 +36,27 @@ DRAFT_FIELDS = {
     "promise_amount",
     "promise_date",
 }
+# Set by the workflow only (sealing, the collection engine, the delivery reports): refused in create/write.
+WORKFLOW_FIELDS = {
+    "debtor_id",
+    "evidence_hash",
+    "evidence_previous_hash",
+    "evidence_ledger_hash",
+    "evidence_sequence",
+    "sealed_at",
+    "override_user_id",
+    "is_automatic",
+    "is_backdated",
+    "is_over_cap",
+    "delivery_state",
+    "delivery_failure",
+    "dispatch_id",
+    "message_id",
+}
+# Workflow fields the collection run's own messages carry (see _create_automatic_logs).
+AUTOMATIC_FIELDS = {"is_automatic", "delivery_state", "dispatch_id", "message_id"}
+# A contact dated later than now by more than this is refused (clocks differ a little).
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 class CreditRecoveryContact(models.Model):
@@ -73,9 +94,9 @@ class CreditRecoveryContact(models.Model):
     direction = fields.Selection([("outbound", "Outbound"), ("inbound", "Inbound")], required=True, default="outbound")
     user_id = fields.Many2one("res.users", string="Agent", required=True, default=lambda self: self.env.user)
     phone_number = fields.Char(help="Number called or messaged, in E.164 form.")
-    outcome_id = fields.Many2one("credit.recovery.contact.outcome")
+    outcome_id = fields.Many2one("credit.recovery.contact.outcome", ondelete="restrict")
     outcome_action = fields.Selection(related="outcome_id.action")
-    reason_id = fields.Many2one("credit.recovery.nonpayment.reason", string="Non-payment Reason")
+    reason_id = fields.Many2one("credit.recovery.nonpayment.reason", string="Non-payment Reason", ondelete="restrict")
     notes = fields.Text(help="What the debtor said, in their words where possible.")
     attachment_ids = fields.Many2many(
         "ir.attachment", "credit_recovery_contact_attachment_rel", "contact_id", "attachment_id", string="Attachments"
@@ -94,7 +115,31 @@ class CreditRecoveryContact(models.Model):
         [("draft", "Awaiting outcome"), ("logged", "Logged")], required=True, default="logged", readonly=True
     )
     evidence_hash = fields.Char(string="Evidence Digest (SHA-256)", readonly=True, copy=False)
-    sealed_at = fields.Datetime(readonly=True, copy=False)
+    evidence_sequence = fields.Integer(
+        string="Ledger Entry", readonly=True, copy=False, help="Position of the log in the company's evidence ledger."
+    )
+    evidence_previous_hash = fields.Char(
+        string="Previous Ledger Digest", readonly=True, copy=False, help="Ledger digest of the entry before this one."
+    )
+    evidence_ledger_hash = fields.Char(
+        string="Ledger Digest (SHA-256)",
+        readonly=True,
+        copy=False,
+        help="Seals the log's digest, its position and the previous entry's ledger digest.",
+    )
+    sealed_at = fields.Datetime(string="Recorded On", readonly=True, copy=False)
+    is_backdated = fields.Boolean(
+        string="Backdated",
+        readonly=True,
+        copy=False,
+        help="Recorded longer after the contact than the policy allows, by a Collection Manager.",
+    )
+    is_over_cap = fields.Boolean(
+        string="Over the Contact Cap",
+        readonly=True,
+        copy=False,
+        help="The daily or weekly cap of contacts was already reached when this contact took place.",
+    )
     correction_of_id = fields.Many2one(
         "credit.recovery.contact", string="Corrects", ondelete="restrict", index="btree_not_null"
     )
@@ -113,6 +158,14 @@ class CreditRecoveryContact(models.Model):
         "credit.recovery.dispatch", string="Collection Message", readonly=True, index="btree_not_null"
     )
     message_id = fields.Many2one("mail.message", string="Message Sent", readonly=True, index="btree_not_null")
+
+    _sql_constraints = [
+        (
+            "evidence_sequence_unique",
+            "unique(company_id, evidence_sequence)",
+            "Two contact logs cannot hold the same place in the evidence ledger.",
+        ),
+    ]
 
     @api.depends("channel", "direction", "partner_id", "date")
     def _compute_name(self):
@@ -144,30 +197,33 @@ class CreditRecoveryContact(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        """Record contacts: the workflow's own fields are refused (but for the collection run's
+        messages, see ``_create_automatic_logs``), the dates and the contact rules are checked,
+        and the logs are sealed."""
+        automatic = self.env.su and all(self._is_automatic_vals(vals) for vals in vals_list)
+        allowed = AUTOMATIC_FIELDS if automatic else set()
+        forbidden = {field for vals in vals_list for field in vals if field in WORKFLOW_FIELDS - allowed}
+        if forbidden:
+            raise UserError(self._workflow_fields_message(forbidden))
         partners = self.env["res.partner"].browse(vals["partner_id"] for vals in vals_list if vals.get("partner_id"))
         commercial = {partner.id: partner.commercial_partner_id.id for partner in partners}
-        if any(vals.get("correction_of_id") for vals in vals_list) and not self.env.user.has_group(
-            "account_credit_recovery.group_credit_recovery_manager"
-        ):
+        if any(vals.get("correction_of_id") for vals in vals_list) and not self._is_manager():
             raise AccessError(self.env._("Only a Collection Manager can correct a contact log."))
         for vals in vals_list:
             if vals.get("partner_id"):
                 vals["partner_id"] = commercial[vals["partner_id"]]
             if vals.get("override_justification"):
                 vals["override_user_id"] = self.env.uid
-        contacts = super(CreditRecoveryContact, self.with_context(credit_recovery_contact_internal=True)).create(
-            vals_list
-        )
-        if not self.env.context.get("credit_recovery_engine"):
-            # The run checked the rules for the whole message (all its channels count as one contact).
-            contacts._check_contact_rules()
+            if "attachment_ids" in vals:
+                self._check_attachment_access(vals["attachment_ids"])
+        contacts = super().create(vals_list)
+        contacts._check_new_logs(automatic)
         contacts._link_debtors()
         contacts.filtered(lambda contact: contact.state == "logged")._record()
-        return contacts.with_env(self.env)
+        return contacts
 
     def write(self, vals):
-        if self.env.context.get("credit_recovery_contact_internal"):
-            return super().write(vals)
+        """Only a draft's author may fill in its outcome; a recorded log is never changed, by anyone."""
         for contact in self:
             editable = contact.state == "draft" and not set(vals) - DRAFT_FIELDS
             if not editable or (contact.user_id != self.env.user and not self.env.su):
@@ -178,6 +234,8 @@ class CreditRecoveryContact(models.Model):
                         log=contact.display_name,
                     )
                 )
+        if "attachment_ids" in vals:
+            self._check_attachment_access(vals["attachment_ids"])
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -199,7 +257,7 @@ class CreditRecoveryContact(models.Model):
             if contact.user_id != self.env.user:
                 raise UserError(self.env._("Only %(agent)s can complete this log.", agent=contact.user_id.name))
         drafts = self.filtered(lambda contact: contact.state == "draft")
-        drafts.with_context(credit_recovery_contact_internal=True).write({"state": "logged"})
+        drafts._write_workflow({"state": "logged"})
         drafts._record()
         return True
 
@@ -273,6 +331,7 @@ class CreditRecoveryContact(models.Model):
         template = self.env.ref("account_credit_recovery.mail_template_whatsapp_message")
         body = template._render_field("body_html", debtor.ids, compute_lang=True)[debtor.id]
         text = html2plaintext(body).strip()
+        # A draft: the chat starts the contact now, so the caps refuse it rather than flag it.
         contact = self.create(
             {
                 "partner_id": partner.id,
@@ -292,13 +351,113 @@ class CreditRecoveryContact(models.Model):
             "contact_id": contact.id,
         }
 
+    @api.model
+    def _create_automatic_logs(self, vals_list):
+        """Record the e-mails and SMS the collection run sent (``_prepare_contact_vals`` of the
+        dispatch). The run checked the contact rules for the whole message (all its channels
+        count as one contact) before sending it: what was sent is recorded as it is."""
+        if not all(self._is_automatic_vals(vals) for vals in vals_list):
+            raise UserError(self.env._("Only the collection run records automatic messages, from its own dispatches."))
+        return self.sudo().create(vals_list)
+
+    @api.model
+    def _is_automatic_vals(self, vals):
+        return bool(
+            vals.get("is_automatic")
+            and vals.get("dispatch_id")
+            and vals.get("channel") in ("email", "sms")
+            and vals.get("direction") == "outbound"
+            and not vals.get("correction_of_id")
+            and not vals.get("override_justification")
+        )
+
+    def _check_new_logs(self, automatic):
+        """Invoices, dates and contact rules of logs just created; flag them (backdated, over the cap).
+
+        The run's messages (``automatic``) were checked against the rules before they were sent.
+        """
+        now = fields.Datetime.now()
+        self._check_invoices()
+        flags = self._check_dates(now)
+        if not automatic:
+            for contact, over_cap in self._check_contact_rules(now).items():
+                flags[contact]["is_over_cap"] = over_cap
+        for contact, vals in flags.items():
+            if any(vals.values()):
+                contact._write_workflow(vals)
+
+    def _write_workflow(self, vals):
+        """Write the values only the workflow sets (seal, state, debtor, delivery status):
+        the public ``write`` refuses them from any caller."""
+        # The parent's write, past this model's guard: the one way the workflow's fields are written.
+        return super(CreditRecoveryContact, self.sudo()).write(vals)  # pylint: disable=super-method-mismatch
+
+    def _is_manager(self):
+        return self.env.su or self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager")
+
+    def _check_attachment_access(self, commands):
+        """The caller links only files they may read: sealing copies them out of their reach."""
+        ids = []
+        for command in commands or []:
+            if isinstance(command, int):
+                ids.append(command)
+            elif command[0] == Command.LINK:
+                ids.append(command[1])
+            elif command[0] == Command.SET:
+                ids.extend(command[2])
+        if ids and not self.env.su:
+            self.env["ir.attachment"].browse(ids).check("read")
+
+    def _check_invoices(self):
+        """A log names only invoices of its own debtor (nothing is saved otherwise)."""
+        for contact in self:
+            foreign = contact.invoice_ids.sudo().filtered(
+                lambda move, partner=contact.partner_id: (
+                    move.commercial_partner_id != partner or move.move_type not in ("out_invoice", "out_receipt")
+                )
+            )
+            if foreign:
+                raise ValidationError(
+                    self.env._(
+                        "%(invoices)s is not an invoice of %(partner)s. Remove it from the log, and log "
+                        "contacts about other customers' invoices on those customers.",
+                        invoices=", ".join(foreign.mapped("display_name")),
+                        partner=contact.partner_id.display_name,
+                    )
+                )
+
+    def _check_dates(self, now):
+        """Refuse contacts dated in the future; flag (and reserve to a Collection Manager) those
+        recorded longer after the contact than the policy allows. ``{contact: flags}``."""
+        policies = self.env["credit.recovery.policy"]._get_company_policies(self.company_id)
+        flags = {}
+        for contact in self:
+            if contact.date > now + FUTURE_TOLERANCE:
+                raise ValidationError(
+                    self.env._(
+                        "The contact is dated %(date)s, in the future. Enter when it took place.",
+                        date=format_datetime(self.env, contact.date, dt_format="short"),
+                    )
+                )
+            policy = policies.get(contact.company_id.id)
+            limit = timedelta(hours=policy.backdate_limit_hours if policy else 24)
+            backdated = not contact.is_automatic and contact.date < now - limit
+            if backdated and not self._is_manager():
+                raise AccessError(
+                    self.env._(
+                        "This contact took place more than %(hours)s hours ago: only a Collection Manager can "
+                        "record it. Ask one to log it, with the date it took place.",
+                        hours=int(limit.total_seconds() // 3600),
+                    )
+                )
+            flags[contact] = {"is_backdated": backdated}
+        return flags
+
     def _link_debtors(self):
         keys = {(contact.partner_id.id, contact.company_id.id) for contact in self}
         debtors = self.env["credit.recovery.debtor"].sudo()._get_or_create(keys)
         for contact in self:
-            contact.with_context(credit_recovery_contact_internal=True).debtor_id = debtors.get(
-                (contact.partner_id.id, contact.company_id.id)
-            )
+            contact._write_workflow({"debtor_id": debtors.get((contact.partner_id.id, contact.company_id.id))})
 
     def _record(self):
         """Seal the logs, tell the chatters, and apply what their outcomes call for.
@@ -356,8 +515,9 @@ class CreditRecoveryContact(models.Model):
         }
 
     def _evidence_payload(self):
-        """The content a log's digest covers: the log's own stored values and the ids it
-        points to (not their names, which may be renamed legitimately afterwards)."""
+        """The content a log's digest covers: the log's own stored values, the ids it points to
+        (not their names, which may be renamed legitimately afterwards) and the frozen copies of
+        its attachments. Its place in the company's ledger is sealed by the ledger digest."""
         self.ensure_one()
         return {
             "id": self.id,
@@ -380,17 +540,90 @@ class CreditRecoveryContact(models.Model):
             "correction_reason": self.correction_reason or "",
             "override": [self.override_user_id.id or 0, self.override_justification or ""],
             "automatic": self.is_automatic,
+            "backdated": self.is_backdated,
+            "over_cap": self.is_over_cap,
+            "sealed_at": fields.Datetime.to_string(self.sealed_at) if self.sealed_at else "",
             "attachments": sorted(
-                [attachment.name, sha256_hex(attachment.raw or b"")] for attachment in self.attachment_ids.sudo()
+                [attachment.id, attachment.name, sha256_hex(attachment.raw or b"")]
+                for attachment in self.attachment_ids.sudo()
             ),
         }
 
     def _seal(self):
+        """Freeze the attachments, seal each log's content, and chain the logs into their
+        company's evidence ledger (see ``_chain``)."""
+        if not self:
+            return
+        self._freeze_attachments()
         now = fields.Datetime.now()
         for contact in self:
-            contact.with_context(credit_recovery_contact_internal=True).write(
-                {"evidence_hash": evidence_hash(contact._evidence_payload()), "sealed_at": now}
+            contact._write_workflow({"sealed_at": now})
+            contact._write_workflow({"evidence_hash": evidence_hash(contact._evidence_payload())})
+        self._chain(self.company_id)
+
+    @api.model
+    def _chain(self, companies):
+        """Append the sealed logs of ``companies`` not yet in their ledger, oldest first.
+
+        Each entry's ledger digest covers the previous entry's, as Odoo's inalterable hash
+        does for journal entries. The ledger head is locked without waiting: when another
+        transaction is appending to the same ledger, the logs stay sealed and wait for the
+        next append (a collection run's workers never block each other). Logs whose content
+        no longer matches their digest are never chained. Returns whether it could append.
+        """
+        chains = self.env["credit.recovery.evidence.chain"].sudo()
+        heads = chains._lock_heads(companies)
+        if heads is None:
+            return False
+        pending = self.sudo().search(
+            [("company_id", "in", companies.ids), ("evidence_hash", "!=", False), ("evidence_sequence", "=", False)],
+            order="sealed_at, id",
+        )
+        pending -= (pending - self)._get_tampered()  # ``self``: the logs sealed just now
+        for contact in pending:
+            sequence, previous = heads[contact.company_id.id]
+            digest = ledger_hash(previous, contact.evidence_hash, sequence + 1)
+            contact._write_workflow(
+                {
+                    "evidence_sequence": sequence + 1,
+                    "evidence_previous_hash": previous,
+                    "evidence_ledger_hash": digest,
+                }
             )
+            heads[contact.company_id.id] = (sequence + 1, digest)
+        self.flush_model()
+        chains._move_heads(heads)
+        return True
+
+    def _freeze_attachments(self):
+        """Replace the logs' attachments by copies owned by the log: sealed with it, and out of
+        reach of whoever uploaded the originals (see ``ir.attachment``)."""
+        originals = [(contact, attachment) for contact in self for attachment in contact.attachment_ids.sudo()]
+        if not originals:
+            return
+        copies = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": attachment.name,
+                        "raw": attachment.raw,
+                        "mimetype": attachment.mimetype,
+                        "description": attachment.description,
+                        "res_model": self._name,
+                        "res_id": contact.id,
+                        "company_id": contact.company_id.id,
+                    }
+                    for contact, attachment in originals
+                ]
+            )
+        )
+        by_contact = defaultdict(list)
+        for (contact, _attachment), copy in zip(originals, copies, strict=True):
+            by_contact[contact].append(copy.id)
+        for contact, copy_ids in by_contact.items():
+            contact._write_workflow({"attachment_ids": [Command.set(copy_ids)]})
 
     def _get_tampered(self):
         """The sealed logs whose content no longer matches their digest."""
@@ -401,15 +634,111 @@ class CreditRecoveryContact(models.Model):
             )
         )
 
-    def _check_contact_rules(self):
-        """Refuse outbound contacts that the debtor or the policy does not allow.
+    @api.model
+    def _get_ledger_breaks(self, companies):
+        """What breaks the ledgers of ``companies``, without reading the logs' content (SQL only).
 
-        Opt-outs are always honoured. The contact window and the caps may be
-        overridden by a Collection Manager with a justification, stored on the log.
+        ``[(kind, log_id, detail)]``: ``missing`` entries (``detail``: first and last position;
+        ``log_id``: the log after the gap), ``missing_end`` (the last entries: ``log_id`` is the
+        last log left, or 0), ``inserted`` logs (recorded but never sealed, or beyond the head),
+        ``moved`` logs (not chained to the entry before them, ``detail``: their position),
+        ``modified`` entries (ledger digest rewritten, or the last one is not the head) and
+        ``pending`` logs (sealed, not yet appended). Which contents changed is
+        ``_get_tampered``'s job.
+        """
+        if not companies:
+            return []
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH ledger AS (
+                    SELECT id, company_id, state, evidence_hash, evidence_sequence, evidence_previous_hash,
+                           evidence_ledger_hash,
+                           LAG(evidence_sequence) OVER chain AS previous_sequence,
+                           LAG(evidence_ledger_hash) OVER chain AS previous_hash
+                      FROM credit_recovery_contact
+                     WHERE company_id = ANY(%(companies)s)
+                       AND (evidence_sequence IS NOT NULL OR evidence_hash IS NOT NULL OR state = 'logged')
+                    WINDOW chain AS (PARTITION BY company_id ORDER BY evidence_sequence NULLS LAST, id)
+                )
+                SELECT 'unsealed', id, 0, 0 FROM ledger WHERE evidence_hash IS NULL
+                UNION ALL
+                SELECT 'pending', id, 0, 0 FROM ledger WHERE evidence_hash IS NOT NULL AND evidence_sequence IS NULL
+                UNION ALL
+                SELECT 'digest', id, evidence_sequence, 0
+                  FROM ledger
+                 WHERE evidence_sequence IS NOT NULL
+                   AND evidence_ledger_hash IS DISTINCT FROM encode(sha256(convert_to(
+                        COALESCE(evidence_previous_hash, '') || COALESCE(evidence_hash, '') || evidence_sequence::text,
+                        'UTF8')), 'hex')
+                UNION ALL
+                SELECT 'gap', id, COALESCE(previous_sequence, 0) + 1, evidence_sequence - 1
+                  FROM ledger
+                 WHERE evidence_sequence IS NOT NULL AND evidence_sequence > COALESCE(previous_sequence, 0) + 1
+                UNION ALL
+                SELECT 'link', id, evidence_sequence, 0
+                  FROM ledger
+                 WHERE evidence_sequence IS NOT NULL AND evidence_sequence <= COALESCE(previous_sequence, 0) + 1
+                   AND COALESCE(evidence_previous_hash, '') IS DISTINCT FROM COALESCE(previous_hash, '')
+                UNION ALL
+                SELECT 'beyond', ledger.id, ledger.evidence_sequence, 0
+                  FROM ledger
+                  JOIN credit_recovery_evidence_chain chain ON chain.company_id = ledger.company_id
+                 WHERE ledger.evidence_sequence > chain.sequence
+                UNION ALL
+                SELECT CASE WHEN chain.sequence > COALESCE(last.evidence_sequence, 0) THEN 'tail' ELSE 'head' END,
+                       COALESCE(last.id, 0), COALESCE(last.evidence_sequence, 0) + 1, chain.sequence
+                  FROM credit_recovery_evidence_chain chain
+                  LEFT JOIN LATERAL (
+                        SELECT id, evidence_sequence, evidence_ledger_hash
+                          FROM ledger
+                         WHERE ledger.company_id = chain.company_id AND ledger.evidence_sequence <= chain.sequence
+                         ORDER BY ledger.evidence_sequence DESC
+                         LIMIT 1
+                  ) last ON TRUE
+                 WHERE chain.company_id = ANY(%(companies)s)
+                   AND (
+                        chain.sequence > COALESCE(last.evidence_sequence, 0)
+                        OR COALESCE(chain.head_hash, '') IS DISTINCT FROM COALESCE(last.evidence_ledger_hash, '')
+                   )
+                """,
+                companies=companies.ids,
+            )
+        )
+        breaks = []
+        for kind, log_id, first, last in rows:
+            if kind == "gap":
+                breaks.append(("missing", log_id, (first, last)))
+            elif kind == "tail":
+                breaks.append(("missing_end", log_id, (first, last)))
+            elif kind == "head":
+                breaks.append(("modified", log_id, last))
+            elif kind == "link":
+                breaks.append(("moved", log_id, first))
+            elif kind == "digest":
+                breaks.append(("modified", log_id, first))
+            elif kind == "pending":
+                breaks.append(("pending", log_id, 0))
+            else:
+                breaks.append(("inserted", log_id, first))
+        return breaks
+
+    def _check_contact_rules(self, now):
+        """Refuse outbound contacts that the debtor or the contact window does not allow;
+        ``{contact: over the cap}`` for the others.
+
+        Opt-outs are always honoured. The window is judged at the contact's date and, for a
+        contact recorded as it happens, at the moment it is recorded (a late call logged as an
+        earlier one is still a late call). The caps stop a contact from *starting* (a draft,
+        awaiting its outcome: e.g. a WhatsApp chat opened now); one that took place is
+        recorded, flagged over the cap. A Collection
+        Manager may override the window and the caps with a justification, stored on the log.
         """
         outbound = self.filtered(lambda contact: contact.direction == "outbound" and not contact.correction_of_id)
         if not outbound:
-            return
+            return {}
+        channels = dict(self._fields["channel"]._description_selection(self.env))
         for contact in outbound:
             partner = contact.partner_id
             if partner.recovery_do_not_contact:
@@ -425,38 +754,45 @@ class CreditRecoveryContact(models.Model):
                     self.env._(
                         "%(partner)s refused contacts by %(channel)s. Use another channel.",
                         partner=partner.display_name,
-                        channel=dict(self._fields["channel"]._description_selection(self.env))[contact.channel],
+                        channel=channels[contact.channel],
                     )
                 )
         overridden = outbound.filtered("override_justification")
-        if overridden and not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
+        if overridden and not self._is_manager():
             raise AccessError(self.env._("Only a Collection Manager can override the contact rules."))
-        checked = outbound - overridden
-        if not checked:
-            return
-        policies = self.env["credit.recovery.policy"]._get_company_policies(checked.company_id)
-        day_counts = checked._outbound_day_counts()
-        windows = {}
-        for contact in checked:
+        policies = self.env["credit.recovery.policy"]._get_company_policies(outbound.company_id)
+        day_counts = outbound._outbound_day_counts()
+        open_window = ContactWindow(intervals=dict.fromkeys(range(7), ((0.0, 24.0),)))
+        windows, over_cap = {}, {}
+        for contact in outbound:
             policy = policies.get(contact.company_id.id)
             if not policy:
                 continue
             if policy.id not in windows:
                 windows[policy.id] = policy._get_contact_window()
-            window = windows[policy.id]
-            tz = contact.partner_id._recovery_tz()
-            local = pytz.utc.localize(contact.date).astimezone(pytz.timezone(tz)).replace(tzinfo=None)
-            if contact.channel in TIMELESS_CHANNELS:
-                window = ContactWindow(intervals=dict.fromkeys(range(7), ((0.0, 24.0),)))
-            decision = decide_contact(
-                local,
-                window,
-                day_counts.get(contact.partner_id.id, {}),
-                policy.max_contacts_per_day,
-                policy.max_contacts_per_week,
-            )
-            if not decision.allowed:
-                raise UserError(contact._refusal_message(decision, policy, tz))
+            window = open_window if contact.channel in TIMELESS_CHANNELS else windows[policy.id]
+            tz = pytz.timezone(contact.partner_id._recovery_tz())
+            counts = day_counts.get(contact.partner_id.id, {})
+            moments = [contact.date]
+            if not self.env.su and now - timedelta(hours=policy.backdate_limit_hours) <= contact.date:
+                # Recorded as it happens (or soon after): the real moment is at most now.
+                moments.append(max(now, contact.date))
+            caps = (policy.max_contacts_per_day, policy.max_contacts_per_week)
+            cap_decision = decide_contact(contact._local(contact.date, tz), open_window, counts, *caps)
+            over_cap[contact] = not cap_decision.allowed
+            if contact.override_justification:
+                continue
+            # Starting: the caps refuse too, and the next allowed moment respects them.
+            counts, caps = (counts, caps) if contact.state == "draft" else ({}, (0, 0))
+            for moment in moments:
+                decision = decide_contact(contact._local(moment, tz), window, counts, *caps)
+                if not decision.allowed:
+                    raise UserError(contact._refusal_message(decision, policy, tz.zone))
+        return over_cap
+
+    @staticmethod
+    def _local(moment, tz):
+        return pytz.utc.localize(moment).astimezone(tz).replace(tzinfo=None)
 
     def _outbound_day_counts(self):
         """``{partner_id: {local date: n}}`` of other outbound logs in the weeks concerned (one query)."""
@@ -521,9 +857,7 @@ class CreditRecoveryContact(models.Model):
         logs = self.filtered(lambda contact: contact.delivery_state != "failed")
         if not logs:
             return
-        logs.with_context(credit_recovery_contact_internal=True).write(
-            {"delivery_state": "failed", "delivery_failure": failure}
-        )
+        logs._write_workflow({"delivery_state": "failed", "delivery_failure": failure})
         if flag_partner:
             emails = logs.filtered(lambda log: log.channel == "email")
             emails.partner_id.sudo().write({"recovery_email_bounced": True})
@@ -539,6 +873,13 @@ class CreditRecoveryContact(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+
+    def _workflow_fields_message(self, field_names):
+        labels = sorted(self._fields[name]._description_string(self.env) for name in field_names)
+        return self.env._(
+            "%(fields)s of a contact log are set by the system when the contact is recorded; leave them out.",
+            fields=", ".join(labels),
+        )
 
     def _refusal_message(self, decision, policy, tz):
         reasons = {

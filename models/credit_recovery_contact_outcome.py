@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .account_move import DISPUTE_KINDS
 
@@ -32,3 +33,20 @@ class CreditRecoveryContactOutcome(models.Model):
         DISPUTE_KINDS,
         help="For outcomes that open a dispute: its reason.",
     )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used_in_logs(self):
+        """Recorded logs point at their outcome: deleting it would change sealed evidence."""
+        used = (
+            self.env["credit.recovery.contact"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("outcome_id", "in", self.ids)], limit=1)
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "%(name)s is used by recorded contact logs and cannot be deleted: archive it instead.",
+                    name=used.outcome_id.display_name,
+                )
+            )

@@ -459,7 +459,8 @@ class CreditRecoveryDemo(models.AbstractModel):
                 vals_list.append(vals)
         env["credit.recovery.contact"].create(vals_list)
         # Today: two customers promise to pay, one disputes, one asks not to be called again.
-        now = datetime.combine(business_day(0), time(14, 0))
+        # Never in the future (refused): at most the moment the demo is installed.
+        now = min(datetime.combine(business_day(0), time(14, 0)), fields.Datetime.now())
         specials = [
             (in_collection[12], "promise", {"promise_amount": 300.0, "promise_date": today + timedelta(days=7)}),
             (in_collection[13], "promise", {"promise_amount": 150.0, "promise_date": today + timedelta(days=3)}),

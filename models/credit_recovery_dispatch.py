@@ -272,7 +272,7 @@ class CreditRecoveryDispatch(models.Model):
         if stage.bureau_notice and results["email"] and debtor._recovery_record_bureau_notice():
             results["bureau"] = 1
         if contacts:
-            self.env["credit.recovery.contact"].sudo().with_context(credit_recovery_engine=True).create(contacts)
+            self.env["credit.recovery.contact"]._create_automatic_logs(contacts)
         self.note = "\n".join(notes) or False
         return results
 

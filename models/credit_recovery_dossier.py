@@ -10,6 +10,9 @@ from ..tools.late_fees import late_charges, prescription_date, prescription_stat
 from ..tools.pdf_stamp import stamp_pages
 from ..tools.phone import normalize_phone
 
+# The digest of the dossier being generated, {debtor_id: digest}, on the transaction (see the debtor).
+DOSSIER_DIGEST_MARK = "account_credit_recovery.dossier_digest"
+
 
 class CreditRecoveryDossier(models.AbstractModel):
     """Values of the evidence dossier: everything a lawyer needs, and its digest.
@@ -136,6 +139,14 @@ class CreditRecoveryDossier(models.AbstractModel):
             "disputes": disputes,
             "attachments": attachments,
             "money": money,
+            # Not in the digest: the head moves with every log of the company, this dossier's content does not.
+            "ledger": dict(
+                zip(
+                    ("entries", "head"),
+                    env["credit.recovery.evidence.chain"]._get_heads(company)[company.id],
+                    strict=True,
+                )
+            ),
         }
         dossier["digest"] = evidence_hash(self._digest_payload(dossier))
         return dossier
@@ -157,7 +168,7 @@ class CreditRecoveryDossier(models.AbstractModel):
         )
         lines = [generated]
         if len(debtors) == 1:
-            digest = self.env.context.get("credit_recovery_dossier_digest")
+            digest = self.env.cr.precommit.data.get(DOSSIER_DIGEST_MARK, {}).get(debtors.id)
             if not digest:  # printed from the menu: compute it here
                 invoices = self.env["account.move"].browse((data or {}).get("invoice_ids") or [])
                 digest = self._get_dossier(debtors, invoices or None)["digest"]

@@ -1,9 +1,12 @@
+from contextlib import contextmanager
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools.business_days import BusinessCalendar, holiday_dates
 from ..tools.collection import StageRule
 from ..tools.contact_rules import ContactWindow
+from .credit_recovery_stage import POLICY_SAVE_MARK
 
 CDC_MAX_FINE_PERCENT = 2.0  # CDC art. 52 §1
 
@@ -59,6 +62,13 @@ class CreditRecoveryPolicy(models.Model):
     )
     max_contacts_per_day = fields.Integer(string="Max Contacts per Day", default=1, tracking=True)
     max_contacts_per_week = fields.Integer(string="Max Contacts per Week", default=3, tracking=True)
+    backdate_limit_hours = fields.Integer(
+        string="Backdating Limit (hours)",
+        default=24,
+        tracking=True,
+        help="A contact recorded more than this many hours after it took place needs a Collection Manager, "
+        "and the log is flagged as backdated.",
+    )
     fine_percent = fields.Float(string="Late Fine (%)", default=2.0, digits=(5, 2), tracking=True)
     interest_percent_month = fields.Float(
         string="Default Interest (% per month)",
@@ -145,13 +155,20 @@ class CreditRecoveryPolicy(models.Model):
         "tolerance_amount",
         "promise_tolerance_days",
         "agreement_break_days",
+        "backdate_limit_hours",
     )
     def _check_limits(self):
         for policy in self:
-            if policy.grace_days < 0 or policy.tolerance_amount < 0 or policy.promise_tolerance_days < 0:
+            if (
+                policy.grace_days < 0
+                or policy.tolerance_amount < 0
+                or policy.promise_tolerance_days < 0
+                or policy.backdate_limit_hours < 0
+            ):
                 raise ValidationError(
                     self.env._(
-                        "Policy %(policy)s: the grace period and the tolerances cannot be negative.",
+                        "Policy %(policy)s: the grace period, the tolerances and the backdating limit cannot be "
+                        "negative.",
                         policy=policy.name,
                     )
                 )
@@ -195,14 +212,14 @@ class CreditRecoveryPolicy(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        policies = super(CreditRecoveryPolicy, self.with_context(credit_recovery_defer_stage_check=True)).create(
-            vals_list
-        )
+        with self._saving_stages():
+            policies = super().create(vals_list)
         policies.stage_ids._check_trigger_order(force=True)
-        return policies.with_env(self.env)
+        return policies
 
     def write(self, vals):
-        res = super(CreditRecoveryPolicy, self.with_context(credit_recovery_defer_stage_check=True)).write(vals)
+        with self._saving_stages():
+            res = super().write(vals)
         if "stage_ids" in vals:
             self.stage_ids._check_trigger_order(force=True)
         if {"grace_days", "calendar_id", "tolerance_amount", "stage_ids", "active"} & set(vals):
@@ -325,3 +342,14 @@ class CreditRecoveryPolicy(models.Model):
     def _get_stage_rules(self):
         self.ensure_one()
         return [StageRule(stage.id, stage.trigger_days) for stage in self.stage_ids.sorted("trigger_days")]
+
+    @contextmanager
+    def _saving_stages(self):
+        """Defer the stages' order check to the end of this policy save (see the stage's
+        ``_check_trigger_order``): marked on the transaction, out of any caller's reach."""
+        data = self.env.cr.precommit.data
+        data[POLICY_SAVE_MARK] = data.get(POLICY_SAVE_MARK, 0) + 1
+        try:
+            yield
+        finally:
+            data[POLICY_SAVE_MARK] -= 1

@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# Transaction mark (server side only) of a policy save in progress, see _check_trigger_order.
+POLICY_SAVE_MARK = "account_credit_recovery.policy_save"
+
 
 class CreditRecoveryStage(models.Model):
     """A step of a collection policy: reminder, notice, alert, legal action…
@@ -68,9 +71,11 @@ class CreditRecoveryStage(models.Model):
         """Triggers increase strictly in stage order.
 
         Checked once per policy save (``force``) rather than per stage line, so that
-        reordering stages in the policy form is not refused half-way.
+        reordering stages in the policy form is not refused half-way. The deferral is
+        a mark of the transaction set by the policy's own ``create``/``write`` (never the
+        context, which any caller sets), and those always check with ``force`` at the end.
         """
-        if self.env.context.get("credit_recovery_defer_stage_check") and not force:
+        if not force and self.env.cr.precommit.data.get(POLICY_SAVE_MARK):
             return
         for policy in self.policy_id:
             previous = None

@@ -15,5 +15,6 @@ from . import test_pure_helpers
 from . import test_pure_late_fees
 from . import test_pure_negotiation
 from . import test_security_agreement
+from . import test_security_evidence
 from . import test_security_privacy
 from . import test_translation

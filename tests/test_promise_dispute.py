@@ -111,7 +111,8 @@ class TestPromisesAndDisputes(CreditRecoveryCommon):
             (0.0, date(2026, 9, 15), None, "amount and the date"),
             (-10.0, date(2026, 9, 15), None, "more than zero"),
             (1500.0, date(2026, 9, 15), None, "more than the open amount"),
-            (100.0, date(2026, 9, 15), self.invoice | other_invoice, "one customer"),
+            # The log itself refuses another customer's invoice now (issue 12), before the promise does.
+            (100.0, date(2026, 9, 15), self.invoice | other_invoice, "is not an invoice of"),
         ]
         for amount, promise_date, invoices, message in cases:
             with self.subTest(message=message), self.assertRaisesText(ValidationError, message):

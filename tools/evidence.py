@@ -18,3 +18,12 @@ def sha256_hex(data) -> str:
 
 def evidence_hash(payload) -> str:
     return sha256_hex(canonical_json(payload))
+
+
+def ledger_hash(previous: str, digest: str, sequence: int) -> str:
+    """The digest of a ledger entry: it seals the previous entry's, the log's own and its position.
+
+    The same as PostgreSQL's ``encode(sha256(convert_to(previous || digest || sequence, 'UTF8')), 'hex')``,
+    so a whole ledger can be checked in one query.
+    """
+    return sha256_hex(f"{previous or ''}{digest}{sequence}")
