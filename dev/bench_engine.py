@@ -12,6 +12,7 @@ import os
 import resource
 import sys
 import time
+import traceback
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
@@ -63,6 +64,7 @@ env.invalidate_all()
 generated = time.perf_counter() - started
 
 sql_times = {}
+sql_counts = {}
 if os.environ.get("BENCH_SQL_PROFILE"):
     # Where the time goes: wall time per SQL statement (first 100 characters), printed at the end.
     from odoo import sql_db
@@ -76,6 +78,10 @@ if os.environ.get("BENCH_SQL_PROFILE"):
         finally:
             key = " ".join(str(getattr(query, "code", query)).split())[:100]
             sql_times[key] = sql_times.get(key, 0.0) + time.perf_counter() - begin
+            sql_counts[key] = sql_counts.get(key, 0) + 1
+            trace = os.environ.get("BENCH_SQL_TRACE")
+            if trace and trace in key and sql_counts[key] in (50, 51):
+                traceback.print_stack(limit=14)
 
     sql_db.Cursor.execute = timed_execute
 
@@ -145,7 +151,14 @@ cr.execute(
     )
 )
 env.invalidate_all()
+run_counts = dict(sql_counts)
 queries_before = cr.sql_log_count
+profiler = None
+if os.environ.get("BENCH_PROFILE_DELIVERY"):
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
 started = time.perf_counter()
 with freeze_time(moment):
     delivered = 0
@@ -155,10 +168,19 @@ with freeze_time(moment):
         if not done:
             break
 elapsed = time.perf_counter() - started
+if profiler:
+    import pstats
+
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats(os.environ["BENCH_PROFILE_DELIVERY"]).print_stats(45)
 queries = cr.sql_log_count - queries_before
 states = dict(Dispatch._read_group([("id", "in", sample.ids)], ["state"], ["__count"]))
 sent = states.get("sent", 0)
 errors = Dispatch.search([("id", "in", sample.ids), ("state", "=", "error")], limit=1)
+if sql_counts:
+    delivery_counts = {key: count - run_counts.get(key, 0) for key, count in sql_counts.items()}
+    for statement, count in sorted(delivery_counts.items(), key=lambda item: -item[1])[:25]:
+        print(f"engine: delivery SQL {count:6d}x  {statement}")
 if errors:
     print(f"engine: delivery errors ({states.get('error')}), first: {errors.note}")
 print(

@@ -8,6 +8,7 @@ from . import credit_recovery_contact_window
 from . import credit_recovery_debtor
 from . import credit_recovery_demo
 from . import credit_recovery_dispatch
+from . import credit_recovery_dispatch_delivery
 from . import credit_recovery_dossier
 from . import credit_recovery_evidence_chain
 from . import credit_recovery_invoice
@@ -25,5 +26,6 @@ from . import ir_attachment
 from . import ir_module_module
 from . import mail_activity
 from . import mail_notification
+from . import mail_template
 from . import res_company
 from . import res_partner

@@ -54,7 +54,7 @@ WORKFLOW_FIELDS = {
     "message_id",
 }
 # Workflow fields the collection run's own messages carry (see _create_automatic_logs).
-AUTOMATIC_FIELDS = {"is_automatic", "delivery_state", "dispatch_id", "message_id"}
+AUTOMATIC_FIELDS = {"is_automatic", "delivery_state", "dispatch_id", "message_id", "debtor_id"}
 # A contact dated later than now by more than this is refused (clocks differ a little).
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -454,10 +454,16 @@ class CreditRecoveryContact(models.Model):
         return flags
 
     def _link_debtors(self):
-        keys = {(contact.partner_id.id, contact.company_id.id) for contact in self}
+        """Each log on its (company, customer) debtor record: one write per debtor, none for the
+        run's own logs, which come with their message's debtor."""
+        unlinked = self.filtered(lambda contact: not contact.debtor_id)
+        keys = {(contact.partner_id.id, contact.company_id.id) for contact in unlinked}
         debtors = self.env["credit.recovery.debtor"].sudo()._get_or_create(keys)
-        for contact in self:
-            contact._write_workflow({"debtor_id": debtors.get((contact.partner_id.id, contact.company_id.id))})
+        by_debtor = defaultdict(self.browse)
+        for contact in unlinked:
+            by_debtor[debtors.get((contact.partner_id.id, contact.company_id.id))] |= contact
+        for debtor_id, contacts in by_debtor.items():
+            contacts._write_workflow({"debtor_id": debtor_id})
 
     def _record(self):
         """Seal the logs, tell the chatters, and apply what their outcomes call for.
@@ -555,11 +561,38 @@ class CreditRecoveryContact(models.Model):
         if not self:
             return
         self._freeze_attachments()
-        now = fields.Datetime.now()
-        for contact in self:
-            contact._write_workflow({"sealed_at": now})
-            contact._write_workflow({"evidence_hash": evidence_hash(contact._evidence_payload())})
+        self._write_workflow({"sealed_at": fields.Datetime.now()})
+        self._write_column_values(
+            {contact.id: {"evidence_hash": evidence_hash(contact._evidence_payload())} for contact in self}
+        )
         self._chain(self.company_id)
+
+    def _write_column_values(self, values):
+        """``{log id: {column: value}}`` of the seal and the ledger, written in one UPDATE for
+        the batch (a collection run records hundreds of logs at once; the ORM would write them
+        one row at a time, each with its own values)."""
+        if not values:
+            return
+        columns = sorted({column for vals in values.values() for column in vals})
+        types = {"evidence_sequence": "int"}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE credit_recovery_contact c SET %s FROM (SELECT unnest(%s::int[]) AS id, %s) v WHERE c.id = v.id",
+                SQL(", ").join(SQL("%s = v.%s", SQL.identifier(column), SQL.identifier(column)) for column in columns),
+                list(values),
+                SQL(", ").join(
+                    SQL(
+                        "unnest(%s::%s[]) AS %s",
+                        [vals[column] for vals in values.values()],
+                        SQL(types.get(column, "varchar")),
+                        SQL.identifier(column),
+                    )
+                    for column in columns
+                ),
+            )
+        )
+        self.browse(list(values)).invalidate_recordset(columns)
 
     @api.model
     def _chain(self, companies):
@@ -580,18 +613,17 @@ class CreditRecoveryContact(models.Model):
             order="sealed_at, id",
         )
         pending -= (pending - self)._get_tampered()  # ``self``: the logs sealed just now
+        values = {}
         for contact in pending:
             sequence, previous = heads[contact.company_id.id]
             digest = ledger_hash(previous, contact.evidence_hash, sequence + 1)
-            contact._write_workflow(
-                {
-                    "evidence_sequence": sequence + 1,
-                    "evidence_previous_hash": previous,
-                    "evidence_ledger_hash": digest,
-                }
-            )
+            values[contact.id] = {
+                "evidence_sequence": sequence + 1,
+                "evidence_previous_hash": previous,
+                "evidence_ledger_hash": digest,
+            }
             heads[contact.company_id.id] = (sequence + 1, digest)
-        self.flush_model()
+        self._write_column_values(values)
         chains._move_heads(heads)
         return True
 
@@ -626,7 +658,9 @@ class CreditRecoveryContact(models.Model):
             contact._write_workflow({"attachment_ids": [Command.set(copy_ids)]})
 
     def _get_tampered(self):
-        """The sealed logs whose content no longer matches their digest."""
+        """The sealed logs whose content no longer matches their digest (as stored: read afresh)."""
+        if not self:
+            return self
         self.env.invalidate_all()
         return self.filtered(
             lambda contact: (

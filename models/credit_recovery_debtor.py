@@ -1,7 +1,7 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -737,7 +737,13 @@ class CreditRecoveryDebtor(models.Model):
     def _get_collection_responsible(self):
         """Who gets the debtor's collection activities: its responsible, else the salesperson, else the admin."""
         self.ensure_one()
-        return self.user_id or self.partner_id.user_id or self.env.ref("base.user_admin")
+        return self.user_id or self.partner_id.user_id or self.env["res.users"].browse(self._default_responsible_id())
+
+    @api.model
+    @tools.ormcache()
+    def _default_responsible_id(self):
+        """The administrator, looked up once: a delivery batch asks for hundreds of debtors."""
+        return self.env.ref("base.user_admin").id
 
     def _bureau_start_removal(self, today=None):
         """Listed debtors paid in full: the removal must be requested within 5 business days

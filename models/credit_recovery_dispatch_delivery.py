@@ -1,0 +1,498 @@
+import logging
+from collections import defaultdict
+
+import pytz
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL, html2plaintext
+
+from ..tools import collection
+from ..tools.contact_rules import decide_contact
+from .credit_recovery_run import highest_stage_id
+
+_logger = logging.getLogger(__name__)
+DELIVERY_BATCH = 200
+
+
+class CreditRecoveryDispatch(models.Model):
+    """Delivery of the queued collection messages, a batch at a time.
+
+    A batch is decided and delivered set-based: the skip rules and the contact rules are
+    computed once for the batch, each stage's templates are rendered once for all its
+    messages (Odoo's batch rendering, per language), and the chatter messages, e-mails,
+    SMS, notifications, activities and contact logs are each created with one
+    ``create(vals_list)``; the queries per batch do not grow with its size. When anything
+    in a batch fails, the batch is rolled back and retried message by message: one failing
+    debtor is recorded as an error and never stops the others.
+    """
+
+    _inherit = "credit.recovery.dispatch"
+
+    @api.model
+    def _cron_deliver(self):
+        """Every few minutes: deliver the queued messages whose moment has come."""
+        done, remaining = self._deliver_batch()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    @api.model
+    def _deliver_batch(self, limit=DELIVERY_BATCH):
+        """Deliver the next ``limit`` due messages; returns ``(done, remaining)``.
+
+        Rows are locked with ``SKIP LOCKED``: two workers never deliver the same message.
+        """
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        domain = [("state", "=", "queued"), ("scheduled_at", "<=", now)]
+        query = self.sudo()._search(domain, order="scheduled_at, id", limit=limit)
+        ids = [row[0] for row in self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))]
+        dispatches = self.sudo().browse(ids)
+        if dispatches:
+            try:
+                with self.env.cr.savepoint():
+                    dispatches._deliver_messages(now)
+            except Exception:
+                _logger.warning("Collection messages %s: batch failed, delivering one by one", ids, exc_info=True)
+                self.env.invalidate_all()
+                for dispatch in dispatches:
+                    try:
+                        with self.env.cr.savepoint():
+                            dispatch._deliver_messages(now)
+                    except Exception as error:  # one debtor's failure is recorded, the others go on
+                        _logger.exception("Collection message %s could not be delivered", dispatch.id)
+                        self.env.invalidate_all()
+                        dispatch.write({"state": "error", "note": str(error)})
+        remaining = self.sudo().search_count(domain) if len(ids) == limit else 0
+        return len(ids), remaining
+
+    def _deliver_messages(self, now):
+        """Deliver these messages, after checking again that each is still due and allowed now."""
+        Action = self.env["credit.recovery.action"]
+        today = fields.Date.context_today(self)
+        rows = Action._fetch_facts([("dispatch_id", "in", self.ids)])
+        skipped, kept = Action._classify(rows, today)
+        Action._mark_skipped(skipped)
+        kept_by_dispatch = defaultdict(list)
+        for row in kept:
+            kept_by_dispatch[row["dispatch_id"]].append(row)
+        reasons = {row["dispatch_id"]: reason for reason, skipped_rows in skipped.items() for row in skipped_rows}
+        nothing_left = self.filtered(lambda dispatch: dispatch.id not in kept_by_dispatch)
+        self._write_states(
+            {
+                dispatch.id: {"state": "cancelled", "cancel_reason": reasons.get(dispatch.id, collection.SKIP_PAID)}
+                for dispatch in nothing_left
+            }
+        )
+        allowed = (self - nothing_left)._check_contact_moment(now)
+        if not allowed:
+            return
+        kept = [row for dispatch in allowed for row in kept_by_dispatch[dispatch.id]]
+        # The message is the decision: the kept actions, their invoices, amounts and highest stage.
+        Action._update_amounts(kept)
+        allowed._set_decision(kept_by_dispatch)
+        results = allowed._send_stage_actions()
+        done, opted_out, values = [], [], {}
+        for dispatch in allowed:
+            counts = results[dispatch.id]
+            if not any(counts[kind] for kind in ("email", "sms", "activity", "bureau")):
+                opted_out.extend(kept_by_dispatch[dispatch.id])
+                values[dispatch.id] = {"state": "cancelled", "cancel_reason": collection.SKIP_OPT_OUT}
+                continue
+            done.extend(row["id"] for row in kept_by_dispatch[dispatch.id])
+            values[dispatch.id] = {
+                "state": "sent",
+                "sent_at": now,
+                "email_sent": counts["email"],
+                "sms_sent": counts["sms"],
+                "activity_count": counts["activity"],
+            }
+        Action._mark_skipped({collection.SKIP_OPT_OUT: opted_out})
+        if done:
+            Action.browse(done).sudo().write({"state": "done"})
+        self._write_states(values)
+
+    def _write_states(self, values):
+        """``values``: ``{dispatch id: {field: value}}`` written with one UPDATE (the delivery
+        writes the same few columns on a whole batch)."""
+        if not values:
+            return
+        columns = ("state", "cancel_reason", "sent_at", "email_sent", "sms_sent", "activity_count", "note")
+        present = [column for column in columns if any(column in vals for vals in values.values())]
+        types = {"sent_at": "timestamp", "email_sent": "int", "sms_sent": "int", "activity_count": "int"}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE credit_recovery_dispatch d SET %s, write_date = now() at time zone 'UTC', write_uid = %s "
+                "FROM (SELECT unnest(%s::int[]) AS id, %s) v WHERE d.id = v.id",
+                SQL(", ").join(
+                    SQL("%s = COALESCE(v.%s, d.%s)", SQL.identifier(c), SQL.identifier(c), SQL.identifier(c))
+                    if c != "note"
+                    else SQL("note = v.note")
+                    for c in present
+                ),
+                self.env.uid,
+                list(values),
+                SQL(", ").join(
+                    SQL(
+                        "unnest(%s::%s[]) AS %s",
+                        [vals.get(c) for vals in values.values()],
+                        SQL(types.get(c, "varchar")),
+                        SQL.identifier(c),
+                    )
+                    for c in present
+                ),
+            )
+        )
+        self.browse(list(values)).invalidate_recordset(list(present))
+
+    def _check_contact_moment(self, now):
+        """The messages the contact window and the caps allow now; the others are rescheduled
+        to their next allowed moment (one UPDATE), or cancelled when the window has none."""
+        counts = self.env["credit.recovery.contact"]._outbound_counts_by_debtor(self.debtor_id.ids, now)
+        decisions = {}
+        windows = {}
+        later, never = {}, {}
+        allowed = self.browse()
+        for dispatch in self:
+            policy = dispatch.stage_id.policy_id
+            if policy.id not in windows:
+                windows[policy.id] = policy._get_contact_window()
+            # As when it was planned: the debtor's time zone, else its creditor company's.
+            tz_name = dispatch.debtor_id.partner_id.tz or dispatch.company_id.partner_id.tz or "UTC"
+            day_counts = counts.get(dispatch.debtor_id.id, {})
+            key = (policy.id, tz_name, tuple(sorted(day_counts.items())))
+            if key not in decisions:
+                tz = pytz.timezone(tz_name)
+                local_now = pytz.utc.localize(now).astimezone(tz).replace(tzinfo=None)
+                decision = decide_contact(
+                    local_now, windows[policy.id], day_counts, policy.max_contacts_per_day, policy.max_contacts_per_week
+                )
+                moment = decision.next_moment and tz.localize(decision.next_moment).astimezone(pytz.utc)
+                decisions[key] = (decision.allowed, moment and moment.replace(tzinfo=None))
+            is_allowed, moment = decisions[key]
+            if is_allowed:
+                allowed |= dispatch
+            elif moment:
+                later[dispatch.id] = moment
+            else:
+                never[dispatch.id] = {"state": "cancelled", "note": self.env._("The contact window allows no moment.")}
+        if later:
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE credit_recovery_dispatch d SET scheduled_at = v.moment
+                         FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::timestamp[]) AS moment) v
+                        WHERE d.id = v.id""",
+                    list(later),
+                    list(later.values()),
+                )
+            )
+            self.browse(list(later)).invalidate_recordset(["scheduled_at"])
+        self._write_states(never)
+        return allowed
+
+    def _set_decision(self, kept_by_dispatch):
+        """Each message names the highest stage of its kept actions and lists their invoices
+        (two statements for the batch)."""
+        Stage = self.env["credit.recovery.stage"]
+        stage_ids = {row["stage_id"] for dispatch in self for row in kept_by_dispatch[dispatch.id]}
+        ladder = {stage.id: stage._ladder_key() for stage in Stage.browse(stage_ids)}
+        stages = {
+            dispatch.id: highest_stage_id(ladder, (row["stage_id"] for row in kept_by_dispatch[dispatch.id]))
+            for dispatch in self
+        }
+        pairs = {(dispatch.id, row["move_id"]) for dispatch in self for row in kept_by_dispatch[dispatch.id]}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """UPDATE credit_recovery_dispatch d SET stage_id = v.stage
+                     FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::int[]) AS stage) v
+                    WHERE d.id = v.id AND d.stage_id <> v.stage""",
+                list(stages),
+                list(stages.values()),
+            )
+        )
+        self.env.cr.execute(SQL("DELETE FROM credit_recovery_dispatch_move_rel WHERE dispatch_id = ANY(%s)", self.ids))
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO credit_recovery_dispatch_move_rel (dispatch_id, move_id)
+                   SELECT unnest(%s::int[]), unnest(%s::int[])""",
+                [dispatch for dispatch, _move in pairs],
+                [move for _dispatch, move in pairs],
+            )
+        )
+        self.invalidate_recordset(["stage_id", "invoice_ids", "action_ids", "amount_due"])
+
+    def _send_stage_actions(self):
+        """E-mail, SMS, activities and credit-bureau notice of each message's stage, for the
+        whole batch; returns ``{dispatch id: {kind: count}}``.
+
+        Queued, never sent here: Odoo's mail and SMS queues send them.
+        """
+        results = {dispatch.id: defaultdict(int) for dispatch in self}
+        notes = defaultdict(list)
+        emails, texts = self._render_batch()
+        self._post_emails(emails, results, notes)
+        self._post_sms(texts, results, notes)
+        self._schedule_stage_activities(results, notes)
+        notified = self.filtered(lambda dispatch: dispatch.stage_id.bureau_notice and results[dispatch.id]["email"])
+        for debtor in notified.debtor_id.filtered(lambda debtor: debtor.bureau_state in (False, "removed")):
+            debtor._recovery_record_bureau_notice()
+            for dispatch in notified.filtered(lambda dispatch, debtor=debtor: dispatch.debtor_id == debtor):
+                results[dispatch.id]["bureau"] = 1
+        self._write_states({dispatch.id: {"note": "\n".join(notes[dispatch.id]) or None} for dispatch in self})
+        return results
+
+    def _render_batch(self):
+        """``({dispatch id: rendered e-mail values}, {dispatch id: SMS text})``: each stage's
+        templates rendered once for all the batch's messages at that stage."""
+        emails, texts = {}, {}
+        for stage in self.stage_id:
+            dispatches = self.filtered(lambda dispatch, stage=stage: dispatch.stage_id == stage)
+            if stage.mail_template_id:
+                emails.update(
+                    stage.mail_template_id.sudo()._generate_template(
+                        dispatches.ids, ("subject", "body_html", "email_from")
+                    )
+                )
+            if stage.sms_template_id:
+                texts.update(stage.sms_template_id.sudo()._render_field("body", dispatches.ids, compute_lang=True))
+        return emails, texts
+
+    def _post_emails(self, emails, results, notes):
+        """The stage e-mails: one chatter message, one queued ``mail.mail`` and one notification
+        each (as ``message_post`` would), and their contact logs, created in batches."""
+        to_send = []
+        for dispatch in self.filtered(lambda dispatch: dispatch.id in emails):
+            partner = dispatch.debtor_id.partner_id
+            if partner.recovery_optout_email:
+                notes[dispatch.id].append(self.env._("E-mail: the customer refused collection e-mails."))
+            elif not partner.email or partner.recovery_email_bounced:
+                notes[dispatch.id].append(self.env._("E-mail: no valid address (missing or bounced)."))
+            else:
+                to_send.append(dispatch)
+        if not to_send:
+            return
+        subtype = self.env.ref("mail.mt_comment")
+        author = self.env.user.partner_id
+        senders = {dispatch.id: emails[dispatch.id].get("email_from") or author.email_formatted for dispatch in to_send}
+        reply_to = self._reply_to_by_debtor(to_send, senders)
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "model": "credit.recovery.debtor",
+                        "res_id": dispatch.debtor_id.id,
+                        "record_name": dispatch.debtor_id.display_name,
+                        "message_type": "comment",
+                        "subtype_id": subtype.id,
+                        "author_id": author.id,
+                        "email_from": senders[dispatch.id],
+                        "reply_to": reply_to[dispatch.debtor_id.id, senders[dispatch.id]],
+                        "subject": emails[dispatch.id].get("subject"),
+                        "body": Markup(emails[dispatch.id].get("body_html") or ""),
+                        "partner_ids": [fields.Command.link(dispatch.debtor_id.partner_id.id)],
+                    }
+                    for dispatch in to_send
+                ]
+            )
+        )
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "mail_message_id": message.id,
+                        "body_html": message.body,
+                        "recipient_ids": [fields.Command.link(dispatch.debtor_id.partner_id.id)],
+                        "auto_delete": False,
+                        "state": "outgoing",
+                    }
+                    for dispatch, message in zip(to_send, messages, strict=True)
+                ]
+            )
+        )
+        self.env["mail.notification"].sudo().create(
+            [
+                {
+                    "author_id": author.id,
+                    "mail_message_id": message.id,
+                    "mail_mail_id": mail.id,
+                    "res_partner_id": dispatch.debtor_id.partner_id.id,
+                    "notification_type": "email",
+                    "notification_status": "ready",
+                    "is_read": True,
+                }
+                for dispatch, message, mail in zip(to_send, messages, mails, strict=True)
+            ]
+        )
+        self.env["credit.recovery.contact"]._create_automatic_logs(
+            [
+                dispatch._prepare_contact_vals("email", dispatch.stage_id.mail_template_id.name, message)
+                for dispatch, message in zip(to_send, messages, strict=True)
+            ]
+        )
+        for dispatch in to_send:
+            results[dispatch.id]["email"] = 1
+
+    def _reply_to_by_debtor(self, dispatches, senders):
+        """``{(debtor id, sender): reply-to}`` as ``mail.message`` would compute it for each message,
+        computed once per sender for the batch (Odoo looks up the aliases message by message)."""
+        by_sender = defaultdict(list)
+        for dispatch in dispatches:
+            by_sender[senders[dispatch.id]].append(dispatch.debtor_id.id)
+        reply_to = {}
+        for sender, debtor_ids in by_sender.items():
+            debtors = self.env["credit.recovery.debtor"].sudo().browse(debtor_ids)
+            for debtor_id, address in debtors._notify_get_reply_to(default=sender).items():
+                reply_to[debtor_id, sender] = address
+        return reply_to
+
+    def _post_sms(self, texts, results, notes):
+        """The stage SMS: one chatter message, one queued ``sms.sms`` and one notification each
+        (as ``_message_sms`` would), and their contact logs, created in batches."""
+        to_send = []
+        for dispatch in self.filtered(lambda dispatch: dispatch.id in texts):
+            partner = dispatch.debtor_id.partner_id
+            number = partner._recovery_sms_number()
+            if partner.recovery_optout_sms:
+                notes[dispatch.id].append(self.env._("SMS: the customer refused collection SMS."))
+            elif not number or partner.recovery_sms_failed:
+                notes[dispatch.id].append(self.env._("SMS: no valid mobile number (missing, invalid or failed)."))
+            else:
+                to_send.append((dispatch, number))
+        if not to_send:
+            return
+        subtype = self.env.ref("mail.mt_note")
+        author = self.env.user.partner_id
+        senders = {dispatch.id: author.email_formatted for dispatch, _number in to_send}
+        reply_to = self._reply_to_by_debtor([dispatch for dispatch, _number in to_send], senders)
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "model": "credit.recovery.debtor",
+                        "res_id": dispatch.debtor_id.id,
+                        "record_name": dispatch.debtor_id.display_name,
+                        "message_type": "sms",
+                        "subtype_id": subtype.id,
+                        "author_id": author.id,
+                        "email_from": senders[dispatch.id],
+                        "reply_to": reply_to[dispatch.debtor_id.id, senders[dispatch.id]],
+                        "body": Markup("<p>%s</p>") % texts[dispatch.id],
+                        "partner_ids": [fields.Command.link(dispatch.debtor_id.partner_id.id)],
+                    }
+                    for dispatch, _number in to_send
+                ]
+            )
+        )
+        sms = (
+            self.env["sms.sms"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "body": html2plaintext(texts[dispatch.id]) if "<" in texts[dispatch.id] else texts[dispatch.id],
+                        "mail_message_id": message.id,
+                        "partner_id": dispatch.debtor_id.partner_id.id,
+                        "number": number,
+                        "state": "outgoing",
+                    }
+                    for (dispatch, number), message in zip(to_send, messages, strict=True)
+                ]
+            )
+        )
+        self.env["mail.notification"].sudo().create(
+            [
+                {
+                    "author_id": author.id,
+                    "mail_message_id": message.id,
+                    "res_partner_id": dispatch.debtor_id.partner_id.id,
+                    "sms_number": number,
+                    "notification_type": "sms",
+                    "sms_id_int": text.id,
+                    "sms_tracker_ids": [fields.Command.create({"sms_uuid": text.uuid})],
+                    "is_read": True,
+                    "notification_status": "ready",
+                }
+                for (dispatch, number), message, text in zip(to_send, messages, sms, strict=True)
+            ]
+        )
+        self.env["credit.recovery.contact"]._create_automatic_logs(
+            [
+                dispatch._prepare_contact_vals("sms", dispatch.stage_id.sms_template_id.name, message, number)
+                for (dispatch, number), message in zip(to_send, messages, strict=True)
+            ]
+        )
+        for dispatch, _number in to_send:
+            results[dispatch.id]["sms"] = 1
+
+    def _schedule_stage_activities(self, results, notes):
+        """Each stage's activity and, for a letter, a "send the letter" one, for the debtor's
+        collection responsible; never twice the same open one (it then stands for the new
+        message). One read of the open activities, one ``create`` for the batch."""
+        letter_type = self.env.ref("account_credit_recovery.activity_type_collection_letter")
+        debtors = self.debtor_id
+        open_activities = {
+            (activity.res_id, activity.activity_type_id.id): activity
+            for activity in self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", "credit.recovery.debtor"), ("res_id", "in", debtors.ids)])
+        }
+        model_id = self.env["ir.model"]._get_id("credit.recovery.debtor")
+        today = fields.Date.context_today(self)
+        vals_list, counted = [], []
+        for dispatch in self:
+            stage, debtor = dispatch.stage_id, dispatch.debtor_id
+            partner = debtor.partner_id
+            todo = []
+            if stage.activity_type_id:
+                if stage.activity_type_id.category == "phonecall" and partner.recovery_optout_phone:
+                    notes[dispatch.id].append(self.env._("Call: the customer refused collection calls."))
+                else:
+                    todo.append((stage.activity_type_id, stage.activity_type_id.summary or stage.name))
+            if stage.letter_report_id:
+                if not (partner.street and partner.city):
+                    notes[dispatch.id].append(self.env._("Letter: the customer has no postal address."))
+                else:
+                    todo.append(
+                        (
+                            letter_type,
+                            self.env._("Print and post the letter “%(letter)s”", letter=stage.letter_report_id.name),
+                        )
+                    )
+            for activity_type, summary in todo:
+                existing = open_activities.get((debtor.id, activity_type.id))
+                if existing:
+                    # The open one now stands for this message (a letter to print carries its notice).
+                    existing.recovery_dispatch_id = dispatch
+                    continue
+                open_activities[debtor.id, activity_type.id] = True
+                vals_list.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": debtor.id,
+                        "activity_type_id": activity_type.id,
+                        "summary": summary,
+                        "note": self.env._(
+                            "Stage %(stage)s reached by %(count)s invoice(s), %(amount)s claimed.",
+                            stage=stage.name,
+                            count=len(dispatch.invoice_ids),
+                            amount=dispatch.currency_id.format(dispatch.amount_due),
+                        ),
+                        "user_id": debtor._get_collection_responsible().id,
+                        "date_deadline": activity_type._get_date_deadline() if activity_type else today,
+                        "recovery_dispatch_id": dispatch.id,
+                    }
+                )
+                counted.append(dispatch.id)
+        if vals_list:
+            # No assignment e-mail per activity: a batch would send the responsible hundreds of them;
+            # the activities are in their Activities menu and on the debtors.
+            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+        for dispatch_id in counted:
+            results[dispatch_id]["activity"] += 1

@@ -1,0 +1,134 @@
+"""Batched delivery: a batch gives what delivering its messages one by one gives, in a constant
+number of queries, and one failing debtor never stops the others."""
+
+from datetime import date, datetime
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from .common import CreditRecoveryCommon
+
+DUE = date(2026, 3, 2)
+NOTICE_DAY = datetime(2026, 3, 10, 13, 0)  # 10:00 in São Paulo, a Tuesday
+
+
+@tagged("post_install", "-at_install")
+class TestBatchedDelivery(CreditRecoveryCommon):
+    def make_debtors(self, count, tag):
+        partners = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"{tag} {n}",
+                    "email": f"{tag.lower()}{n}@example.com",
+                    "mobile": f"+55 11 9{n:04d}-{n:04d}",
+                    "tz": "America/Sao_Paulo",
+                    "street": "Rua Augusta 100",
+                    "city": "São Paulo",
+                    "country_id": self.env.ref("base.br").id,
+                }
+                for n in range(1, count + 1)
+            ]
+        )
+        for partner in partners:
+            self.create_invoice(100 + partner.id % 7, date(2026, 2, 1), DUE, partner=partner)
+        return partners
+
+    def run_and_queue(self):
+        Run = self.env["credit.recovery.run"]
+        with self.on(NOTICE_DAY):
+            for _call in range(20):
+                Run._cron_run_collection()
+                if not Run.search_count([("state", "in", ("refresh", "plan"))]):
+                    break
+
+    def messages_of(self, partners):
+        return self.env["credit.recovery.dispatch"].search([("debtor_id.partner_id", "in", partners.ids)], order="id")
+
+    def summary(self, partner):
+        """What one debtor received, in a form two debtors can be compared by."""
+        debtor = self.env["credit.recovery.debtor"].search([("partner_id", "=", partner.id)])
+        dispatch = debtor.dispatch_ids
+        chatter = debtor.message_ids.filtered(lambda message: message.message_type in ("comment", "sms"))
+        mails = self.env["mail.mail"].search([("mail_message_id", "in", chatter.ids)])
+        sms = self.env["sms.sms"].search([("mail_message_id", "in", chatter.ids)])
+        notifications = self.env["mail.notification"].search([("mail_message_id", "in", chatter.ids)])
+        return {
+            "state": dispatch.state,
+            "counts": (dispatch.email_sent, dispatch.sms_sent, dispatch.activity_count),
+            "chatter": sorted(chatter.mapped("message_type")),
+            "mails": [(mail.state, mail.recipient_ids == partner) for mail in mails],
+            "sms": [(text.state, text.number) for text in sms],
+            "notifications": sorted((n.notification_type, n.notification_status) for n in notifications),
+            "logs": sorted((log.channel, log.delivery_state, bool(log.evidence_hash)) for log in dispatch.contact_ids),
+            "log_invoices": dispatch.contact_ids.invoice_ids == dispatch.invoice_ids,
+            "activities": sorted(debtor.activity_ids.mapped("activity_type_id.name")),
+            "body_names_invoice": all(
+                invoice.name in (chatter.filtered(lambda m: m.message_type == "comment").body or "")
+                for invoice in dispatch.invoice_ids
+            ),
+        }
+
+    def test_a_batch_gives_what_one_by_one_gives(self):
+        batch = self.make_debtors(4, "Lote")
+        single = self.make_debtors(4, "Avulso")
+        self.run_and_queue()
+        Dispatch = self.env["credit.recovery.dispatch"]
+        with self.on(NOTICE_DAY):
+            for dispatch in self.messages_of(single):
+                dispatch.sudo()._deliver_messages(NOTICE_DAY)
+            done, _remaining = Dispatch._deliver_batch()
+        self.assertEqual(done, 4)
+        expected = self.summary(single[0])
+        self.assertEqual(expected["state"], "sent")
+        self.assertEqual(expected["counts"], (1, 1, 0))
+        self.assertEqual(expected["chatter"], ["comment", "sms"])
+        self.assertEqual(expected["notifications"], [("email", "ready"), ("sms", "ready")])
+        self.assertTrue(expected["log_invoices"] and expected["body_names_invoice"])
+        for partner in batch | single:
+            summary = self.summary(partner)
+            summary["sms"] = [(state, bool(number)) for state, number in summary["sms"]]
+            reference = dict(expected, sms=[(state, bool(number)) for state, number in expected["sms"]])
+            self.assertEqual(summary, reference, partner.name)
+
+    def test_one_failing_debtor_never_stops_the_others(self):
+        partners = self.make_debtors(3, "Falha")
+        self.run_and_queue()
+        bad = partners[1]
+        Dispatch = type(self.env["credit.recovery.dispatch"])
+        prepare = Dispatch._prepare_contact_vals
+
+        def failing(dispatch, *args, **kwargs):
+            if dispatch.debtor_id.partner_id == bad:
+                raise ValueError("the e-mail server refused it")
+            return prepare(dispatch, *args, **kwargs)
+
+        with self.on(NOTICE_DAY), patch.object(Dispatch, "_prepare_contact_vals", failing):
+            self.env["credit.recovery.dispatch"]._deliver_batch()
+        messages = self.messages_of(partners)
+        states = {message.debtor_id.partner_id: message.state for message in messages}
+        self.assertEqual(states, {partners[0]: "sent", bad: "error", partners[2]: "sent"})
+        failed = messages.filtered(lambda message: message.state == "error")
+        self.assertIn("refused", failed.note)
+        self.assertFalse(failed.contact_ids, "nothing of the failed message is left half done")
+        self.assertFalse(failed.debtor_id.message_ids.filtered(lambda message: message.message_type == "comment"))
+
+    def test_queries_per_batch_do_not_grow_with_its_size(self):
+        small = self.make_debtors(2, "Pequeno")
+        large = self.make_debtors(8, "Grande")
+        warm = self.make_debtors(2, "Aquece")
+        self.run_and_queue()
+        Dispatch = self.env["credit.recovery.dispatch"]
+        counts = {}
+        with self.on(NOTICE_DAY):
+            for label, partners in (("warm", warm), ("small", small), ("large", large)):
+                others = self.messages_of(warm | small | large) - self.messages_of(partners)
+                queued = others.filtered(lambda message: message.state == "queued")
+                queued.sudo().write({"scheduled_at": datetime(2026, 3, 11, 13, 0)})
+                self.env.flush_all()
+                self.env.invalidate_all()
+                before = self.env.cr.sql_log_count
+                Dispatch._deliver_batch()
+                counts[label] = self.env.cr.sql_log_count - before
+                queued.sudo().write({"scheduled_at": NOTICE_DAY})
+        self.assertEqual(set(self.messages_of(small | large).mapped("state")), {"sent"})
+        self.assertLessEqual(counts["large"], counts["small"] + 12, counts)
