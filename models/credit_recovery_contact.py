@@ -158,6 +158,7 @@ class CreditRecoveryContact(models.Model):
         "credit.recovery.dispatch", string="Collection Message", readonly=True, index="btree_not_null"
     )
     message_id = fields.Many2one("mail.message", string="Message Sent", readonly=True, index="btree_not_null")
+    playbook_html = fields.Html(string="Playbook", compute="_compute_playbook_html", sanitize=False)
 
     _sql_constraints = [
         (
@@ -172,6 +173,28 @@ class CreditRecoveryContact(models.Model):
         channels = dict(self._fields["channel"]._description_selection(self.env))
         for contact in self:
             contact.name = f"{channels.get(contact.channel, '')} – {contact.partner_id.display_name or ''}"
+
+    @api.depends("partner_id", "company_id", "invoice_ids", "reason_id")
+    def _compute_playbook_html(self):
+        """The script of the debt's most advanced stage and of the reason given, with the profile's proposals."""
+        Debtor = self.env["credit.recovery.debtor"]
+        for contact in self:
+            debtor = contact.debtor_id or (
+                Debtor.search(
+                    [
+                        ("partner_id", "=", contact.partner_id.commercial_partner_id.id),
+                        ("company_id", "=", contact.company_id.id),
+                    ],
+                    limit=1,
+                )
+                if contact.partner_id
+                else Debtor
+            )
+            invoices = contact.invoice_ids or debtor.open_invoice_ids
+            stage = invoices.recovery_stage_id.sorted("sequence")[-1:]
+            contact.playbook_html = self.env["credit.recovery.playbook"]._render_for(
+                stage, contact.reason_id, debtor.profile_id
+            )
 
     @api.constrains("call_duration", "promise_amount", "correction_of_id", "correction_reason", "outcome_id", "state")
     def _check_values(self):

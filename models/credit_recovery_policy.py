@@ -2,6 +2,7 @@ from contextlib import contextmanager
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import formatLang
 
 from ..tools.business_days import BusinessCalendar, holiday_dates
 from ..tools.collection import StageRule
@@ -203,10 +204,10 @@ class CreditRecoveryPolicy(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Policy %(policy)s covers consumer contracts: the late fine cannot exceed "
-                        "%(max)s %% (CDC art. 52 §1). Lower the fine, or untick “Consumer Contracts” "
+                        "%(max)s (CDC art. 52 §1). Lower the fine, or untick “Consumer Contracts” "
                         "if these debts are between businesses.",
                         policy=policy.name,
-                        max=CDC_MAX_FINE_PERCENT,
+                        max=f"{formatLang(self.env, CDC_MAX_FINE_PERCENT, digits=1)} %",
                     )
                 )
 
