@@ -8,7 +8,7 @@
     "author": "account_credit_recovery developers",
     "website": "https://github.com/account-credit-recovery/account_credit_recovery",
     "depends": ["account", "sms", "resource"],
-    "external_dependencies": {"python": ["phonenumbers"]},
+    "external_dependencies": {"python": ["phonenumbers", "holidays"]},
     "data": [
         "security/credit_recovery_security.xml",
         "security/ir.model.access.csv",

@@ -28,3 +28,4 @@ from . import mail_activity
 from . import mail_notification
 from . import res_company
 from . import res_partner
+from . import resource_calendar_leaves
