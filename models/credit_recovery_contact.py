@@ -12,6 +12,7 @@ from odoo.tools.misc import format_datetime
 from ..tools import contact_rules
 from ..tools.contact_rules import ContactWindow, decide_contact
 from ..tools.evidence import evidence_hash, ledger_hash, sha256_hex
+from ..tools.phone import display_phone
 
 CHANNELS = [
     ("phone", "Phone call"),
@@ -284,6 +285,32 @@ class CreditRecoveryContact(models.Model):
         drafts._record()
         return True
 
+    def action_save_log(self):
+        """The Log Contact dialog's Save: the record is saved by the client first; confirm it and close."""
+        self.ensure_one()
+        if self.state == "logged":
+            message = self.env._(
+                "Contact with %(partner)s recorded%(outcome)s. It is sealed as evidence.",
+                partner=self.partner_id.display_name,
+                outcome=f": {self.outcome_id.name}" if self.outcome_id else "",
+            )
+        else:
+            message = self.env._(
+                "Contact with %(partner)s saved as a draft: record its outcome when you have it.",
+                partner=self.partner_id.display_name,
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Contact saved"),
+                "message": message,
+                "type": "success",
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
     def action_correct(self):
         """Open a new log that corrects this one (Collection Managers)."""
         self.ensure_one()
@@ -506,6 +533,18 @@ class CreditRecoveryContact(models.Model):
     def _apply_outcomes(self):
         """Promise, dispute, do-not-contact: what the recorded outcomes call for."""
         originals = self.filtered(lambda contact: not contact.correction_of_id)
+        for contact in originals.filtered(lambda contact: contact.outcome_id.action == "wrong_number"):
+            partner = contact.partner_id.sudo()
+            number = contact.phone_number or partner.recovery_best_phone
+            if number:
+                partner.recovery_wrong_number = number
+                contact.debtor_id.sudo().message_post(
+                    body=self.env._(
+                        "%(number)s is a wrong number: find the right one before calling again.",
+                        number=display_phone(number, contact.company_id.country_id.code),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
         stop = originals.filtered(lambda contact: contact.outcome_id.action == "do_not_contact")
         if stop:
             stop.partner_id.sudo().write({"recovery_do_not_contact": True})
@@ -924,7 +963,7 @@ class CreditRecoveryContact(models.Model):
                 partner=self.partner_id.display_name,
                 reason=reasons[decision.reason],
                 when=when,
-                tz=tz,
+                tz=self.env["res.partner"]._recovery_tz_label(tz),
             )
         return self.env._(
             "%(partner)s cannot be contacted: %(reason)s, and the policy allows no contact in the coming year. "

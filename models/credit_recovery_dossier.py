@@ -130,6 +130,7 @@ class CreditRecoveryDossier(models.AbstractModel):
             "currency": currency,
             "lang": lang,
             "tz": tz,
+            "tz_label": env["res.partner"]._recovery_tz_label(tz),
             "today": today,
             "fine_percent": fine_percent,
             "interest_percent": interest_percent,
@@ -175,9 +176,12 @@ class CreditRecoveryDossier(models.AbstractModel):
         page_label = self.env._("page %(page)s / %(pages)s")
         if report_name != "account_credit_recovery.report_dossier":
             return stamp_pages(pdf, header, [], page_label=page_label)
+        # In the debtor's time zone, as the timeline of the dossier, with the zone said.
+        tz = debtors[:1].partner_id._recovery_tz() if debtors else self.env.user.tz or "UTC"
         generated = self.env._(
-            "Generated on %(when)s by %(user)s",
-            when=format_datetime(self.env, fields.Datetime.now(), tz=self.env.user.tz or "UTC"),
+            "Generated on %(when)s (%(zone)s) by %(user)s",
+            when=format_datetime(self.env, fields.Datetime.now(), tz=tz),
+            zone=self.env["res.partner"]._recovery_tz_label(tz),
             user=self.env.user.name,
         )
         lines = [generated]

@@ -20,3 +20,4 @@ from . import test_security_privacy
 from . import test_translation
 from . import test_negotiation_wizard
 from . import test_holidays
+from . import test_team_day
