@@ -80,6 +80,7 @@ class CreditRecoveryAgreement(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
     debtor_id = fields.Many2one("credit.recovery.debtor", string="Collection Record", index=True)
+    partner_vat = fields.Char(related="partner_id.vat", string="Debtor's CPF/CNPJ")
     profile_id = fields.Many2one("credit.recovery.profile", string="Debtor Profile")
     user_id = fields.Many2one("res.users", string="Agent", default=lambda self: self.env.user, tracking=True)
     invoice_ids = fields.Many2many(

@@ -174,7 +174,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _recovery_tz_label(self, tz):
-        """A time zone as people name it, in the user's language ("Horário de Brasília"), never ``America/Sao_Paulo``."""
+        """A time zone as people name it in the user's language ("Horário de Brasília"), not ``America/Sao_Paulo``."""
         lang = self.env.lang or self.env.user.lang or "en_US"
         try:
             return get_timezone_name(tz or "UTC", locale=Locale.parse(lang))
