@@ -328,18 +328,19 @@ class CreditRecoveryAgreement(models.Model):
         messages = {
             NO_PROFILE: self.env._("The debtor has no profile: a manager must approve the agreement"),
             negotiation.DISCOUNT_CHARGES: self.env._(
-                "Discount on fine and interest above %(max)s",
-                max=self._format_percent(profile.max_discount_interest_percent),
+                "Discount on fine and interest above %(max)s %%",
+                max=self._format_number(profile.max_discount_interest_percent),
             ),
             negotiation.DISCOUNT_PRINCIPAL: self.env._(
-                "Discount on principal above %(max)s", max=self._format_percent(profile.max_discount_principal_percent)
+                "Discount on principal above %(max)s %%",
+                max=self._format_number(profile.max_discount_principal_percent),
             ),
             negotiation.INSTALLMENTS: self.env._("More than %(max)s installments", max=profile.max_installments),
             negotiation.MIN_INSTALLMENT: self.env._(
                 "Installments below %(min)s", min=self.currency_id.format(profile.min_installment_amount)
             ),
             negotiation.DOWN_PAYMENT: self.env._(
-                "Down payment below %(min)s of the total", min=self._format_percent(profile.min_down_payment_percent)
+                "Down payment below %(min)s %% of the total", min=self._format_number(profile.min_down_payment_percent)
             ),
             negotiation.FIRST_DUE: self.env._(
                 "First installment more than %(days)s days away", days=profile.max_first_installment_days
@@ -675,10 +676,14 @@ class CreditRecoveryAgreement(models.Model):
         )
         return list(zip(open_lines, charges, strict=True))
 
+    def _format_number(self, value, digits=1):
+        """``value`` in the user's language (``50,0`` in pt_BR)."""
+        env = self.with_context(lang=self.env.lang or self.env.user.lang).env
+        return formatLang(env, value, digits=digits)
+
     def _format_percent(self, value):
         """``value`` as a percentage in the user's language (``50,0 %`` in pt_BR)."""
-        env = self.with_context(lang=self.env.lang or self.env.user.lang).env
-        return f"{formatLang(env, value, digits=1)} %"
+        return f"{self._format_number(value)} %"
 
     @api.model
     def _prepare_create_vals(self, vals):

@@ -207,10 +207,10 @@ class CreditRecoveryPolicy(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Policy %(policy)s covers consumer contracts: the late fine cannot exceed "
-                        "%(max)s (CDC art. 52 §1). Lower the fine, or untick “Consumer Contracts” "
+                        "%(max)s %% (CDC art. 52 §1). Lower the fine, or untick “Consumer Contracts” "
                         "if these debts are between businesses.",
                         policy=policy.name,
-                        max=f"{formatLang(self.env, CDC_MAX_FINE_PERCENT, digits=1)} %",
+                        max=formatLang(self.env, CDC_MAX_FINE_PERCENT, digits=1),
                     )
                 )
 
