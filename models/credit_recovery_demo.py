@@ -362,7 +362,7 @@ class CreditRecoveryDemo(models.AbstractModel):
         # The demo is created in the company's language: notes, schedule lines, activities.
         env = self.with_company(company).with_context(lang=company.partner_id.lang).env
         home = self.env.ref("account_credit_recovery.action_credit_recovery_debtor")
-        admin.action_id = home  # collection users land on the Collection app
+        admin.action_id = home.id  # collection users land on the Collection app
         agent = env["res.users"].create(
             {
                 "name": "Carla Cobrança",
@@ -468,8 +468,11 @@ class CreditRecoveryDemo(models.AbstractModel):
                 vals_list.append(vals)
         env["credit.recovery.contact"].create(vals_list)
         # Today: two customers promise to pay, one disputes, one asks not to be called again.
-        # Never in the future (refused): at most the moment the demo is installed.
-        now = min(datetime.combine(business_day(0), time(14, 0)), fields.Datetime.now())
+        # Never in the future (refused) nor outside the contact window: 11:00 in São Paulo today,
+        # or on the previous business day when the demo is installed earlier than that.
+        now = datetime.combine(business_day(0), time(14, 0))
+        if now > fields.Datetime.now():
+            now = datetime.combine(business_day(1), time(14, 0))
         specials = [
             (in_collection[12], "promise", {"promise_amount": 300.0, "promise_date": today + timedelta(days=7)}),
             (in_collection[13], "promise", {"promise_amount": 150.0, "promise_date": today + timedelta(days=3)}),
