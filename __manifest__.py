@@ -8,7 +8,7 @@
     "author": "account_credit_recovery developers",
     "website": "https://github.com/account-credit-recovery/account_credit_recovery",
     "depends": ["account", "sms", "resource"],
-    "external_dependencies": {"python": ["phonenumbers"]},
+    "external_dependencies": {"python": ["phonenumbers", "holidays"]},
     "data": [
         "security/credit_recovery_security.xml",
         "security/ir.model.access.csv",
@@ -18,6 +18,7 @@
         "data/credit_recovery_message_templates.xml",
         "data/credit_recovery_stage_templates.xml",
         "data/credit_recovery_agreement_data.xml",
+        "data/credit_recovery_playbook_data.xml",
         "data/ir_cron_data.xml",
         "views/credit_recovery_policy_views.xml",
         "views/credit_recovery_stage_views.xml",

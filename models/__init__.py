@@ -1,3 +1,4 @@
+from . import credit_recovery_playbook  # mixin, before the stages and reasons that inherit it
 from . import account_move
 from . import credit_recovery_action
 from . import credit_recovery_agreement
@@ -29,3 +30,4 @@ from . import mail_notification
 from . import mail_template
 from . import res_company
 from . import res_partner
+from . import resource_calendar_leaves

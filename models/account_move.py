@@ -61,6 +61,7 @@ class AccountMove(models.Model):
     recovery_next_action_date = fields.Date(
         related="recovery_invoice_id.next_action_date", string="Next Collection Action"
     )
+    recovery_stage_is_legal = fields.Boolean(related="recovery_stage_id.is_legal")
     recovery_refresh_date = fields.Date(related="recovery_invoice_id.refresh_date", string="Collection State Date")
     recovery_contact_ids = fields.Many2many(
         "credit.recovery.contact",
@@ -265,15 +266,15 @@ class AccountMove(models.Model):
             )
         )
         move_ids = [row[1] for row in rows]
-        # Callback dates the agents set on contact logs (few invoices have one).
+        # Callback dates the agents set on contact logs, else the promised dates (few invoices have one).
         callbacks = dict(
             self.env.execute_query(
                 SQL(
                     """
-                    SELECT rel.move_id, MIN(c.next_action_date)
+                    SELECT rel.move_id, MIN(COALESCE(c.next_action_date, c.promise_date))
                       FROM credit_recovery_contact_move_rel rel
                       JOIN credit_recovery_contact c ON c.id = rel.contact_id
-                     WHERE rel.move_id = ANY(%(ids)s) AND c.next_action_date >= %(today)s
+                     WHERE rel.move_id = ANY(%(ids)s) AND COALESCE(c.next_action_date, c.promise_date) >= %(today)s
                      GROUP BY rel.move_id
                     """,
                     ids=move_ids,
@@ -460,6 +461,17 @@ class AccountMove(models.Model):
                 note=note,
                 user_id=reviewer.id,
             )
+
+    def action_recovery_open_invoice(self):
+        """The invoice in its own form (from a collection record's list), not in a dialog."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }
 
     def action_recovery_negotiate(self):
         return self.env["credit.recovery.negotiation"]._action_open(self)

@@ -4,9 +4,10 @@ from decimal import Decimal
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.misc import formatLang
 
 from ..tools import negotiation
-from ..tools.late_fees import late_charges
+from ..tools.late_fees import late_charges_lines
 from .credit_recovery_proposal_template import PERIODICITIES
 
 MANAGER_GROUP = "account_credit_recovery.group_credit_recovery_manager"
@@ -79,6 +80,7 @@ class CreditRecoveryAgreement(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
     debtor_id = fields.Many2one("credit.recovery.debtor", string="Collection Record", index=True)
+    partner_vat = fields.Char(related="partner_id.vat", string="Debtor's CPF/CNPJ")
     profile_id = fields.Many2one("credit.recovery.profile", string="Debtor Profile")
     user_id = fields.Many2one("res.users", string="Agent", default=lambda self: self.env.user, tracking=True)
     invoice_ids = fields.Many2many(
@@ -326,17 +328,19 @@ class CreditRecoveryAgreement(models.Model):
         messages = {
             NO_PROFILE: self.env._("The debtor has no profile: a manager must approve the agreement"),
             negotiation.DISCOUNT_CHARGES: self.env._(
-                "Discount on fine and interest above %(max)s %%", max=profile.max_discount_interest_percent
+                "Discount on fine and interest above %(max)s %%",
+                max=self._format_number(profile.max_discount_interest_percent),
             ),
             negotiation.DISCOUNT_PRINCIPAL: self.env._(
-                "Discount on principal above %(max)s %%", max=profile.max_discount_principal_percent
+                "Discount on principal above %(max)s %%",
+                max=self._format_number(profile.max_discount_principal_percent),
             ),
             negotiation.INSTALLMENTS: self.env._("More than %(max)s installments", max=profile.max_installments),
             negotiation.MIN_INSTALLMENT: self.env._(
-                "Installments below %(min)s", min=profile.currency_id.format(profile.min_installment_amount)
+                "Installments below %(min)s", min=self.currency_id.format(profile.min_installment_amount)
             ),
             negotiation.DOWN_PAYMENT: self.env._(
-                "Down payment below %(min)s %% of the total", min=profile.min_down_payment_percent
+                "Down payment below %(min)s %% of the total", min=self._format_number(profile.min_down_payment_percent)
             ),
             negotiation.FIRST_DUE: self.env._(
                 "First installment more than %(days)s days away", days=profile.max_first_installment_days
@@ -633,19 +637,8 @@ class CreditRecoveryAgreement(models.Model):
         self._check_negotiable_invoices(invoices, partner)
         company = invoices.company_id
         policy = self.env["credit.recovery.policy"]._get_company_policies(company).get(company.id)
-        digits = company.currency_id.decimal_places
         principal = fine = interest = Decimal(0)
-        for line in invoices.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable" and not line.reconciled and line.amount_residual > 0
-        ):
-            charges = late_charges(
-                line.amount_residual,
-                line.date_maturity or on,
-                on,
-                policy.fine_percent if policy else 0,
-                policy.interest_percent_month if policy else 0,
-                digits=digits,
-            )
+        for _line, charges in self._get_debt_lines(invoices, on, policy):
             principal += charges.principal
             fine += charges.fine
             interest += charges.interest
@@ -663,6 +656,34 @@ class CreditRecoveryAgreement(models.Model):
             "interest": float(interest),
             "first_due": on + timedelta(days=min(30, debtor.profile_id.max_first_installment_days or 30)),
         }
+
+    @api.model
+    def _get_debt_lines(self, invoices, on, policy):
+        """``[(receivable line, LateCharges)]`` of the open installments of ``invoices`` as of ``on``.
+
+        The fine is allocated over the lines so that its total holds the cap (CDC art. 52 §1).
+        """
+        digits = invoices.company_id.currency_id.decimal_places
+        open_lines = invoices.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable" and not line.reconciled and line.amount_residual > 0
+        ).sorted(lambda line: (line.date_maturity or on, line.id))
+        charges = late_charges_lines(
+            [(line.amount_residual, line.date_maturity or on) for line in open_lines],
+            on,
+            policy.fine_percent if policy else 0,
+            policy.interest_percent_month if policy else 0,
+            digits=digits,
+        )
+        return list(zip(open_lines, charges, strict=True))
+
+    def _format_number(self, value, digits=1):
+        """``value`` in the user's language (``50,0`` in pt_BR)."""
+        env = self.with_context(lang=self.env.lang or self.env.user.lang).env
+        return formatLang(env, value, digits=digits)
+
+    def _format_percent(self, value):
+        """``value`` as a percentage in the user's language (``50,0 %`` in pt_BR)."""
+        return f"{self._format_number(value)} %"
 
     @api.model
     def _prepare_create_vals(self, vals):

@@ -12,6 +12,7 @@ from odoo.tools.misc import format_datetime
 from ..tools import contact_rules
 from ..tools.contact_rules import ContactWindow, decide_contact
 from ..tools.evidence import evidence_hash, ledger_hash, sha256_hex
+from ..tools.phone import display_phone
 
 CHANNELS = [
     ("phone", "Phone call"),
@@ -158,6 +159,7 @@ class CreditRecoveryContact(models.Model):
         "credit.recovery.dispatch", string="Collection Message", readonly=True, index="btree_not_null"
     )
     message_id = fields.Many2one("mail.message", string="Message Sent", readonly=True, index="btree_not_null")
+    playbook_html = fields.Html(string="Playbook", compute="_compute_playbook_html", sanitize=False)
 
     _sql_constraints = [
         (
@@ -172,6 +174,28 @@ class CreditRecoveryContact(models.Model):
         channels = dict(self._fields["channel"]._description_selection(self.env))
         for contact in self:
             contact.name = f"{channels.get(contact.channel, '')} – {contact.partner_id.display_name or ''}"
+
+    @api.depends("partner_id", "company_id", "invoice_ids", "reason_id")
+    def _compute_playbook_html(self):
+        """The script of the debt's most advanced stage and of the reason given, with the profile's proposals."""
+        Debtor = self.env["credit.recovery.debtor"]
+        for contact in self:
+            debtor = contact.debtor_id or (
+                Debtor.search(
+                    [
+                        ("partner_id", "=", contact.partner_id.commercial_partner_id.id),
+                        ("company_id", "=", contact.company_id.id),
+                    ],
+                    limit=1,
+                )
+                if contact.partner_id
+                else Debtor
+            )
+            invoices = contact.invoice_ids or debtor.open_invoice_ids
+            stage = invoices.recovery_stage_id.sorted("sequence")[-1:]
+            contact.playbook_html = self.env["credit.recovery.playbook"]._render_for(
+                stage, contact.reason_id, debtor.profile_id
+            )
 
     @api.constrains("call_duration", "promise_amount", "correction_of_id", "correction_reason", "outcome_id", "state")
     def _check_values(self):
@@ -260,6 +284,32 @@ class CreditRecoveryContact(models.Model):
         drafts._write_workflow({"state": "logged"})
         drafts._record()
         return True
+
+    def action_save_log(self):
+        """The Log Contact dialog's Save: the record is saved by the client first; confirm it and close."""
+        self.ensure_one()
+        if self.state == "logged":
+            message = self.env._(
+                "Contact with %(partner)s recorded%(outcome)s. It is sealed as evidence.",
+                partner=self.partner_id.display_name,
+                outcome=f": {self.outcome_id.name}" if self.outcome_id else "",
+            )
+        else:
+            message = self.env._(
+                "Contact with %(partner)s saved as a draft: record its outcome when you have it.",
+                partner=self.partner_id.display_name,
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Contact saved"),
+                "message": message,
+                "type": "success",
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_correct(self):
         """Open a new log that corrects this one (Collection Managers)."""
@@ -489,6 +539,18 @@ class CreditRecoveryContact(models.Model):
     def _apply_outcomes(self):
         """Promise, dispute, do-not-contact: what the recorded outcomes call for."""
         originals = self.filtered(lambda contact: not contact.correction_of_id)
+        for contact in originals.filtered(lambda contact: contact.outcome_id.action == "wrong_number"):
+            partner = contact.partner_id.sudo()
+            number = contact.phone_number or partner.recovery_best_phone
+            if number:
+                partner.recovery_wrong_number = number
+                contact.debtor_id.sudo().message_post(
+                    body=self.env._(
+                        "%(number)s is a wrong number: find the right one before calling again.",
+                        number=display_phone(number, contact.company_id.country_id.code),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
         stop = originals.filtered(lambda contact: contact.outcome_id.action == "do_not_contact")
         if stop:
             stop.partner_id.sudo().write({"recovery_do_not_contact": True})
@@ -935,7 +997,7 @@ class CreditRecoveryContact(models.Model):
                 partner=self.partner_id.display_name,
                 reason=reasons[decision.reason],
                 when=when,
-                tz=tz,
+                tz=self.env["res.partner"]._recovery_tz_label(tz),
             )
         return self.env._(
             "%(partner)s cannot be contacted: %(reason)s, and the policy allows no contact in the coming year. "

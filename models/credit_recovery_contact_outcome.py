@@ -24,6 +24,7 @@ class CreditRecoveryContactOutcome(models.Model):
             ("dispute", "Open a dispute"),
             ("do_not_contact", "Stop contacting the debtor"),
             ("callback", "Plan a callback"),
+            ("wrong_number", "Flag the number as wrong"),
         ],
         default="none",
         required=True,

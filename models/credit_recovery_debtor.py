@@ -1,6 +1,8 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -164,7 +166,7 @@ class CreditRecoveryDebtor(models.Model):
     profile_computed_id = fields.Many2one(
         "credit.recovery.profile", string="Computed Profile", compute="_compute_profile_computed_id", store=True
     )
-    profile_override_id = fields.Many2one("credit.recovery.profile", tracking=True)
+    profile_override_id = fields.Many2one("credit.recovery.profile", string="Profile Set by Hand", tracking=True)
     profile_override_reason = fields.Char(string="Override Reason", tracking=True)
     profile_id = fields.Many2one("credit.recovery.profile", compute="_compute_profile_id", store=True, tracking=True)
     user_id = fields.Many2one(
@@ -183,6 +185,9 @@ class CreditRecoveryDebtor(models.Model):
         "in the last 12 months has settled everything: the customer may buy again.",
     )
     phone = fields.Char(related="partner_id.recovery_best_phone", string="Best Phone")
+    phone_display = fields.Char(related="partner_id.recovery_best_phone_display", string="Phone")
+    phone_link = fields.Html(string="Phone to Call", compute="_compute_phone_link", sanitize=False)
+    wrong_number = fields.Char(related="partner_id.recovery_wrong_number")
     email = fields.Char(related="partner_id.email")
     no_valid_phone = fields.Boolean(related="partner_id.recovery_no_valid_phone")
     invalid_phone = fields.Boolean(related="partner_id.recovery_invalid_phone")
@@ -197,6 +202,14 @@ class CreditRecoveryDebtor(models.Model):
         for debtor in self:
             name = debtor.partner_id.display_name or ""
             debtor.display_name = f"{name} ({debtor.company_id.name})" if multi_company and name else name
+
+    @api.depends("phone", "phone_display")
+    def _compute_phone_link(self):
+        """The number in national form, linked to its E.164 form (``tel:``)."""
+        for debtor in self:
+            debtor.phone_link = (
+                Markup('<a href="tel:%s">%s</a>') % (debtor.phone, debtor.phone_display) if debtor.phone else False
+            )
 
     @api.depends(
         "invoice_ids.recovery_amount_overdue",

@@ -359,12 +359,17 @@ class CreditRecoveryDemo(models.AbstractModel):
         admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id, "tz": "America/Sao_Paulo"})
         admin.partner_id.lang = "pt_BR" if self.env["res.lang"]._lang_get("pt_BR") else "en_US"
         self._create_demo_holidays(company)
-        env = self.with_company(company).env
+        # The demo is created in the company's language: notes, schedule lines, activities.
+        env = self.with_company(company).with_context(lang=company.partner_id.lang).env
+        home = self.env.ref("account_credit_recovery.action_credit_recovery_debtor")
+        admin.action_id = home.id  # collection users land on the Collection app
         agent = env["res.users"].create(
             {
                 "name": "Carla Cobrança",
                 "login": "agente",
                 "password": "agente",
+                "email": "carla.cobranca@lojaexemplo.example.com",
+                "action_id": home.id,
                 "company_id": company.id,
                 "company_ids": [Command.set(company.ids)],
                 "tz": "America/Sao_Paulo",
@@ -375,6 +380,10 @@ class CreditRecoveryDemo(models.AbstractModel):
                 ],
             }
         )
+        policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
+        policy.dispute_manager_id = admin  # disputes are reviewed by the manager, not by the agent who raised them
+        today = fields.Date.context_today(self)
+        policy._fill_public_holidays([today.year, today.year + 1])
         partners = env["res.partner"].create([self._prepare_demo_partner_vals(row, brazil) for row in CUSTOMERS])
         invoices = self._create_demo_invoices(env, company, partners)
         self._pay_demo_invoices(env, invoices)
@@ -459,8 +468,11 @@ class CreditRecoveryDemo(models.AbstractModel):
                 vals_list.append(vals)
         env["credit.recovery.contact"].create(vals_list)
         # Today: two customers promise to pay, one disputes, one asks not to be called again.
-        # Never in the future (refused): at most the moment the demo is installed.
-        now = min(datetime.combine(business_day(0), time(14, 0)), fields.Datetime.now())
+        # Never in the future (refused) nor outside the contact window: 11:00 in São Paulo today,
+        # or on the previous business day when the demo is installed earlier than that.
+        now = datetime.combine(business_day(0), time(14, 0))
+        if now > fields.Datetime.now():
+            now = datetime.combine(business_day(1), time(14, 0))
         specials = [
             (in_collection[12], "promise", {"promise_amount": 300.0, "promise_date": today + timedelta(days=7)}),
             (in_collection[13], "promise", {"promise_amount": 150.0, "promise_date": today + timedelta(days=3)}),

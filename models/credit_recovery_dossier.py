@@ -6,7 +6,7 @@ from odoo.tools import email_normalize
 from odoo.tools.misc import format_datetime
 
 from ..tools.evidence import evidence_hash, sha256_hex
-from ..tools.late_fees import late_charges, prescription_date, prescription_status
+from ..tools.late_fees import late_charges_lines, prescription_date, prescription_status
 from ..tools.pdf_stamp import stamp_pages
 from ..tools.phone import normalize_phone
 
@@ -64,16 +64,30 @@ class CreditRecoveryDossier(models.AbstractModel):
             return float(value) if isinstance(value, Decimal) else value
 
         debts, totals = [], defaultdict(Decimal)
-        for invoice in invoices:
-            lines = invoice.line_ids.filtered(
-                lambda line: line.account_type == "asset_receivable" and line.debit
-            ).sorted(lambda line: (line.date_maturity or today, line.id))
+        invoice_lines = [
+            (
+                invoice,
+                invoice.line_ids.filtered(lambda line: line.account_type == "asset_receivable" and line.debit).sorted(
+                    lambda line: (line.date_maturity or today, line.id)
+                ),
+            )
+            for invoice in invoices
+        ]
+        all_lines = [line for _invoice, lines in invoice_lines for line in lines]
+        # One allocation over the whole debt: the fine's total holds the cap (CDC art. 52 §1).
+        all_charges = late_charges_lines(
+            [(line.amount_residual, line.date_maturity or line.move_id.invoice_date_due) for line in all_lines],
+            today,
+            fine_percent,
+            interest_percent,
+            digits=currency.decimal_places,
+        )
+        charges_by_line = dict(zip(all_lines, all_charges, strict=True))
+        for invoice, lines in invoice_lines:
             rows = []
             for line in lines:
                 due = line.date_maturity or invoice.invoice_date_due
-                charges = late_charges(
-                    line.amount_residual, due, today, fine_percent, interest_percent, digits=currency.decimal_places
-                )
+                charges = charges_by_line[line]
                 original = Decimal(str(line.debit))
                 row = {
                     "due": due,
@@ -116,6 +130,7 @@ class CreditRecoveryDossier(models.AbstractModel):
             "currency": currency,
             "lang": lang,
             "tz": tz,
+            "tz_label": env["res.partner"]._recovery_tz_label(tz),
             "today": today,
             "fine_percent": fine_percent,
             "interest_percent": interest_percent,
@@ -161,9 +176,12 @@ class CreditRecoveryDossier(models.AbstractModel):
         page_label = self.env._("page %(page)s / %(pages)s")
         if report_name != "account_credit_recovery.report_dossier":
             return stamp_pages(pdf, header, [], page_label=page_label)
+        # In the debtor's time zone, as the timeline of the dossier, with the zone said.
+        tz = debtors[:1].partner_id._recovery_tz() if debtors else self.env.user.tz or "UTC"
         generated = self.env._(
-            "Generated on %(when)s by %(user)s",
-            when=format_datetime(self.env, fields.Datetime.now(), tz=self.env.user.tz or "UTC"),
+            "Generated on %(when)s (%(zone)s) by %(user)s",
+            when=format_datetime(self.env, fields.Datetime.now(), tz=tz),
+            zone=self.env["res.partner"]._recovery_tz_label(tz),
             user=self.env.user.name,
         )
         lines = [generated]

@@ -86,6 +86,7 @@ class CreditRecoveryInvoice(models.Model):
         "move_id.recovery_dispute_state",
         "move_id.recovery_paused_since",
         "move_id.recovery_contact_ids.next_action_date",
+        "move_id.recovery_contact_ids.promise_date",
         "move_id.line_ids.amount_residual",
         "move_id.line_ids.date_maturity",
     )
@@ -98,11 +99,9 @@ class CreditRecoveryInvoice(models.Model):
             move = record.move_id
             state = InvoiceState()
             if move in invoices:
-                callbacks = [
-                    contact.next_action_date
-                    for contact in move.recovery_contact_ids
-                    if contact.next_action_date and contact.next_action_date >= today
-                ]
+                # The next action follows the callback date, else the promised date.
+                planned = (contact.next_action_date or contact.promise_date for contact in move.recovery_contact_ids)
+                callbacks = [day for day in planned if day and day >= today]
                 state = calculate(
                     move.company_id.id,
                     installments.get(move._origin.id, []),

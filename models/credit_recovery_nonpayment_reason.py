@@ -6,6 +6,7 @@ class CreditRecoveryNonpaymentReason(models.Model):
     """Why the debtor did not pay, as the debtor tells it."""
 
     _name = "credit.recovery.nonpayment.reason"
+    _inherit = ["credit.recovery.playbook"]
     _description = "Non-payment Reason"
     _order = "sequence, id"
 

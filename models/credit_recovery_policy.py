@@ -1,9 +1,13 @@
 from contextlib import contextmanager
+from datetime import datetime, time
+
+import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import formatLang
 
-from ..tools.business_days import BusinessCalendar, holiday_dates
+from ..tools.business_days import BusinessCalendar, holiday_dates, public_holidays
 from ..tools.collection import StageRule
 from ..tools.contact_rules import ContactWindow
 from .credit_recovery_stage import POLICY_SAVE_MARK
@@ -206,7 +210,7 @@ class CreditRecoveryPolicy(models.Model):
                         "%(max)s %% (CDC art. 52 §1). Lower the fine, or untick “Consumer Contracts” "
                         "if these debts are between businesses.",
                         policy=policy.name,
-                        max=CDC_MAX_FINE_PERCENT,
+                        max=formatLang(self.env, CDC_MAX_FINE_PERCENT, digits=1),
                     )
                 )
 
@@ -298,6 +302,71 @@ class CreditRecoveryPolicy(models.Model):
             else:
                 policies |= policy_sudo.create(vals)
         return policies
+
+    @api.model
+    def _cron_fill_holidays(self):
+        """Yearly: the public holidays of the current and next year on every policy's calendar."""
+        today = fields.Date.context_today(self)
+        self.sudo().search([("calendar_id", "!=", False)])._fill_public_holidays([today.year, today.year + 1])
+
+    def _fill_public_holidays(self, years):
+        """Add the national (and company state) holidays of ``years`` to the policies' calendars.
+
+        Only the holidays this method created (``recovery_holiday_key``) are updated or removed;
+        a day already covered by a holiday entered by hand is left alone.
+        """
+        Leave = self.env["resource.calendar.leaves"].sudo()
+        years = sorted(set(years))
+        calendars = self.calendar_id
+        existing = Leave.search([("calendar_id", "in", calendars.ids), ("resource_id", "=", False)])
+        vals_list, stale = [], Leave.browse()
+        for calendar in calendars:
+            policy = self.filtered(lambda policy, calendar=calendar: policy.calendar_id == calendar)[:1]
+            company = policy.company_id
+            country = company.country_id.code or "BR"
+            state = company.state_id.code if company.state_id.country_id == company.country_id else None
+            lang = company.partner_id.lang or self.env.lang
+            names = public_holidays(country, state, years, lang)
+            prefix = f"{country}-{state}" if state else country
+            tz = pytz.timezone(calendar.tz or "UTC")
+            leaves = existing.filtered(lambda leave, calendar=calendar: leave.calendar_id == calendar)
+            local_days = {
+                leave: {
+                    leave.date_from.replace(tzinfo=pytz.utc).astimezone(tz).date(),
+                    leave.date_to.replace(tzinfo=pytz.utc).astimezone(tz).date(),
+                }
+                for leave in leaves
+            }
+            by_hand = set().union(*(days for leave, days in local_days.items() if not leave.recovery_holiday_key))
+            ours = {leave.recovery_holiday_key: leave for leave in leaves if leave.recovery_holiday_key}
+            wanted = {}
+            for day, name in names.items():
+                if day not in by_hand:
+                    wanted[f"{prefix}:{day.isoformat()}"] = (day, name)
+            for key, leave in ours.items():
+                day = min(local_days[leave])
+                if day.year in years and key not in wanted:
+                    stale |= leave
+            for key, (day, name) in sorted(wanted.items()):
+                if key in ours:
+                    if ours[key].name != name:
+                        ours[key].name = name
+                    continue
+                start = tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+                end = tz.localize(datetime.combine(day, time(23, 59, 59))).astimezone(pytz.utc).replace(tzinfo=None)
+                vals_list.append(
+                    {
+                        "name": name,
+                        "calendar_id": calendar.id,
+                        "company_id": calendar.company_id.id or company.id,
+                        "date_from": start,
+                        "date_to": end,
+                        "time_type": "leave",
+                        "recovery_holiday_key": key,
+                    }
+                )
+        stale.unlink()
+        return Leave.create(vals_list)
 
     def _get_business_calendar(self):
         """The policy's :class:`BusinessCalendar`: working weekdays and holiday dates."""

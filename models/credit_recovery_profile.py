@@ -19,7 +19,11 @@ class CreditRecoveryProfile(models.Model):
     sequence = fields.Integer(string="Severity", default=10, help="Higher values are stricter profiles.")
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", index=True, help="Leave empty to share the profile between companies.")
-    currency_id = fields.Many2one("res.currency", required=True, default=lambda self: self.env.company.currency_id)
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        help="The amounts are in the currency of the profile's company (of the current company for a shared profile).",
+    )
     description = fields.Text(translate=True)
     color = fields.Integer()
     max_discount_interest_percent = fields.Float(string="Max Discount on Fine and Interest (%)", digits=(5, 2))
@@ -38,6 +42,12 @@ class CreditRecoveryProfile(models.Model):
         help="The profile applies to debtors with at least this many broken promises or agreements "
         "in the last 12 months (0: not used).",
     )
+
+    @api.depends("company_id")
+    @api.depends_context("company")
+    def _compute_currency_id(self):
+        for profile in self:
+            profile.currency_id = (profile.company_id or self.env.company).currency_id
 
     @api.constrains(
         "max_discount_interest_percent",

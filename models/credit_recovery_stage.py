@@ -13,6 +13,7 @@ class CreditRecoveryStage(models.Model):
     """
 
     _name = "credit.recovery.stage"
+    _inherit = ["credit.recovery.playbook"]
     _description = "Collection Stage"
     _order = "policy_id, sequence, id"
 

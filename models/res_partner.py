@@ -1,7 +1,10 @@
+from babel import Locale
+from babel.dates import get_timezone_name
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, normalize_phone
+from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, display_phone, normalize_phone
 from .credit_recovery_debtor import CREDIT_STATUSES
 
 PHONE_TYPES = [(MOBILE, "Mobile"), (LANDLINE, "Landline"), (UNKNOWN, "Unknown")]
@@ -68,6 +71,19 @@ class ResPartner(models.Model):
         store=True,
         help="A valid mobile first, else any valid number, in E.164 form.",
     )
+    recovery_best_phone_display = fields.Char(
+        string="Phone to Call",
+        compute="_compute_recovery_phones",
+        store=True,
+        help="The number to call as people write it: national form for numbers of the company's country.",
+    )
+    recovery_wrong_number = fields.Char(
+        string="Wrong Number",
+        readonly=True,
+        copy=False,
+        help="Set when an agent logs the outcome Wrong number on this number (E.164); cleared when the phone "
+        "numbers change.",
+    )
     recovery_invalid_phone = fields.Boolean(
         string="Invalid Phone Number",
         compute="_compute_recovery_phones",
@@ -131,6 +147,7 @@ class ResPartner(models.Model):
             partner.recovery_mobile_valid = mobile.valid
             partner.recovery_mobile_type = mobile.kind if mobile.valid else False
             partner.recovery_best_phone = best.e164 if best else False
+            partner.recovery_best_phone_display = display_phone(best.e164, default_country) if best else False
             partner.recovery_invalid_phone = any(info.raw and not info.valid for info in (phone, mobile))
             partner.recovery_no_valid_phone = not best
 
@@ -146,12 +163,23 @@ class ResPartner(models.Model):
             vals = dict(vals, recovery_email_bounced=False)
         if {"mobile", "phone"} & set(vals) and "recovery_sms_failed" not in vals:
             vals = dict(vals, recovery_sms_failed=False)
+        if {"mobile", "phone"} & set(vals) and "recovery_wrong_number" not in vals:
+            vals = dict(vals, recovery_wrong_number=False)
         return super().write(vals)
 
     def _recovery_channel_opted_out(self, channel):
         self.ensure_one()
         field = f"recovery_optout_{channel}"
         return bool(field in self._fields and self[field])
+
+    @api.model
+    def _recovery_tz_label(self, tz):
+        """A time zone as people name it in the user's language ("Horário de Brasília"), not ``America/Sao_Paulo``."""
+        lang = self.env.lang or self.env.user.lang or "en_US"
+        try:
+            return get_timezone_name(tz or "UTC", locale=Locale.parse(lang))
+        except (LookupError, ValueError):
+            return tz or "UTC"
 
     def _recovery_tz(self):
         """The time zone the contact rules apply in: the debtor's, else the company's."""

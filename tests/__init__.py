@@ -19,3 +19,6 @@ from . import test_security_agreement
 from . import test_security_evidence
 from . import test_security_privacy
 from . import test_translation
+from . import test_negotiation_wizard
+from . import test_holidays
+from . import test_team_day

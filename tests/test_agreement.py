@@ -3,6 +3,7 @@ from datetime import date
 
 from PyPDF2 import PdfReader
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -218,6 +219,33 @@ class TestAgreement(CreditRecoveryCommon):
         text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
         for expected in (agreement.name, "acknowledges the debt", "333.33", "333.34", "1,000.00", self.invoice.name):
             self.assertIn(expected, text, expected)
+        for expected in (
+            "not provided: fill in the debtor's CPF or CNPJ",
+            "Witness 1",
+            "Witness 2",
+            "CPC art. 784 III",
+            "Payment instructions",
+            "November 23, 2026",
+            f"By: {self.agent.name}",
+        ):
+            self.assertIn(expected, text, expected)
+        self.assertFalse(agreement.partner_vat)
+
+    def test_terms_pdf_with_document_and_bank(self):
+        self.customer.vat = "529.982.247-25"
+        self.company.partner_id.bank_ids = [
+            Command.create({"acc_number": "0001 12345-6", "partner_id": self.company.partner_id.id})
+        ]
+        agreement = self.negotiate(discount_charges_percent=100, installments=3, first_due=date(2026, 12, 23))
+        pdf, _kind = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("account_credit_recovery.action_report_agreement_terms", agreement.ids)
+        )
+        text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+        self.assertIn("529.982.247-25", text)
+        self.assertNotIn("not provided", text)
+        self.assertIn("0001 12345-6", text)
 
     def test_a_listed_debtor_who_paid_an_agreement_in_full_gets_the_removal_from_the_run(self):
         """The agreement's entry stays "not paid" for Odoo: the run looks at its open residual."""

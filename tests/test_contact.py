@@ -113,7 +113,8 @@ class TestContactLog(CreditRecoveryCommon):
         message = str(catcher.exception)
         self.assertIn("outside the contact window", message)
         self.assertIn("11/23/26, 8:00", message.replace("\u202f", " "))
-        self.assertIn("America/Sao_Paulo", message)
+        self.assertIn("(Brasilia Time)", message)
+        self.assertNotIn("America/Sao_Paulo", message)
 
     @freeze_time(datetime(2026, 11, 20, 13, 0))  # Friday 10:00 in São Paulo
     def test_holiday_of_the_policy_calendar_is_refused(self):

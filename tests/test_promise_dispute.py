@@ -96,12 +96,26 @@ class TestPromisesAndDisputes(CreditRecoveryCommon):
         self.refresh_on(date(2026, 10, 1))  # 30 days overdue: Alert without the promise
         self.assertEqual(self.invoice.recovery_stage_id, self.stage_notice)
         self.assertEqual(self.invoice.recovery_days_overdue, 30)
-        self.assertFalse(self.invoice.recovery_next_action_date)
+        self.assertEqual(self.invoice.recovery_next_action_date, date(2026, 10, 20), "the promised date")
         with self.on(date(2026, 10, 23)):
             self.env["credit.recovery.promise"]._cron_check_promises()
         self.assertEqual(promise.state, "broken")
         self.refresh_on(date(2026, 10, 23))
         self.assertEqual(self.invoice.recovery_stage_id, self.stage_alert)
+
+    def test_next_action_follows_the_promise_and_the_note_says_it(self):
+        self.refresh_on(date(2026, 9, 10))
+        self.assertLess(
+            self.invoice.recovery_next_action_date, date(2026, 9, 25), "next stage (Alert), before the promise"
+        )
+        promise = self.promise_by_phone(600.0, date(2026, 9, 25))
+        self.assertEqual(self.invoice.recovery_next_action_date, date(2026, 9, 25))
+        self.assertEqual(promise.debtor_id.next_action_date, date(2026, 9, 25))
+        self.refresh_on(date(2026, 9, 11))
+        self.assertEqual(self.invoice.recovery_next_action_date, date(2026, 9, 25), "the daily refresh agrees")
+        note = promise.debtor_id.message_ids.filtered(lambda message: "Promised" in (message.body or ""))[:1]
+        self.assertIn("600.00", note.body)
+        self.assertIn("09/25/2026", note.body)
 
     def test_promise_bad_input_is_refused(self):
         other_customer = self.env["res.partner"].create({"name": "Outro Cliente"})

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from ..tools.business_days import BusinessCalendar, holiday_dates
+from ..tools.business_days import BusinessCalendar, holiday_dates, public_holidays
 from ..tools.collection import ProfileRule, StageRule, select_profile, stage_for_due_date
-from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, normalize_phone
+from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, display_phone, normalize_phone
 
 TIRADENTES = date(2026, 4, 21)  # a Tuesday
 CALENDAR = BusinessCalendar(weekdays=frozenset(range(5)), holidays=frozenset({TIRADENTES}))
@@ -136,3 +136,21 @@ def test_select_profile_takes_most_severe_match():
     assert select_profile(rules, 5, 2) == 30
     assert select_profile(rules, 6, 0) == 30
     assert select_profile(rules[1:], 0, 0) is None
+
+
+def test_public_holidays_national_and_state():
+    national = public_holidays("BR", None, [2027], "pt_BR")
+    assert national[date(2027, 4, 21)] == "Tiradentes"
+    assert date(2027, 7, 9) not in national
+    sao_paulo = public_holidays("BR", "SP", [2026, 2027], "pt_BR")
+    assert date(2027, 7, 9) in sao_paulo and date(2026, 7, 9) in sao_paulo  # Revolução Constitucionalista
+    assert public_holidays("BR", "XX", [2027]).keys() == public_holidays("BR", None, [2027]).keys()
+    assert public_holidays("ZZ", None, [2027]) == {}
+
+
+def test_display_phone_national_at_home_international_abroad():
+    assert display_phone("+5561992345678", "BR") == "(61) 99234-5678"
+    assert display_phone("+551133334444", "BR") == "(11) 3333-4444"
+    assert display_phone("+351912345678", "BR") == "+351 912 345 678"
+    assert display_phone("", "BR") == ""
+    assert display_phone("junk", "BR") == "junk"

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from ..tools.late_fees import late_charges, prescription_date, prescription_status
+from ..tools.late_fees import late_charges, late_charges_lines, prescription_date, prescription_status
 
 
 def test_fine_and_pro_rata_interest():
@@ -41,3 +41,21 @@ def test_prescription():
     assert prescription_status(date(2021, 3, 15), date(2026, 3, 14)) == "soon"
     assert prescription_status(date(2021, 9, 10), date(2026, 3, 15)) == "soon"
     assert prescription_status(date(2021, 9, 12), date(2026, 3, 15)) == "ok"
+
+
+def test_fine_cap_holds_on_the_total_to_the_cent():
+    # R$ 5.400,00 in 7 installments (6 x 771,43 + 771,42): rounded per installment the fine
+    # would be 7 x 15,43 = 108,01, one cent above 2 %.
+    due, on = date(2026, 1, 10), date(2026, 2, 24)
+    lines = [(Decimal("771.43"), due)] * 6 + [(Decimal("771.42"), due)]
+    assert sum(late_charges(principal, d, on, 2, 1).fine for principal, d in lines) == Decimal("108.01")
+    charges = late_charges_lines(lines, on, 2, 1)
+    assert sum(c.fine for c in charges) == Decimal("108.00")
+    assert sum(c.principal for c in charges) == Decimal("5400.00")
+    assert all(c.fine in (Decimal("15.42"), Decimal("15.43")) for c in charges)
+
+
+def test_fine_cap_lines_not_yet_due_have_no_fine():
+    lines = [(Decimal("100.00"), date(2026, 1, 10)), (Decimal("100.00"), date(2026, 3, 10))]
+    charges = late_charges_lines(lines, date(2026, 2, 10), 2, 1)
+    assert [c.fine for c in charges] == [Decimal("2.00"), Decimal("0.00")]

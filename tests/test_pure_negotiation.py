@@ -18,6 +18,7 @@ from ..tools.negotiation import (
     Limits,
     Proposal,
     add_period,
+    down_payment_for,
     input_errors,
     limit_violations,
     schedule,
@@ -126,3 +127,14 @@ def test_input_errors():
     assert "percent" in input_errors(Proposal(Decimal(100), Decimal(5), discount_principal_percent=Decimal(101)), TODAY)
     assert "total" in input_errors(Proposal(Decimal(0), Decimal(0)), TODAY)
     assert "down_payment_total" in input_errors(Proposal(Decimal(100), Decimal(5), down_payment=Decimal(200)), TODAY)
+
+
+def test_full_down_payment_is_taken_after_the_discount():
+    # Charges 35.01, half waived: 17.505 rounds to 17.51, the total is 1017.50 and 100 % of it is the whole total.
+    proposal = Proposal(Decimal("1000.00"), Decimal("35.01"), discount_charges_percent=Decimal(50))
+    down = down_payment_for(proposal, 100)
+    assert down == proposal.total() == Decimal("1017.50")
+    paid_today = Proposal(Decimal("1000.00"), Decimal("35.01"), discount_charges_percent=Decimal(50), down_payment=down)
+    assert input_errors(paid_today, date(2026, 11, 23)) == []
+    assert schedule(paid_today, date(2026, 11, 23), CALENDAR) == [(date(2026, 11, 23), down)]
+    assert down_payment_for(proposal, 20) == Decimal("203.50")

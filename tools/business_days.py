@@ -9,6 +9,8 @@ batch of invoices is handled without touching the database again.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import holidays
+
 ONE_DAY = timedelta(days=1)
 
 
@@ -71,3 +73,20 @@ def holiday_dates(periods):
             days.add(day)
             day += ONE_DAY
     return frozenset(days)
+
+
+def public_holidays(country: str, subdivision: str | None, years, language: str | None = None) -> dict:
+    """``{date: name}`` of the public holidays of ``country`` (and its ``subdivision``, e.g. ``"SP"``) in ``years``.
+
+    From the ``holidays`` package (maintained yearly, knows Brazil and its states). An
+    unknown subdivision falls back to the national holidays; an unknown country gives none.
+    """
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        return {}
+    subdivision = subdivision if subdivision in supported[country] else None
+    kwargs = {"subdiv": subdivision, "years": list(years)}
+    languages = getattr(holidays.country_holidays(country), "supported_languages", ())
+    if language in languages:
+        kwargs["language"] = language
+    return dict(holidays.country_holidays(country, **kwargs).items())

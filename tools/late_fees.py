@@ -7,7 +7,7 @@ compounded (STF Súmula 121); prescription 5 years after the due date (CC art. 2
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 PRESCRIPTION_YEARS = 5
 PRESCRIPTION_WARNING_DAYS = 180
@@ -64,3 +64,30 @@ def prescription_status(due: date, today: date) -> str:
     if (limit - today).days <= PRESCRIPTION_WARNING_DAYS:
         return "soon"
     return "ok"
+
+
+def late_charges_lines(lines, on: date, fine_percent, interest_percent_month, *, digits=2):
+    """:func:`late_charges` of each ``(principal, due)`` of one debt, the fine allocated so its total holds the cap.
+
+    Rounding the fine per installment can put the total one cent above the legal cap
+    (CDC art. 52 §1: 2 % of R$ 5.400,00 is R$ 108,00, not R$ 108,01). The fine of the overdue
+    lines is computed on their cumulated principal, rounded down, and each line gets the
+    difference of two cumulated fines: the parts sum exactly to the capped total.
+    """
+    result = [
+        late_charges(principal, due, on, fine_percent, interest_percent_month, digits=digits)
+        for principal, due in lines
+    ]
+    quantum = Decimal(1).scaleb(-digits)
+    cumulated = Decimal(0)
+    previous_fine = Decimal(0).quantize(quantum)
+    allocated = []
+    for charges in result:
+        if not charges.days or charges.principal <= 0:
+            allocated.append(charges)
+            continue
+        cumulated += charges.principal
+        cumulated_fine = (cumulated * _dec(fine_percent) / 100).quantize(quantum, rounding=ROUND_DOWN)
+        allocated.append(LateCharges(charges.principal, charges.days, cumulated_fine - previous_fine, charges.interest))
+        previous_fine = cumulated_fine
+    return allocated

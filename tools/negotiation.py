@@ -68,6 +68,17 @@ class Proposal:
         return _dec(self.principal) + _dec(self.charges) - on_charges - on_principal
 
 
+def down_payment_for(proposal: Proposal, percent, digits=2) -> Decimal:
+    """The down payment of ``percent`` of the negotiated total, taken *after* the discounts.
+
+    Computed on the rounded total the agreement itself will have, so that 100 % is exactly
+    the total (never one cent above it).
+    """
+    total = proposal.total(digits)
+    down = (total * _dec(percent) / 100).quantize(_quant(digits), ROUND_HALF_UP)
+    return min(max(down, Decimal(0)), max(total, Decimal(0)))
+
+
 def split(amount, count: int, digits=2):
     """``count`` equal parts of ``amount`` rounded down to the cent, the remainder on the last one."""
     if count < 1:
@@ -89,12 +100,17 @@ def add_period(start: date, index: int, periodicity: str) -> date:
 def schedule(proposal: Proposal, today: date, calendar: BusinessCalendar, digits=2):
     """``[(due date, amount)]``: the down payment (due today) then the installments.
 
+    A down payment of the whole total is the only line (paid today, nothing left to split).
+
     Installment due dates follow the periodicity from the first due date and are moved
     to the next business day of ``calendar``.
     """
     total = proposal.total(digits)
     down = _dec(proposal.down_payment)
     lines = [(today, down)] if down else []
+    if down and down == total:
+        # Everything paid today (a 100 % down payment): no installment of zero.
+        return lines
     first_due = proposal.first_due or today
     for index, amount in enumerate(split(total - down, proposal.installments, digits)):
         lines.append((calendar.next_business_day(add_period(first_due, index, proposal.periodicity)), amount))

@@ -61,3 +61,20 @@ def best_phone(*infos: PhoneInfo) -> PhoneInfo | None:
         if info.kind == MOBILE:
             return info
     return valid[0] if valid else None
+
+
+def display_phone(e164, home_country=None) -> str:
+    """``e164`` as people write it: national form at home (``(61) 99234-5678`` in Brazil),
+    international form abroad (``+351 912 345 678``); junk is returned as given.
+
+    The E.164 form stays the one for links (``tel:``, WhatsApp) and storage.
+    """
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, (home_country or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if home_country and phonenumbers.region_code_for_number(number) == home_country.upper():
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
