@@ -27,3 +27,6 @@ from . import mail_activity
 from . import mail_notification
 from . import res_company
 from . import res_partner
+from . import credit_recovery_portal_token
+from . import credit_recovery_portal_feedback
+from . import credit_recovery_portal
