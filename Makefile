@@ -53,7 +53,7 @@ run: $(CONF)
 test: $(CONF)
 	@$(PSQL) -c 'drop database if exists "$(TEST_DB)"'
 	$(ODOO) -c $(CONF) -d $(TEST_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
-	@rc=0; PYTHONPATH=$(CURDIR)/dev $(PYTHON) -m pytest -p no:cacheprovider -p pytest_no_skip --rootdir=$(ADDONS)/$(ADDON) \
+	@rc=0; PYTHONPATH=$(CURDIR)/dev $(PYTHON) -m pytest -p no:cacheprovider -p pytest_no_skip --odoo-http --rootdir=$(ADDONS)/$(ADDON) \
 	  --odoo-database=$(TEST_DB) --odoo-config=$(CONF) $(ADDONS)/$(ADDON)/tests $(PYTEST_ARGS) || rc=$$?; \
 	$(PSQL) -c 'drop database if exists "$(TEST_DB)"'; exit $$rc
 

@@ -31,3 +31,6 @@ from . import mail_template
 from . import res_company
 from . import res_partner
 from . import resource_calendar_leaves
+from . import credit_recovery_portal_token
+from . import credit_recovery_portal_feedback
+from . import credit_recovery_portal
