@@ -12,6 +12,7 @@
     "data": [
         "security/credit_recovery_security.xml",
         "security/ir.model.access.csv",
+        "security/credit_recovery_analytics_security.xml",
         "data/credit_recovery_profile_data.xml",
         "data/credit_recovery_policy_data.xml",
         "data/credit_recovery_contact_data.xml",

@@ -27,3 +27,5 @@ from . import mail_activity
 from . import mail_notification
 from . import res_company
 from . import res_partner
+from . import credit_recovery_snapshot
+from . import credit_recovery_kpi

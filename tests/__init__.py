@@ -18,3 +18,5 @@ from . import test_security_agreement
 from . import test_security_evidence
 from . import test_security_privacy
 from . import test_translation
+from . import test_pure_kpi
+from . import test_analytics_kpi

@@ -1,0 +1,389 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from ..tools import kpi
+from .credit_recovery_snapshot import bucket_case_sql, open_lines_sql
+
+# Months of credit sales the countback DSO may walk back through.
+COUNTBACK_MONTHS = 24
+# A payment is attributed to the debtor's last contact at most this many days before it.
+ATTRIBUTION_DAYS = 90
+
+
+class CreditRecoveryKpi(models.AbstractModel):
+    """The collection KPIs of a company over a period: one calculation shared by the dashboard,
+    exports and tests. Sums are set-based SQL; the formulas are the pure ones of ``tools.kpi``."""
+
+    _name = "credit.recovery.kpi"
+    _description = "Collection KPIs"
+
+    @api.model
+    def get_kpis(self, company_id, date_from, date_to):
+        """``{kpi: value}`` of ``company_id`` from ``date_from`` to ``date_to`` (both included).
+
+        Managers get the company's figures; agents the figures of the debtors they are responsible
+        for and of their own contacts. The company must be one of the user's.
+        """
+        company, user_id = self._check_scope(company_id)
+        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+        self.env.flush_all()
+        days = (date_to - date_from).days + 1
+        aging = self._aging_flows(company.id, date_from - timedelta(days=1), date_to, user_id)
+        sales, months = self._credit_sales(company.id, date_from, date_to, user_id)
+        dso = kpi.dso_standard(aging["closing_ar"], sales, days)
+        bpdso = kpi.best_possible_dso(aging["closing_current_ar"], sales, days)
+        result = {
+            "company_id": company.id,
+            "date_from": fields.Date.to_string(date_from),
+            "date_to": fields.Date.to_string(date_to),
+            "opening_ar": aging["opening_ar"],
+            "closing_ar": aging["closing_ar"],
+            "closing_current_ar": aging["closing_current_ar"],
+            "closing_by_bucket": aging["closing_by_bucket"],
+            "credit_sales": sales,
+            "dso": dso,
+            "dso_countback": kpi.dso_countback(aging["closing_ar"], months),
+            "bpdso": bpdso,
+            "add": kpi.average_days_delinquent(dso, bpdso),
+            "cei": kpi.cei(aging["opening_ar"], sales, aging["closing_ar"], aging["closing_current_ar"]),
+            "roll_rates": {
+                f"{source}>{target}": rate
+                for (source, target), rate in kpi.roll_rates(aging["flows"], aging["opening_by_bucket"]).items()
+            },
+        }
+        result.update(self._promise_and_agreement_rates(company.id, date_from, date_to, user_id))
+        result.update(self._recovery(company.id, date_from, date_to, user_id))
+        result.update(self._cure_rates(company.id, date_from, date_to, user_id))
+        result.update(self._contact_rates(company.id, date_from, date_to, user_id))
+        return result
+
+    @api.model
+    def _check_scope(self, company_id):
+        """``(company, user id or None)``: whose figures the current user may see."""
+        user = self.env.user
+        if not user.has_group("account_credit_recovery.group_credit_recovery_agent"):
+            raise AccessError(self.env._("Only collection agents and managers can see the collection figures."))
+        if company_id not in user.company_ids.ids:
+            raise AccessError(self.env._("You can only see the collection figures of your companies."))
+        manager = user.has_group("account_credit_recovery.group_credit_recovery_manager")
+        return self.env["res.company"].browse(company_id), (None if manager else user.id)
+
+    def _aging_flows(self, company_id, opening_day, closing_day, user_id):
+        """AR at both ends and the flows between buckets, per installment, one query."""
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH opening AS (%(opening)s), closing AS (%(closing)s)
+                SELECT %(bucket_open)s AS bucket_open, %(bucket_close)s AS bucket_close,
+                       COALESCE(SUM(opening.residual), 0) AS opening, COALESCE(SUM(closing.residual), 0) AS closing
+                  FROM opening FULL JOIN closing ON closing.line_id = opening.line_id
+                 GROUP BY 1, 2
+                """,
+                opening=open_lines_sql(company_id, opening_day, user_id),
+                closing=open_lines_sql(company_id, closing_day, user_id),
+                bucket_open=SQL(
+                    "CASE WHEN opening.line_id IS NOT NULL THEN %s END",
+                    bucket_case_sql(SQL("(%s::date - opening.due)", opening_day)),
+                ),
+                bucket_close=SQL(
+                    "CASE WHEN closing.line_id IS NOT NULL THEN %s END",
+                    bucket_case_sql(SQL("(%s::date - closing.due)", closing_day)),
+                ),
+            )
+        )
+        opening_by_bucket, closing_by_bucket, flows = defaultdict(float), defaultdict(float), {}
+        for row in rows:
+            if row["bucket_open"]:
+                opening_by_bucket[row["bucket_open"]] += row["opening"]
+            if row["bucket_close"]:
+                closing_by_bucket[row["bucket_close"]] += row["closing"]
+            if row["bucket_open"] and row["bucket_close"]:
+                flows[row["bucket_open"], row["bucket_close"]] = row["closing"]
+        return {
+            "opening_ar": sum(opening_by_bucket.values()),
+            "closing_ar": sum(closing_by_bucket.values()),
+            "closing_current_ar": closing_by_bucket.get("not_due", 0.0),
+            "opening_by_bucket": dict(opening_by_bucket),
+            "closing_by_bucket": {code: closing_by_bucket.get(code, 0.0) for code in kpi.BUCKET_CODES},
+            "flows": flows,
+        }
+
+    def _credit_sales(self, company_id, date_from, date_to, user_id):
+        """Credit sales of the period and ``[(days, sales)]`` per month backwards from ``date_to``:
+        receivable amounts of posted customer invoices (agreement entries refinance, not sell)."""
+        start = kpi.month_bounds(date_to)[0] - relativedelta(months=COUNTBACK_MONTHS - 1)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT date_trunc('month', line.date)::date,
+                       SUM(line.balance),
+                       SUM(line.balance) FILTER (WHERE line.date >= %(date_from)s)
+                  FROM account_move_line line
+                  JOIN account_move move ON move.id = line.move_id
+                 WHERE line.company_id = %(company)s
+                       AND line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                   AND line.parent_state = 'posted' AND move.move_type = 'out_invoice' AND line.balance > 0
+                   AND line.date BETWEEN LEAST(%(start)s, %(date_from)s) AND %(date_to)s
+                   AND (%(user)s::int IS NULL OR move.recovery_debtor_id IN (
+                        SELECT debtor.id FROM credit_recovery_debtor debtor WHERE debtor.user_id = %(user)s))
+                 GROUP BY 1
+                """,
+                company=company_id,
+                start=start,
+                date_from=date_from,
+                date_to=date_to,
+                user=user_id,
+            )
+        )
+        by_month = {month: amount for month, amount, _period in rows}
+        months, month = [], kpi.month_bounds(date_to)[0]
+        while month >= start:
+            first, last = kpi.month_bounds(month)
+            # The period's last month counts up to date_to only.
+            span = (min(last, date_to) - first).days + 1
+            months.append((span, by_month.get(month, 0.0)))
+            month -= relativedelta(months=1)
+        return sum(period or 0.0 for _month, _amount, period in rows), months
+
+    def _promise_and_agreement_rates(self, company_id, date_from, date_to, user_id):
+        """Promise-kept rate (promises whose deadline fell in the period and has passed) and
+        agreement break rate (agreements that ended or broke in the period)."""
+        today = fields.Date.context_today(self)
+        row = self.env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE state = 'kept'), COUNT(*) FILTER (WHERE state IN ('kept', 'broken'))
+                  FROM credit_recovery_promise
+                 WHERE company_id = %(company)s AND COALESCE(deadline, date) BETWEEN %(date_from)s AND %(date_to)s
+                   AND COALESCE(deadline, date) < %(today)s AND (%(user)s::int IS NULL OR user_id = %(user)s)
+                """,
+                company=company_id,
+                date_from=date_from,
+                date_to=date_to,
+                today=today,
+                user=user_id,
+            )
+        )[0]
+        agreements = self.env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE state = 'broken'), COUNT(*)
+                  FROM credit_recovery_agreement
+                 WHERE company_id = %(company)s AND state IN ('broken', 'done')
+                   AND COALESCE(broken_date, done_date) BETWEEN %(date_from)s AND %(date_to)s
+                   AND (%(user)s::int IS NULL OR user_id = %(user)s)
+                """,
+                company=company_id,
+                date_from=date_from,
+                date_to=date_to,
+                user=user_id,
+            )
+        )[0]
+        return {
+            "promises_kept": row[0],
+            "promises_due": row[1],
+            "promise_kept_rate": kpi.percent(row[0], row[1]),
+            "agreements_broken": agreements[0],
+            "agreements_ended": agreements[1],
+            "agreement_break_rate": kpi.percent(agreements[0], agreements[1]),
+        }
+
+    def _recovery(self, company_id, date_from, date_to, user_id):
+        """Recovery rate per stage, channel, agent and template, and days from first contact to payment.
+
+        Entered collection: for each debtor contacted in the period, what was overdue or fell due
+        in the period (open at the opening, or invoiced since, due by the period's end), credited
+        to the debtor's first contact of the period. Collected: each payment of the period on those
+        installments, credited to the debtor's last logged contact on or before the payment day
+        (at most ``ATTRIBUTION_DAYS`` before); a payment without such a contact is credited to none.
+        """
+        opening_day = date_from - timedelta(days=1)
+        contact_sql = SQL(
+            """
+            SELECT contact.id, contact.debtor_id, contact.date::date AS day, contact.channel, contact.user_id,
+                   COALESCE(dispatch.stage_id, debtor.stage_id) AS stage_id,
+                   CASE WHEN contact.channel = 'email' THEN 'mail.template,' || stage.mail_template_id
+                        WHEN contact.channel = 'sms' THEN 'sms.template,' || stage.sms_template_id END AS template
+              FROM credit_recovery_contact contact
+              JOIN credit_recovery_debtor debtor ON debtor.id = contact.debtor_id
+              LEFT JOIN credit_recovery_dispatch dispatch ON dispatch.id = contact.dispatch_id
+              LEFT JOIN credit_recovery_stage stage ON stage.id = dispatch.stage_id
+             WHERE contact.company_id = %(company)s AND contact.state = 'logged' AND contact.direction = 'outbound'
+               AND contact.date < %(end)s AND contact.date >= %(attribution_start)s
+               AND (%(user)s::int IS NULL OR contact.user_id = %(user)s)
+            """,
+            company=company_id,
+            end=date_to + timedelta(days=1),
+            attribution_start=date_from - timedelta(days=ATTRIBUTION_DAYS),
+            user=user_id,
+        )
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH contacts AS (%(contacts)s),
+                first_contact AS (
+                    SELECT DISTINCT ON (debtor_id) * FROM contacts
+                     WHERE day >= %(date_from)s ORDER BY debtor_id, day, id
+                ),
+                lines AS (
+                    SELECT line.id, move.recovery_debtor_id AS debtor_id,
+                           line.balance - COALESCE((
+                               SELECT SUM(partial.amount) FROM account_partial_reconcile partial
+                                WHERE partial.debit_move_id = line.id AND partial.max_date <= %(opening)s), 0) AS open
+                      FROM account_move_line line
+                      JOIN account_move move ON move.id = line.move_id
+                      JOIN first_contact ON first_contact.debtor_id = move.recovery_debtor_id
+                     WHERE line.company_id = %(company)s
+                       AND line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                       AND line.parent_state = 'posted' AND line.balance > 0 AND line.date <= %(date_to)s
+                       AND COALESCE(line.date_maturity, line.date) <= %(date_to)s
+                       AND (move.move_type = 'out_invoice' OR move.recovery_agreement_id IS NOT NULL)
+                ),
+                entered AS (
+                    SELECT debtor_id, SUM(open) AS amount FROM lines WHERE open > 0.0001 GROUP BY debtor_id
+                ),
+                payments AS (
+                    SELECT lines.debtor_id, partial.max_date AS day, SUM(partial.amount) AS amount
+                      FROM lines JOIN account_partial_reconcile partial ON partial.debit_move_id = lines.id
+                     WHERE partial.max_date BETWEEN %(date_from)s AND %(date_to)s
+                     GROUP BY 1, 2
+                ),
+                attributed AS (
+                    SELECT payments.amount, payments.day AS paid_day, payments.debtor_id AS paid_debtor,
+                           last.channel, last.user_id, last.stage_id, last.template
+                      FROM payments
+                      LEFT JOIN LATERAL (
+                            SELECT * FROM contacts WHERE contacts.debtor_id = payments.debtor_id
+                               AND contacts.day <= payments.day AND contacts.day >= payments.day - %(window)s
+                             ORDER BY contacts.day DESC, contacts.id DESC LIMIT 1
+                      ) last ON TRUE
+                )
+                SELECT 'entered' AS kind, first_contact.channel, first_contact.user_id, first_contact.stage_id,
+                       first_contact.template, SUM(entered.amount) AS amount, NULL::float AS days, COUNT(*) AS n
+                  FROM entered JOIN first_contact USING (debtor_id)
+                 GROUP BY 2, 3, 4, 5
+                 UNION ALL
+                SELECT 'collected', attributed.channel, attributed.user_id, attributed.stage_id, attributed.template,
+                       SUM(attributed.amount), SUM(attributed.paid_day - first_contact.day)::float,
+                       COUNT(first_contact.debtor_id)
+                  FROM attributed LEFT JOIN first_contact ON first_contact.debtor_id = attributed.paid_debtor
+                       AND first_contact.day <= attributed.paid_day
+                 GROUP BY 2, 3, 4, 5
+                """,
+                contacts=contact_sql,
+                date_from=date_from,
+                date_to=date_to,
+                opening=opening_day,
+                company=company_id,
+                window=ATTRIBUTION_DAYS,
+            )
+        )
+        dimensions = {"channel": "channel", "agent": "user_id", "stage": "stage_id", "template": "template"}
+        sums = {name: defaultdict(lambda: [0.0, 0.0]) for name in dimensions}
+        total = [0.0, 0.0]
+        days_sum, days_n = 0.0, 0
+        for row in rows:
+            index = 0 if row["kind"] == "entered" else 1
+            for name, column in dimensions.items():
+                sums[name][row[column] or "none"][index] += row["amount"] or 0.0
+            total[index] += row["amount"] or 0.0
+            if index and row["n"]:
+                days_sum += row["days"] or 0.0
+                days_n += row["n"]
+        result = {
+            "amount_entered": total[0],
+            "amount_collected": total[1],
+            "recovery_rate": kpi.percent(total[1], total[0]),
+            "avg_days_contact_to_payment": kpi.ratio(days_sum, days_n),
+        }
+        for name in dimensions:
+            result[f"recovery_by_{name}"] = {
+                str(key): {"entered": entered, "collected": collected, "rate": kpi.percent(collected, entered)}
+                for key, (entered, collected) in sums[name].items()
+            }
+        return result
+
+    def _cure_rates(self, company_id, date_from, date_to, user_id):
+        """Cure rate per stage, per invoice: invoices that reached the stage in the period and
+        were fully paid by the period's end without reaching a later stage / invoices that reached it."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH reached AS (
+                    SELECT DISTINCT action.move_id, action.stage_id, stage.trigger_days
+                      FROM credit_recovery_action action
+                      JOIN credit_recovery_stage stage ON stage.id = action.stage_id
+                      JOIN account_move move ON move.id = action.move_id
+                     WHERE move.company_id = %(company)s AND action.reached_date BETWEEN %(date_from)s AND %(date_to)s
+                       AND (%(user)s::int IS NULL OR move.recovery_debtor_id IN (
+                            SELECT debtor.id FROM credit_recovery_debtor debtor WHERE debtor.user_id = %(user)s))
+                ),
+                still_open AS (SELECT DISTINCT move_id FROM (%(closing)s) open_lines)
+                SELECT reached.stage_id, COUNT(*),
+                       COUNT(*) FILTER (WHERE NOT EXISTS (
+                               SELECT 1 FROM still_open WHERE still_open.move_id = reached.move_id)
+                           AND NOT EXISTS (SELECT 1 FROM credit_recovery_action later
+                                             JOIN credit_recovery_stage later_stage ON later_stage.id = later.stage_id
+                                            WHERE later.move_id = reached.move_id
+                                              AND later_stage.trigger_days > reached.trigger_days
+                                              AND later.reached_date <= %(date_to)s))
+                  FROM reached GROUP BY 1
+                """,
+                company=company_id,
+                date_from=date_from,
+                date_to=date_to,
+                user=user_id,
+                closing=open_lines_sql(company_id, date_to, user_id),
+            )
+        )
+        return {
+            "cure_by_stage": {
+                str(stage_id): {"entered": entered, "cured": cured, "rate": kpi.percent(cured, entered)}
+                for stage_id, entered, cured in rows
+            }
+        }
+
+    def _contact_rates(self, company_id, date_from, date_to, user_id):
+        """Right-party contact rate of the period and contactability of the debtors with something open."""
+        contacts = self.env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE outcome.reached), COUNT(*)
+                  FROM credit_recovery_contact contact
+                  LEFT JOIN credit_recovery_contact_outcome outcome ON outcome.id = contact.outcome_id
+                 WHERE contact.company_id = %(company)s AND contact.state = 'logged'
+                   AND contact.direction = 'outbound' AND NOT COALESCE(contact.is_automatic, FALSE)
+                   AND contact.date >= %(start)s AND contact.date < %(end)s
+                   AND (%(user)s::int IS NULL OR contact.user_id = %(user)s)
+                """,
+                company=company_id,
+                start=date_from,
+                end=date_to + timedelta(days=1),
+                user=user_id,
+            )
+        )[0]
+        debtors = self.env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE NOT COALESCE(partner.recovery_no_valid_phone, TRUE)
+                                          AND COALESCE(partner.email, '') LIKE %(at)s), COUNT(*)
+                  FROM credit_recovery_debtor debtor
+                  JOIN res_partner partner ON partner.id = debtor.partner_id
+                 WHERE debtor.company_id = %(company)s AND debtor.amount_overdue > 0
+                   AND (%(user)s::int IS NULL OR debtor.user_id = %(user)s)
+                """,
+                company=company_id,
+                user=user_id,
+                at="%@%",
+            )
+        )[0]
+        return {
+            "right_party_contact_rate": kpi.percent(contacts[0], contacts[1]),
+            "contactability": kpi.percent(debtors[0], debtors[1]),
+        }
