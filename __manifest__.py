@@ -39,7 +39,13 @@
         "wizards/credit_recovery_exclude_views.xml",
         "wizards/credit_recovery_negotiation_views.xml",
         "views/credit_recovery_menus.xml",
+        "views/credit_recovery_dashboard_views.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "account_credit_recovery/static/src/dashboard/*",
+        ],
+    },
     "demo": ["demo/credit_recovery_demo.xml"],
     "post_init_hook": "post_init_hook",
     "application": True,

@@ -29,3 +29,4 @@ from . import res_company
 from . import res_partner
 from . import credit_recovery_snapshot
 from . import credit_recovery_kpi
+from . import credit_recovery_worklist

@@ -20,3 +20,4 @@ from . import test_security_privacy
 from . import test_translation
 from . import test_pure_kpi
 from . import test_analytics_kpi
+from . import test_analytics_worklist
