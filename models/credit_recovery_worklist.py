@@ -16,7 +16,7 @@ SCORE_HISTORY_DAYS = 365
 class CreditRecoveryWorklist(models.TransientModel):
     """*Contact now*: the debtors an agent may call right now, ranked by expected recovery.
 
-    Expected recovery = amount the agent may claim today × payment score. The claimable amount
+    Expected recovery = amount the agent may claim today x payment score. The claimable amount
     follows the run's skip rules (``credit.recovery.action._claims_by_debtor``: disputes, promises,
     agreements, exclusions, prescription); debtors who asked not to be contacted, refused calls, or
     whom the contact window or the caps do not allow now (``tools.contact_rules``) are left out.
