@@ -117,8 +117,8 @@ class CreditRecoverySnapshot(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     bucket = fields.Selection(BUCKET_SELECTION, string="Aging Bucket", required=True, readonly=True)
-    stage_id = fields.Many2one("credit.recovery.stage", string="Stage", readonly=True, ondelete="set null")
-    profile_id = fields.Many2one("credit.recovery.profile", string="Profile", readonly=True, ondelete="set null")
+    stage_id = fields.Many2one("credit.recovery.stage", readonly=True, ondelete="set null")
+    profile_id = fields.Many2one("credit.recovery.profile", readonly=True, ondelete="set null")
     user_id = fields.Many2one("res.users", string="Collection Responsible", readonly=True, ondelete="set null")
     amount = fields.Monetary(readonly=True, aggregator="sum")
     installment_count = fields.Integer(string="Installments", readonly=True, aggregator="sum")
@@ -129,11 +129,16 @@ class CreditRecoverySnapshot(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        """Snapshots are written by the collection run only (see ``_write_day``)."""
-        raise AccessError(self.env._("Aging snapshots are written by the collection run; they cannot be created."))
+        """Snapshots are written by the collection run only (``_write_day``, in SQL): no RPC caller
+        creates or changes one, whatever its rights (the access rules give none either)."""
+        if not self.env.su:
+            raise AccessError(self.env._("Aging snapshots are written by the collection run; they cannot be created."))
+        return super().create(vals_list)
 
     def write(self, vals):
-        raise AccessError(self.env._("Aging snapshots are a record of the past; they cannot be changed."))
+        if not self.env.su:
+            raise AccessError(self.env._("Aging snapshots are a record of the past; they cannot be changed."))
+        return super().write(vals)
 
     @api.model
     def _write_day(self, company, day, rebuilt=False):

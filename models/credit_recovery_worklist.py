@@ -13,7 +13,7 @@ from ..tools.kpi import ScoreFactors, payment_score
 SCORE_HISTORY_DAYS = 365
 
 
-class CreditRecoveryWorklist(models.TransientModel):
+class CreditRecoveryWorklist(models.Model):
     """*Contact now*: the debtors an agent may call right now, ranked by expected recovery.
 
     Expected recovery = amount the agent may claim today x payment score. The claimable amount
@@ -21,7 +21,8 @@ class CreditRecoveryWorklist(models.TransientModel):
     agreements, exclusions, prescription); debtors who asked not to be contacted, refused calls, or
     whom the contact window or the caps do not allow now (``tools.contact_rules``) are left out.
     The score is additive points per factor (``tools.kpi.payment_score``), weights on the policy,
-    shown on each row. Rows are built for the user who opens the list and rebuilt each time.
+    shown on each row. Rows are built for the user who opens the list and replaced each time (a
+    regular model rather than a wizard: the list is a page of the app, with its own record rule).
     """
 
     _name = "credit.recovery.worklist"
@@ -30,7 +31,7 @@ class CreditRecoveryWorklist(models.TransientModel):
     _rec_name = "debtor_id"
 
     rank = fields.Integer(readonly=True)
-    debtor_id = fields.Many2one("credit.recovery.debtor", string="Debtor", readonly=True, ondelete="cascade")
+    debtor_id = fields.Many2one("credit.recovery.debtor", readonly=True, ondelete="cascade")
     partner_id = fields.Many2one(related="debtor_id.partner_id", string="Customer")
     phone = fields.Char(related="debtor_id.phone")
     stage_id = fields.Many2one(related="debtor_id.stage_id")
@@ -43,6 +44,18 @@ class CreditRecoveryWorklist(models.TransientModel):
     score = fields.Integer(string="Payment Score (%)", readonly=True)
     expected_recovery = fields.Monetary(readonly=True)
     reasons = fields.Char(string="Why", readonly=True, help="Points of each factor of the payment score.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Rows are built by ``_rebuild`` only: the ranking is the server's, not the caller's."""
+        if not self.env.su:
+            raise AccessError(self.env._("The Contact now list is built by the server; open it from the menu."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            raise AccessError(self.env._("The Contact now list is built by the server; open it from the menu."))
+        return super().write(vals)
 
     @api.model
     def action_open(self):
@@ -71,9 +84,10 @@ class CreditRecoveryWorklist(models.TransientModel):
         """Replace the current user's rows; returns them."""
         if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_agent"):
             raise AccessError(self.env._("Only collection agents and managers have a worklist."))
-        self.search([("create_uid", "=", self.env.uid)]).unlink()
         vals_list = self._prepare_rows(now or fields.Datetime.now())
-        return self.create(vals_list)
+        # Checked above; sudo keeps the user as the rows' creator (the record rule's key).
+        self.sudo().search([("create_uid", "=", self.env.uid)]).unlink()
+        return self.sudo().create(vals_list).sudo(False)
 
     @api.model
     def _prepare_rows(self, now):
@@ -93,7 +107,7 @@ class CreditRecoveryWorklist(models.TransientModel):
         policies = self.env["credit.recovery.policy"]._get_company_policies(debtors.company_id)
         counts = self.env["credit.recovery.contact"].sudo()._outbound_counts_by_debtor(debtors.ids, now)
         history = self._score_history(debtors.ids, now)
-        max_severity = max(self.env["credit.recovery.profile"].sudo().search([]).mapped("sequence"), default=0) or 1
+        max_severity = self.env["credit.recovery.profile"].sudo()._read_group([], [], ["sequence:max"])[0][0] or 1
         labels = self._factor_labels()
         windows, rows = {}, []
         for debtor in debtors:

@@ -99,3 +99,14 @@ class TestWorklist(CreditRecoveryCommon):
         clerk = new_test_user(self.env, login="clerk", groups="base.group_user")
         with self.assertRaises(AccessError):
             Worklist.with_user(clerk)._rebuild()
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_rows_are_the_servers(self):
+        Worklist = self.env["credit.recovery.worklist"]
+        rows = Worklist.with_user(self.agent)._rebuild()
+        with self.assertRaises(AccessError):
+            Worklist.with_user(self.agent).with_context(active_test=False).create({"debtor_id": self.debtor_ana.id})
+        with self.assertRaises(AccessError):
+            rows.with_user(self.agent).write({"expected_recovery": 1e9})
+        with self.assertRaises(AccessError):
+            rows.with_user(self.agent).unlink()
