@@ -30,3 +30,5 @@ from . import res_partner
 from . import credit_recovery_snapshot
 from . import credit_recovery_kpi
 from . import credit_recovery_worklist
+from . import credit_recovery_reason_analysis
+from . import credit_recovery_experiment

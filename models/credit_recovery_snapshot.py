@@ -44,11 +44,12 @@ def open_lines_sql(company_id, day, user_id=None):
                line.balance - COALESCE(paid.amount, 0) AS residual
           FROM account_move_line line
           JOIN account_move move ON move.id = line.move_id
-          LEFT JOIN LATERAL (
-                SELECT SUM(partial.amount) AS amount
+          LEFT JOIN (
+                SELECT partial.debit_move_id, SUM(partial.amount) AS amount
                   FROM account_partial_reconcile partial
-                 WHERE partial.debit_move_id = line.id AND partial.max_date <= %(day)s
-          ) paid ON TRUE
+                 WHERE partial.company_id = %(company)s AND partial.max_date <= %(day)s
+                 GROUP BY partial.debit_move_id
+          ) paid ON paid.debit_move_id = line.id
          WHERE line.company_id = %(company)s
            AND line.account_id IN (
                 SELECT id FROM account_account WHERE account_type = 'asset_receivable')

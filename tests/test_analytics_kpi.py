@@ -46,6 +46,7 @@ class TestAnalyticsKpi(CreditRecoveryCommon):
                     "invoice_ids": [Command.set((cls.inv_a | cls.inv_b).ids)],
                     "channel": "phone",
                     "outcome_id": outcome.id,
+                    "reason_id": cls.env.ref("account_credit_recovery.reason_income_loss").id,
                 }
             )
         cls.pay(cls.inv_a, 400.0, date(2024, 3, 15))
@@ -179,3 +180,47 @@ class TestAnalyticsKpi(CreditRecoveryCommon):
         snapshots = self.Snapshot.with_user(self.agent).search([("date", "=", date(2024, 3, 18))])
         self.assertEqual(snapshots.user_id, self.agent)
         self.assertEqual(sum(snapshots.mapped("amount")), 2300.0)
+
+    def test_template_experiment_rates_and_interval(self):
+        Dispatch = self.env["credit.recovery.dispatch"].sudo()
+        sent = datetime(2024, 3, 12, 12, 0)
+        for debtor, variant in ((self.maria_debtor, "a"), (self.joao_debtor, "b")):
+            Dispatch.create(
+                {
+                    "debtor_id": debtor.id,
+                    "company_id": self.company.id,
+                    "stage_id": self.stage_notice.id,
+                    "scheduled_at": sent,
+                    "state": "sent",
+                    "sent_at": sent,
+                    "variant": variant,
+                }
+            )
+        with self.on(date(2024, 4, 2)):
+            [test] = self.env["credit.recovery.kpi"].get_experiments(self.company.id, "2024-03-01", "2024-03-31")
+        # Maria paid on 15 March, 3 days after her message: 1 of 1; João paid nothing: 0 of 1.
+        self.assertEqual((test["a"]["successes"], test["a"]["trials"], test["a"]["rate"]), (1, 1, 100.0))
+        self.assertEqual((test["b"]["successes"], test["b"]["trials"], test["b"]["rate"]), (0, 1, 0.0))
+        # Wilson, n = 1, p = 1: centre (1 + 1.96^2 / 2) / (1 + 1.96^2) = 0.6033, half-width 0.3967.
+        self.assertAlmostEqual(test["a"]["low"], 20.65, places=2)
+        self.assertAlmostEqual(test["a"]["high"], 100.0)
+        self.assertFalse(test["significant"], "one message per variant proves nothing")
+
+    def test_reasons_by_segment_and_on_the_debtor(self):
+        reason = self.env.ref("account_credit_recovery.reason_income_loss")
+        self.assertEqual(self.maria_debtor.reason_contact_ids.reason_id, reason)
+        Analysis = self.env["credit.recovery.reason.analysis"]
+        [row] = Analysis.with_user(self.manager).search([("debtor_id", "=", self.maria_debtor.id)])
+        self.assertEqual(row.reason_id, reason)
+        self.assertEqual(row.profile_id, self.maria_debtor.profile_id)
+        owed = self.maria_debtor.amount_overdue
+        self.assertEqual(row.amount_overdue, owed)
+        self.assertEqual(row.amount_band, "a_500" if owed <= 500 else "b_2000", f"Maria owes {owed} today")
+        groups = Analysis.with_user(self.manager)._read_group(
+            [("company_id", "=", self.company.id)], ["reason_id", "date:month"], ["contact_count:sum"]
+        )
+        self.assertEqual([(group[0], group[2]) for group in groups], [(reason, 1)])
+        self.assertFalse(
+            Analysis.with_user(self.agent).search([("debtor_id", "=", self.maria_debtor.id)]),
+            "the agent is not Maria's responsible and did not call her",
+        )

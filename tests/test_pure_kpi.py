@@ -71,3 +71,13 @@ class TestPureKpi(unittest.TestCase):
         self.assertEqual(dict(reasons), {"days_late": -15.0, "promises_broken": -20.0, "profile": -5.0})
         score, _reasons = kpi.payment_score(old, {"promises_broken": 0})
         self.assertAlmostEqual(score, 0.30, msg="weights come from the policy")
+
+    def test_variants_are_balanced_and_stable(self):
+        draws = [kpi.pick_variant(debtor_id, 7) for debtor_id in range(1, 2001)]
+        # 2,000 fair draws: 1,000 +/- 3 standard deviations (67) for each variant.
+        self.assertLess(abs(draws.count("a") - 1000), 67)
+        self.assertEqual(draws, [kpi.pick_variant(debtor_id, 7) for debtor_id in range(1, 2001)], "stable")
+        other_stage = [kpi.pick_variant(debtor_id, 8) for debtor_id in range(1, 2001)]
+        self.assertNotEqual(draws, other_stage, "each stage draws anew")
+        # Not a parity of ids: even and odd debtors are split alike.
+        self.assertLess(abs(draws[1::2].count("a") - 500), 48)

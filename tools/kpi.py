@@ -5,6 +5,7 @@ returns ``None`` when its denominator is zero, rather than a misleading 0 or 100
 """
 
 import calendar
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -191,3 +192,10 @@ def payment_score(factors: ScoreFactors, weights=None):
     ]
     total = 50 + sum(value for _code, value in points)
     return min(max(total, 0.0), 100.0) / 100.0, [(code, value) for code, value in points if value]
+
+
+def pick_variant(debtor_id, stage_id):
+    """``"a"`` or ``"b"``: a uniform pseudo-random draw, fixed per (debtor, stage) so that a debtor
+    always receives the same variant of a stage, and independent of the ids' order or parity."""
+    digest = hashlib.sha256(f"credit-recovery-variant:{stage_id}:{debtor_id}".encode()).digest()
+    return "b" if digest[0] & 1 else "a"
