@@ -34,8 +34,8 @@ class CreditRecoveryKpi(models.AbstractModel):
         date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
         self.env.flush_all()
         days = (date_to - date_from).days + 1
-        aging = self._aging_flows(company.id, date_from - timedelta(days=1), date_to, user_id)
-        sales, months = self._credit_sales(company.id, date_from, date_to, user_id)
+        aging = self._ar_and_sales(company.id, date_from, date_to, user_id)
+        sales, months = aging["sales"], aging["months"]
         dso = kpi.dso_standard(aging["closing_ar"], sales, days)
         bpdso = kpi.best_possible_dso(aging["closing_current_ar"], sales, days)
         result = {
@@ -74,37 +74,88 @@ class CreditRecoveryKpi(models.AbstractModel):
         manager = user.has_group("account_credit_recovery.group_credit_recovery_manager")
         return self.env["res.company"].browse(company_id), (None if manager else user.id)
 
-    def _aging_flows(self, company_id, opening_day, closing_day, user_id):
-        """AR at both ends and the flows between buckets, per installment, one query."""
+    def _ar_and_sales(self, company_id, date_from, date_to, user_id):
+        """AR at both ends of the period, the flows between buckets per installment, and the credit
+        sales per month: one scan of the receivable lines (the costly part), one of the partials.
+
+        Installments and residuals are those of ``open_lines_sql`` (the snapshots'); sales are the
+        receivable amounts of posted customer invoices (agreement entries refinance, not sell).
+        """
+        opening_day = date_from - timedelta(days=1)
+        start = kpi.month_bounds(date_to)[0] - relativedelta(months=COUNTBACK_MONTHS - 1)
+        start = min(start, date_from)
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                WITH opening AS (%(opening)s), closing AS (%(closing)s)
-                SELECT %(bucket_open)s AS bucket_open, %(bucket_close)s AS bucket_close,
-                       COALESCE(SUM(opening.residual), 0) AS opening, COALESCE(SUM(closing.residual), 0) AS closing
-                  FROM opening FULL JOIN closing ON closing.line_id = opening.line_id
-                 GROUP BY 1, 2
+                WITH paid AS (
+                    SELECT partial.debit_move_id,
+                           SUM(partial.amount) FILTER (WHERE partial.max_date <= %(opening)s) AS at_opening,
+                           SUM(partial.amount) AS at_closing
+                      FROM account_partial_reconcile partial
+                     WHERE partial.company_id = %(company)s AND partial.max_date <= %(closing)s
+                     GROUP BY partial.debit_move_id
+                ),
+                lines AS MATERIALIZED (
+                    SELECT line.date, move.move_type = 'out_invoice' AS is_sale, line.balance,
+                           COALESCE(line.date_maturity, line.date) AS due,
+                           CASE WHEN line.date <= %(opening)s
+                                THEN line.balance - COALESCE(paid.at_opening, 0) ELSE 0 END AS at_opening,
+                           line.balance - COALESCE(paid.at_closing, 0) AS at_closing
+                      FROM account_move_line line
+                      JOIN account_move move ON move.id = line.move_id
+                      LEFT JOIN paid ON paid.debit_move_id = line.id
+                     WHERE line.company_id = %(company)s
+                       AND line.account_id IN (
+                            SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                       AND line.parent_state = 'posted' AND line.balance > 0 AND line.date <= %(closing)s
+                       AND move.recovery_debtor_id IS NOT NULL
+                       AND (move.move_type = 'out_invoice' OR move.recovery_agreement_id IS NOT NULL)
+                       AND (%(user)s::int IS NULL OR move.recovery_debtor_id IN (
+                            SELECT debtor.id FROM credit_recovery_debtor debtor WHERE debtor.user_id = %(user)s))
+                       AND (line.date >= %(start)s OR line.balance - COALESCE(paid.at_opening, 0) > 0.0001)
+                )
+                SELECT 'flow' AS kind,
+                       CASE WHEN at_opening > 0.0001 THEN %(bucket_open)s END AS bucket_open,
+                       CASE WHEN at_closing > 0.0001 THEN %(bucket_close)s END AS bucket_close,
+                       NULL::date AS month, SUM(GREATEST(at_opening, 0)) AS opening,
+                       SUM(GREATEST(at_closing, 0)) AS closing
+                  FROM lines WHERE at_opening > 0.0001 OR at_closing > 0.0001
+                 GROUP BY 2, 3
+                 UNION ALL
+                SELECT 'sales', NULL, NULL, date_trunc('month', date)::date, SUM(balance),
+                       SUM(balance) FILTER (WHERE date >= %(date_from)s)
+                  FROM lines WHERE is_sale AND date >= %(start)s
+                 GROUP BY 4
                 """,
-                opening=open_lines_sql(company_id, opening_day, user_id),
-                closing=open_lines_sql(company_id, closing_day, user_id),
-                bucket_open=SQL(
-                    "CASE WHEN opening.line_id IS NOT NULL THEN %s END",
-                    bucket_case_sql(SQL("(%s::date - opening.due)", opening_day)),
-                ),
-                bucket_close=SQL(
-                    "CASE WHEN closing.line_id IS NOT NULL THEN %s END",
-                    bucket_case_sql(SQL("(%s::date - closing.due)", closing_day)),
-                ),
+                company=company_id,
+                opening=opening_day,
+                closing=date_to,
+                date_from=date_from,
+                start=start,
+                user=user_id,
+                bucket_open=bucket_case_sql(SQL("(%s::date - due)", opening_day)),
+                bucket_close=bucket_case_sql(SQL("(%s::date - due)", date_to)),
             )
         )
-        opening_by_bucket, closing_by_bucket, flows = defaultdict(float), defaultdict(float), {}
+        opening_by_bucket, closing_by_bucket, flows, by_month = defaultdict(float), defaultdict(float), {}, {}
+        sales = 0.0
         for row in rows:
+            if row["kind"] == "sales":
+                by_month[row["month"]] = row["opening"]
+                sales += row["closing"] or 0.0
+                continue
             if row["bucket_open"]:
                 opening_by_bucket[row["bucket_open"]] += row["opening"]
             if row["bucket_close"]:
                 closing_by_bucket[row["bucket_close"]] += row["closing"]
             if row["bucket_open"] and row["bucket_close"]:
                 flows[row["bucket_open"], row["bucket_close"]] = row["closing"]
+        months, month = [], kpi.month_bounds(date_to)[0]
+        while month >= start:
+            first, last = kpi.month_bounds(month)
+            # The period's last month counts up to date_to only.
+            months.append(((min(last, date_to) - first).days + 1, by_month.get(month, 0.0)))
+            month -= relativedelta(months=1)
         return {
             "opening_ar": sum(opening_by_bucket.values()),
             "closing_ar": sum(closing_by_bucket.values()),
@@ -112,44 +163,9 @@ class CreditRecoveryKpi(models.AbstractModel):
             "opening_by_bucket": dict(opening_by_bucket),
             "closing_by_bucket": {code: closing_by_bucket.get(code, 0.0) for code in kpi.BUCKET_CODES},
             "flows": flows,
+            "sales": sales,
+            "months": months,
         }
-
-    def _credit_sales(self, company_id, date_from, date_to, user_id):
-        """Credit sales of the period and ``[(days, sales)]`` per month backwards from ``date_to``:
-        receivable amounts of posted customer invoices (agreement entries refinance, not sell)."""
-        start = kpi.month_bounds(date_to)[0] - relativedelta(months=COUNTBACK_MONTHS - 1)
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT date_trunc('month', line.date)::date,
-                       SUM(line.balance),
-                       SUM(line.balance) FILTER (WHERE line.date >= %(date_from)s)
-                  FROM account_move_line line
-                  JOIN account_move move ON move.id = line.move_id
-                 WHERE line.company_id = %(company)s
-                       AND line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
-                   AND line.parent_state = 'posted' AND move.move_type = 'out_invoice' AND line.balance > 0
-                   AND line.date BETWEEN LEAST(%(start)s, %(date_from)s) AND %(date_to)s
-                   AND (%(user)s::int IS NULL OR move.recovery_debtor_id IN (
-                        SELECT debtor.id FROM credit_recovery_debtor debtor WHERE debtor.user_id = %(user)s))
-                 GROUP BY 1
-                """,
-                company=company_id,
-                start=start,
-                date_from=date_from,
-                date_to=date_to,
-                user=user_id,
-            )
-        )
-        by_month = {month: amount for month, amount, _period in rows}
-        months, month = [], kpi.month_bounds(date_to)[0]
-        while month >= start:
-            first, last = kpi.month_bounds(month)
-            # The period's last month counts up to date_to only.
-            span = (min(last, date_to) - first).days + 1
-            months.append((span, by_month.get(month, 0.0)))
-            month -= relativedelta(months=1)
-        return sum(period or 0.0 for _month, _amount, period in rows), months
 
     def _promise_and_agreement_rates(self, company_id, date_from, date_to, user_id):
         """Promise-kept rate (promises whose deadline fell in the period and has passed) and

@@ -147,7 +147,7 @@ class CreditRecoverySnapshot(models.Model):
         company.ensure_one()
         self.env.flush_all()
         policy = self.env["credit.recovery.policy"]._get_company_policies(company).get(company.id)
-        days = SQL("(%s::date - oldest.due)", day)
+        days = SQL("(%s::date - dues.due)", day)
         self.env.cr.execute(
             SQL("DELETE FROM credit_recovery_snapshot WHERE company_id = %s AND date = %s", company.id, day)
         )
@@ -158,12 +158,16 @@ class CreditRecoverySnapshot(models.Model):
                 oldest AS (
                     SELECT move_id, MIN(due) AS due FROM open_lines GROUP BY move_id
                 ),
-                staged AS (
-                    SELECT oldest.move_id,
+                -- One stage look-up per distinct oldest due date (a few hundred), not per invoice.
+                due_stage AS (
+                    SELECT dues.due,
                            (SELECT stage.id FROM credit_recovery_stage stage
                              WHERE stage.policy_id = %(policy)s AND stage.trigger_days <= %(days)s
                              ORDER BY stage.trigger_days DESC, stage.id LIMIT 1) AS stage_id
-                      FROM oldest
+                      FROM (SELECT DISTINCT due FROM oldest) dues
+                ),
+                staged AS (
+                    SELECT oldest.move_id, due_stage.stage_id FROM oldest JOIN due_stage USING (due)
                 )
                 INSERT INTO credit_recovery_snapshot
                        (date, company_id, bucket, stage_id, profile_id, user_id, amount, installment_count,

@@ -224,3 +224,19 @@ class TestAnalyticsKpi(CreditRecoveryCommon):
             Analysis.with_user(self.agent).search([("debtor_id", "=", self.maria_debtor.id)]),
             "the agent is not Maria's responsible and did not call her",
         )
+
+    def test_dashboard_cards_open_their_lists(self):
+        self.refresh_on(date(2024, 3, 31))
+        with self.on(date(2024, 3, 31)):
+            board = self.env["credit.recovery.kpi"].with_user(self.manager).get_dashboard(self.company.id)
+            mine = self.env["credit.recovery.kpi"].with_user(self.agent).get_dashboard(self.company.id)
+        cards = {card["key"]: card for card in board["cards"]}
+        self.assertEqual(set(cards), {"overdue", "promises_today", "promises_broken", "agreements", "recovered", "cei"})
+        self.assertEqual(cards["cei"]["value"], "50.0 %", "the month's CEI, as computed by hand")
+        overdue = self.env["credit.recovery.debtor"].search(cards["overdue"]["action"]["domain"])
+        self.assertEqual(overdue, self.maria_debtor | self.joao_debtor)
+        mine_overdue = self.env["credit.recovery.debtor"].search(
+            {card["key"]: card for card in mine["cards"]}["overdue"]["action"]["domain"]
+        )
+        self.assertEqual(mine_overdue, self.joao_debtor, "an agent's cards open their own debtors")
+        self.assertIn("d1_30>d31_60", board["roll_rates"])
