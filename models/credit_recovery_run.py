@@ -375,7 +375,7 @@ class CreditRecoveryRun(models.Model):
                 self.env.execute_query(
                     SQL("SELECT id FROM credit_recovery_run WHERE id = %s FOR UPDATE NOWAIT", self.id)
                 )
-        except _RACE_ERRORS:
+        except _RACE_ERRORS:  # pylint: disable=catching-non-exception
             _logger.info("Collection run %s: another worker is changing its phase", self.id)
             return False
         self.write({"state": state, "ended_at": fields.Datetime.now() if state == "done" else False})
