@@ -415,6 +415,8 @@ class CreditRecoveryKpi(models.AbstractModel):
         month_start = today.replace(day=1)
         week_start = today - timedelta(days=today.weekday())
         kpis = self.get_kpis(company.id, month_start, today)
+        # DSO, roll rates and recovery over a rolling 30 days: month to date means nothing on the 1st.
+        rolling = self.get_kpis(company.id, today - timedelta(days=29), today)
         own = [("user_id", "=", user_id)] if user_id else []
         debtor_own = [("debtor_id.user_id", "=", user_id)] if user_id else []
         Debtor = self.env["credit.recovery.debtor"]
@@ -497,17 +499,27 @@ class CreditRecoveryKpi(models.AbstractModel):
             "cards": cards,
             "by_stage": by_stage,
             "aging_trend": self._aging_trend(company.id, today, user_id),
-            "roll_rates": kpis["roll_rates"],
+            "roll_rates": self._roll_rate_rows(rolling["roll_rates"]),
             "recovery_by_channel": self._labelled(
-                kpis["recovery_by_channel"],
+                rolling["recovery_by_channel"],
                 dict(self.env["credit.recovery.contact"]._fields["channel"]._description_selection(self.env)),
             ),
             "recovery_by_stage": self._labelled(
-                kpis["recovery_by_stage"],
+                rolling["recovery_by_stage"],
                 {str(stage.id): stage.display_name for stage in self.env["credit.recovery.stage"].search([])},
             ),
-            "kpis": {key: kpis[key] for key in ("dso", "dso_countback", "bpdso", "add", "promise_kept_rate")},
+            "kpis": {key: rolling[key] for key in ("dso", "dso_countback", "bpdso", "add", "promise_kept_rate")},
         }
+
+    def _roll_rate_rows(self, rates):
+        """``[{label, rate}]`` of the roll rates in bucket order, with the buckets' names."""
+        names = dict(self.env["credit.recovery.snapshot"]._fields["bucket"]._description_selection(self.env))
+        order = {code: index for index, code in enumerate(kpi.BUCKET_CODES)}
+        pairs = sorted((key.split(">") for key in rates), key=lambda pair: (order[pair[0]], order[pair[1]]))
+        return [
+            {"label": f"{names[source]} → {names[target]}", "rate": rates[f"{source}>{target}"]}
+            for source, target in pairs
+        ]
 
     def _labelled(self, rows, labels):
         return [

@@ -239,4 +239,5 @@ class TestAnalyticsKpi(CreditRecoveryCommon):
             {card["key"]: card for card in mine["cards"]}["overdue"]["action"]["domain"]
         )
         self.assertEqual(mine_overdue, self.joao_debtor, "an agent's cards open their own debtors")
-        self.assertIn("d1_30>d31_60", board["roll_rates"])
+        # 1-31 March: 1,000 in 1-30 on 29 February, 600 of it in 31-60 on 31 March.
+        self.assertIn({"label": "1-30 days → 31-60 days", "rate": 60.0}, board["roll_rates"])
