@@ -17,7 +17,8 @@ help:
 	@echo "make lint   ruff + pylint-odoo"
 	@echo "make bench  benchmarks: evidence dossier (100 invoices, 500 contacts); collection run over"
 	@echo "            100,000 overdue invoices and 20,000 debtors, and OCA account_credit_control on the same"
-	@echo "            data (BENCH_INVOICES, BENCH_DEBTORS)"
+	@echo "            data (BENCH_INVOICES, BENCH_DEBTORS); collection KPIs of a month over the same data"
+	@echo "            and a year of aging snapshots (target 2 s)"
 	@echo "make pot    regenerate i18n/$(ADDON).pot"
 
 # Odoo 18 + the tools; fails with a one-paragraph message when Odoo cannot be had.
@@ -70,6 +71,7 @@ bench: $(CONF)
 	@rc=0; $(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn < dev/bench_dossier.py || rc=$$?; \
 	BENCH_RESULT_FILE=$(BUILD)/bench-engine.s $(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn \
 	  < dev/bench_engine.py || rc=$$?; \
+	$(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn < dev/bench_kpi.py || rc=$$?; \
 	$(PSQL) -c 'drop database if exists "$(BENCH_DB)"'; \
 	BENCH_RESULT_FILE=$(BUILD)/bench-oca.s PYTHON=$(PYTHON) dev/bench_oca.sh || rc=$$?; \
 	if [ $$rc = 0 ]; then ours=$$(cat $(BUILD)/bench-engine.s); oca=$$(cat $(BUILD)/bench-oca.s); \

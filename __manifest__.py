@@ -13,6 +13,7 @@
         "security/credit_recovery_security.xml",
         "security/ir.model.access.csv",
         "security/credit_recovery_portal_security.xml",
+        "security/credit_recovery_analytics_security.xml",
         "data/credit_recovery_profile_data.xml",
         "data/credit_recovery_policy_data.xml",
         "data/credit_recovery_contact_data.xml",
@@ -42,7 +43,13 @@
         "views/credit_recovery_menus.xml",
         "views/credit_recovery_portal_views.xml",
         "views/credit_recovery_portal_templates.xml",
+        "views/credit_recovery_dashboard_views.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "account_credit_recovery/static/src/dashboard/*",
+        ],
+    },
     "demo": ["demo/credit_recovery_demo.xml"],
     "post_init_hook": "post_init_hook",
     "application": True,

@@ -34,3 +34,8 @@ from . import resource_calendar_leaves
 from . import credit_recovery_portal_token
 from . import credit_recovery_portal_feedback
 from . import credit_recovery_portal
+from . import credit_recovery_snapshot
+from . import credit_recovery_kpi
+from . import credit_recovery_worklist
+from . import credit_recovery_reason_analysis
+from . import credit_recovery_experiment

@@ -397,6 +397,9 @@ class CreditRecoveryDemo(models.AbstractModel):
         self._create_demo_contacts(env, company, debtors)
         self._create_demo_agreements(env, company)
         self._run_demo_collection(env, company)
+        # Analytics (issue 14): eight weeks of aging snapshots rebuilt from the invoices' history.
+        today = fields.Date.context_today(self)
+        env["credit.recovery.snapshot"]._rebuild_missing(company, today - timedelta(weeks=8), today)
 
     def _run_demo_collection(self, env, company):
         """Today's collection run, as the cron does it; the messages already due are delivered

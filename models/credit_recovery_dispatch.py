@@ -97,17 +97,20 @@ class CreditRecoveryDispatch(models.Model):
         rendered = {}
         if not self.id:
             return rendered
-        if stage.mail_template_id:
-            values = stage.mail_template_id.sudo()._generate_template(self.ids, ("subject", "body_html", "email_from"))[
-                self.id
-            ]
+        mail_template, sms_template = self._get_message_templates(stage)
+        if mail_template:
+            values = mail_template.sudo()._generate_template(self.ids, ("subject", "body_html", "email_from"))[self.id]
             rendered.update(
                 subject=values.get("subject"), body=values.get("body_html"), email_from=values.get("email_from")
             )
-        if stage.sms_template_id:
-            body = stage.sms_template_id.sudo()._render_field("body", self.ids, compute_lang=True)[self.id]
-            rendered["sms"] = body
+        if sms_template:
+            rendered["sms"] = sms_template.sudo()._render_field("body", self.ids, compute_lang=True)[self.id]
         return rendered
+
+    def _get_message_templates(self, stage):
+        """``(mail.template, sms.template)`` this message is sent with at ``stage``."""
+        self.ensure_one()
+        return stage.mail_template_id, stage.sms_template_id
 
     @api.model
     def _link_invoices(self, rows):

@@ -243,19 +243,19 @@ class CreditRecoveryDispatch(models.Model):
         return results
 
     def _render_batch(self):
-        """``({dispatch id: rendered e-mail values}, {dispatch id: SMS text})``: each stage's
-        templates rendered once for all the batch's messages at that stage."""
+        """``({dispatch id: rendered e-mail values}, {dispatch id: SMS text})``: each template
+        rendered once for all the batch's messages that use it."""
         emails, texts = {}, {}
-        for stage in self.stage_id:
-            dispatches = self.filtered(lambda dispatch, stage=stage: dispatch.stage_id == stage)
-            if stage.mail_template_id:
-                emails.update(
-                    stage.mail_template_id.sudo()._generate_template(
-                        dispatches.ids, ("subject", "body_html", "email_from")
-                    )
-                )
-            if stage.sms_template_id:
-                texts.update(stage.sms_template_id.sudo()._render_field("body", dispatches.ids, compute_lang=True))
+        by_template = defaultdict(list)
+        for dispatch in self:
+            for template in dispatch._get_message_templates(dispatch.stage_id):
+                if template:
+                    by_template[template].append(dispatch.id)
+        for template, ids in by_template.items():
+            if template._name == "mail.template":
+                emails.update(template.sudo()._generate_template(ids, ("subject", "body_html", "email_from")))
+            else:
+                texts.update(template.sudo()._render_field("body", ids, compute_lang=True))
         return emails, texts
 
     def _post_emails(self, emails, results, notes):
@@ -330,7 +330,9 @@ class CreditRecoveryDispatch(models.Model):
         )
         self.env["credit.recovery.contact"]._create_automatic_logs(
             [
-                dispatch._prepare_contact_vals("email", dispatch.stage_id.mail_template_id.name, message)
+                dispatch._prepare_contact_vals(
+                    "email", dispatch._get_message_templates(dispatch.stage_id)[0].name, message
+                )
                 for dispatch, message in zip(to_send, messages, strict=True)
             ]
         )
@@ -424,7 +426,9 @@ class CreditRecoveryDispatch(models.Model):
         )
         self.env["credit.recovery.contact"]._create_automatic_logs(
             [
-                dispatch._prepare_contact_vals("sms", dispatch.stage_id.sms_template_id.name, message, number)
+                dispatch._prepare_contact_vals(
+                    "sms", dispatch._get_message_templates(dispatch.stage_id)[1].name, message, number
+                )
                 for (dispatch, number), message in zip(to_send, messages, strict=True)
             ]
         )

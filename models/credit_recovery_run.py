@@ -438,12 +438,14 @@ class CreditRecoveryRun(models.Model):
         )
 
     def _finish(self):
-        """Last step: the 12-month history slides, credit-bureau removals are due."""
+        """Last step: the 12-month history slides, credit-bureau removals are due, the day's aging snapshot."""
         debtors = self.env["credit.recovery.debtor"].sudo()
         debtors._recovery_refresh_history(self.company_id, refreshed_today=True)
         debtors.search(
             [("company_id", "=", self.company_id.id), ("bureau_state", "=", "listed"), ("amount_overdue", "=", 0)]
         ).filtered(lambda debtor: not debtor.open_invoice_ids)._bureau_start_removal()
+        # Analytics (issue 14): today's aging snapshot, written once the day's state is final.
+        self.env["credit.recovery.snapshot"]._daily_snapshot(self.company_id)
 
     def _plan_batch(self, limit=PLAN_BATCH):
         """Plan the stage actions of the next ``limit`` debtors: skipped, or grouped into one message each.

@@ -1,4 +1,6 @@
 from . import test_agreement
+from . import test_analytics_kpi
+from . import test_analytics_worklist
 from . import test_configuration
 from . import test_contact
 from . import test_debtor
@@ -16,6 +18,7 @@ from . import test_promise_dispute
 from . import test_pure_collection
 from . import test_pure_contact_rules
 from . import test_pure_helpers
+from . import test_pure_kpi
 from . import test_pure_late_fees
 from . import test_pure_negotiation
 from . import test_pure_pix

@@ -1,0 +1,558 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from ..tools import kpi
+from .credit_recovery_snapshot import bucket_case_sql, open_lines_sql
+
+# Months of credit sales the countback DSO may walk back through.
+COUNTBACK_MONTHS = 24
+# A payment is attributed to the debtor's last contact at most this many days before it.
+ATTRIBUTION_DAYS = 90
+
+
+class CreditRecoveryKpi(models.AbstractModel):
+    """The collection KPIs of a company over a period: one calculation shared by the dashboard,
+    exports and tests. Sums are set-based SQL; the formulas are the pure ones of ``tools.kpi``."""
+
+    _name = "credit.recovery.kpi"
+    _description = "Collection KPIs"
+
+    @api.model
+    def get_kpis(self, company_id, date_from, date_to):
+        """``{kpi: value}`` of ``company_id`` from ``date_from`` to ``date_to`` (both included).
+
+        Managers get the company's figures; agents the figures of the debtors they are responsible
+        for and of their own contacts. The company must be one of the user's.
+        """
+        company, user_id = self._check_scope(company_id)
+        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+        self.env.flush_all()
+        days = (date_to - date_from).days + 1
+        aging = self._ar_and_sales(company.id, date_from, date_to, user_id)
+        sales, months = aging["sales"], aging["months"]
+        dso = kpi.dso_standard(aging["closing_ar"], sales, days)
+        bpdso = kpi.best_possible_dso(aging["closing_current_ar"], sales, days)
+        result = {
+            "company_id": company.id,
+            "date_from": fields.Date.to_string(date_from),
+            "date_to": fields.Date.to_string(date_to),
+            "opening_ar": aging["opening_ar"],
+            "closing_ar": aging["closing_ar"],
+            "closing_current_ar": aging["closing_current_ar"],
+            "closing_by_bucket": aging["closing_by_bucket"],
+            "credit_sales": sales,
+            "dso": dso,
+            "dso_countback": kpi.dso_countback(aging["closing_ar"], months),
+            "bpdso": bpdso,
+            "add": kpi.average_days_delinquent(dso, bpdso),
+            "cei": kpi.cei(aging["opening_ar"], sales, aging["closing_ar"], aging["closing_current_ar"]),
+            "roll_rates": {
+                f"{source}>{target}": rate
+                for (source, target), rate in kpi.roll_rates(aging["flows"], aging["opening_by_bucket"]).items()
+            },
+        }
+        result.update(self._promise_and_agreement_rates(company.id, date_from, date_to, user_id))
+        result.update(self._recovery(company.id, date_from, date_to, user_id))
+        result.update(self._cure_rates(company.id, date_from, date_to, user_id))
+        result.update(self._contact_rates(company.id, date_from, date_to, user_id))
+        return result
+
+    @api.model
+    def _check_scope(self, company_id):
+        """``(company, user id or None)``: whose figures the current user may see."""
+        user = self.env.user
+        if not user.has_group("account_credit_recovery.group_credit_recovery_agent"):
+            raise AccessError(self.env._("Only collection agents and managers can see the collection figures."))
+        if company_id not in user.company_ids.ids:
+            raise AccessError(self.env._("You can only see the collection figures of your companies."))
+        manager = user.has_group("account_credit_recovery.group_credit_recovery_manager")
+        return self.env["res.company"].browse(company_id), (None if manager else user.id)
+
+    def _ar_and_sales(self, company_id, date_from, date_to, user_id):
+        """AR at both ends of the period, the flows between buckets per installment, and the credit
+        sales per month: one scan of the receivable lines (the costly part), one of the partials.
+
+        Installments and residuals are those of ``open_lines_sql`` (the snapshots'); sales are the
+        receivable amounts of posted customer invoices (agreement entries refinance, not sell).
+        """
+        opening_day = date_from - timedelta(days=1)
+        start = kpi.month_bounds(date_to)[0] - relativedelta(months=COUNTBACK_MONTHS - 1)
+        start = min(start, date_from)
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH paid AS (
+                    SELECT partial.debit_move_id,
+                           SUM(partial.amount) FILTER (WHERE partial.max_date <= %(opening)s) AS at_opening,
+                           SUM(partial.amount) AS at_closing
+                      FROM account_partial_reconcile partial
+                     WHERE partial.company_id = %(company)s AND partial.max_date <= %(closing)s
+                     GROUP BY partial.debit_move_id
+                ),
+                lines AS MATERIALIZED (
+                    SELECT line.date, move.move_type = 'out_invoice' AS is_sale, line.balance,
+                           COALESCE(line.date_maturity, line.date) AS due,
+                           CASE WHEN line.date <= %(opening)s
+                                THEN line.balance - COALESCE(paid.at_opening, 0) ELSE 0 END AS at_opening,
+                           line.balance - COALESCE(paid.at_closing, 0) AS at_closing
+                      FROM account_move_line line
+                      JOIN account_move move ON move.id = line.move_id
+                      LEFT JOIN paid ON paid.debit_move_id = line.id
+                     WHERE line.company_id = %(company)s
+                       AND line.account_id IN (
+                            SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                       AND line.parent_state = 'posted' AND line.balance > 0 AND line.date <= %(closing)s
+                       AND move.recovery_debtor_id IS NOT NULL
+                       AND (move.move_type = 'out_invoice' OR move.recovery_agreement_id IS NOT NULL)
+                       AND (%(user)s::int IS NULL OR move.recovery_debtor_id IN (
+                            SELECT debtor.id FROM credit_recovery_debtor debtor WHERE debtor.user_id = %(user)s))
+                       AND (line.date >= %(start)s OR line.balance - COALESCE(paid.at_opening, 0) > 0.0001)
+                )
+                SELECT 'flow' AS kind,
+                       CASE WHEN at_opening > 0.0001 THEN %(bucket_open)s END AS bucket_open,
+                       CASE WHEN at_closing > 0.0001 THEN %(bucket_close)s END AS bucket_close,
+                       NULL::date AS month, SUM(GREATEST(at_opening, 0)) AS opening,
+                       SUM(GREATEST(at_closing, 0)) AS closing
+                  FROM lines WHERE at_opening > 0.0001 OR at_closing > 0.0001
+                 GROUP BY 2, 3
+                 UNION ALL
+                SELECT 'sales', NULL, NULL, date_trunc('month', date)::date, SUM(balance),
+                       SUM(balance) FILTER (WHERE date >= %(date_from)s)
+                  FROM lines WHERE is_sale AND date >= %(start)s
+                 GROUP BY 4
+                """,
+                company=company_id,
+                opening=opening_day,
+                closing=date_to,
+                date_from=date_from,
+                start=start,
+                user=user_id,
+                bucket_open=bucket_case_sql(SQL("(%s::date - due)", opening_day)),
+                bucket_close=bucket_case_sql(SQL("(%s::date - due)", date_to)),
+            )
+        )
+        opening_by_bucket, closing_by_bucket, flows, by_month = defaultdict(float), defaultdict(float), {}, {}
+        sales = 0.0
+        for row in rows:
+            if row["kind"] == "sales":
+                by_month[row["month"]] = row["opening"]
+                sales += row["closing"] or 0.0
+                continue
+            if row["bucket_open"]:
+                opening_by_bucket[row["bucket_open"]] += row["opening"]
+            if row["bucket_close"]:
+                closing_by_bucket[row["bucket_close"]] += row["closing"]
+            if row["bucket_open"] and row["bucket_close"]:
+                flows[row["bucket_open"], row["bucket_close"]] = row["closing"]
+        months, month = [], kpi.month_bounds(date_to)[0]
+        while month >= start:
+            first, last = kpi.month_bounds(month)
+            # The period's last month counts up to date_to only.
+            months.append(((min(last, date_to) - first).days + 1, by_month.get(month, 0.0)))
+            month -= relativedelta(months=1)
+        return {
+            "opening_ar": sum(opening_by_bucket.values()),
+            "closing_ar": sum(closing_by_bucket.values()),
+            "closing_current_ar": closing_by_bucket.get("not_due", 0.0),
+            "opening_by_bucket": dict(opening_by_bucket),
+            "closing_by_bucket": {code: closing_by_bucket.get(code, 0.0) for code in kpi.BUCKET_CODES},
+            "flows": flows,
+            "sales": sales,
+            "months": months,
+        }
+
+    def _promise_and_agreement_rates(self, company_id, date_from, date_to, user_id):
+        """Promise-kept rate (promises whose deadline fell in the period and has passed) and
+        agreement break rate (agreements that ended or broke in the period)."""
+        today = fields.Date.context_today(self)
+        row = self.env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE state = 'kept'), COUNT(*) FILTER (WHERE state IN ('kept', 'broken'))
+                  FROM credit_recovery_promise
+                 WHERE company_id = %(company)s AND COALESCE(deadline, date) BETWEEN %(date_from)s AND %(date_to)s
+                   AND COALESCE(deadline, date) < %(today)s AND (%(user)s::int IS NULL OR user_id = %(user)s)
+                """,
+                company=company_id,
+                date_from=date_from,
+                date_to=date_to,
+                today=today,
+                user=user_id,
+            )
+        )[0]
+        agreements = self.env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE state = 'broken'), COUNT(*)
+                  FROM credit_recovery_agreement
+                 WHERE company_id = %(company)s AND state IN ('broken', 'done')
+                   AND COALESCE(broken_date, done_date) BETWEEN %(date_from)s AND %(date_to)s
+                   AND (%(user)s::int IS NULL OR user_id = %(user)s)
+                """,
+                company=company_id,
+                date_from=date_from,
+                date_to=date_to,
+                user=user_id,
+            )
+        )[0]
+        return {
+            "promises_kept": row[0],
+            "promises_due": row[1],
+            "promise_kept_rate": kpi.percent(row[0], row[1]),
+            "agreements_broken": agreements[0],
+            "agreements_ended": agreements[1],
+            "agreement_break_rate": kpi.percent(agreements[0], agreements[1]),
+        }
+
+    def _recovery(self, company_id, date_from, date_to, user_id):
+        """Recovery rate per stage, channel, agent and template, and days from first contact to payment.
+
+        Entered collection: for each debtor contacted in the period, what was overdue or fell due
+        in the period (open at the opening, or invoiced since, due by the period's end), credited
+        to the debtor's first contact of the period. Collected: each payment of the period on those
+        installments, credited to the debtor's last logged contact on or before the payment day
+        (at most ``ATTRIBUTION_DAYS`` before); a payment without such a contact is credited to none.
+        """
+        opening_day = date_from - timedelta(days=1)
+        contact_sql = SQL(
+            """
+            SELECT contact.id, contact.debtor_id, contact.date::date AS day, contact.channel, contact.user_id,
+                   COALESCE(dispatch.stage_id, debtor.stage_id) AS stage_id,
+                   CASE WHEN contact.channel = 'email' THEN 'mail.template,' || stage.mail_template_id
+                        WHEN contact.channel = 'sms' THEN 'sms.template,' || stage.sms_template_id END AS template
+              FROM credit_recovery_contact contact
+              JOIN credit_recovery_debtor debtor ON debtor.id = contact.debtor_id
+              LEFT JOIN credit_recovery_dispatch dispatch ON dispatch.id = contact.dispatch_id
+              LEFT JOIN credit_recovery_stage stage ON stage.id = dispatch.stage_id
+             WHERE contact.company_id = %(company)s AND contact.state = 'logged' AND contact.direction = 'outbound'
+               AND contact.date < %(end)s AND contact.date >= %(attribution_start)s
+               AND (%(user)s::int IS NULL OR contact.user_id = %(user)s)
+            """,
+            company=company_id,
+            end=date_to + timedelta(days=1),
+            attribution_start=date_from - timedelta(days=ATTRIBUTION_DAYS),
+            user=user_id,
+        )
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH contacts AS (%(contacts)s),
+                first_contact AS (
+                    SELECT DISTINCT ON (debtor_id) * FROM contacts
+                     WHERE day >= %(date_from)s ORDER BY debtor_id, day, id
+                ),
+                lines AS (
+                    SELECT line.id, move.recovery_debtor_id AS debtor_id,
+                           line.balance - COALESCE((
+                               SELECT SUM(partial.amount) FROM account_partial_reconcile partial
+                                WHERE partial.debit_move_id = line.id AND partial.max_date <= %(opening)s), 0) AS open
+                      FROM account_move_line line
+                      JOIN account_move move ON move.id = line.move_id
+                      JOIN first_contact ON first_contact.debtor_id = move.recovery_debtor_id
+                     WHERE line.company_id = %(company)s
+                       AND line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                       AND line.parent_state = 'posted' AND line.balance > 0 AND line.date <= %(date_to)s
+                       AND COALESCE(line.date_maturity, line.date) <= %(date_to)s
+                       AND (move.move_type = 'out_invoice' OR move.recovery_agreement_id IS NOT NULL)
+                ),
+                entered AS (
+                    SELECT debtor_id, SUM(open) AS amount FROM lines WHERE open > 0.0001 GROUP BY debtor_id
+                ),
+                payments AS (
+                    SELECT lines.debtor_id, partial.max_date AS day, SUM(partial.amount) AS amount
+                      FROM lines JOIN account_partial_reconcile partial ON partial.debit_move_id = lines.id
+                     WHERE partial.max_date BETWEEN %(date_from)s AND %(date_to)s
+                     GROUP BY 1, 2
+                ),
+                attributed AS (
+                    SELECT payments.amount, payments.day AS paid_day, payments.debtor_id AS paid_debtor,
+                           last.channel, last.user_id, last.stage_id, last.template
+                      FROM payments
+                      LEFT JOIN LATERAL (
+                            SELECT * FROM contacts WHERE contacts.debtor_id = payments.debtor_id
+                               AND contacts.day <= payments.day AND contacts.day >= payments.day - %(window)s
+                             ORDER BY contacts.day DESC, contacts.id DESC LIMIT 1
+                      ) last ON TRUE
+                )
+                SELECT 'entered' AS kind, first_contact.channel, first_contact.user_id, first_contact.stage_id,
+                       first_contact.template, SUM(entered.amount) AS amount, NULL::float AS days, COUNT(*) AS n
+                  FROM entered JOIN first_contact USING (debtor_id)
+                 GROUP BY 2, 3, 4, 5
+                 UNION ALL
+                SELECT 'collected', attributed.channel, attributed.user_id, attributed.stage_id, attributed.template,
+                       SUM(attributed.amount), SUM(attributed.paid_day - first_contact.day)::float,
+                       COUNT(first_contact.debtor_id)
+                  FROM attributed LEFT JOIN first_contact ON first_contact.debtor_id = attributed.paid_debtor
+                       AND first_contact.day <= attributed.paid_day
+                 GROUP BY 2, 3, 4, 5
+                """,
+                contacts=contact_sql,
+                date_from=date_from,
+                date_to=date_to,
+                opening=opening_day,
+                company=company_id,
+                window=ATTRIBUTION_DAYS,
+            )
+        )
+        dimensions = {"channel": "channel", "agent": "user_id", "stage": "stage_id", "template": "template"}
+        sums = {name: defaultdict(lambda: [0.0, 0.0]) for name in dimensions}
+        total = [0.0, 0.0]
+        days_sum, days_n = 0.0, 0
+        for row in rows:
+            index = 0 if row["kind"] == "entered" else 1
+            for name, column in dimensions.items():
+                sums[name][row[column] or "none"][index] += row["amount"] or 0.0
+            total[index] += row["amount"] or 0.0
+            if index and row["n"]:
+                days_sum += row["days"] or 0.0
+                days_n += row["n"]
+        result = {
+            "amount_entered": total[0],
+            "amount_collected": total[1],
+            "recovery_rate": kpi.percent(total[1], total[0]),
+            "avg_days_contact_to_payment": kpi.ratio(days_sum, days_n),
+        }
+        for name in dimensions:
+            result[f"recovery_by_{name}"] = {
+                str(key): {"entered": entered, "collected": collected, "rate": kpi.percent(collected, entered)}
+                for key, (entered, collected) in sums[name].items()
+            }
+        return result
+
+    def _cure_rates(self, company_id, date_from, date_to, user_id):
+        """Cure rate per stage, per invoice: invoices that reached the stage in the period and
+        were fully paid by the period's end without reaching a later stage / invoices that reached it."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH reached AS (
+                    SELECT DISTINCT action.move_id, action.stage_id, stage.trigger_days
+                      FROM credit_recovery_action action
+                      JOIN credit_recovery_stage stage ON stage.id = action.stage_id
+                      JOIN account_move move ON move.id = action.move_id
+                     WHERE move.company_id = %(company)s AND action.reached_date BETWEEN %(date_from)s AND %(date_to)s
+                       AND (%(user)s::int IS NULL OR move.recovery_debtor_id IN (
+                            SELECT debtor.id FROM credit_recovery_debtor debtor WHERE debtor.user_id = %(user)s))
+                ),
+                still_open AS (SELECT DISTINCT move_id FROM (%(closing)s) open_lines)
+                SELECT reached.stage_id, COUNT(*),
+                       COUNT(*) FILTER (WHERE NOT EXISTS (
+                               SELECT 1 FROM still_open WHERE still_open.move_id = reached.move_id)
+                           AND NOT EXISTS (SELECT 1 FROM credit_recovery_action later
+                                             JOIN credit_recovery_stage later_stage ON later_stage.id = later.stage_id
+                                            WHERE later.move_id = reached.move_id
+                                              AND later_stage.trigger_days > reached.trigger_days
+                                              AND later.reached_date <= %(date_to)s))
+                  FROM reached GROUP BY 1
+                """,
+                company=company_id,
+                date_from=date_from,
+                date_to=date_to,
+                user=user_id,
+                closing=open_lines_sql(company_id, date_to, user_id),
+            )
+        )
+        return {
+            "cure_by_stage": {
+                str(stage_id): {"entered": entered, "cured": cured, "rate": kpi.percent(cured, entered)}
+                for stage_id, entered, cured in rows
+            }
+        }
+
+    def _contact_rates(self, company_id, date_from, date_to, user_id):
+        """Right-party contact rate of the period and contactability of the debtors with something open."""
+        contacts = self.env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE outcome.reached), COUNT(*)
+                  FROM credit_recovery_contact contact
+                  LEFT JOIN credit_recovery_contact_outcome outcome ON outcome.id = contact.outcome_id
+                 WHERE contact.company_id = %(company)s AND contact.state = 'logged'
+                   AND contact.direction = 'outbound' AND NOT COALESCE(contact.is_automatic, FALSE)
+                   AND contact.date >= %(start)s AND contact.date < %(end)s
+                   AND (%(user)s::int IS NULL OR contact.user_id = %(user)s)
+                """,
+                company=company_id,
+                start=date_from,
+                end=date_to + timedelta(days=1),
+                user=user_id,
+            )
+        )[0]
+        debtors = self.env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE NOT COALESCE(partner.recovery_no_valid_phone, TRUE)
+                                          AND COALESCE(partner.email, '') LIKE %(at)s), COUNT(*)
+                  FROM credit_recovery_debtor debtor
+                  JOIN res_partner partner ON partner.id = debtor.partner_id
+                 WHERE debtor.company_id = %(company)s AND debtor.amount_overdue > 0
+                   AND (%(user)s::int IS NULL OR debtor.user_id = %(user)s)
+                """,
+                company=company_id,
+                user=user_id,
+                at="%@%",
+            )
+        )[0]
+        return {
+            "right_party_contact_rate": kpi.percent(contacts[0], contacts[1]),
+            "contactability": kpi.percent(debtors[0], debtors[1]),
+        }
+
+    @api.model
+    def get_dashboard(self, company_id=None):
+        """Cards and graphs of the Collection dashboard for the current company, month to date.
+
+        Each card carries the window action that opens its list; agents see their debtors only.
+        """
+        company, user_id = self._check_scope(company_id or self.env.company.id)
+        today = fields.Date.context_today(self)
+        month_start = today.replace(day=1)
+        week_start = today - timedelta(days=today.weekday())
+        kpis = self.get_kpis(company.id, month_start, today)
+        # DSO, roll rates and recovery over a rolling 30 days: month to date means nothing on the 1st.
+        rolling = self.get_kpis(company.id, today - timedelta(days=29), today)
+        own = [("user_id", "=", user_id)] if user_id else []
+        debtor_own = [("debtor_id.user_id", "=", user_id)] if user_id else []
+        Debtor = self.env["credit.recovery.debtor"]
+        overdue_domain = [("company_id", "=", company.id), ("amount_overdue", ">", 0), *own]
+        by_stage = [
+            {
+                "label": stage.display_name if stage else self.env._("No stage"),
+                "amount": amount,
+                "count": count,
+                "action": self._list_action(
+                    "credit.recovery.debtor",
+                    self.env._("Overdue debtors"),
+                    [*overdue_domain, ("stage_id", "=", stage.id if stage else False)],
+                ),
+            }
+            for stage, amount, count in Debtor._read_group(
+                overdue_domain, ["stage_id"], ["amount_overdue:sum", "__count"], order="stage_id"
+            )
+        ]
+        due_today = [("company_id", "=", company.id), ("state", "=", "open"), ("date", "=", today), *debtor_own]
+        broken_week = [
+            ("company_id", "=", company.id),
+            ("state", "=", "broken"),
+            ("closed_date", ">=", week_start),
+            *debtor_own,
+        ]
+        to_approve = [("company_id", "=", company.id), ("state", "=", "to_approve"), *debtor_own]
+        currency = company.currency_id
+        cards = [
+            {
+                "key": "overdue",
+                "label": self.env._("Overdue"),
+                "value": currency.format(sum(row["amount"] for row in by_stage)),
+                "action": self._list_action("credit.recovery.debtor", self.env._("Overdue debtors"), overdue_domain),
+            },
+            {
+                "key": "promises_today",
+                "label": self.env._("Promises due today"),
+                "value": self.env["credit.recovery.promise"].search_count(due_today),
+                "action": self._list_action("credit.recovery.promise", self.env._("Promises due today"), due_today),
+            },
+            {
+                "key": "promises_broken",
+                "label": self.env._("Promises broken this week"),
+                "value": self.env["credit.recovery.promise"].search_count(broken_week),
+                "action": self._list_action("credit.recovery.promise", self.env._("Broken promises"), broken_week),
+            },
+            {
+                "key": "agreements",
+                "label": self.env._("Agreements to approve"),
+                "value": self.env["credit.recovery.agreement"].search_count(to_approve),
+                "action": self._list_action(
+                    "credit.recovery.agreement", self.env._("Agreements to approve"), to_approve
+                ),
+            },
+            {
+                "key": "recovered",
+                "label": self.env._("Recovered this month"),
+                "value": currency.format(kpis["amount_collected"]),
+                "action": self._list_action(
+                    "credit.recovery.contact",
+                    self.env._("Contacts this month"),
+                    [("company_id", "=", company.id), ("date", ">=", month_start), *own],
+                ),
+            },
+            {
+                "key": "cei",
+                "label": self.env._("CEI of the month"),
+                "value": "-" if kpis["cei"] is None else f"{kpis['cei']:.1f} %",
+                "action": self._list_action(
+                    "credit.recovery.snapshot",
+                    self.env._("Aging snapshots"),
+                    [("company_id", "=", company.id), ("date", ">=", month_start)],
+                    view_mode="pivot,graph,list",
+                ),
+            },
+        ]
+        return {
+            "company": company.name,
+            "cards": cards,
+            "by_stage": by_stage,
+            "aging_trend": self._aging_trend(company.id, today, user_id),
+            "roll_rates": self._roll_rate_rows(rolling["roll_rates"]),
+            "recovery_by_channel": self._labelled(
+                rolling["recovery_by_channel"],
+                dict(self.env["credit.recovery.contact"]._fields["channel"]._description_selection(self.env)),
+            ),
+            "recovery_by_stage": self._labelled(
+                rolling["recovery_by_stage"],
+                {str(stage.id): stage.display_name for stage in self.env["credit.recovery.stage"].search([])},
+            ),
+            "kpis": {key: rolling[key] for key in ("dso", "dso_countback", "bpdso", "add", "promise_kept_rate")},
+        }
+
+    def _roll_rate_rows(self, rates):
+        """``[{label, rate}]`` of the roll rates in bucket order, with the buckets' names."""
+        names = dict(self.env["credit.recovery.snapshot"]._fields["bucket"]._description_selection(self.env))
+        order = {code: index for index, code in enumerate(kpi.BUCKET_CODES)}
+        pairs = sorted((key.split(">") for key in rates), key=lambda pair: (order[pair[0]], order[pair[1]]))
+        return [
+            {"label": f"{names[source]} → {names[target]}", "rate": rates[f"{source}>{target}"]}
+            for source, target in pairs
+        ]
+
+    def _labelled(self, rows, labels):
+        return [
+            {"label": labels.get(key, self.env._("None")), **values}
+            for key, values in sorted(rows.items(), key=lambda item: -(item[1]["collected"] or 0))
+        ]
+
+    def _list_action(self, model, name, domain, view_mode="list,form"):
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "views": [[False, mode] for mode in view_mode.split(",")],
+            "domain": domain,
+            "target": "current",
+        }
+
+    def _aging_trend(self, company_id, today, user_id):
+        """``[{date, bucket amounts}]`` of the last 12 weeks' snapshots, one point a week."""
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT date, bucket, SUM(amount) FROM credit_recovery_snapshot
+                    WHERE company_id = %s AND date > %s AND MOD(%s::date - date, 7) = 0
+                      AND (%s::int IS NULL OR user_id = %s)
+                    GROUP BY 1, 2 ORDER BY 1""",
+                company_id,
+                today - timedelta(weeks=12),
+                today,
+                user_id,
+                user_id,
+            )
+        )
+        points = {}
+        for day, bucket, amount in rows:
+            points.setdefault(day, dict.fromkeys(kpi.BUCKET_CODES, 0.0))[bucket] = amount
+        return [{"date": fields.Date.to_string(day), **amounts} for day, amounts in points.items()]

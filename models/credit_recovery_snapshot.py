@@ -1,0 +1,233 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from ..tools.kpi import BUCKETS
+
+BUCKET_SELECTION = [
+    ("not_due", "Not due"),
+    ("d1_30", "1-30 days"),
+    ("d31_60", "31-60 days"),
+    ("d61_90", "61-90 days"),
+    ("d91_180", "91-180 days"),
+    ("d180_plus", "Over 180 days"),
+]
+
+
+def bucket_case_sql(days_sql):
+    """SQL ``CASE`` giving the aging bucket code of ``days_sql`` days past due (tools.kpi.BUCKETS)."""
+    whens = []
+    for code, _low, high in BUCKETS:
+        if high is None:
+            whens.append(SQL("ELSE %s", code))
+        else:
+            whens.append(SQL("WHEN %s <= %s THEN %s", days_sql, high, code))
+    return SQL("(CASE %s END)", SQL(" ").join(whens))
+
+
+def open_lines_sql(company_id, day, user_id=None):
+    """SQL of the installments open at the end of ``day`` for a company, from the history alone
+    (with ``user_id``: of the debtors that user is responsible for).
+
+    Columns: ``line_id, move_id, debtor_id, due, residual`` (company currency). An installment is
+    a receivable debit line of a posted customer invoice or agreement entry dated on or before
+    ``day``; its residual that day is its amount minus the partial reconciliations whose
+    ``max_date`` (the later of the two lines' dates) is on or before ``day``. The same query
+    gives today's snapshot and rebuilds a past one, so both agree by construction.
+    """
+    return SQL(
+        """
+        SELECT line.id AS line_id, line.move_id, move.recovery_debtor_id AS debtor_id,
+               COALESCE(line.date_maturity, line.date) AS due,
+               line.balance - COALESCE(paid.amount, 0) AS residual
+          FROM account_move_line line
+          JOIN account_move move ON move.id = line.move_id
+          LEFT JOIN (
+                SELECT partial.debit_move_id, SUM(partial.amount) AS amount
+                  FROM account_partial_reconcile partial
+                 WHERE partial.company_id = %(company)s AND partial.max_date <= %(day)s
+                 GROUP BY partial.debit_move_id
+          ) paid ON paid.debit_move_id = line.id
+         WHERE line.company_id = %(company)s
+           AND line.account_id IN (
+                SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+           AND line.parent_state = 'posted'
+           AND line.balance > 0
+           AND line.date <= %(day)s
+           AND move.recovery_debtor_id IS NOT NULL
+           AND (move.move_type = 'out_invoice' OR move.recovery_agreement_id IS NOT NULL)
+           AND line.balance - COALESCE(paid.amount, 0) > 0.0001
+           AND (%(user)s::int IS NULL OR move.recovery_debtor_id IN (
+                SELECT debtor.id FROM credit_recovery_debtor debtor WHERE debtor.user_id = %(user)s))
+        """,
+        company=company_id,
+        day=day,
+        user=user_id,
+    )
+
+
+class CreditRecoveryPolicy(models.Model):
+    _inherit = "credit.recovery.policy"
+
+    snapshot_retention_months = fields.Integer(
+        string="Keep Aging Snapshots (months)",
+        default=24,
+        help="Daily aging snapshots older than this are deleted by the collection run.",
+    )
+    score_weight_days_late = fields.Integer(string="Weight: Days Late", default=30)
+    score_weight_promises_kept = fields.Integer(string="Weight: Promises Kept", default=15)
+    score_weight_promises_broken = fields.Integer(string="Weight: Promises Broken", default=20)
+    score_weight_recent_contact = fields.Integer(string="Weight: Contact in the Last 7 Days", default=10)
+    score_weight_reached = fields.Integer(string="Weight: Last Contact Reached the Debtor", default=10)
+    score_weight_profile = fields.Integer(string="Weight: Profile", default=10)
+    score_weight_contactable = fields.Integer(string="Weight: Valid Mobile and E-mail", default=5)
+
+    def _get_score_weights(self):
+        """``{factor: points}`` of :func:`~..tools.kpi.payment_score` set on the policy."""
+        self.ensure_one()
+        return {
+            "days_late": self.score_weight_days_late,
+            "promises_kept": self.score_weight_promises_kept,
+            "promises_broken": self.score_weight_promises_broken,
+            "recent_contact": self.score_weight_recent_contact,
+            "reached": self.score_weight_reached,
+            "profile": self.score_weight_profile,
+            "contactable": self.score_weight_contactable,
+        }
+
+
+class CreditRecoverySnapshot(models.Model):
+    """Aging of a company's receivables at the end of one day, per bucket, stage, profile and
+    responsible: the history the aging trend and the roll rates are read from.
+
+    Written by the collection run's last step (one ``INSERT … SELECT`` per company and day),
+    rebuilt from the invoices' history for a day that has none, never edited.
+    The stage is the one whose trigger (days after the due date) the invoice's oldest open
+    installment had reached that day, calendar days (the grace period is not replayed); profile and
+    responsible are the debtor's when the snapshot is written (they have no history).
+    """
+
+    _name = "credit.recovery.snapshot"
+    _description = "Aging Snapshot"
+    _order = "date desc, company_id, bucket"
+    _rec_name = "date"
+
+    date = fields.Date(required=True, readonly=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    bucket = fields.Selection(BUCKET_SELECTION, string="Aging Bucket", required=True, readonly=True)
+    stage_id = fields.Many2one("credit.recovery.stage", readonly=True, ondelete="set null")
+    profile_id = fields.Many2one("credit.recovery.profile", readonly=True, ondelete="set null")
+    user_id = fields.Many2one("res.users", string="Collection Responsible", readonly=True, ondelete="set null")
+    amount = fields.Monetary(readonly=True, aggregator="sum")
+    installment_count = fields.Integer(string="Installments", readonly=True, aggregator="sum")
+    debtor_count = fields.Integer(
+        string="Debtors", readonly=True, aggregator="sum", help="Debtors of the row (a debtor may be in several rows)."
+    )
+    is_rebuilt = fields.Boolean(readonly=True, help="Rebuilt later from the invoices' history.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Snapshots are written by the collection run only (``_write_day``, in SQL): no RPC caller
+        creates or changes one, whatever its rights (the access rules give none either)."""
+        if not self.env.su:
+            raise AccessError(self.env._("Aging snapshots are written by the collection run; they cannot be created."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            raise AccessError(self.env._("Aging snapshots are a record of the past; they cannot be changed."))
+        return super().write(vals)
+
+    @api.model
+    def _write_day(self, company, day, rebuilt=False):
+        """Replace the snapshot of ``company`` on ``day``: one set-based ``INSERT … SELECT``."""
+        company.ensure_one()
+        self.env.flush_all()
+        policy = self.env["credit.recovery.policy"]._get_company_policies(company).get(company.id)
+        days = SQL("(%s::date - dues.due)", day)
+        self.env.cr.execute(
+            SQL("DELETE FROM credit_recovery_snapshot WHERE company_id = %s AND date = %s", company.id, day)
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH open_lines AS (%(lines)s),
+                oldest AS (
+                    SELECT move_id, MIN(due) AS due FROM open_lines GROUP BY move_id
+                ),
+                -- One stage look-up per distinct oldest due date (a few hundred), not per invoice.
+                due_stage AS (
+                    SELECT dues.due,
+                           (SELECT stage.id FROM credit_recovery_stage stage
+                             WHERE stage.policy_id = %(policy)s AND stage.trigger_days <= %(days)s
+                             ORDER BY stage.trigger_days DESC, stage.id LIMIT 1) AS stage_id
+                      FROM (SELECT DISTINCT due FROM oldest) dues
+                ),
+                staged AS (
+                    SELECT oldest.move_id, due_stage.stage_id FROM oldest JOIN due_stage USING (due)
+                )
+                INSERT INTO credit_recovery_snapshot
+                       (date, company_id, bucket, stage_id, profile_id, user_id, amount, installment_count,
+                        debtor_count, is_rebuilt, create_uid, create_date, write_uid, write_date)
+                SELECT %(day)s, %(company)s, %(bucket)s AS bucket, staged.stage_id, debtor.profile_id, debtor.user_id,
+                       ROUND(SUM(open_lines.residual)::numeric, 2), COUNT(*), COUNT(DISTINCT open_lines.debtor_id),
+                       %(rebuilt)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM open_lines
+                  JOIN credit_recovery_debtor debtor ON debtor.id = open_lines.debtor_id
+                  JOIN staged ON staged.move_id = open_lines.move_id
+                 GROUP BY 3, staged.stage_id, debtor.profile_id, debtor.user_id
+                """,
+                lines=open_lines_sql(company.id, day),
+                policy=policy.id if policy else None,
+                days=days,
+                day=day,
+                company=company.id,
+                bucket=bucket_case_sql(SQL("(%s::date - open_lines.due)", day)),
+                rebuilt=rebuilt,
+                uid=self.env.uid,
+            )
+        )
+        self.invalidate_model()
+
+    @api.model
+    def _rebuild_missing(self, company, date_from, date_to):
+        """Write the snapshots missing between two days from the invoices' history (first install,
+        a day the run did not finish). Returns the days rebuilt."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT day::date FROM generate_series(%s::date, %s::date, interval '1 day') day
+                    WHERE NOT EXISTS (SELECT 1 FROM credit_recovery_snapshot s
+                                       WHERE s.company_id = %s AND s.date = day::date)""",
+                date_from,
+                date_to,
+                company.id,
+            )
+        )
+        days = [row[0] for row in self.env.cr.fetchall()]
+        for day in days:
+            self._write_day(company, day, rebuilt=True)
+        return days
+
+    @api.model
+    def _purge(self, company):
+        """Delete the snapshots older than the policy's retention."""
+        policy = self.env["credit.recovery.policy"]._get_company_policies(company).get(company.id)
+        months = policy.snapshot_retention_months if policy else 24
+        if months <= 0:
+            return
+        limit = fields.Date.context_today(self) - relativedelta(months=months)
+        self.env.cr.execute(
+            SQL("DELETE FROM credit_recovery_snapshot WHERE company_id = %s AND date < %s", company.id, limit)
+        )
+
+    @api.model
+    def _daily_snapshot(self, company):
+        """The run's last step: today's snapshot, yesterday's if the run skipped it, the purge."""
+        snapshots = self.sudo()
+        today = fields.Date.context_today(self)
+        snapshots._write_day(company, today)
+        snapshots._rebuild_missing(company, today - relativedelta(days=1), today - relativedelta(days=1))
+        snapshots._purge(company)

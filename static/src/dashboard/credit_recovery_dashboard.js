@@ -1,0 +1,61 @@
+import { Component, onWillStart, useState } from "@odoo/owl";
+import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
+
+const BUCKETS = [
+    ["not_due", "bg-success"],
+    ["d1_30", "bg-info"],
+    ["d31_60", "bg-warning"],
+    ["d61_90", "bg-danger opacity-50"],
+    ["d91_180", "bg-danger"],
+    ["d180_plus", "bg-dark"],
+];
+
+/** The Collection app's landing page: cards that open their lists, and bar graphs drawn in CSS. */
+export class CreditRecoveryDashboard extends Component {
+    static template = "account_credit_recovery.Dashboard";
+    static props = ["*"];
+
+    setup() {
+        this.orm = useService("orm");
+        this.actionService = useService("action");
+        this.buckets = BUCKETS;
+        this.state = useState({ data: null });
+        onWillStart(async () => {
+            this.state.data = await this.orm.call("credit.recovery.kpi", "get_dashboard", []);
+        });
+    }
+
+    open(action) {
+        this.actionService.doAction(action);
+    }
+
+    openWorklist() {
+        this.actionService.doAction("account_credit_recovery.action_credit_recovery_worklist");
+    }
+
+    get trendMax() {
+        const totals = (this.state.data.aging_trend || []).map((point) =>
+            BUCKETS.reduce((sum, [code]) => sum + point[code], 0)
+        );
+        return Math.max(1, ...totals);
+    }
+
+    percent(value) {
+        return value === null || value === undefined ? "-" : `${value.toFixed(1)} %`;
+    }
+
+    days(value) {
+        return value === null || value === undefined ? "-" : value.toFixed(1);
+    }
+
+    barWidth(value) {
+        return `width: ${Math.max(0, Math.min(100, value || 0))}%`;
+    }
+
+    segmentHeight(point, code) {
+        return `height: ${(100 * point[code]) / this.trendMax}%`;
+    }
+}
+
+registry.category("actions").add("credit_recovery_dashboard", CreditRecoveryDashboard);
