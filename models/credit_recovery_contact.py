@@ -289,10 +289,12 @@ class CreditRecoveryContact(models.Model):
         """The Log Contact dialog's Save: the record is saved by the client first; confirm it and close."""
         self.ensure_one()
         if self.state == "logged":
+            # Built apart: Odoo's string extraction stops at an f-string inside a translated call.
+            outcome = (": " + self.outcome_id.name) if self.outcome_id else ""
             message = self.env._(
                 "Contact with %(partner)s recorded%(outcome)s. It is sealed as evidence.",
                 partner=self.partner_id.display_name,
-                outcome=f": {self.outcome_id.name}" if self.outcome_id else "",
+                outcome=outcome,
             )
         else:
             message = self.env._(
