@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
 
 from .credit_recovery_action import SKIP_REASONS
 
@@ -41,13 +40,13 @@ class CreditRecoveryDispatch(models.Model):
     )
     sent_at = fields.Datetime(readonly=True)
     action_ids = fields.One2many("credit.recovery.action", "dispatch_id", string="Stage Actions", readonly=True)
+    # The message is its actions: the skipped ones leave it (``dispatch_id`` cleared), the kept
+    # ones stay, done or not. Its invoices are theirs, never stored apart.
     invoice_ids = fields.Many2many(
         "account.move",
-        "credit_recovery_dispatch_move_rel",
-        "dispatch_id",
-        "move_id",
         string="Invoices Listed",
-        readonly=True,
+        compute="_compute_invoice_ids",
+        help="The invoices the message claims: those of its stage actions.",
     )
     amount_due = fields.Monetary(
         string="Amount Claimed",
@@ -70,6 +69,11 @@ class CreditRecoveryDispatch(models.Model):
             dispatch.name = self.env._(
                 "%(stage)s – %(debtor)s", stage=dispatch.stage_id.name or "", debtor=dispatch.partner_id.name or ""
             )
+
+    @api.depends("action_ids.move_id")
+    def _compute_invoice_ids(self):
+        for dispatch in self:
+            dispatch.invoice_ids = dispatch.action_ids.move_id
 
     @api.depends("action_ids.amount", "action_ids.move_id")
     def _compute_amount_due(self):
@@ -111,24 +115,6 @@ class CreditRecoveryDispatch(models.Model):
         """``(mail.template, sms.template)`` this message is sent with at ``stage``."""
         self.ensure_one()
         return stage.mail_template_id, stage.sms_template_id
-
-    @api.model
-    def _link_invoices(self, rows):
-        """List the invoices of planned action ``rows`` on their messages (one INSERT), so that a
-        queued message already shows what it will claim."""
-        pairs = {(row["dispatch_id"], row["move_id"]) for row in rows if row.get("dispatch_id")}
-        if not pairs:
-            return
-        self.env.cr.execute(
-            SQL(
-                """INSERT INTO credit_recovery_dispatch_move_rel (dispatch_id, move_id)
-                   SELECT unnest(%s::int[]), unnest(%s::int[])
-                   ON CONFLICT DO NOTHING""",
-                [dispatch for dispatch, _move in pairs],
-                [move for _dispatch, move in pairs],
-            )
-        )
-        self.invalidate_model(["invoice_ids"])
 
     def _prepare_contact_vals(self, channel, template_name, message, number=False):
         """The automatic contact log of this message's e-mail or SMS: it names what the message claimed."""

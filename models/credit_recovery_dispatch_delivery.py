@@ -191,8 +191,8 @@ class CreditRecoveryDispatch(models.Model):
         return allowed
 
     def _set_decision(self, kept_by_dispatch):
-        """Each message names the highest stage of its kept actions and lists their invoices
-        (two statements for the batch)."""
+        """Each message names the highest stage of its kept actions (one statement for the batch);
+        its invoices are those of its actions."""
         Stage = self.env["credit.recovery.stage"]
         stage_ids = {row["stage_id"] for dispatch in self for row in kept_by_dispatch[dispatch.id]}
         ladder = {stage.id: stage._ladder_key() for stage in Stage.browse(stage_ids)}
@@ -200,7 +200,6 @@ class CreditRecoveryDispatch(models.Model):
             dispatch.id: highest_stage_id(ladder, (row["stage_id"] for row in kept_by_dispatch[dispatch.id]))
             for dispatch in self
         }
-        pairs = {(dispatch.id, row["move_id"]) for dispatch in self for row in kept_by_dispatch[dispatch.id]}
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -209,15 +208,6 @@ class CreditRecoveryDispatch(models.Model):
                     WHERE d.id = v.id AND d.stage_id <> v.stage""",
                 list(stages),
                 list(stages.values()),
-            )
-        )
-        self.env.cr.execute(SQL("DELETE FROM credit_recovery_dispatch_move_rel WHERE dispatch_id = ANY(%s)", self.ids))
-        self.env.cr.execute(
-            SQL(
-                """INSERT INTO credit_recovery_dispatch_move_rel (dispatch_id, move_id)
-                   SELECT unnest(%s::int[]), unnest(%s::int[])""",
-                [dispatch for dispatch, _move in pairs],
-                [move for _dispatch, move in pairs],
             )
         )
         self.invalidate_recordset(["stage_id", "invoice_ids", "action_ids", "amount_due"])

@@ -512,7 +512,6 @@ class CreditRecoveryRun(models.Model):
             )
         kept = [row for row in kept if row.get("dispatch_id")]
         reached = Action._insert_planned(kept, skipped, self, today)
-        self.env["credit.recovery.dispatch"]._link_invoices(kept)
         self.env.invalidate_all()
         return len(debtor_ids), reached, len(new_dispatches), last_id
 

@@ -225,9 +225,12 @@ class CreditRecoverySnapshot(models.Model):
 
     @api.model
     def _daily_snapshot(self, company):
-        """The run's last step: today's snapshot, yesterday's if the run skipped it, the purge."""
+        """The run's last step: today's snapshot, yesterday's if the run skipped it (a company with
+        an earlier snapshot: on the first run there is no trend to fill yet), the purge."""
         snapshots = self.sudo()
         today = fields.Date.context_today(self)
+        yesterday = today - relativedelta(days=1)
         snapshots._write_day(company, today)
-        snapshots._rebuild_missing(company, today - relativedelta(days=1), today - relativedelta(days=1))
+        if snapshots.search_count([("company_id", "=", company.id), ("date", "<", yesterday)], limit=1):
+            snapshots._rebuild_missing(company, yesterday, yesterday)
         snapshots._purge(company)

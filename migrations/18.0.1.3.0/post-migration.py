@@ -1,8 +1,8 @@
 """18.0.1.3.0: see pre-migration. The shipped message templates are loaded again from the
 module's data (their files are ``noupdate``, so an upgrade alone keeps the old ones); the
 shipped playbook texts and the *Wrong number* outcome's action fill what is still empty on
-the default stages, reasons and outcomes (what an administrator wrote is kept); the messages
-still queued list the invoices of their stage actions, as new ones do."""
+the default stages, reasons and outcomes (what an administrator wrote is kept). A message's
+invoices are now those of its stage actions, computed: their former table goes."""
 
 from lxml import etree
 
@@ -52,15 +52,4 @@ def migrate(cr, version):
         importer = xml_import(env, "account_credit_recovery", {}, mode="init", noupdate=True, xml_filename=path)
         for xmlid in xmlids:
             importer._tag_record(tree.find(f".//record[@id='{xmlid}']"))
-    cr.execute(
-        SQL(
-            """
-            INSERT INTO credit_recovery_dispatch_move_rel (dispatch_id, move_id)
-            SELECT DISTINCT a.dispatch_id, a.move_id
-              FROM credit_recovery_action a
-              JOIN credit_recovery_dispatch d ON d.id = a.dispatch_id
-             WHERE d.state = 'queued'
-            ON CONFLICT DO NOTHING
-            """
-        )
-    )
+    cr.execute(SQL("DROP TABLE IF EXISTS credit_recovery_dispatch_move_rel"))
