@@ -150,7 +150,7 @@ sample = Dispatch.search([("state", "=", "queued")], limit=DELIVERY_SAMPLE, orde
 cr.execute(
     SQL(
         "UPDATE credit_recovery_dispatch SET scheduled_at = %s WHERE id = ANY(%s)",
-        moment - timedelta(days=7),
+        moment - timedelta(days=30),  # before every other queued message: the sample goes first
         sample.ids,
     )
 )
