@@ -438,6 +438,19 @@ class CreditRecoveryContact(models.Model):
             if any(vals.values()):
                 contact._write_workflow(vals)
 
+    @api.model
+    def _check_unused_by_logs(self, records, field):
+        """Refuse to delete ``records`` (outcomes, reasons) that recorded logs point at through
+        ``field``: deleting them would change sealed evidence. Archiving keeps them."""
+        used = self.sudo().with_context(active_test=False).search([(field, "in", records.ids)], limit=1)
+        if used:
+            raise UserError(
+                self.env._(
+                    "%(name)s is used by recorded contact logs and cannot be deleted: archive it instead.",
+                    name=used[field].display_name,
+                )
+            )
+
     def _write_workflow(self, vals):
         """Write the values only the workflow sets (seal, state, debtor, delivery status):
         the public ``write`` refuses them from any caller."""

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from .account_move import DISPUTE_KINDS
 
@@ -38,16 +37,4 @@ class CreditRecoveryContactOutcome(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used_in_logs(self):
         """Recorded logs point at their outcome: deleting it would change sealed evidence."""
-        used = (
-            self.env["credit.recovery.contact"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("outcome_id", "in", self.ids)], limit=1)
-        )
-        if used:
-            raise UserError(
-                self.env._(
-                    "%(name)s is used by recorded contact logs and cannot be deleted: archive it instead.",
-                    name=used.outcome_id.display_name,
-                )
-            )
+        self.env["credit.recovery.contact"]._check_unused_by_logs(self, "outcome_id")

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 
 class CreditRecoveryNonpaymentReason(models.Model):
@@ -17,16 +16,4 @@ class CreditRecoveryNonpaymentReason(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used_in_logs(self):
         """Recorded logs point at their reason: deleting it would change sealed evidence."""
-        used = (
-            self.env["credit.recovery.contact"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("reason_id", "in", self.ids)], limit=1)
-        )
-        if used:
-            raise UserError(
-                self.env._(
-                    "%(name)s is used by recorded contact logs and cannot be deleted: archive it instead.",
-                    name=used.reason_id.display_name,
-                )
-            )
+        self.env["credit.recovery.contact"]._check_unused_by_logs(self, "reason_id")

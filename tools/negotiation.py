@@ -53,6 +53,21 @@ class Proposal:
     first_due: date | None = None
     periodicity: str = "monthly"
 
+    @classmethod
+    def from_terms(cls, terms):
+        """The proposal of an object carrying the negotiation's terms as attributes (the wizard and
+        the agreement share the field names): floats become exact decimals through their text."""
+        return cls(
+            principal=Decimal(str(terms.principal)),
+            charges=Decimal(str(terms.fine)) + Decimal(str(terms.interest)),
+            discount_charges_percent=Decimal(str(terms.discount_charges_percent)),
+            discount_principal_percent=Decimal(str(terms.discount_principal_percent)),
+            down_payment=Decimal(str(terms.down_payment)),
+            installments=terms.installments,
+            first_due=terms.first_due,
+            periodicity=terms.periodicity,
+        )
+
     def discounts(self, digits=2):
         """``(discount on charges, discount on principal)``, each rounded once."""
         on_charges = (_dec(self.charges) * _dec(self.discount_charges_percent) / 100).quantize(

@@ -177,16 +177,7 @@ class CreditRecoveryNegotiation(models.TransientModel):
         ]
 
     def _get_proposal(self):
-        return negotiation.Proposal(
-            principal=Decimal(str(self.principal)),
-            charges=Decimal(str(self.fine)) + Decimal(str(self.interest)),
-            discount_charges_percent=Decimal(str(self.discount_charges_percent)),
-            discount_principal_percent=Decimal(str(self.discount_principal_percent)),
-            down_payment=Decimal(str(self.down_payment)),
-            installments=self.installments,
-            first_due=self.first_due,
-            periodicity=self.periodicity,
-        )
+        return negotiation.Proposal.from_terms(self)
 
     def _get_preview(self):
         """The negotiated total, the schedule (as HTML) and the limit messages of the current terms,
