@@ -158,8 +158,9 @@ class CreditRecoverySnapshot(models.Model):
                 oldest AS (
                     SELECT move_id, MIN(due) AS due FROM open_lines GROUP BY move_id
                 ),
-                -- One stage look-up per distinct oldest due date (a few hundred), not per invoice.
-                due_stage AS (
+                -- One stage look-up per distinct oldest due date (a few hundred), not per invoice:
+                -- materialized, or PostgreSQL inlines it and looks the stage up once per row.
+                due_stage AS MATERIALIZED (
                     SELECT dues.due,
                            (SELECT stage.id FROM credit_recovery_stage stage
                              WHERE stage.policy_id = %(policy)s AND stage.trigger_days <= %(days)s
