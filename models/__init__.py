@@ -7,12 +7,16 @@ from . import credit_recovery_contact
 from . import credit_recovery_contact_outcome
 from . import credit_recovery_contact_window
 from . import credit_recovery_debtor
+from . import credit_recovery_debtor_aggregates
+from . import credit_recovery_debtor_bureau
+from . import credit_recovery_debtor_evidence
 from . import credit_recovery_demo
 from . import credit_recovery_dispatch
 from . import credit_recovery_dispatch_delivery
 from . import credit_recovery_dossier
 from . import credit_recovery_evidence_chain
 from . import credit_recovery_invoice
+from . import credit_recovery_invoice_refresh
 from . import credit_recovery_letter
 from . import credit_recovery_nonpayment_reason
 from . import credit_recovery_policy
