@@ -4,6 +4,9 @@ from . import credit_recovery_action
 from . import credit_recovery_agreement
 from . import credit_recovery_agreement_line
 from . import credit_recovery_contact
+from . import credit_recovery_contact_evidence
+from . import credit_recovery_contact_record
+from . import credit_recovery_contact_rules
 from . import credit_recovery_contact_outcome
 from . import credit_recovery_contact_window
 from . import credit_recovery_debtor
@@ -13,6 +16,7 @@ from . import credit_recovery_debtor_evidence
 from . import credit_recovery_demo
 from . import credit_recovery_dispatch
 from . import credit_recovery_dispatch_delivery
+from . import credit_recovery_dispatch_counting
 from . import credit_recovery_dossier
 from . import credit_recovery_evidence_chain
 from . import credit_recovery_invoice
