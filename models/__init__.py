@@ -2,6 +2,8 @@ from . import credit_recovery_playbook  # mixin, before the stages and reasons t
 from . import account_move
 from . import credit_recovery_action
 from . import credit_recovery_agreement
+from . import credit_recovery_agreement_debt
+from . import credit_recovery_agreement_entry
 from . import credit_recovery_agreement_line
 from . import credit_recovery_contact
 from . import credit_recovery_contact_evidence
