@@ -44,6 +44,8 @@ from . import resource_calendar_leaves
 from . import credit_recovery_portal_token
 from . import credit_recovery_portal_feedback
 from . import credit_recovery_portal
+from . import credit_recovery_portal_actions
+from . import credit_recovery_portal_fields
 from . import credit_recovery_snapshot
 from . import credit_recovery_kpi
 from . import credit_recovery_worklist
