@@ -48,6 +48,7 @@ from . import credit_recovery_portal_actions
 from . import credit_recovery_portal_fields
 from . import credit_recovery_snapshot
 from . import credit_recovery_kpi
+from . import credit_recovery_kpi_dashboard
 from . import credit_recovery_worklist
 from . import credit_recovery_reason_analysis
 from . import credit_recovery_experiment
