@@ -30,6 +30,7 @@ from . import credit_recovery_profile
 from . import credit_recovery_promise
 from . import credit_recovery_proposal_template
 from . import credit_recovery_run
+from . import credit_recovery_run_plan
 from . import credit_recovery_run_batch
 from . import credit_recovery_stage
 from . import ir_actions_report

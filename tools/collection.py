@@ -164,3 +164,9 @@ def skip_reason(facts: ActionFacts):
         (facts.do_not_contact, SKIP_DO_NOT_CONTACT),
     )
     return next((reason for applies, reason in rules if applies), None)
+
+
+def highest_stage_id(ladder, stage_ids):
+    """The highest of ``stage_ids`` on the ladder (``ladder``: ``{stage id: stage._ladder_key()}``,
+    built once per batch: this runs for every debtor)."""
+    return max(stage_ids, key=ladder.__getitem__)
