@@ -19,11 +19,9 @@ from . import credit_recovery_demo
 from . import credit_recovery_dispatch
 from . import credit_recovery_dispatch_delivery
 from . import credit_recovery_dispatch_counting
-from . import credit_recovery_dossier
 from . import credit_recovery_evidence_chain
 from . import credit_recovery_invoice
 from . import credit_recovery_invoice_refresh
-from . import credit_recovery_letter
 from . import credit_recovery_nonpayment_reason
 from . import credit_recovery_policy
 from . import credit_recovery_profile

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .credit_recovery_dossier import DOSSIER_DIGEST_MARK
+from ..report.credit_recovery_dossier import DOSSIER_DIGEST_MARK
 
 
 class CreditRecoveryDebtor(models.Model):
