@@ -101,7 +101,6 @@ class CreditRecoveryAgreement(models.Model):
     periodicity = fields.Selection(PERIODICITIES, default="monthly", required=True)
     first_due = fields.Date(string="First Installment", tracking=True)
     line_ids = fields.One2many("credit.recovery.agreement.line", "agreement_id", string="Schedule", copy=False)
-    violation_ids = fields.Json(compute="_compute_violations")
     violations = fields.Text(string="Limits Exceeded", compute="_compute_violations")
     within_limits = fields.Boolean(compute="_compute_violations")
     approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
@@ -136,7 +135,6 @@ class CreditRecoveryAgreement(models.Model):
     def _compute_violations(self):
         for agreement in self:
             codes = agreement._get_violations()
-            agreement.violation_ids = codes
             agreement.violations = "\n".join(agreement._violation_messages(codes))
             agreement.within_limits = not codes
 

@@ -16,7 +16,8 @@ class CreditRecoveryAgreement(models.Model):
 
     @api.model
     def _prepare_agreement_vals(self, invoices, on=None):
-        """Values of a draft agreement on ``invoices``: the updated debt as of ``on`` (pure: no write)."""
+        """Values of a draft agreement on ``invoices``: the updated debt as of ``on``. Writes nothing
+        on the agreement; creates the customer's debtor record if it has none yet."""
         on = on or fields.Date.context_today(self)
         partner = invoices.commercial_partner_id
         self._check_negotiable_invoices(invoices, partner)

@@ -156,8 +156,9 @@ class CreditRecoveryAgreement(models.Model):
     def _cron_check_agreements(self, limit=AGREEMENT_BATCH):
         """Daily: agreements fully paid are done; an installment unpaid too long breaks one.
 
-        Batches of active agreements not checked today, locked with SKIP LOCKED so that
-        several workers share them.
+        Batches of active agreements not checked today, locked with SKIP LOCKED: the check never
+        waits on an agreement another transaction holds (it takes it at the next call), and does
+        not rely on Odoo running a cron in one worker at a time.
         """
         today = fields.Date.context_today(self)
         self.env.flush_all()

@@ -63,8 +63,9 @@ class AccountMove(models.Model):
         same calculation as the compute's (``credit.recovery.invoice._state_calculator``,
         stages memoised per due date), and one UPDATE writes the batch back. The debtors'
         aggregates follow (``aggregate``), unless the caller (the collection run) computes them
-        per debtor batch afterwards. Rows are locked with ``SKIP LOCKED`` so that two workers
-        share the work instead of doing it twice.
+        per debtor batch afterwards. Rows are locked with ``SKIP LOCKED`` so that the refresh
+        cron and a collection run's refresh phase, which may run at the same time, share the work
+        instead of doing it twice.
         Returns ``(done, remaining)``.
         """
         state_ids = self._recovery_lock_stale_states(companies, limit=limit)
