@@ -27,7 +27,7 @@ class CreditRecoveryContact(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT d.id, (c.date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(p.tz, cp.tz, 'UTC'))::date,
+                SELECT d.id, (c.date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date,
                        COUNT(DISTINCT COALESCE(-c.dispatch_id, c.id))
                   FROM credit_recovery_debtor d
                   JOIN res_partner p ON p.id = d.partner_id
@@ -38,6 +38,7 @@ class CreditRecoveryContact(models.Model):
                    AND c.date >= %(since)s AND c.date <= %(until)s
                  GROUP BY 1, 2
                 """,
+                tz=self.env["res.partner"]._recovery_tz_sql(SQL("p.tz"), SQL("cp.tz")),
                 debtors=list(debtor_ids),
                 since=now - timedelta(days=8),
                 until=now + timedelta(days=8),

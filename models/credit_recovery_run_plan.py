@@ -155,13 +155,14 @@ class CreditRecoveryRun(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT d.id, COALESCE(p.tz, cp.tz, 'UTC')
+                SELECT d.id, %s
                   FROM credit_recovery_debtor d
                   JOIN res_partner p ON p.id = d.partner_id
                   JOIN res_company c ON c.id = d.company_id
                   JOIN res_partner cp ON cp.id = c.partner_id
                  WHERE d.id = ANY(%s)
                 """,
+                self.env["res.partner"]._recovery_tz_sql(SQL("p.tz"), SQL("cp.tz")),
                 debtor_ids,
             )
         )
