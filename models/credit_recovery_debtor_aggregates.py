@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools.collection import select_profile
+from ..tools.collection import credit_status, select_profile
 
 HISTORY_DAYS = 365
 
@@ -77,16 +77,9 @@ class CreditRecoveryDebtor(models.Model):
 
     @api.depends("overdue_episodes", "broken_commitments", "company_id")
     def _compute_profile_computed_id(self):
-        # A handful of profiles: read them all once for the whole batch.
-        profiles = self.env["credit.recovery.profile"].sudo().search([("active", "=", True)])
-        rules_by_company = {}
+        rules = self._get_profile_rules_by_company({debtor.company_id.id for debtor in self})
         for debtor in self:
-            company = debtor.company_id.id
-            if company not in rules_by_company:
-                rules_by_company[company] = profiles.filtered(
-                    lambda p, company=company: p.company_id.id in (False, company)
-                )._get_profile_rules()
-            profile_id = select_profile(rules_by_company[company], debtor.overdue_episodes, debtor.broken_commitments)
+            profile_id = select_profile(rules[debtor.company_id.id], debtor.overdue_episodes, debtor.broken_commitments)
             debtor.profile_computed_id = profile_id or False
 
     @api.depends("profile_computed_id", "profile_override_id")
@@ -97,12 +90,20 @@ class CreditRecoveryDebtor(models.Model):
     @api.depends("amount_overdue", "overdue_episodes")
     def _compute_credit_status(self):
         for debtor in self:
-            if debtor.currency_id.compare_amounts(debtor.amount_overdue, 0.0) > 0:
-                debtor.credit_status = "restricted"
-            elif debtor.overdue_episodes:
-                debtor.credit_status = "restored"
-            else:
-                debtor.credit_status = "normal"
+            overdue = debtor.currency_id.compare_amounts(debtor.amount_overdue, 0.0) > 0
+            debtor.credit_status = credit_status(overdue, debtor.overdue_episodes)
+
+    @api.model
+    def _get_profile_rules_by_company(self, company_ids):
+        """``{company_id: [ProfileRule]}`` of ``company_ids``: the active profiles of the company
+        and the shared ones, read once for the whole batch (there are a handful)."""
+        profiles = self.env["credit.recovery.profile"].sudo().search([("active", "=", True)])
+        return {
+            company_id: profiles.filtered(
+                lambda p, company_id=company_id: p.company_id.id in (False, company_id)
+            )._get_profile_rules()
+            for company_id in company_ids
+        }
 
     def _get_overdue_episodes(self):
         """``{debtor_id: n}``: invoices with an installment due in the last 12 months that was
@@ -145,7 +146,8 @@ class CreditRecoveryDebtor(models.Model):
 
         One query reads the aggregates of the debtors' invoices (their stored collection
         state), one more their recurrence (:meth:`_get_overdue_episodes`); credit status
-        and profile follow from the same rules as the computes (``select_profile``); one
+        and profile follow from the same rules as the computes (``tools.collection``:
+        ``credit_status``, ``select_profile``); one
         UPDATE writes the rows that changed. Thousands of debtors go through neither the
         ORM's recompute nor the chatter's tracking (the run records what changed).
         """
@@ -160,7 +162,7 @@ class CreditRecoveryDebtor(models.Model):
                            SUM(s.amount_overdue) FILTER (WHERE s.amount_overdue > 0) AS amount,
                            MAX(s.days_overdue) FILTER (WHERE s.amount_overdue > 0) AS days,
                            COUNT(*) FILTER (WHERE s.amount_overdue > 0) AS count,
-                           (array_agg(s.stage_id ORDER BY st.sequence DESC, st.trigger_days DESC, st.id DESC)
+                           (array_agg(s.stage_id ORDER BY %(ladder)s)
                                 FILTER (WHERE s.stage_id IS NOT NULL))[1] AS stage,
                            MIN(s.next_action_date) FILTER (WHERE s.stage_id IS NOT NULL) AS next_date
                       FROM unnest(%(ids)s::int[]) AS batch(id)
@@ -176,19 +178,15 @@ class CreditRecoveryDebtor(models.Model):
                   LEFT JOIN aggregate a ON a.id = d.id
                 """,
                 ids=self.ids,
+                ladder=self.env["credit.recovery.stage"]._ladder_order_sql("st"),
             )
         )
         episodes = self._get_overdue_episodes()
-        profiles = self.env["credit.recovery.profile"].sudo().search([("active", "=", True)])
-        rules_by_company = {}
+        rules = self._get_profile_rules_by_company({row[1] for row in rows})
         values = defaultdict(list)
         for debtor_id, company_id, amount, days, count, stage, next_date, broken, override in rows:
-            if company_id not in rules_by_company:
-                rules_by_company[company_id] = profiles.filtered(
-                    lambda p, company_id=company_id: p.company_id.id in (False, company_id)
-                )._get_profile_rules()
             recurrence = episodes.get(debtor_id, 0)
-            computed = select_profile(rules_by_company[company_id], recurrence, broken)
+            computed = select_profile(rules[company_id], recurrence, broken)
             for key, value in (
                 ("id", debtor_id),
                 ("amount", amount),
@@ -197,7 +195,7 @@ class CreditRecoveryDebtor(models.Model):
                 ("stage", stage),
                 ("next", next_date),
                 ("episodes", recurrence),
-                ("status", "restricted" if amount > 0 else ("restored" if recurrence else "normal")),
+                ("status", credit_status(amount > 0, recurrence)),
                 ("computed", computed),
                 ("profile", override or computed),
             ):

@@ -5,7 +5,7 @@ from datetime import date
 from odoo.tests import tagged
 
 from ..tools.business_days import BusinessCalendar, holiday_dates, public_holidays
-from ..tools.collection import ProfileRule, StageRule, select_profile, stage_for_due_date
+from ..tools.collection import ProfileRule, StageRule, credit_status, select_profile, stage_for_due_date
 from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, display_phone, normalize_phone
 from .common import PureCase, cases
 
@@ -112,6 +112,11 @@ class TestPureHelpers(PureCase):
         assert select_profile(rules, 5, 2) == 30
         assert select_profile(rules, 6, 0) == 30
         assert select_profile(rules[1:], 0, 0) is None
+
+    def test_credit_status_restricted_restored_normal(self):
+        assert credit_status(True, 0) == credit_status(True, 4) == "restricted"
+        assert credit_status(False, 2) == "restored", "paid, but late in the last 12 months"
+        assert credit_status(False, 0) == "normal"
 
     def test_public_holidays_national_and_state(self):
         national = public_holidays("BR", None, [2027], "pt_BR")
