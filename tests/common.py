@@ -27,7 +27,7 @@ class PureCase(BaseCase):
     """A test without a database (``tools/``), found by pytest and by ``odoo --test-enable``."""
 
     def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
+        result = super().__init_subclass__(**kwargs)
         for name, method in list(vars(cls).items()):
             named_args = getattr(method, "recovery_cases", None)
             if named_args is None:
@@ -35,6 +35,7 @@ class PureCase(BaseCase):
             delattr(cls, name)
             for case_name, args in named_args.items():
                 setattr(cls, f"{name}__{case_name}", cls._one_case(method, args))
+        return result
 
     @staticmethod
     def _one_case(method, args):
