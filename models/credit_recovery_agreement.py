@@ -1,13 +1,10 @@
-from datetime import timedelta
 from decimal import Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..tools import negotiation
-from ..tools.late_fees import late_charges_lines
 from .credit_recovery_proposal_template import PERIODICITIES
 
 MANAGER_GROUP = "account_credit_recovery.group_credit_recovery_manager"
@@ -52,6 +49,10 @@ class CreditRecoveryAgreement(models.Model):
     """A negotiated agreement: the open invoices are settled by one journal entry that
     opens one receivable item per installment, inside the debtor profile's limits or
     approved by a manager.
+
+    Same model, one file per concern: this one (fields, terms, workflow actions), the debt it
+    is on (``credit_recovery_agreement_debt``), its journal entry and daily check
+    (``credit_recovery_agreement_entry``).
     """
 
     _name = "credit.recovery.agreement"
@@ -100,7 +101,6 @@ class CreditRecoveryAgreement(models.Model):
     periodicity = fields.Selection(PERIODICITIES, default="monthly", required=True)
     first_due = fields.Date(string="First Installment", tracking=True)
     line_ids = fields.One2many("credit.recovery.agreement.line", "agreement_id", string="Schedule", copy=False)
-    violation_ids = fields.Json(compute="_compute_violations")
     violations = fields.Text(string="Limits Exceeded", compute="_compute_violations")
     within_limits = fields.Boolean(compute="_compute_violations")
     approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
@@ -135,7 +135,6 @@ class CreditRecoveryAgreement(models.Model):
     def _compute_violations(self):
         for agreement in self:
             codes = agreement._get_violations()
-            agreement.violation_ids = codes
             agreement.violations = "\n".join(agreement._violation_messages(codes))
             agreement.within_limits = not codes
 
@@ -419,254 +418,6 @@ class CreditRecoveryAgreement(models.Model):
                 self.env._("Only a Collection Manager can approve, reject or cancel a confirmed agreement.")
             )
 
-    def _activate(self):
-        """Post the agreement entry: settle the invoices, open one receivable item per installment.
-
-        The callers (``action_confirm``, ``action_approve``) checked who may confirm; this checks
-        what is confirmed: inside the limits or approved, the schedule its terms give, invoices
-        under no other agreement.
-        """
-        for agreement in self:
-            if agreement.state not in ("draft", "to_approve"):
-                raise UserError(self.env._("%(name)s is already confirmed or closed.", name=agreement.name))
-            if not agreement.within_limits and not agreement.approved_by_id:
-                raise UserError(
-                    self.env._(
-                        "%(name)s is beyond the limits of its profile: a Collection Manager must approve it.",
-                        name=agreement.name,
-                    )
-                )
-            agreement._check_no_open_agreement(agreement.invoice_ids, exclude=agreement)
-            agreement._check_schedule()
-            policy = agreement._get_policy()
-            journal = policy.agreement_journal_id
-            income, expense = policy.agreement_income_account_id, policy.agreement_discount_account_id
-            if not (journal and income and expense):
-                raise UserError(
-                    self.env._(
-                        "Set the renegotiation journal and the fine/interest and discount accounts on the collection "
-                        "policy %(policy)s before confirming agreements.",
-                        policy=policy.name,
-                    )
-                )
-            invoices = agreement.invoice_ids
-            agreement._check_negotiable_invoices(invoices, agreement.partner_id)
-            # The checks above are the business rules; the accounting itself is the system's
-            # (collection agents may only read invoices).
-            open_lines = invoices.sudo().line_ids.filtered(
-                lambda line: (
-                    line.account_type == "asset_receivable" and not line.reconciled and line.amount_residual > 0
-                )
-            )
-            principal = sum(open_lines.mapped("amount_residual"))
-            if agreement.currency_id.compare_amounts(principal, agreement.principal) != 0:
-                raise UserError(
-                    self.env._(
-                        "The open amount of the invoices changed since the negotiation (%(now)s instead of %(then)s): "
-                        "negotiate again.",
-                        now=agreement.currency_id.format(principal),
-                        then=agreement.currency_id.format(agreement.principal),
-                    )
-                )
-            partner = agreement.partner_id.commercial_partner_id
-            label = self.env._("Agreement %(name)s", name=agreement.name)
-            line_vals = [
-                Command.create(
-                    {
-                        "name": label,
-                        "account_id": line.account_id.id,
-                        "partner_id": partner.id,
-                        "credit": line.amount_residual,
-                    }
-                )
-                for line in open_lines
-            ]
-            receivable = open_lines[:1].account_id
-            line_vals += [
-                Command.create(
-                    {
-                        "name": f"{label} – {schedule_line.name}",
-                        "account_id": receivable.id,
-                        "partner_id": partner.id,
-                        "debit": schedule_line.amount,
-                        "date_maturity": schedule_line.date_due,
-                    }
-                )
-                for schedule_line in agreement.line_ids
-            ]
-            charges = agreement.fine + agreement.interest
-            if not agreement.currency_id.is_zero(charges):
-                line_vals.append(
-                    Command.create(
-                        {
-                            "name": self.env._("%(label)s – fine and interest", label=label),
-                            "account_id": income.id,
-                            "partner_id": partner.id,
-                            "credit": charges,
-                        }
-                    )
-                )
-            discounts = agreement.discount_charges + agreement.discount_principal
-            if not agreement.currency_id.is_zero(discounts):
-                line_vals.append(
-                    Command.create(
-                        {
-                            "name": self.env._("%(label)s – discounts granted", label=label),
-                            "account_id": expense.id,
-                            "partner_id": partner.id,
-                            "debit": discounts,
-                        }
-                    )
-                )
-            entry = (
-                self.env["account.move"]
-                .sudo()
-                .create(
-                    {
-                        "move_type": "entry",
-                        "journal_id": journal.id,
-                        "company_id": agreement.company_id.id,
-                        "date": agreement.negotiation_date,
-                        "ref": label,
-                        "partner_id": partner.id,
-                        "recovery_agreement_id": agreement.id,
-                        "line_ids": line_vals,
-                    }
-                )
-            )
-            entry.action_post()
-            credit_lines = entry.line_ids.filtered(
-                lambda line, account=receivable: line.credit and line.account_id == account
-            )
-            for original, settlement in zip(open_lines, credit_lines, strict=True):
-                (original | settlement).reconcile()
-            debit_lines = entry.line_ids.filtered(
-                lambda line, account=receivable: line.debit and line.account_id == account
-            )
-            for schedule_line, move_line in zip(agreement.line_ids.sorted("sequence").sudo(), debit_lines, strict=True):
-                schedule_line.move_line_id = move_line
-            agreement._write_workflow({"state": "active", "move_id": entry.id})
-            agreement.message_post(
-                body=self.env._(
-                    "Agreement confirmed: %(total)s in %(count)s payment(s). The signed agreement acknowledges the "
-                    "debt and interrupts its prescription (CC art. 202).",
-                    total=agreement.currency_id.format(agreement.total),
-                    count=len(agreement.line_ids),
-                )
-            )
-
-    @api.model
-    def _cron_check_agreements(self, limit=AGREEMENT_BATCH):
-        """Daily: agreements fully paid are done; an installment unpaid too long breaks one.
-
-        Batches of active agreements not checked today, locked with SKIP LOCKED so that
-        several workers share them.
-        """
-        today = fields.Date.context_today(self)
-        self.env.flush_all()
-        domain = [("state", "=", "active"), "|", ("checked_date", "=", False), ("checked_date", "<", today)]
-        query = self._search(domain, order="id", limit=limit)
-        rows = self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))
-        agreements = self.browse(row[0] for row in rows)
-        policies = self.env["credit.recovery.policy"]._get_company_policies(agreements.company_id)
-        calendars = {policy.id: policy._get_business_calendar() for policy in policies.values()}
-        for agreement in agreements:
-            lines = agreement.line_ids
-            if lines and all(line.paid for line in lines):
-                agreement._mark_done(today)
-                continue
-            policy = policies.get(agreement.company_id.id)
-            if not policy:
-                continue
-            late = lines.filtered(
-                lambda line, policy=policy: (
-                    not line.paid
-                    and calendars[policy.id].add_business_days(line.date_due, max(policy.agreement_break_days, 0))
-                    < today
-                )
-            )
-            if late:
-                agreement._mark_broken(today, policy)
-        agreements._write_workflow({"checked_date": today})
-        remaining = self.search_count(domain) if len(agreements) == limit else 0
-        self.env["ir.cron"]._notify_progress(done=len(agreements), remaining=remaining)
-
-    def _mark_done(self, today):
-        self.ensure_one()
-        self._write_workflow({"state": "done", "done_date": today})
-        self.message_post_with_source(
-            "account_credit_recovery.mail_template_agreement_done", subtype_xmlid="mail.mt_comment"
-        )
-        self.debtor_id._bureau_start_removal(today)
-
-    def _mark_broken(self, today, policy):
-        self.ensure_one()
-        self._write_workflow({"state": "broken", "broken_date": today})
-        open_lines = self.line_ids.filtered(lambda line: not line.paid)
-        if policy.agreement_break_option == "accelerate":
-            open_lines.move_line_id.sudo().write({"date_maturity": today})
-        self.message_post(
-            body=self.env._(
-                "Agreement broken: %(amount)s still due. %(option)s",
-                amount=self.currency_id.format(sum(open_lines.mapped("amount_residual"))),
-                option=self.env._("The remaining balance is due at once.")
-                if policy.agreement_break_option == "accelerate"
-                else self.env._("The remaining installments stay as scheduled."),
-            )
-        )
-        self.activity_schedule(
-            "account_credit_recovery.activity_type_broken_promise",
-            summary=self.env._("Agreement broken: call the customer"),
-            user_id=(self.debtor_id.user_id or self.user_id).id,
-        )
-
-    @api.model
-    def _prepare_agreement_vals(self, invoices, on=None):
-        """Values of a draft agreement on ``invoices``: the updated debt as of ``on`` (pure: no write)."""
-        on = on or fields.Date.context_today(self)
-        partner = invoices.commercial_partner_id
-        self._check_negotiable_invoices(invoices, partner)
-        company = invoices.company_id
-        policy = self.env["credit.recovery.policy"]._get_company_policies(company).get(company.id)
-        principal = fine = interest = Decimal(0)
-        for _line, charges in self._get_debt_lines(invoices, on, policy):
-            principal += charges.principal
-            fine += charges.fine
-            interest += charges.interest
-        debtor_ids = self.env["credit.recovery.debtor"].sudo()._get_or_create({(partner.id, company.id)})
-        debtor = self.env["credit.recovery.debtor"].browse(debtor_ids.values())
-        return {
-            "partner_id": partner.id,
-            "company_id": company.id,
-            "debtor_id": debtor.id,
-            "profile_id": debtor.profile_id.id,
-            "invoice_ids": [Command.set(invoices.ids)],
-            "negotiation_date": on,
-            "principal": float(principal),
-            "fine": float(fine),
-            "interest": float(interest),
-            "first_due": on + timedelta(days=min(30, debtor.profile_id.max_first_installment_days or 30)),
-        }
-
-    @api.model
-    def _get_debt_lines(self, invoices, on, policy):
-        """``[(receivable line, LateCharges)]`` of the open installments of ``invoices`` as of ``on``.
-
-        The fine is allocated over the lines so that its total holds the cap (CDC art. 52 §1).
-        """
-        digits = invoices.company_id.currency_id.decimal_places
-        open_lines = invoices.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable" and not line.reconciled and line.amount_residual > 0
-        ).sorted(lambda line: (line.date_maturity or on, line.id))
-        charges = late_charges_lines(
-            [(line.amount_residual, line.date_maturity or on) for line in open_lines],
-            on,
-            policy.fine_percent if policy else 0,
-            policy.interest_percent_month if policy else 0,
-            digits=digits,
-        )
-        return list(zip(open_lines, charges, strict=True))
-
     def _format_number(self, value, digits=1):
         """``value`` in the user's language (``50,0`` in pt_BR)."""
         env = self.with_context(lang=self.env.lang or self.env.user.lang).env
@@ -675,61 +426,6 @@ class CreditRecoveryAgreement(models.Model):
     def _format_percent(self, value):
         """``value`` as a percentage in the user's language (``50,0 %`` in pt_BR)."""
         return f"{self._format_number(value)} %"
-
-    @api.model
-    def _prepare_create_vals(self, vals):
-        """``vals`` of a ``create`` checked and completed with the server's debt, profile and number."""
-        invoices = self.new({"invoice_ids": vals.get("invoice_ids", [])}).invoice_ids._origin
-        if not self.env.su:
-            # The number is given at creation whatever is sent; a draft state is the default.
-            refused = {
-                name: vals[name]
-                for name in (*WORKFLOW_FIELDS, "line_ids")
-                if vals.get(name) and name != "name" and not (name == "state" and vals[name] == "draft")
-            }
-            if refused:
-                self._check_client_vals(refused)
-        server = self._prepare_agreement_vals(invoices)
-        if not self.env.su:
-            self._check_debt_vals(vals, server)
-        self._check_no_open_agreement(invoices)
-        company = self.env["res.company"].browse(server["company_id"])
-        return {
-            **vals,
-            **{name: server[name] for name in DEBT_FIELDS},
-            "invoice_ids": server["invoice_ids"],
-            "first_due": vals.get("first_due") or server["first_due"],
-            "name": self.env["ir.sequence"].with_company(company).next_by_code("credit.recovery.agreement"),
-        }
-
-    @api.model
-    def _check_debt_vals(self, vals, server_vals):
-        """Refuse client values of the debt or the profile that differ from the server's."""
-        currency = self.env["res.company"].browse(server_vals["company_id"]).currency_id
-        forged = []
-        for name in DEBT_FIELDS:
-            if name not in vals:
-                continue
-            field, given, expected = self._fields[name], vals[name], server_vals[name]
-            if field.type == "many2one":
-                same = (given or False) == (expected or False)
-            elif field.type == "monetary":
-                same = currency.compare_amounts(given or 0.0, expected or 0.0) == 0
-            elif field.type == "date":
-                same = fields.Date.to_date(given) == fields.Date.to_date(expected)
-            else:
-                same = given == expected
-            if not same:
-                forged.append(name)
-        if forged:
-            descriptions = self.fields_get(forged, ["string"])
-            raise AccessError(
-                self.env._(
-                    "The debt and the profile of an agreement are computed from the invoices, not typed in "
-                    "(%(fields)s): negotiate from the invoices.",
-                    fields=", ".join(descriptions[name]["string"] for name in forged),
-                )
-            )
 
     def _check_client_vals(self, vals):
         """Refuse what only the server sets: the debt, the profile, the workflow, the schedule."""
@@ -771,56 +467,6 @@ class CreditRecoveryAgreement(models.Model):
     def _write_workflow(self, vals):
         """Write the values only the workflow sets, after the calling action's own checks."""
         return self.sudo().write(vals)
-
-    @api.model
-    def _check_negotiable_invoices(self, invoices, partner=None):
-        """Refuse invoices that cannot be negotiated, saying which and why.
-
-        On top of the invoices' own rules (one customer, company and currency; posted; something
-        overdue): none already paid, none in a foreign currency (the agreement's entry is in the
-        company's currency).
-        """
-        invoices._recovery_check_negotiable(partner)
-        foreign = invoices.filtered(lambda move: move.currency_id != move.company_id.currency_id)
-        if foreign:
-            raise UserError(
-                self.env._(
-                    "Invoices in a foreign currency cannot be negotiated in an agreement (it is in %(currency)s): "
-                    "%(moves)s. Collect them separately.",
-                    currency=foreign.company_id.currency_id[:1].name,
-                    moves=", ".join(foreign.mapped("display_name")),
-                )
-            )
-        paid = invoices.filtered(
-            lambda move: (
-                move.payment_state in ("paid", "in_payment", "reversed")
-                or move.company_currency_id.is_zero(move.amount_residual_signed)
-            )
-        )
-        if paid:
-            raise UserError(
-                self.env._(
-                    "These invoices are already paid: %(moves)s. Leave them out and negotiate the others.",
-                    moves=", ".join(paid.mapped("display_name")),
-                )
-            )
-
-    @api.model
-    def _check_no_open_agreement(self, invoices, exclude=None):
-        """One agreement at a time per invoice: refuse invoices already under an open agreement."""
-        domain = [("invoice_ids", "in", invoices.ids), ("state", "in", OPEN_STATES)]
-        if exclude:
-            domain.append(("id", "not in", exclude.ids))
-        others = self.sudo().search(domain)
-        if others:
-            raise UserError(
-                self.env._(
-                    "These invoices are already under agreement %(agreements)s: %(moves)s. Follow that agreement, "
-                    "or ask a Collection Manager to cancel it before negotiating again.",
-                    agreements=", ".join(others.mapped("name")),
-                    moves=", ".join((others.invoice_ids & invoices).mapped("display_name")),
-                )
-            )
 
     def _message_compute_author(self, author_id=None, email_from=None, raise_on_email=True):
         """An agent without an e-mail address still confirms and submits agreements: the

@@ -9,6 +9,7 @@ from odoo.tools import SQL, html2plaintext
 
 from ..tools import collection
 from ..tools.contact_rules import decide_contact
+from ..tools.timezone import contact_timezone
 from .credit_recovery_run import highest_stage_id
 
 _logger = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ class CreditRecoveryDispatch(models.Model):
             if policy.id not in windows:
                 windows[policy.id] = policy._get_contact_window()
             # As when it was planned: the debtor's time zone, else its creditor company's.
-            tz_name = dispatch.debtor_id.partner_id.tz or dispatch.company_id.partner_id.tz or "UTC"
+            tz_name = contact_timezone(dispatch.debtor_id.partner_id.tz, dispatch.company_id.partner_id.tz)
             day_counts = counts.get(dispatch.debtor_id.id, {})
             key = (policy.id, tz_name, tuple(sorted(day_counts.items())))
             if key not in decisions:

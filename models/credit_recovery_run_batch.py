@@ -4,8 +4,9 @@ from odoo import fields, models
 class CreditRecoveryRunBatch(models.Model):
     """One batch of a collection run, written by the worker that processed it.
 
-    Counters live here rather than on the run so that several workers sharing a
-    run never update the same row. ``last_id`` is the highest row id the batch's
+    Counters live here rather than on the run, one row per batch, so that two transactions
+    working on one run never update the same row (Odoo runs a cron in one worker at a time;
+    the engine does not rely on it: see tests/test_engine_concurrency.py). ``last_id`` is the highest row id the batch's
     keyset scan reached: the next batch of the phase starts after it, so later
     batches never walk again past the rows already done.
     """

@@ -1,8 +1,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 # Transaction mark (server side only) of a policy save in progress, see _check_trigger_order.
 POLICY_SAVE_MARK = "account_credit_recovery.policy_save"
+# Where a stage stands on the ladder, most significant first: "highest stage" compares these.
+LADDER_COLUMNS = ("sequence", "trigger_days", "id")
 
 
 class CreditRecoveryStage(models.Model):
@@ -110,10 +113,15 @@ class CreditRecoveryStage(models.Model):
         return res
 
     def _ladder_key(self):
-        """Where the stage stands on the ladder: the one definition of "highest stage" (the SQL
-        aggregate of the debtors orders by the same columns)."""
+        """Where the stage stands on the ladder: the one definition of "highest stage"
+        (``LADDER_COLUMNS``; ``_ladder_order_sql`` is its SQL form)."""
         self.ensure_one()
-        return (self.sequence, self.trigger_days, self.id)
+        return tuple(self[column] for column in LADDER_COLUMNS)
+
+    @api.model
+    def _ladder_order_sql(self, alias):
+        """``ORDER BY`` terms, highest stage first, of the stages table aliased ``alias``."""
+        return SQL(", ").join(SQL("%s DESC", SQL.identifier(alias, column)) for column in LADDER_COLUMNS)
 
     def _has_actions(self):
         """Whether reaching this stage calls for anything at all."""

@@ -3,8 +3,10 @@ from babel.dates import get_timezone_name
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, display_phone, normalize_phone
+from ..tools.timezone import FALLBACK_TZ, contact_timezone
 from .credit_recovery_debtor import CREDIT_STATUSES
 
 PHONE_TYPES = [(MOBILE, "Mobile"), (LANDLINE, "Landline"), (UNKNOWN, "Unknown")]
@@ -177,14 +179,20 @@ class ResPartner(models.Model):
         """A time zone as people name it in the user's language ("Horário de Brasília"), not ``America/Sao_Paulo``."""
         lang = self.env.lang or self.env.user.lang or "en_US"
         try:
-            return get_timezone_name(tz or "UTC", locale=Locale.parse(lang))
+            return get_timezone_name(tz or FALLBACK_TZ, locale=Locale.parse(lang))
         except (LookupError, ValueError):
-            return tz or "UTC"
+            return tz or FALLBACK_TZ
 
     def _recovery_tz(self):
-        """The time zone the contact rules apply in: the debtor's, else the company's."""
+        """The time zone the contact rules apply in (``tools.timezone.contact_timezone``)."""
         self.ensure_one()
-        return self.tz or self.env.company.partner_id.tz or self.env.user.tz or "UTC"
+        return contact_timezone(self.tz, self.env.company.partner_id.tz, self.env.user.tz)
+
+    @api.model
+    def _recovery_tz_sql(self, partner_tz, company_tz):
+        """SQL twin of ``contact_timezone`` for set-based queries: the columns ``partner_tz`` (the
+        debtor's) and ``company_tz`` (its company partner's), else UTC (no user in a batch)."""
+        return SQL("COALESCE(%s, %s, %s)", partner_tz, company_tz, FALLBACK_TZ)
 
     def _recovery_sms_number(self):
         """The E.164 number collection SMS go to (a valid mobile), or ``False``."""

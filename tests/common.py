@@ -4,9 +4,46 @@ from datetime import date, datetime
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import new_test_user
+from odoo.tests import BaseCase, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+def cases(**named_args):
+    """One test per named case of a ``PureCase`` method: ``@cases(junk=("abc",), empty=("",))`` on
+    ``test_normalize`` gives ``test_normalize__junk`` and ``test_normalize__empty``, each a test of
+    its own for pytest and for Odoo's runner alike (what ``pytest.mark.parametrize`` does, which
+    Odoo's runner does not know)."""
+
+    def decorate(method):
+        method.recovery_cases = named_args
+        return method
+
+    return decorate
+
+
+@tagged("post_install", "-at_install")
+class PureCase(BaseCase):
+    """A test without a database (``tools/``), found by pytest and by ``odoo --test-enable``."""
+
+    def __init_subclass__(cls, **kwargs):
+        result = super().__init_subclass__(**kwargs)
+        for name, method in list(vars(cls).items()):
+            named_args = getattr(method, "recovery_cases", None)
+            if named_args is None:
+                continue
+            delattr(cls, name)
+            for case_name, args in named_args.items():
+                setattr(cls, f"{name}__{case_name}", cls._one_case(method, args))
+        return result
+
+    @staticmethod
+    def _one_case(method, args):
+        def test(self):
+            return method(self, *args)
+
+        test.__doc__ = method.__doc__
+        return test
 
 
 class CreditRecoveryCommon(AccountTestInvoicingCommon):

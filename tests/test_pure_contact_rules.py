@@ -2,8 +2,11 @@
 
 from datetime import date, datetime
 
+from odoo.tests import tagged
+
 from ..tools.contact_rules import DAY_CAP, HOLIDAY, OK, OUTSIDE_WINDOW, WEEK_CAP, ContactWindow, decide_contact
 from ..tools.evidence import canonical_json, evidence_hash, sha256_hex
+from .common import PureCase
 
 SP_WINDOW = ContactWindow(
     intervals={**dict.fromkeys(range(5), ((8.0, 20.0),)), 5: ((8.0, 14.0),)},
@@ -11,55 +14,52 @@ SP_WINDOW = ContactWindow(
 )
 
 
-def test_window_bounds_are_half_open():
-    assert SP_WINDOW.is_allowed(datetime(2026, 11, 23, 8, 0))
-    assert SP_WINDOW.is_allowed(datetime(2026, 11, 23, 19, 59))
-    assert not SP_WINDOW.is_allowed(datetime(2026, 11, 23, 20, 0))
-    assert not SP_WINDOW.is_allowed(datetime(2026, 11, 23, 7, 59))
-    assert SP_WINDOW.is_allowed(datetime(2026, 11, 21, 13, 30))  # Saturday morning
-    assert not SP_WINDOW.is_allowed(datetime(2026, 11, 21, 14, 0))
-    assert not SP_WINDOW.is_allowed(datetime(2026, 11, 22, 10, 0))  # Sunday
+@tagged("post_install", "-at_install")
+class TestContactRules(PureCase):
+    def test_window_bounds_are_half_open(self):
+        assert SP_WINDOW.is_allowed(datetime(2026, 11, 23, 8, 0))
+        assert SP_WINDOW.is_allowed(datetime(2026, 11, 23, 19, 59))
+        assert not SP_WINDOW.is_allowed(datetime(2026, 11, 23, 20, 0))
+        assert not SP_WINDOW.is_allowed(datetime(2026, 11, 23, 7, 59))
+        assert SP_WINDOW.is_allowed(datetime(2026, 11, 21, 13, 30))  # Saturday morning
+        assert not SP_WINDOW.is_allowed(datetime(2026, 11, 21, 14, 0))
+        assert not SP_WINDOW.is_allowed(datetime(2026, 11, 22, 10, 0))  # Sunday
 
+    def test_next_allowed_moment(self):
+        # Thursday night -> Friday is a holiday -> Saturday 08:00
+        assert SP_WINDOW.next_allowed(datetime(2026, 11, 19, 21, 0)) == datetime(2026, 11, 21, 8, 0)
+        # Saturday afternoon -> Monday 08:00
+        assert SP_WINDOW.next_allowed(datetime(2026, 11, 21, 15, 0)) == datetime(2026, 11, 23, 8, 0)
+        # Early morning -> same day 08:00; inside the window -> itself
+        assert SP_WINDOW.next_allowed(datetime(2026, 11, 23, 6, 30)) == datetime(2026, 11, 23, 8, 0)
+        assert SP_WINDOW.next_allowed(datetime(2026, 11, 23, 9, 15)) == datetime(2026, 11, 23, 9, 15)
+        assert ContactWindow().next_allowed(datetime(2026, 11, 23, 9, 0)) is None
 
-def test_next_allowed_moment():
-    # Thursday night -> Friday is a holiday -> Saturday 08:00
-    assert SP_WINDOW.next_allowed(datetime(2026, 11, 19, 21, 0)) == datetime(2026, 11, 21, 8, 0)
-    # Saturday afternoon -> Monday 08:00
-    assert SP_WINDOW.next_allowed(datetime(2026, 11, 21, 15, 0)) == datetime(2026, 11, 23, 8, 0)
-    # Early morning -> same day 08:00; inside the window -> itself
-    assert SP_WINDOW.next_allowed(datetime(2026, 11, 23, 6, 30)) == datetime(2026, 11, 23, 8, 0)
-    assert SP_WINDOW.next_allowed(datetime(2026, 11, 23, 9, 15)) == datetime(2026, 11, 23, 9, 15)
-    assert ContactWindow().next_allowed(datetime(2026, 11, 23, 9, 0)) is None
+    def test_window_and_holiday_refusals(self):
+        assert decide_contact(datetime(2026, 11, 23, 9, 0), SP_WINDOW, {}, 1, 3).reason == OK
+        decision = decide_contact(datetime(2026, 11, 20, 10, 0), SP_WINDOW, {}, 1, 3)
+        assert (decision.reason, decision.next_moment) == (HOLIDAY, datetime(2026, 11, 21, 8, 0))
+        decision = decide_contact(datetime(2026, 11, 22, 10, 0), SP_WINDOW, {}, 1, 3)
+        assert (decision.reason, decision.next_moment) == (OUTSIDE_WINDOW, datetime(2026, 11, 23, 8, 0))
 
+    def test_day_cap_moves_to_next_allowed_day(self):
+        counts = {date(2026, 11, 23): 1}
+        decision = decide_contact(datetime(2026, 11, 23, 15, 0), SP_WINDOW, counts, 1, 3)
+        assert (decision.reason, decision.next_moment) == (DAY_CAP, datetime(2026, 11, 24, 8, 0))
+        assert decide_contact(datetime(2026, 11, 23, 15, 0), SP_WINDOW, counts, 2, 3).allowed
 
-def test_window_and_holiday_refusals():
-    assert decide_contact(datetime(2026, 11, 23, 9, 0), SP_WINDOW, {}, 1, 3).reason == OK
-    decision = decide_contact(datetime(2026, 11, 20, 10, 0), SP_WINDOW, {}, 1, 3)
-    assert (decision.reason, decision.next_moment) == (HOLIDAY, datetime(2026, 11, 21, 8, 0))
-    decision = decide_contact(datetime(2026, 11, 22, 10, 0), SP_WINDOW, {}, 1, 3)
-    assert (decision.reason, decision.next_moment) == (OUTSIDE_WINDOW, datetime(2026, 11, 23, 8, 0))
+    def test_week_cap_moves_to_next_week(self):
+        counts = {date(2026, 11, 23): 1, date(2026, 11, 24): 1, date(2026, 11, 25): 1}
+        decision = decide_contact(datetime(2026, 11, 26, 10, 0), SP_WINDOW, counts, 1, 3)
+        assert (decision.reason, decision.next_moment) == (WEEK_CAP, datetime(2026, 11, 30, 8, 0))
+        # Contacts of the previous week do not count.
+        assert decide_contact(datetime(2026, 11, 30, 10, 0), SP_WINDOW, counts, 1, 3).allowed
 
-
-def test_day_cap_moves_to_next_allowed_day():
-    counts = {date(2026, 11, 23): 1}
-    decision = decide_contact(datetime(2026, 11, 23, 15, 0), SP_WINDOW, counts, 1, 3)
-    assert (decision.reason, decision.next_moment) == (DAY_CAP, datetime(2026, 11, 24, 8, 0))
-    assert decide_contact(datetime(2026, 11, 23, 15, 0), SP_WINDOW, counts, 2, 3).allowed
-
-
-def test_week_cap_moves_to_next_week():
-    counts = {date(2026, 11, 23): 1, date(2026, 11, 24): 1, date(2026, 11, 25): 1}
-    decision = decide_contact(datetime(2026, 11, 26, 10, 0), SP_WINDOW, counts, 1, 3)
-    assert (decision.reason, decision.next_moment) == (WEEK_CAP, datetime(2026, 11, 30, 8, 0))
-    # Contacts of the previous week do not count.
-    assert decide_contact(datetime(2026, 11, 30, 10, 0), SP_WINDOW, counts, 1, 3).allowed
-
-
-def test_evidence_hash_is_canonical_and_sensitive():
-    first = {"b": 1, "a": [1, 2], "when": date(2026, 11, 23), "notes": "Prometeu pagar sexta"}
-    second = {"notes": "Prometeu pagar sexta", "when": date(2026, 11, 23), "a": [1, 2], "b": 1}
-    assert canonical_json(first) == canonical_json(second)
-    assert evidence_hash(first) == evidence_hash(second)
-    assert evidence_hash(first) != evidence_hash({**first, "notes": "Prometeu pagar sábado"})
-    assert len(evidence_hash(first)) == 64
-    assert sha256_hex("") == sha256_hex(b"") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    def test_evidence_hash_is_canonical_and_sensitive(self):
+        first = {"b": 1, "a": [1, 2], "when": date(2026, 11, 23), "notes": "Prometeu pagar sexta"}
+        second = {"notes": "Prometeu pagar sexta", "when": date(2026, 11, 23), "a": [1, 2], "b": 1}
+        assert canonical_json(first) == canonical_json(second)
+        assert evidence_hash(first) == evidence_hash(second)
+        assert evidence_hash(first) != evidence_hash({**first, "notes": "Prometeu pagar sábado"})
+        assert len(evidence_hash(first)) == 64
+        assert sha256_hex("") == sha256_hex(b"") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

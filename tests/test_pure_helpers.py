@@ -2,155 +2,134 @@
 
 from datetime import date
 
-import pytest
+from odoo.tests import tagged
 
 from ..tools.business_days import BusinessCalendar, holiday_dates, public_holidays
-from ..tools.collection import ProfileRule, StageRule, select_profile, stage_for_due_date
+from ..tools.collection import ProfileRule, StageRule, credit_status, select_profile, stage_for_due_date
 from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, display_phone, normalize_phone
+from .common import PureCase, cases
 
 TIRADENTES = date(2026, 4, 21)  # a Tuesday
 CALENDAR = BusinessCalendar(weekdays=frozenset(range(5)), holidays=frozenset({TIRADENTES}))
 RULES = [StageRule(1, -3), StageRule(2, 1), StageRule(3, 15), StageRule(4, 60)]
 
 
-def test_add_business_days_skips_weekend_and_holiday():
-    friday = date(2026, 4, 17)
-    assert CALENDAR.add_business_days(friday, 0) == friday
-    assert CALENDAR.add_business_days(friday, 1) == date(2026, 4, 20)
-    # Mon 20, (Tue 21 holiday), Wed 22, Thu 23, Fri 24, Mon 27
-    assert CALENDAR.add_business_days(friday, 5) == date(2026, 4, 27)
-    assert BusinessCalendar().add_business_days(friday, 5) == date(2026, 4, 24)
+@tagged("post_install", "-at_install")
+class TestPureHelpers(PureCase):
+    def test_add_business_days_skips_weekend_and_holiday(self):
+        friday = date(2026, 4, 17)
+        assert CALENDAR.add_business_days(friday, 0) == friday
+        assert CALENDAR.add_business_days(friday, 1) == date(2026, 4, 20)
+        # Mon 20, (Tue 21 holiday), Wed 22, Thu 23, Fri 24, Mon 27
+        assert CALENDAR.add_business_days(friday, 5) == date(2026, 4, 27)
+        assert BusinessCalendar().add_business_days(friday, 5) == date(2026, 4, 24)
 
+    def test_add_business_days_refuses_negative_count(self):
+        with self.assertRaises(ValueError):
+            CALENDAR.add_business_days(date(2026, 4, 17), -1)
 
-def test_add_business_days_refuses_negative_count():
-    with pytest.raises(ValueError):
-        CALENDAR.add_business_days(date(2026, 4, 17), -1)
+    def test_next_business_day_and_six_day_week(self):
+        saturday_week = BusinessCalendar(weekdays=frozenset(range(6)))
+        assert CALENDAR.next_business_day(date(2026, 4, 18)) == date(2026, 4, 20)
+        assert CALENDAR.next_business_day(TIRADENTES) == date(2026, 4, 22)
+        assert saturday_week.next_business_day(date(2026, 4, 18)) == date(2026, 4, 18)
 
+    def test_calendar_needs_a_working_day(self):
+        with self.assertRaises(ValueError):
+            BusinessCalendar(weekdays=frozenset())
 
-def test_count_business_days_half_open_interval():
-    friday = date(2026, 4, 17)
-    assert CALENDAR.count_business_days(friday, friday) == 0
-    assert CALENDAR.count_business_days(friday, date(2026, 4, 19)) == 0
-    assert CALENDAR.count_business_days(friday, date(2026, 4, 27)) == 5
-    assert BusinessCalendar().count_business_days(friday, date(2026, 4, 27)) == 6
-    assert CALENDAR.count_business_days(date(2026, 4, 27), friday) == 0
-    # Over many weeks, the count agrees with stepping day by day.
-    start, end = date(2026, 1, 1), date(2026, 12, 31)
-    step = sum(
-        1 for n in range(1, (end - start).days + 1) if CALENDAR.is_business_day(date.fromordinal(start.toordinal() + n))
+    def test_holiday_dates_expands_inclusive_periods(self):
+        days = holiday_dates([(date(2026, 12, 24), date(2026, 12, 26)), (date(2026, 1, 1), date(2026, 1, 1))])
+        assert days == frozenset({date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), date(2026, 1, 1)})
+
+    @cases(
+        nothing_yet=(date(2026, 4, 13), None, date(2026, 4, 14)),  # 4 days before due: nothing yet
+        reminder=(date(2026, 4, 14), 1, date(2026, 4, 28)),  # 3 days before due: reminder
+        grace_not_over=(date(2026, 4, 24), 1, date(2026, 4, 28)),  # grace (5 business days, holiday) not over
+        last_day_of_grace=(date(2026, 4, 27), 1, date(2026, 4, 28)),  # last day of grace
+        notice_after_grace=(date(2026, 4, 28), 2, date(2026, 5, 2)),  # notice right after the grace
+        day_14=(date(2026, 5, 1), 2, date(2026, 5, 2)),  # day 14
+        day_15_alert=(date(2026, 5, 2), 3, date(2026, 6, 16)),  # day 15: alert
+        day_59=(date(2026, 6, 15), 3, date(2026, 6, 16)),  # day 59
+        day_60_legal=(date(2026, 6, 16), 4, None),  # day 60: legal action, nothing after
     )
-    assert CALENDAR.count_business_days(start, end) == step
+    def test_stage_for_due_date_boundaries(self, today, stage, next_action):
+        result = stage_for_due_date(date(2026, 4, 17), today, RULES, 5, CALENDAR)
+        assert (result.stage_id, result.next_action_date) == (stage, next_action)
 
+    def test_stage_without_grace_starts_on_trigger_day(self):
+        result = stage_for_due_date(date(2026, 4, 17), date(2026, 4, 18), RULES, 0, CALENDAR)
+        assert result.stage_id == 2
 
-def test_next_business_day_and_six_day_week():
-    saturday_week = BusinessCalendar(weekdays=frozenset(range(6)))
-    assert CALENDAR.next_business_day(date(2026, 4, 18)) == date(2026, 4, 20)
-    assert CALENDAR.next_business_day(TIRADENTES) == date(2026, 4, 22)
-    assert saturday_week.next_business_day(date(2026, 4, 18)) == date(2026, 4, 18)
+    @cases(
+        br_mobile=("(11) 98765-4321", "BR", "+5511987654321", MOBILE),
+        br_landline=("11 3456-7890", "BR", "+551134567890", LANDLINE),
+        br_mobile_from_us=("+55 21 99876-5432", "US", "+5521998765432", MOBILE),
+        us_from_br=("+1 650-253-0000", "BR", "+16502530000", UNKNOWN),
+        gb_landline=("020 7946 0958", "GB", "+442079460958", LANDLINE),
+    )
+    def test_normalize_valid_numbers(self, raw, country, e164, kind):
+        info = normalize_phone(raw, country)
+        assert (info.valid, info.e164, info.kind) == (True, e164, kind)
 
+    @cases(
+        letters=("abc",),
+        too_short=("123",),
+        truncated=("(11) 1234",),
+        zeros=("+55 11 0000-0000",),
+        too_long=("99999999999999999999",),
+    )
+    def test_normalize_junk_is_invalid_and_never_raises(self, raw):
+        info = normalize_phone(raw, "BR")
+        assert not info.valid
+        assert info.e164 == ""
+        assert info.raw == raw
 
-def test_calendar_needs_a_working_day():
-    with pytest.raises(ValueError):
-        BusinessCalendar(weekdays=frozenset())
+    def test_normalize_empty_and_no_country(self):
+        assert normalize_phone(None, "BR").raw == ""
+        assert not normalize_phone("", None).valid
+        assert not normalize_phone("11 98765-4321", None).valid  # no country, no prefix: cannot tell
+        assert normalize_phone("+5511987654321", None).valid
 
+    def test_best_phone_prefers_valid_mobile(self):
+        landline = normalize_phone("11 3456-7890", "BR")
+        mobile = normalize_phone("11 98765-4321", "BR")
+        junk = normalize_phone("abc", "BR")
+        assert best_phone(landline, mobile) == mobile
+        assert best_phone(junk, landline) == landline
+        assert best_phone(junk) is None
 
-def test_holiday_dates_expands_inclusive_periods():
-    days = holiday_dates([(date(2026, 12, 24), date(2026, 12, 26)), (date(2026, 1, 1), date(2026, 1, 1))])
-    assert days == frozenset({date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), date(2026, 1, 1)})
+    def test_select_profile_takes_most_severe_match(self):
+        rules = [
+            ProfileRule(10, 10),
+            ProfileRule(20, 20, min_episodes=3, min_broken=1),
+            ProfileRule(30, 30, min_episodes=6, min_broken=2),
+        ]
+        assert select_profile(rules, 0, 0) == 10
+        assert select_profile(rules, 2, 0) == 10
+        assert select_profile(rules, 3, 0) == 20
+        assert select_profile(rules, 0, 1) == 20
+        assert select_profile(rules, 5, 2) == 30
+        assert select_profile(rules, 6, 0) == 30
+        assert select_profile(rules[1:], 0, 0) is None
 
+    def test_credit_status_restricted_restored_normal(self):
+        assert credit_status(True, 0) == credit_status(True, 4) == "restricted"
+        assert credit_status(False, 2) == "restored", "paid, but late in the last 12 months"
+        assert credit_status(False, 0) == "normal"
 
-@pytest.mark.parametrize(
-    ("today", "stage", "next_action"),
-    [
-        (date(2026, 4, 13), None, date(2026, 4, 14)),  # 4 days before due: nothing yet
-        (date(2026, 4, 14), 1, date(2026, 4, 28)),  # 3 days before due: reminder
-        (date(2026, 4, 24), 1, date(2026, 4, 28)),  # grace (5 business days, holiday) not over
-        (date(2026, 4, 27), 1, date(2026, 4, 28)),  # last day of grace
-        (date(2026, 4, 28), 2, date(2026, 5, 2)),  # notice right after the grace
-        (date(2026, 5, 1), 2, date(2026, 5, 2)),  # day 14
-        (date(2026, 5, 2), 3, date(2026, 6, 16)),  # day 15: alert
-        (date(2026, 6, 15), 3, date(2026, 6, 16)),  # day 59
-        (date(2026, 6, 16), 4, None),  # day 60: legal action, nothing after
-    ],
-)
-def test_stage_for_due_date_boundaries(today, stage, next_action):
-    result = stage_for_due_date(date(2026, 4, 17), today, RULES, 5, CALENDAR)
-    assert (result.stage_id, result.next_action_date) == (stage, next_action)
+    def test_public_holidays_national_and_state(self):
+        national = public_holidays("BR", None, [2027], "pt_BR")
+        assert national[date(2027, 4, 21)] == "Tiradentes"
+        assert date(2027, 7, 9) not in national
+        sao_paulo = public_holidays("BR", "SP", [2026, 2027], "pt_BR")
+        assert date(2027, 7, 9) in sao_paulo and date(2026, 7, 9) in sao_paulo  # Revolução Constitucionalista
+        assert public_holidays("BR", "XX", [2027]).keys() == public_holidays("BR", None, [2027]).keys()
+        assert public_holidays("ZZ", None, [2027]) == {}
 
-
-def test_stage_without_grace_starts_on_trigger_day():
-    result = stage_for_due_date(date(2026, 4, 17), date(2026, 4, 18), RULES, 0, CALENDAR)
-    assert result.stage_id == 2
-
-
-@pytest.mark.parametrize(
-    ("raw", "country", "e164", "kind"),
-    [
-        ("(11) 98765-4321", "BR", "+5511987654321", MOBILE),
-        ("11 3456-7890", "BR", "+551134567890", LANDLINE),
-        ("+55 21 99876-5432", "US", "+5521998765432", MOBILE),
-        ("+1 650-253-0000", "BR", "+16502530000", UNKNOWN),
-        ("020 7946 0958", "GB", "+442079460958", LANDLINE),
-    ],
-)
-def test_normalize_valid_numbers(raw, country, e164, kind):
-    info = normalize_phone(raw, country)
-    assert (info.valid, info.e164, info.kind) == (True, e164, kind)
-    assert info.digits == e164[1:]
-
-
-@pytest.mark.parametrize("raw", ["abc", "123", "(11) 1234", "+55 11 0000-0000", "99999999999999999999"])
-def test_normalize_junk_is_invalid_and_never_raises(raw):
-    info = normalize_phone(raw, "BR")
-    assert not info.valid
-    assert info.e164 == ""
-    assert info.raw == raw
-
-
-def test_normalize_empty_and_no_country():
-    assert normalize_phone(None, "BR").raw == ""
-    assert not normalize_phone("", None).valid
-    assert not normalize_phone("11 98765-4321", None).valid  # no country, no prefix: cannot tell
-    assert normalize_phone("+5511987654321", None).valid
-
-
-def test_best_phone_prefers_valid_mobile():
-    landline = normalize_phone("11 3456-7890", "BR")
-    mobile = normalize_phone("11 98765-4321", "BR")
-    junk = normalize_phone("abc", "BR")
-    assert best_phone(landline, mobile) == mobile
-    assert best_phone(junk, landline) == landline
-    assert best_phone(junk) is None
-
-
-def test_select_profile_takes_most_severe_match():
-    rules = [
-        ProfileRule(10, 10),
-        ProfileRule(20, 20, min_episodes=3, min_broken=1),
-        ProfileRule(30, 30, min_episodes=6, min_broken=2),
-    ]
-    assert select_profile(rules, 0, 0) == 10
-    assert select_profile(rules, 2, 0) == 10
-    assert select_profile(rules, 3, 0) == 20
-    assert select_profile(rules, 0, 1) == 20
-    assert select_profile(rules, 5, 2) == 30
-    assert select_profile(rules, 6, 0) == 30
-    assert select_profile(rules[1:], 0, 0) is None
-
-
-def test_public_holidays_national_and_state():
-    national = public_holidays("BR", None, [2027], "pt_BR")
-    assert national[date(2027, 4, 21)] == "Tiradentes"
-    assert date(2027, 7, 9) not in national
-    sao_paulo = public_holidays("BR", "SP", [2026, 2027], "pt_BR")
-    assert date(2027, 7, 9) in sao_paulo and date(2026, 7, 9) in sao_paulo  # Revolução Constitucionalista
-    assert public_holidays("BR", "XX", [2027]).keys() == public_holidays("BR", None, [2027]).keys()
-    assert public_holidays("ZZ", None, [2027]) == {}
-
-
-def test_display_phone_national_at_home_international_abroad():
-    assert display_phone("+5561992345678", "BR") == "(61) 99234-5678"
-    assert display_phone("+551133334444", "BR") == "(11) 3333-4444"
-    assert display_phone("+351912345678", "BR") == "+351 912 345 678"
-    assert display_phone("", "BR") == ""
-    assert display_phone("junk", "BR") == "junk"
+    def test_display_phone_national_at_home_international_abroad(self):
+        assert display_phone("+5561992345678", "BR") == "(61) 99234-5678"
+        assert display_phone("+551133334444", "BR") == "(11) 3333-4444"
+        assert display_phone("+351912345678", "BR") == "+351 912 345 678"
+        assert display_phone("", "BR") == ""
+        assert display_phone("junk", "BR") == "junk"

@@ -1,10 +1,13 @@
-import unittest
 from datetime import date
 
+from odoo.tests import tagged
+
 from ..tools import kpi
+from .common import PureCase
 
 
-class TestPureKpi(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestPureKpi(PureCase):
     def test_buckets_cover_the_edges(self):
         self.assertEqual(kpi.aging_bucket(-5), "not_due")
         self.assertEqual(kpi.aging_bucket(0), "not_due")

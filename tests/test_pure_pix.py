@@ -1,12 +1,15 @@
 """PIX BR Code: payload format, merchant account, amount and CRC16, without a database."""
 
-import unittest
 from decimal import Decimal
 
+from odoo.tests import tagged
+
 from ..tools import pix
+from .common import PureCase
 
 
-class TestPix(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestPix(PureCase):
     def test_crc16_known_value(self):
         # CRC-16/CCITT-FALSE check value of "123456789".
         self.assertEqual(pix.crc16("123456789"), "29B1")

@@ -2,7 +2,6 @@
 with any context key, by direct ``create``/``write``/``unlink`` (and, for the ledger, by SQL)."""
 
 import hashlib
-import unittest
 from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
@@ -12,7 +11,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from ..tools.evidence import ledger_hash
-from .common import CreditRecoveryCommon
+from .common import CreditRecoveryCommon, PureCase
 
 # 2026-11-23 is a Monday. São Paulo is UTC-3: 12:00 UTC is 09:00 there.
 MONDAY_9H_SP = datetime(2026, 11, 23, 12, 0)
@@ -311,7 +310,8 @@ class TestSecurityEvidence(CreditRecoveryCommon):
             self.invoice.recovery_debtor_id.with_user(self.agent).action_whatsapp()
 
 
-class TestLedgerDigest(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestLedgerDigest(PureCase):
     def test_ledger_digest_seals_previous_digest_and_position(self):
         digest = "a" * 64
         first = ledger_hash("", digest, 1)

@@ -48,21 +48,6 @@ class BusinessCalendar:
             day += ONE_DAY
         return day
 
-    def count_business_days(self, start: date, end: date) -> int:
-        """Business days in the half-open interval ``(start, end]``; 0 when ``end <= start``."""
-        if end <= start:
-            return 0
-        total_days = (end - start).days
-        full_weeks, rest = divmod(total_days, 7)
-        count = full_weeks * len(self.weekdays)
-        day = start + timedelta(days=full_weeks * 7)
-        for _i in range(rest):
-            day += ONE_DAY
-            if day.weekday() in self.weekdays:
-                count += 1
-        count -= sum(1 for holiday in self.holidays if start < holiday <= end and holiday.weekday() in self.weekdays)
-        return count
-
 
 def holiday_dates(periods):
     """Expand ``(first_day, last_day)`` pairs (inclusive) into a frozenset of dates."""

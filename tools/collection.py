@@ -115,6 +115,19 @@ def select_profile(rules, episodes: int, broken: int):
     return max(matching, key=lambda rule: (rule.severity, rule.profile_id)).profile_id
 
 
+CREDIT_RESTRICTED = "restricted"
+CREDIT_RESTORED = "restored"
+CREDIT_NORMAL = "normal"
+
+
+def credit_status(overdue: bool, episodes: int) -> str:
+    """Restricted while something is ``overdue``; restored once a debtor with late payments in
+    the last 12 months (``episodes``) has settled everything: the customer may buy again."""
+    if overdue:
+        return CREDIT_RESTRICTED
+    return CREDIT_RESTORED if episodes else CREDIT_NORMAL
+
+
 # Why a planned stage action is not carried out, in the order the rules are checked.
 SKIP_PRESCRIBED = "prescribed"
 SKIP_PAID = "paid"
@@ -164,3 +177,9 @@ def skip_reason(facts: ActionFacts):
         (facts.do_not_contact, SKIP_DO_NOT_CONTACT),
     )
     return next((reason for applies, reason in rules if applies), None)
+
+
+def highest_stage_id(ladder, stage_ids):
+    """The highest of ``stage_ids`` on the ladder (``ladder``: ``{stage id: stage._ladder_key()}``,
+    built once per batch: this runs for every debtor)."""
+    return max(stage_ids, key=ladder.__getitem__)

@@ -27,11 +27,6 @@ class PhoneInfo:
     valid: bool = False
     kind: str = UNKNOWN
 
-    @property
-    def digits(self) -> str:
-        """E.164 without the ``+``: the form ``wa.me`` links take."""
-        return self.e164.lstrip("+")
-
 
 def normalize_phone(raw, country_code=None) -> PhoneInfo:
     """Parse ``raw`` in the context of ``country_code`` (ISO 3166 alpha-2, e.g. ``"BR"``).

@@ -9,6 +9,7 @@ from ..tools.evidence import evidence_hash, sha256_hex
 from ..tools.late_fees import late_charges_lines, prescription_date, prescription_status
 from ..tools.pdf_stamp import stamp_pages
 from ..tools.phone import normalize_phone
+from ..tools.timezone import contact_timezone
 
 # The digest of the dossier being generated, {debtor_id: digest}, on the transaction (see the debtor).
 DOSSIER_DIGEST_MARK = "account_credit_recovery.dossier_digest"
@@ -177,7 +178,7 @@ class CreditRecoveryDossier(models.AbstractModel):
         if report_name != "account_credit_recovery.report_dossier":
             return stamp_pages(pdf, header, [], page_label=page_label)
         # In the debtor's time zone, as the timeline of the dossier, with the zone said.
-        tz = debtors[:1].partner_id._recovery_tz() if debtors else self.env.user.tz or "UTC"
+        tz = debtors[:1].partner_id._recovery_tz() if debtors else contact_timezone(None, None, self.env.user.tz)
         generated = self.env._(
             "Generated on %(when)s (%(zone)s) by %(user)s",
             when=format_datetime(self.env, fields.Datetime.now(), tz=tz),

@@ -1,0 +1,252 @@
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
+from odoo.tools import SQL
+
+from ..tools.evidence import evidence_hash, ledger_hash, sha256_hex
+
+
+class CreditRecoveryContact(models.Model):
+    """A contact log as evidence: the digest of its content (seal), the company's evidence
+    ledger that chains the digests (``credit.recovery.evidence.chain`` keeps the head), the
+    frozen attachments, and the checks that find what was changed afterwards."""
+
+    _inherit = "credit.recovery.contact"
+
+    def _evidence_payload(self):
+        """The content a log's digest covers: the log's own stored values, the ids it points to
+        (not their names, which may be renamed legitimately afterwards) and the frozen copies of
+        its attachments. Its place in the company's ledger is sealed by the ledger digest."""
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "company": self.company_id.id,
+            "partner": self.partner_id.id,
+            "invoices": sorted(self.invoice_ids.ids),
+            "date": fields.Datetime.to_string(self.date),
+            "channel": self.channel,
+            "direction": self.direction,
+            "agent": self.user_id.id,
+            "phone_number": self.phone_number or "",
+            "outcome": self.outcome_id.id or 0,
+            "reason": self.reason_id.id or 0,
+            "notes": self.notes or "",
+            "call_duration": self.call_duration,
+            "recording_ref": self.recording_ref or "",
+            "next_action_date": fields.Date.to_string(self.next_action_date) if self.next_action_date else "",
+            "promise": [self.promise_amount, fields.Date.to_string(self.promise_date) if self.promise_date else ""],
+            "correction_of": self.correction_of_id.id or 0,
+            "correction_reason": self.correction_reason or "",
+            "override": [self.override_user_id.id or 0, self.override_justification or ""],
+            "automatic": self.is_automatic,
+            "backdated": self.is_backdated,
+            "over_cap": self.is_over_cap,
+            "sealed_at": fields.Datetime.to_string(self.sealed_at) if self.sealed_at else "",
+            "attachments": sorted(
+                [attachment.id, attachment.name, sha256_hex(attachment.raw or b"")]
+                for attachment in self.attachment_ids.sudo()
+            ),
+        }
+
+    def _seal(self):
+        """Freeze the attachments, seal each log's content, and chain the logs into their
+        company's evidence ledger (see ``_chain``)."""
+        if not self:
+            return
+        self._freeze_attachments()
+        self._write_workflow({"sealed_at": fields.Datetime.now()})
+        self._write_column_values(
+            {contact.id: {"evidence_hash": evidence_hash(contact._evidence_payload())} for contact in self}
+        )
+        self._chain(self.company_id)
+
+    def _write_column_values(self, values):
+        """``{log id: {column: value}}`` of the seal and the ledger, written in one UPDATE for
+        the batch (a collection run records hundreds of logs at once; the ORM would write them
+        one row at a time, each with its own values)."""
+        if not values:
+            return
+        columns = sorted({column for vals in values.values() for column in vals})
+        types = {"evidence_sequence": "int"}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE credit_recovery_contact c SET %s FROM (SELECT unnest(%s::int[]) AS id, %s) v WHERE c.id = v.id",
+                SQL(", ").join(SQL("%s = v.%s", SQL.identifier(column), SQL.identifier(column)) for column in columns),
+                list(values),
+                SQL(", ").join(
+                    SQL(
+                        "unnest(%s::%s[]) AS %s",
+                        [vals[column] for vals in values.values()],
+                        SQL(types.get(column, "varchar")),
+                        SQL.identifier(column),
+                    )
+                    for column in columns
+                ),
+            )
+        )
+        self.browse(list(values)).invalidate_recordset(columns)
+
+    @api.model
+    def _chain(self, companies):
+        """Append the sealed logs of ``companies`` not yet in their ledger, oldest first.
+
+        Each entry's ledger digest covers the previous entry's, as Odoo's inalterable hash
+        does for journal entries. The ledger head is locked without waiting: when another
+        transaction is appending to the same ledger, the logs stay sealed and wait for the
+        next append (a collection run's workers never block each other). Logs whose content
+        no longer matches their digest are never chained. Returns whether it could append.
+        """
+        chains = self.env["credit.recovery.evidence.chain"].sudo()
+        heads = chains._lock_heads(companies)
+        if heads is None:
+            return False
+        pending = self.sudo().search(
+            [("company_id", "in", companies.ids), ("evidence_hash", "!=", False), ("evidence_sequence", "=", False)],
+            order="sealed_at, id",
+        )
+        pending -= (pending - self)._get_tampered()  # ``self``: the logs sealed just now
+        values = {}
+        for contact in pending:
+            sequence, previous = heads[contact.company_id.id]
+            digest = ledger_hash(previous, contact.evidence_hash, sequence + 1)
+            values[contact.id] = {
+                "evidence_sequence": sequence + 1,
+                "evidence_previous_hash": previous,
+                "evidence_ledger_hash": digest,
+            }
+            heads[contact.company_id.id] = (sequence + 1, digest)
+        self._write_column_values(values)
+        chains._move_heads(heads)
+        return True
+
+    def _freeze_attachments(self):
+        """Replace the logs' attachments by copies owned by the log: sealed with it, and out of
+        reach of whoever uploaded the originals (see ``ir.attachment``)."""
+        originals = [(contact, attachment) for contact in self for attachment in contact.attachment_ids.sudo()]
+        if not originals:
+            return
+        copies = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": attachment.name,
+                        "raw": attachment.raw,
+                        "mimetype": attachment.mimetype,
+                        "description": attachment.description,
+                        "res_model": self._name,
+                        "res_id": contact.id,
+                        "company_id": contact.company_id.id,
+                    }
+                    for contact, attachment in originals
+                ]
+            )
+        )
+        by_contact = defaultdict(list)
+        for (contact, _attachment), copy in zip(originals, copies, strict=True):
+            by_contact[contact].append(copy.id)
+        for contact, copy_ids in by_contact.items():
+            contact._write_workflow({"attachment_ids": [Command.set(copy_ids)]})
+
+    def _get_tampered(self):
+        """The sealed logs whose content no longer matches their digest (as stored: read afresh)."""
+        if not self:
+            return self
+        self.env.invalidate_all()
+        return self.filtered(
+            lambda contact: (
+                contact.evidence_hash and contact.evidence_hash != evidence_hash(contact._evidence_payload())
+            )
+        )
+
+    @api.model
+    def _get_ledger_breaks(self, companies):
+        """What breaks the ledgers of ``companies``, without reading the logs' content (SQL only).
+
+        ``[(kind, log_id, detail)]``: ``missing`` entries (``detail``: first and last position;
+        ``log_id``: the log after the gap), ``missing_end`` (the last entries: ``log_id`` is the
+        last log left, or 0), ``inserted`` logs (recorded but never sealed, or beyond the head),
+        ``moved`` logs (not chained to the entry before them, ``detail``: their position),
+        ``modified`` entries (ledger digest rewritten, or the last one is not the head) and
+        ``pending`` logs (sealed, not yet appended). Which contents changed is
+        ``_get_tampered``'s job.
+        """
+        if not companies:
+            return []
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH ledger AS (
+                    SELECT id, company_id, state, evidence_hash, evidence_sequence, evidence_previous_hash,
+                           evidence_ledger_hash,
+                           LAG(evidence_sequence) OVER chain AS previous_sequence,
+                           LAG(evidence_ledger_hash) OVER chain AS previous_hash
+                      FROM credit_recovery_contact
+                     WHERE company_id = ANY(%(companies)s)
+                       AND (evidence_sequence IS NOT NULL OR evidence_hash IS NOT NULL OR state = 'logged')
+                    WINDOW chain AS (PARTITION BY company_id ORDER BY evidence_sequence NULLS LAST, id)
+                )
+                SELECT 'unsealed', id, 0, 0 FROM ledger WHERE evidence_hash IS NULL
+                UNION ALL
+                SELECT 'pending', id, 0, 0 FROM ledger WHERE evidence_hash IS NOT NULL AND evidence_sequence IS NULL
+                UNION ALL
+                SELECT 'digest', id, evidence_sequence, 0
+                  FROM ledger
+                 WHERE evidence_sequence IS NOT NULL
+                   AND evidence_ledger_hash IS DISTINCT FROM encode(sha256(convert_to(
+                        COALESCE(evidence_previous_hash, '') || COALESCE(evidence_hash, '') || evidence_sequence::text,
+                        'UTF8')), 'hex')
+                UNION ALL
+                SELECT 'gap', id, COALESCE(previous_sequence, 0) + 1, evidence_sequence - 1
+                  FROM ledger
+                 WHERE evidence_sequence IS NOT NULL AND evidence_sequence > COALESCE(previous_sequence, 0) + 1
+                UNION ALL
+                SELECT 'link', id, evidence_sequence, 0
+                  FROM ledger
+                 WHERE evidence_sequence IS NOT NULL AND evidence_sequence <= COALESCE(previous_sequence, 0) + 1
+                   AND COALESCE(evidence_previous_hash, '') IS DISTINCT FROM COALESCE(previous_hash, '')
+                UNION ALL
+                SELECT 'beyond', ledger.id, ledger.evidence_sequence, 0
+                  FROM ledger
+                  JOIN credit_recovery_evidence_chain chain ON chain.company_id = ledger.company_id
+                 WHERE ledger.evidence_sequence > chain.sequence
+                UNION ALL
+                SELECT CASE WHEN chain.sequence > COALESCE(last.evidence_sequence, 0) THEN 'tail' ELSE 'head' END,
+                       COALESCE(last.id, 0), COALESCE(last.evidence_sequence, 0) + 1, chain.sequence
+                  FROM credit_recovery_evidence_chain chain
+                  LEFT JOIN LATERAL (
+                        SELECT id, evidence_sequence, evidence_ledger_hash
+                          FROM ledger
+                         WHERE ledger.company_id = chain.company_id AND ledger.evidence_sequence <= chain.sequence
+                         ORDER BY ledger.evidence_sequence DESC
+                         LIMIT 1
+                  ) last ON TRUE
+                 WHERE chain.company_id = ANY(%(companies)s)
+                   AND (
+                        chain.sequence > COALESCE(last.evidence_sequence, 0)
+                        OR COALESCE(chain.head_hash, '') IS DISTINCT FROM COALESCE(last.evidence_ledger_hash, '')
+                   )
+                """,
+                companies=companies.ids,
+            )
+        )
+        breaks = []
+        for kind, log_id, first, last in rows:
+            if kind == "gap":
+                breaks.append(("missing", log_id, (first, last)))
+            elif kind == "tail":
+                breaks.append(("missing_end", log_id, (first, last)))
+            elif kind == "head":
+                breaks.append(("modified", log_id, last))
+            elif kind == "link":
+                breaks.append(("moved", log_id, first))
+            elif kind == "digest":
+                breaks.append(("modified", log_id, first))
+            elif kind == "pending":
+                breaks.append(("pending", log_id, 0))
+            else:
+                breaks.append(("inserted", log_id, first))
+        return breaks

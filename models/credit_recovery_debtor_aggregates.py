@@ -1,0 +1,258 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools.collection import credit_status, select_profile
+
+HISTORY_DAYS = 365
+
+
+class CreditRecoveryDebtor(models.Model):
+    """The debtor's aggregates of its invoices' collection state (amount, days, stage, next
+    action), its recurrence, credit status and profile: the stored computes, and their
+    set-based twin for the daily refresh, which apply the same rules."""
+
+    _inherit = "credit.recovery.debtor"
+
+    @api.depends(
+        "invoice_ids.recovery_amount_overdue",
+        "invoice_ids.recovery_days_overdue",
+        "invoice_ids.recovery_stage_id",
+        "invoice_ids.recovery_next_action_date",
+        "callback_date",
+    )
+    def _compute_collection_state(self):
+        Move = self.env["account.move"]
+        debtor_ids = self._origin.ids
+        overdue = {
+            debtor.id: (amount, days, count)
+            for debtor, amount, days, count in Move._read_group(
+                [("recovery_debtor_id", "in", debtor_ids), ("recovery_amount_overdue", ">", 0)],
+                ["recovery_debtor_id"],
+                ["recovery_amount_overdue:sum", "recovery_days_overdue:max", "__count"],
+            )
+        }
+        staged = {}
+        for debtor, stage, next_date in Move._read_group(
+            [("recovery_debtor_id", "in", debtor_ids), ("recovery_stage_id", "!=", False)],
+            ["recovery_debtor_id", "recovery_stage_id"],
+            ["recovery_next_action_date:min"],
+        ):
+            best_stage, best_date = staged.get(debtor.id, (stage.browse(), False))
+            if not best_stage or stage._ladder_key() > best_stage._ladder_key():
+                best_stage = stage
+            if next_date and (not best_date or next_date < best_date):
+                best_date = next_date
+            staged[debtor.id] = (best_stage, best_date)
+        for debtor in self:
+            amount, days, count = overdue.get(debtor._origin.id, (0.0, 0, 0))
+            stage, next_date = staged.get(debtor._origin.id, (False, False))
+            debtor.amount_overdue = amount
+            debtor.days_overdue = days
+            debtor.overdue_invoice_count = count
+            debtor.stage_id = stage
+            if debtor.callback_date and (not next_date or debtor.callback_date < next_date):
+                next_date = debtor.callback_date
+            debtor.next_action_date = next_date
+
+    @api.depends("invoice_ids.payment_state", "invoice_ids.recovery_amount_overdue")
+    def _compute_overdue_episodes(self):
+        episodes = self._get_overdue_episodes()
+        for debtor in self:
+            debtor.overdue_episodes = episodes.get(debtor._origin.id, 0)
+
+    @api.depends("promise_ids.state", "promise_ids.closed_date", "agreement_ids.state", "agreement_ids.broken_date")
+    def _compute_broken_commitments(self):
+        since = fields.Date.context_today(self) - timedelta(days=HISTORY_DAYS)
+        for debtor in self:
+            promises = debtor.promise_ids.filtered(
+                lambda promise: promise.state == "broken" and promise.closed_date >= since
+            )
+            agreements = debtor.agreement_ids.filtered(
+                lambda agreement: agreement.state == "broken" and agreement.broken_date >= since
+            )
+            debtor.broken_commitments = len(promises) + len(agreements)
+
+    @api.depends("overdue_episodes", "broken_commitments", "company_id")
+    def _compute_profile_computed_id(self):
+        rules = self._get_profile_rules_by_company({debtor.company_id.id for debtor in self})
+        for debtor in self:
+            profile_id = select_profile(rules[debtor.company_id.id], debtor.overdue_episodes, debtor.broken_commitments)
+            debtor.profile_computed_id = profile_id or False
+
+    @api.depends("profile_computed_id", "profile_override_id")
+    def _compute_profile_id(self):
+        for debtor in self:
+            debtor.profile_id = debtor.profile_override_id or debtor.profile_computed_id
+
+    @api.depends("amount_overdue", "overdue_episodes")
+    def _compute_credit_status(self):
+        for debtor in self:
+            overdue = debtor.currency_id.compare_amounts(debtor.amount_overdue, 0.0) > 0
+            debtor.credit_status = credit_status(overdue, debtor.overdue_episodes)
+
+    @api.model
+    def _get_profile_rules_by_company(self, company_ids):
+        """``{company_id: [ProfileRule]}`` of ``company_ids``: the active profiles of the company
+        and the shared ones, read once for the whole batch (there are a handful)."""
+        profiles = self.env["credit.recovery.profile"].sudo().search([("active", "=", True)])
+        return {
+            company_id: profiles.filtered(
+                lambda p, company_id=company_id: p.company_id.id in (False, company_id)
+            )._get_profile_rules()
+            for company_id in company_ids
+        }
+
+    def _get_overdue_episodes(self):
+        """``{debtor_id: n}``: invoices with an installment due in the last 12 months that was
+        paid after its due date or is still unpaid past it (one query)."""
+        if not self._origin.ids:
+            return {}
+        self.env["account.move.line"].flush_model(["amount_residual", "reconciled", "date_maturity", "move_id"])
+        self.env["account.move"].flush_model(["recovery_debtor_id"])
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT move.recovery_debtor_id, COUNT(DISTINCT move.id)
+                  FROM account_move_line line
+                  JOIN account_move move ON move.id = line.move_id
+                  JOIN account_account account ON account.id = line.account_id
+                 WHERE move.recovery_debtor_id IN %(debtors)s
+                   AND account.account_type = 'asset_receivable'
+                   AND line.debit > 0
+                   AND line.date_maturity >= %(since)s
+                   AND line.date_maturity < %(today)s
+                   AND (
+                        (NOT line.reconciled AND line.amount_residual > 0)
+                        OR EXISTS (
+                            SELECT 1 FROM account_partial_reconcile partial
+                             WHERE partial.debit_move_id = line.id AND partial.max_date > line.date_maturity
+                        )
+                   )
+                 GROUP BY move.recovery_debtor_id
+                """,
+                debtors=tuple(self._origin.ids),
+                since=today - timedelta(days=HISTORY_DAYS),
+                today=today,
+            )
+        )
+        return dict(rows)
+
+    def _recovery_refresh_aggregates(self, run=None):
+        """Set-based twin of the debtor's stored computes, for the daily refresh.
+
+        One query reads the aggregates of the debtors' invoices (their stored collection
+        state), one more their recurrence (:meth:`_get_overdue_episodes`); credit status
+        and profile follow from the same rules as the computes (``tools.collection``:
+        ``credit_status``, ``select_profile``); one
+        UPDATE writes the rows that changed. Thousands of debtors go through neither the
+        ORM's recompute nor the chatter's tracking (the run records what changed).
+        """
+        if not self:
+            return
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH aggregate AS (
+                    SELECT m.recovery_debtor_id AS id,
+                           SUM(s.amount_overdue) FILTER (WHERE s.amount_overdue > 0) AS amount,
+                           MAX(s.days_overdue) FILTER (WHERE s.amount_overdue > 0) AS days,
+                           COUNT(*) FILTER (WHERE s.amount_overdue > 0) AS count,
+                           (array_agg(s.stage_id ORDER BY %(ladder)s)
+                                FILTER (WHERE s.stage_id IS NOT NULL))[1] AS stage,
+                           MIN(s.next_action_date) FILTER (WHERE s.stage_id IS NOT NULL) AS next_date
+                      FROM unnest(%(ids)s::int[]) AS batch(id)
+                      JOIN account_move m ON m.recovery_debtor_id = batch.id
+                      JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
+                      LEFT JOIN credit_recovery_stage st ON st.id = s.stage_id
+                     GROUP BY m.recovery_debtor_id
+                )
+                SELECT d.id, d.company_id, COALESCE(a.amount, 0), COALESCE(a.days, 0), COALESCE(a.count, 0), a.stage,
+                       LEAST(a.next_date, d.callback_date), COALESCE(d.broken_commitments, 0), d.profile_override_id
+                  FROM unnest(%(ids)s::int[]) AS batch(id)
+                  JOIN credit_recovery_debtor d ON d.id = batch.id
+                  LEFT JOIN aggregate a ON a.id = d.id
+                """,
+                ids=self.ids,
+                ladder=self.env["credit.recovery.stage"]._ladder_order_sql("st"),
+            )
+        )
+        episodes = self._get_overdue_episodes()
+        rules = self._get_profile_rules_by_company({row[1] for row in rows})
+        values = defaultdict(list)
+        for debtor_id, company_id, amount, days, count, stage, next_date, broken, override in rows:
+            recurrence = episodes.get(debtor_id, 0)
+            computed = select_profile(rules[company_id], recurrence, broken)
+            for key, value in (
+                ("id", debtor_id),
+                ("amount", amount),
+                ("days", days),
+                ("count", count),
+                ("stage", stage),
+                ("next", next_date),
+                ("episodes", recurrence),
+                ("status", credit_status(amount > 0, recurrence)),
+                ("computed", computed),
+                ("profile", override or computed),
+            ):
+                values[key].append(value)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE credit_recovery_debtor d
+                   SET amount_overdue = v.amount, days_overdue = v.days, overdue_invoice_count = v.count,
+                       stage_id = v.stage, next_action_date = v.next, overdue_episodes = v.episodes,
+                       credit_status = v.status, profile_computed_id = v.computed, profile_id = v.profile,
+                       planned_run_id = COALESCE(%(run)s, d.planned_run_id)
+                  FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(amount)s::numeric[]) AS amount,
+                               unnest(%(days)s::int[]) AS days, unnest(%(count)s::int[]) AS count,
+                               unnest(%(stage)s::int[]) AS stage, unnest(%(next)s::date[]) AS next,
+                               unnest(%(episodes)s::int[]) AS episodes, unnest(%(status)s::varchar[]) AS status,
+                               unnest(%(computed)s::int[]) AS computed, unnest(%(profile)s::int[]) AS profile) v
+                 WHERE d.id = v.id
+                   AND (d.planned_run_id, d.amount_overdue, d.days_overdue, d.overdue_invoice_count, d.stage_id,
+                        d.next_action_date, d.overdue_episodes, d.credit_status, d.profile_computed_id, d.profile_id)
+                       IS DISTINCT FROM (COALESCE(%(run)s, d.planned_run_id), v.amount, v.days, v.count, v.stage,
+                                         v.next, v.episodes, v.status, v.computed, v.profile)
+                """,
+                run=run.id if run else None,
+                **values,
+            )
+        )
+        self.invalidate_recordset(
+            [
+                "planned_run_id",
+                "amount_overdue",
+                "days_overdue",
+                "overdue_invoice_count",
+                "stage_id",
+                "next_action_date",
+                "overdue_episodes",
+                "credit_status",
+                "profile_computed_id",
+                "profile_id",
+            ]
+        )
+
+    @api.model
+    def _recovery_refresh_history(self, companies=None, refreshed_today=False):
+        """Daily: the 12-month window slides, so recompute recurrence (and hence profiles).
+
+        ``refreshed_today``: the debtors with something overdue were just recomputed by the
+        run's refresh; only the others (paid, but late in the last 12 months) are left.
+        """
+        company_domain = [("company_id", "in", companies.ids)] if companies is not None else []
+        broken = self.search([*company_domain, ("broken_commitments", ">", 0)])
+        self.env.add_to_compute(self._fields["broken_commitments"], broken)
+        broken.modified(["broken_commitments"])
+        self.env.flush_all()
+        domain = ["|", "|", ("overdue_episodes", ">", 0), ("amount_overdue", ">", 0), ("broken_commitments", ">", 0)]
+        if refreshed_today:
+            domain = ["&", ("amount_overdue", "=", 0), *domain]
+        debtors = self.search([*company_domain, *domain], order="id")
+        for start in range(0, len(debtors), 5000):
+            debtors[start : start + 5000]._recovery_refresh_aggregates()

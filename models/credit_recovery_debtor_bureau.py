@@ -1,0 +1,118 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..tools.business_days import BusinessCalendar
+
+
+class CreditRecoveryDebtor(models.Model):
+    """The debtor's credit-bureau lifecycle: prior notice (CDC art. 43 §2), listing, removal
+    request within 5 business days of full payment (STJ Súmula 548), removal."""
+
+    _inherit = "credit.recovery.debtor"
+
+    bureau_state = fields.Selection(
+        [
+            ("notified", "Prior notice sent"),
+            ("listed", "Listed"),
+            ("removal_requested", "Removal requested"),
+            ("removed", "Removed"),
+        ],
+        string="Credit Bureau",
+        readonly=True,
+        tracking=True,
+        help="Credit-bureau lifecycle: prior notice (CDC art. 43 §2), listing, removal request within "
+        "5 business days of full payment (STJ Súmula 548), removal.",
+    )
+    bureau_removal_deadline = fields.Date(string="Removal Deadline", readonly=True, tracking=True)
+    bureau_notice_date = fields.Date(
+        string="Prior Notice Sent On",
+        readonly=True,
+        tracking=True,
+        help="Date of the written prior notice (CDC art. 43 §2).",
+    )
+    bureau_listed_date = fields.Date(string="Listed On", readonly=True, tracking=True)
+    bureau_removed_date = fields.Date(string="Removed On", readonly=True, tracking=True)
+    bureau_removal_late = fields.Boolean(
+        string="Removal Overdue",
+        compute="_compute_bureau_removal_late",
+        search="_search_bureau_removal_late",
+        help="The debt is paid and the removal deadline (5 business days, STJ Súmula 548) has passed.",
+    )
+
+    @api.depends("bureau_state", "bureau_removal_deadline")
+    def _compute_bureau_removal_late(self):
+        today = fields.Date.context_today(self)
+        for debtor in self:
+            debtor.bureau_removal_late = bool(
+                debtor.bureau_state == "removal_requested"
+                and debtor.bureau_removal_deadline
+                and debtor.bureau_removal_deadline < today
+            )
+
+    def _search_bureau_removal_late(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(operator)
+        domain = [
+            ("bureau_state", "=", "removal_requested"),
+            ("bureau_removal_deadline", "<", fields.Date.context_today(self)),
+        ]
+        return domain if (operator == "=") == value else ["!", *domain]
+
+    def action_bureau_listed(self):
+        """The credit bureau confirmed the listing (after the prior notice)."""
+        self._check_bureau_manager()
+        wrong = self.filtered(lambda debtor: debtor.bureau_state != "notified")
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Only customers who received the prior notice (CDC art. 43 §2) can be listed: %(names)s.",
+                    names=", ".join(wrong.mapped("display_name")),
+                )
+            )
+        self.sudo().write({"bureau_state": "listed", "bureau_listed_date": fields.Date.context_today(self)})
+        return True
+
+    def action_bureau_removed(self):
+        """The credit bureau confirmed the removal."""
+        self._check_bureau_manager()
+        wrong = self.filtered(lambda debtor: debtor.bureau_state not in ("listed", "removal_requested"))
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "These customers are not listed with the credit bureau: %(names)s.",
+                    names=", ".join(wrong.mapped("display_name")),
+                )
+            )
+        self.sudo().write({"bureau_state": "removed", "bureau_removed_date": fields.Date.context_today(self)})
+        self.activity_feedback(["account_credit_recovery.activity_type_bureau_removal"])
+        return True
+
+    def _recovery_record_bureau_notice(self):
+        """The prior notice of CDC art. 43 §2 went out today (an e-mail sent, a letter posted):
+        record it, unless a notice or a listing is already running. Returns whether it did."""
+        self.ensure_one()
+        if self.bureau_state not in (False, "removed"):
+            return False
+        self.sudo().write({"bureau_state": "notified", "bureau_notice_date": fields.Date.context_today(self)})
+        return True
+
+    def _check_bureau_manager(self):
+        if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
+            raise AccessError(self.env._("Only a Collection Manager can record credit-bureau listings and removals."))
+
+    def _bureau_start_removal(self, today=None):
+        """Listed debtors paid in full: the removal must be requested within 5 business days
+        (STJ Súmula 548). An activity is due on the deadline; past it the debtor shows a warning."""
+        today = today or fields.Date.context_today(self)
+        policies = self.env["credit.recovery.policy"]._get_company_policies(self.company_id)
+        for debtor in self.filtered(lambda debtor: debtor.bureau_state == "listed"):
+            policy = policies.get(debtor.company_id.id)
+            calendar = policy._get_business_calendar() if policy else BusinessCalendar()
+            deadline = calendar.add_business_days(today, 5)
+            debtor.sudo().write({"bureau_state": "removal_requested", "bureau_removal_deadline": deadline})
+            debtor.activity_schedule(
+                "account_credit_recovery.activity_type_bureau_removal",
+                date_deadline=deadline,
+                summary=self.env._("Request the removal from the credit bureau (STJ Súmula 548)"),
+                user_id=debtor._get_collection_responsible().id,
+            )

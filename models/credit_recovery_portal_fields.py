@@ -1,0 +1,137 @@
+"""What the debtor's self-service page adds to the other models: the portal channel of the
+contact logs, the page's settings, the PIX code of agreements and messages, the debtor's link."""
+
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import pix
+
+_logger = logging.getLogger(__name__)
+
+# How many leading digits of the CPF/CNPJ the debtor types before any amount is shown.
+TAX_ID_PREFIX_DIGITS = 5
+SIGNATURE_FIELDS = {"portal_signature", "portal_signed_by", "portal_signed_on", "portal_signed_ip"}
+
+
+class CreditRecoveryContactPortal(models.Model):
+    _inherit = "credit.recovery.contact"
+
+    channel = fields.Selection(selection_add=[("portal", "Self-service page")], ondelete={"portal": "set default"})
+
+
+class CreditRecoveryPolicyPortal(models.Model):
+    _inherit = "credit.recovery.policy"
+
+    portal_identity_check = fields.Boolean(
+        string="Ask for the CPF/CNPJ on the Page",
+        default=True,
+        help="The debtor types the first digits of their CPF/CNPJ before the self-service page shows any amount.",
+    )
+    portal_max_attempts = fields.Integer(string="Wrong Attempts Allowed", default=5)
+    portal_lock_minutes = fields.Integer(string="Lock After Wrong Attempts (minutes)", default=30)
+
+
+class ResCompanyPortal(models.Model):
+    _inherit = "res.company"
+
+    recovery_payment_instructions = fields.Text(
+        string="Payment Instructions",
+        translate=True,
+        help="Shown on the debtor's self-service page when neither a PIX code nor online payment is available.",
+    )
+
+
+class ResPartnerBankPortal(models.Model):
+    _inherit = "res.partner.bank"
+
+    def _recovery_pix_payload(self, amount, reference="", currency=None):
+        """The PIX *copia e cola* code of ``amount`` to this account, or ``False``.
+
+        Odoo's own EMV QR code (``account_qr_code_emv``, made a PIX code by ``l10n_br`` with the
+        account's PIX key) when the account can make one; else, for a Brazilian account with a PIX
+        key, the BR Code of ``tools.pix``. Either way the code is checked before it is shown.
+        """
+        self.ensure_one()
+        currency = currency or self.company_id.currency_id or self.env.company.currency_id
+        if currency.name != "BRL" or not self.proxy_value:
+            return False
+        payload = False
+        partner = self.partner_id
+        errors = self._get_error_messages_for_qr("emv_qr", partner, currency) or self._check_for_qr_code_errors(
+            "emv_qr", amount, currency, partner, reference, reference
+        )
+        if not errors:
+            payload = self._get_qr_vals("emv_qr", amount, currency, partner, reference, reference)
+        elif (partner.country_id.code or self.company_id.country_id.code) == "BR":
+            payload = pix.build_payload(self.proxy_value, partner.name, partner.city or "", amount, reference)
+        if payload and pix.validate(payload):
+            _logger.warning("Invalid PIX code for bank account %s: %s", self.id, pix.validate(payload))
+            return False
+        return payload
+
+
+class CreditRecoveryAgreementPortal(models.Model):
+    _inherit = "credit.recovery.agreement"
+
+    portal_signature = fields.Image(string="Signature", readonly=True, copy=False, attachment=True, max_width=1024)
+    portal_signed_by = fields.Char(string="Signed By", readonly=True, copy=False)
+    portal_signed_on = fields.Datetime(string="Signed On", readonly=True, copy=False)
+    portal_signed_ip = fields.Char(string="Signed From (IP)", readonly=True, copy=False)
+    portal_pix_code = fields.Char(string="PIX Code", compute="_compute_portal_pix_code")
+
+    def _compute_portal_pix_code(self):
+        for agreement in self:
+            first = agreement.line_ids.filtered(lambda line: not line.paid).sorted("date_due")[:1]
+            agreement.portal_pix_code = (
+                self.env["credit.recovery.portal"]._pix_code(agreement.company_id, first.amount, agreement.name)
+                if first
+                else False
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(SIGNATURE_FIELDS & set(vals) for vals in vals_list):
+            raise UserError(self.env._("The debtor signs the agreement on the self-service page."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and SIGNATURE_FIELDS & set(vals):
+            raise UserError(self.env._("The debtor signs the agreement on the self-service page."))
+        return super().write(vals)
+
+
+class CreditRecoveryDebtorPortal(models.Model):
+    _inherit = "credit.recovery.debtor"
+
+    portal_token_ids = fields.One2many("credit.recovery.portal.token", "debtor_id", string="Personal Links")
+    portal_url = fields.Char(string="Personal Link", compute="_compute_portal_url")
+    portal_feedback_ids = fields.One2many("credit.recovery.portal.feedback", "debtor_id", string="Feedback")
+
+    def _compute_portal_url(self):
+        links = self.env["credit.recovery.portal.token"]._get_or_create_tokens(self._origin)
+        for debtor in self:
+            debtor.portal_url = links[debtor._origin.id].url if debtor._origin.id in links else False
+
+    def _portal_tax_id_prefix(self):
+        self.ensure_one()
+        digits = "".join(char for char in self.partner_id.vat or "" if char.isdigit())
+        return digits[:TAX_ID_PREFIX_DIGITS]
+
+
+class CreditRecoveryDispatchPortal(models.Model):
+    _inherit = "credit.recovery.dispatch"
+
+    portal_url = fields.Char(string="Personal Link", compute="_compute_portal_values")
+    portal_pix_code = fields.Char(string="PIX Code", compute="_compute_portal_values")
+
+    @api.depends("debtor_id", "amount_due")
+    def _compute_portal_values(self):
+        """The debtor's personal link and the PIX code of the amount the message claims."""
+        links = self.env["credit.recovery.portal.token"]._get_or_create_tokens(self.debtor_id._origin)
+        Portal = self.env["credit.recovery.portal"]
+        for dispatch in self:
+            link = links.get(dispatch.debtor_id._origin.id)
+            dispatch.portal_url = link.url if link else False
+            dispatch.portal_pix_code = Portal._pix_code(dispatch.company_id, dispatch.amount_due, dispatch.name or "")

@@ -1,0 +1,2 @@
+from . import credit_recovery_dossier
+from . import credit_recovery_letter
