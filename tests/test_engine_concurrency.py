@@ -19,6 +19,8 @@ from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, get_db_name, new_test_user, tagged
 from odoo.tools import SQL
 
+from .common import registry_lock_released
+
 COMPANY = "Credit Recovery concurrency test"
 DUE = date(2026, 3, 2)
 NOTICE_DAY = datetime(2026, 3, 10, 13, 0)
@@ -38,6 +40,7 @@ class TestConcurrentWorkers(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.enterClassContext(registry_lock_released())  # the workers are threads of their own
         cls.db = sql_db.db_connect(get_db_name())
         with cls.db.cursor() as cr:
             cls.last_ids = cls._last_ids(cr)
