@@ -4,6 +4,7 @@ from datetime import date, datetime
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import BaseCase, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -46,6 +47,22 @@ class PureCase(BaseCase):
         return test
 
 
+@contextmanager
+def registry_lock_released():
+    """Let other threads open the registry while the test runs, as ``HttpCase``'s test mode does.
+
+    Odoo's runner (``odoo --test-enable``) holds ``Registry._lock`` for the whole test run, so a
+    thread that asks for the registry, wkhtmltopdf's requests for the report's assets or a
+    second worker, would wait forever for the test that waits for it. pytest-odoo holds no such
+    lock: there this changes nothing."""
+    saved = Registry._lock
+    Registry._lock = DummyRLock()
+    try:
+        yield
+    finally:
+        Registry._lock = saved
+
+
 class CreditRecoveryCommon(AccountTestInvoicingCommon):
     """Shared set-up: a company with its default collection policy, users by role,
     and helpers to issue invoices on a given day and look at them on another."""
@@ -58,6 +75,8 @@ class CreditRecoveryCommon(AccountTestInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # PDF reports fetch their assets over HTTP, from another thread (see the helper).
+        cls.enterClassContext(registry_lock_released())
         cls.company = cls.company_data["company"]
         cls.policy = cls.env["credit.recovery.policy"].search([("company_id", "=", cls.company.id)])
         cls.stage_reminder, cls.stage_notice, cls.stage_alert, cls.stage_legal = cls.policy.stage_ids.sorted("sequence")

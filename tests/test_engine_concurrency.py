@@ -19,6 +19,8 @@ from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, get_db_name, new_test_user, tagged
 from odoo.tools import SQL
 
+from .common import registry_lock_released
+
 COMPANY = "Credit Recovery concurrency test"
 DUE = date(2026, 3, 2)
 NOTICE_DAY = datetime(2026, 3, 10, 13, 0)
@@ -26,8 +28,11 @@ NOTICE_DAY = datetime(2026, 3, 10, 13, 0)
 RETRYABLE = (psycopg2.extensions.TransactionRollbackError, psycopg2.IntegrityError, psycopg2.OperationalError)
 
 
-# Rows of existing records that the cron runner updates (active, lastcall, nextcall…): put back.
-RESTORED_TABLES = ("ir_cron",)
+# Rows of existing records that the test updates, put back afterwards: the cron it runs (active,
+# lastcall, nextcall…), the superuser and OdooBot and the digest a new company touches.
+RESTORED_TABLES = ("ir_cron", "res_users", "res_partner", "digest_digest")
+# Relation rows added to existing records (the superuser joins the "Multi Companies" group).
+RELATION_TABLES = ("res_groups_users_rel", "res_company_users_rel")
 
 
 @tagged("post_install", "-at_install")
@@ -35,10 +40,12 @@ class TestConcurrentWorkers(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.enterClassContext(registry_lock_released())  # the workers are threads of their own
         cls.db = sql_db.db_connect(get_db_name())
         with cls.db.cursor() as cr:
             cls.last_ids = cls._last_ids(cr)
             cls.restored_rows = {table: cls._rows(cr, table) for table in RESTORED_TABLES}
+            cls.relation_rows = {table: cls._relation_rows(cr, table) for table in RELATION_TABLES}
         cls.addClassCleanup(cls._delete_committed_rows)
 
     @staticmethod
@@ -58,6 +65,11 @@ class TestConcurrentWorkers(BaseCase):
             cr.execute(SQL("SELECT COALESCE(MAX(id), 0) FROM %s", SQL.identifier(table)))
             last_ids[table] = cr.fetchone()[0]
         return last_ids
+
+    @staticmethod
+    def _relation_rows(cr, table):
+        cr.execute(SQL("SELECT row_to_json(t)::text FROM %s t", SQL.identifier(table)))
+        return {row for (row,) in cr.fetchall()}
 
     @staticmethod
     def _rows(cr, table):
@@ -90,8 +102,9 @@ class TestConcurrentWorkers(BaseCase):
             else:
                 raise AssertionError(f"committed rows left in {sorted(pending)}")
             for table, rows in cls.restored_rows.items():
+                current = cls._rows(cr, table)
                 for row_id, row in rows.items():
-                    if cls._rows_differ(cr, table, row_id, row):
+                    if current.get(row_id) != row:
                         cr.execute(
                             SQL(
                                 "UPDATE %(table)s t SET (%(columns)s) = (SELECT %(columns)s FROM"
@@ -102,13 +115,11 @@ class TestConcurrentWorkers(BaseCase):
                                 id=row_id,
                             )
                         )
+            for table, rows in cls.relation_rows.items():
+                for row in cls._relation_rows(cr, table) - rows:
+                    cr.execute(SQL("DELETE FROM %s t WHERE row_to_json(t)::text = %s", SQL.identifier(table), row))
         # The cron runner's registry may have cached records that are gone: forget them.
         Registry(get_db_name()).clear_all_caches()
-
-    @staticmethod
-    def _rows_differ(cr, table, row_id, row):
-        cr.execute(SQL("SELECT row_to_json(t)::text FROM %s t WHERE id = %s", SQL.identifier(table), row_id))
-        return cr.fetchone()[0] != row
 
     def setUp(self):
         super().setUp()
