@@ -4,8 +4,11 @@ number of queries, and one failing debtor never stops the others."""
 from datetime import date, datetime
 from unittest.mock import patch
 
+from markupsafe import Markup
+
 from odoo.tests import tagged
 
+from ..models.credit_recovery_invoice import STATE_FIELDS
 from .common import CreditRecoveryCommon
 
 DUE = date(2026, 3, 2)
@@ -132,3 +135,51 @@ class TestBatchedDelivery(CreditRecoveryCommon):
                 queued.sudo().write({"scheduled_at": NOTICE_DAY})
         self.assertEqual(set(self.messages_of(small | large).mapped("state")), {"sent"})
         self.assertLessEqual(counts["large"], counts["small"] + 12, counts)
+
+    def test_bodies_are_stored_as_odoo_stores_them(self):
+        """The batch renders, formats and sanitizes each body once: what is stored is what Odoo's
+        own one-record rendering and the ORM's sanitizing give, in the chatter and the e-mail."""
+        partners = self.make_debtors(3, "Corpo")
+        self.run_and_queue()
+        Message = self.env["mail.message"]
+        with self.on(NOTICE_DAY):
+            self.env["credit.recovery.dispatch"]._deliver_batch()
+        self.env.invalidate_all()
+        with self.on(NOTICE_DAY):
+            for dispatch in self.messages_of(partners):
+                self.assertEqual(dispatch.state, "sent")
+                chatter = dispatch.debtor_id.message_ids
+                email = chatter.filtered(lambda message: message.message_type == "comment")
+                sms = chatter.filtered(lambda message: message.message_type == "sms")
+                rendered = dispatch._render_messages(dispatch.stage_id)  # one record: Odoo's own path
+                body = Message._fields["body"].convert_to_cache(Markup(rendered["body"]), email)
+                self.assertTrue(body and "<table" in body)
+                self.assertEqual(email.body, body, dispatch.partner_id.name)
+                self.assertEqual(self.env["mail.mail"].search([("mail_message_id", "=", email.id)]).body_html, body)
+                text = Message._fields["body"].convert_to_cache(Markup("<p>%s</p>") % rendered["sms"], sms)
+                self.assertEqual(sms.body, text)
+
+    def test_logs_keep_the_invoice_states_and_the_seal(self):
+        """The automatic logs carry no callback or promised date: the invoices' collection state is
+        what computing it again gives; the debtor's last contact follows; the ledger verifies."""
+        partners = self.make_debtors(3, "Selo")
+        self.run_and_queue()
+        with self.on(NOTICE_DAY):
+            self.env["credit.recovery.dispatch"]._deliver_batch()
+        self.env.invalidate_all()
+        with self.on(NOTICE_DAY):
+            dispatches = self.messages_of(partners)
+            logs = dispatches.contact_ids
+            self.assertEqual(len(logs), 6)
+            self.assertTrue(all(logs.mapped("evidence_ledger_hash")))
+            states = dispatches.invoice_ids.recovery_invoice_id.sudo()
+            stored = [{name: state[name] for name in STATE_FIELDS} for state in states]
+            states._compute_state()
+            self.assertEqual(stored, [{name: state[name] for name in STATE_FIELDS} for state in states])
+            for dispatch in dispatches:
+                self.assertEqual(dispatch.debtor_id.last_contact_date, max(dispatch.contact_ids.mapped("date")))
+                self.assertEqual(
+                    set(dispatch.invoice_ids.mapped("recovery_last_contact_date")),
+                    {max(dispatch.contact_ids.mapped("date"))},
+                )
+                self.assertEqual(dispatch.debtor_id.action_verify_evidence()["params"]["type"], "success")
