@@ -183,3 +183,28 @@ class TestBatchedDelivery(CreditRecoveryCommon):
                     {max(dispatch.contact_ids.mapped("date"))},
                 )
                 self.assertEqual(dispatch.debtor_id.action_verify_evidence()["params"]["type"], "success")
+
+    def test_outside_the_window_a_batch_is_rescheduled_set_based(self):
+        """At 04:40 in São Paulo nothing is sent: every due message moves to the window's next
+        moment, with the same queries for 2 messages as for 8 (one UPDATE for the batch)."""
+        small = self.make_debtors(2, "Cedo")
+        large = self.make_debtors(8, "Madrugada")
+        self.run_and_queue()
+        Dispatch = self.env["credit.recovery.dispatch"]
+        night = datetime(2026, 3, 10, 7, 40)  # 04:40 in São Paulo
+        counts = {}
+        with self.on(night):
+            for label, partners in (("small", small), ("large", large)):
+                messages = self.messages_of(partners)
+                messages.sudo().write({"scheduled_at": datetime(2026, 3, 10, 7, 0)})
+                self.env.flush_all()
+                self.env.invalidate_all()
+                before = self.env.cr.sql_log_count
+                done, _remaining = Dispatch._deliver_batch()
+                counts[label] = self.env.cr.sql_log_count - before
+                self.assertEqual(done, len(partners))
+                self.assertEqual(set(messages.mapped("state")), {"queued"})
+                self.assertTrue(all(message.scheduled_at > night for message in messages))
+                self.assertEqual(len(set(messages.mapped("scheduled_at"))), 1, "the window's next moment, for all")
+                self.assertFalse(messages.contact_ids)
+        self.assertLessEqual(counts["large"], counts["small"] + 2, counts)
