@@ -6,6 +6,7 @@ from unittest.mock import patch
 
 from markupsafe import Markup
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..models.credit_recovery_invoice import STATE_FIELDS
@@ -155,9 +156,31 @@ class TestBatchedDelivery(CreditRecoveryCommon):
                 body = Message._fields["body"].convert_to_cache(Markup(rendered["body"]), email)
                 self.assertTrue(body and "<table" in body)
                 self.assertEqual(email.body, body, dispatch.partner_id.name)
+                self.assertEqual((email.subject, email.email_from), (rendered["subject"], rendered["email_from"]))
+                self.assertIn(dispatch.currency_id.format(dispatch.amount_due), email.subject)
                 self.assertEqual(self.env["mail.mail"].search([("mail_message_id", "=", email.id)]).body_html, body)
                 text = Message._fields["body"].convert_to_cache(Markup("<p>%s</p>") % rendered["sms"], sms)
                 self.assertEqual(sms.body, text)
+
+    def test_placeholders_render_in_a_batch_as_one_by_one(self):
+        """A batch's placeholders, checked and compiled once, give what Odoo gives record by
+        record; a failing one raises Odoo's own error."""
+        partners = self.make_debtors(3, "Marca & Cia")
+        self.run_and_queue()
+        dispatches = self.messages_of(partners)
+        Template = self.env["mail.template"]
+        source = (
+            "{{ object.partner_id.name }} <{{ object.company_id.email or 'none' }}>: "
+            "{{ format_amount(object.amount_due, object.currency_id) }} {{ object.portal_url or '' }}{{ False }}"
+        )
+        with self.on(NOTICE_DAY):
+            batch = Template._render_template_inline_template(source, dispatches._name, dispatches.ids)
+            for dispatch in dispatches:
+                single = Template._render_template_inline_template(source, dispatch._name, dispatch.ids)
+                self.assertEqual(batch[dispatch.id], single[dispatch.id])
+                self.assertIn("Marca & Cia", batch[dispatch.id])
+            with self.assertRaises(UserError):
+                Template._render_template_inline_template("{{ object.no_field }}", dispatches._name, dispatches.ids)
 
     def test_logs_keep_the_invoice_states_and_the_seal(self):
         """The automatic logs carry no callback or promised date: the invoices' collection state is
