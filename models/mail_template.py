@@ -91,9 +91,9 @@ class MailRenderMixin(models.AbstractModel):
         """Collection messages: check and compile each ``{{ … }}`` placeholder once for the batch.
 
         For every record, Odoo's ``safe_eval`` compiles each placeholder again and checks its
-        bytecode against the sandbox's whitelist (a fraction of a millisecond each; the subject, sender and SMS
-        of a collection message hold seven): for a delivery batch that cost as much as the
-        e-mail body. Here each placeholder is checked with the same whitelist and compiled once,
+        bytecode against the sandbox's whitelist (a fraction of a millisecond each; the subject,
+        sender and SMS of a collection message hold seven): for a delivery batch that cost more
+        than the e-mail body. Here each placeholder is checked with the same whitelist and compiled once,
         then evaluated for each record as ``safe_eval`` does it (a copy of the checked context,
         the sandbox's builtins). Users who may not use such placeholders, one record, another
         model, a template without code, or any error go through Odoo's own path, which also
