@@ -404,7 +404,29 @@ class CreditRecoveryContact(models.Model):
         count as one contact) before sending it: what was sent is recorded as it is."""
         if not all(self._is_automatic_vals(vals) for vals in vals_list):
             raise UserError(self.env._("Only the collection run records automatic messages, from its own dispatches."))
-        return self.sudo().create(vals_list)
+        if any(vals.get("next_action_date") or vals.get("promise_date") for vals in vals_list):
+            return self.sudo().create(vals_list)
+        # A log's callback and promised dates are all the invoices' collection state reads of
+        # it: logs without them leave that state as it is, and are kept from recomputing it
+        # (for a delivery batch, a third of its cost; the daily run refreshes the states).
+        move_ids = [move_id for vals in vals_list for move_id in self._command_ids(vals.get("invoice_ids"))]
+        states = self.env["account.move"].sudo().browse(move_ids).recovery_invoice_id
+        state_fields = self.env.registry.field_computed[states._fields["refresh_date"]]
+        with self.env.protecting(state_fields, states):
+            return self.sudo().create(vals_list)
+
+    @api.model
+    def _command_ids(self, commands):
+        """The ids an x2many value links (plain ids, ``LINK`` and ``SET`` commands)."""
+        ids = []
+        for command in commands or []:
+            if isinstance(command, int):
+                ids.append(command)
+            elif command[0] == Command.LINK:
+                ids.append(command[1])
+            elif command[0] == Command.SET:
+                ids.extend(command[2])
+        return ids
 
     @api.model
     def _is_automatic_vals(self, vals):
@@ -441,14 +463,7 @@ class CreditRecoveryContact(models.Model):
 
     def _check_attachment_access(self, commands):
         """The caller links only files they may read: sealing copies them out of their reach."""
-        ids = []
-        for command in commands or []:
-            if isinstance(command, int):
-                ids.append(command)
-            elif command[0] == Command.LINK:
-                ids.append(command[1])
-            elif command[0] == Command.SET:
-                ids.extend(command[2])
+        ids = self._command_ids(commands)
         if ids and not self.env.su:
             self.env["ir.attachment"].browse(ids).check("read")
 

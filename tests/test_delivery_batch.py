@@ -4,9 +4,13 @@ number of queries, and one failing debtor never stops the others."""
 from datetime import date, datetime
 from unittest.mock import patch
 
+from markupsafe import Markup
+
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..models.credit_recovery_invoice import STATE_FIELDS
 from .common import CreditRecoveryCommon
 
 DUE = date(2026, 3, 2)
@@ -139,3 +143,98 @@ class TestBatchedDelivery(CreditRecoveryCommon):
                 queued.sudo().write({"scheduled_at": NOTICE_DAY})
         self.assertEqual(set(self.messages_of(small | large).mapped("state")), {"sent"})
         self.assertLessEqual(counts["large"], counts["small"] + 12, counts)
+
+    def test_bodies_are_stored_as_odoo_stores_them(self):
+        """The batch renders, formats and sanitizes each body once: what is stored is what Odoo's
+        own one-record rendering and the ORM's sanitizing give, in the chatter and the e-mail."""
+        partners = self.make_debtors(3, "Corpo")
+        self.run_and_queue()
+        Message = self.env["mail.message"]
+        with self.on(NOTICE_DAY):
+            self.env["credit.recovery.dispatch"]._deliver_batch()
+        self.env.invalidate_all()
+        with self.on(NOTICE_DAY):
+            for dispatch in self.messages_of(partners):
+                self.assertEqual(dispatch.state, "sent")
+                chatter = dispatch.debtor_id.message_ids
+                email = chatter.filtered(lambda message: message.message_type == "comment")
+                sms = chatter.filtered(lambda message: message.message_type == "sms")
+                rendered = dispatch._render_messages(dispatch.stage_id)  # one record: Odoo's own path
+                body = Message._fields["body"].convert_to_cache(Markup(rendered["body"]), email)
+                self.assertTrue(body and "<table" in body)
+                self.assertEqual(email.body, body, dispatch.partner_id.name)
+                self.assertEqual((email.subject, email.email_from), (rendered["subject"], rendered["email_from"]))
+                self.assertIn(dispatch.currency_id.format(dispatch.amount_due), email.subject)
+                self.assertEqual(self.env["mail.mail"].search([("mail_message_id", "=", email.id)]).body_html, body)
+                text = Message._fields["body"].convert_to_cache(Markup("<p>%s</p>") % rendered["sms"], sms)
+                self.assertEqual(sms.body, text)
+
+    def test_placeholders_render_in_a_batch_as_one_by_one(self):
+        """A batch's placeholders, checked and compiled once, give what Odoo gives record by
+        record; a failing one raises Odoo's own error."""
+        partners = self.make_debtors(3, "Marca & Cia")
+        self.run_and_queue()
+        dispatches = self.messages_of(partners)
+        Template = self.env["mail.template"]
+        source = (
+            "{{ object.partner_id.name }} <{{ object.company_id.email or 'none' }}>: "
+            "{{ format_amount(object.amount_due, object.currency_id) }} {{ object.portal_url or '' }}{{ False }}"
+        )
+        with self.on(NOTICE_DAY):
+            batch = Template._render_template_inline_template(source, dispatches._name, dispatches.ids)
+            for dispatch in dispatches:
+                single = Template._render_template_inline_template(source, dispatch._name, dispatch.ids)
+                self.assertEqual(batch[dispatch.id], single[dispatch.id])
+                self.assertIn("Marca & Cia", batch[dispatch.id])
+            with self.assertRaises(UserError):
+                Template._render_template_inline_template("{{ object.no_field }}", dispatches._name, dispatches.ids)
+
+    def test_logs_keep_the_invoice_states_and_the_seal(self):
+        """The automatic logs carry no callback or promised date: the invoices' collection state is
+        what computing it again gives; the debtor's last contact follows; the ledger verifies."""
+        partners = self.make_debtors(3, "Selo")
+        self.run_and_queue()
+        with self.on(NOTICE_DAY):
+            self.env["credit.recovery.dispatch"]._deliver_batch()
+        self.env.invalidate_all()
+        with self.on(NOTICE_DAY):
+            dispatches = self.messages_of(partners)
+            logs = dispatches.contact_ids
+            self.assertEqual(len(logs), 6)
+            self.assertTrue(all(logs.mapped("evidence_ledger_hash")))
+            states = dispatches.invoice_ids.recovery_invoice_id.sudo()
+            stored = [{name: state[name] for name in STATE_FIELDS} for state in states]
+            states._compute_state()
+            self.assertEqual(stored, [{name: state[name] for name in STATE_FIELDS} for state in states])
+            for dispatch in dispatches:
+                self.assertEqual(dispatch.debtor_id.last_contact_date, max(dispatch.contact_ids.mapped("date")))
+                self.assertEqual(
+                    set(dispatch.invoice_ids.mapped("recovery_last_contact_date")),
+                    {max(dispatch.contact_ids.mapped("date"))},
+                )
+                self.assertEqual(dispatch.debtor_id.action_verify_evidence()["params"]["type"], "success")
+
+    def test_outside_the_window_a_batch_is_rescheduled_set_based(self):
+        """At 04:40 in São Paulo nothing is sent: every due message moves to the window's next
+        moment, with the same queries for 2 messages as for 8 (one UPDATE for the batch)."""
+        small = self.make_debtors(2, "Cedo")
+        large = self.make_debtors(8, "Madrugada")
+        self.run_and_queue()
+        Dispatch = self.env["credit.recovery.dispatch"]
+        night = datetime(2026, 3, 10, 7, 40)  # 04:40 in São Paulo
+        counts = {}
+        with self.on(night):
+            for label, partners in (("small", small), ("large", large)):
+                messages = self.messages_of(partners)
+                messages.sudo().write({"scheduled_at": datetime(2026, 3, 10, 7, 0)})
+                self.env.flush_all()
+                self.env.invalidate_all()
+                before = self.env.cr.sql_log_count
+                done, _remaining = Dispatch._deliver_batch()
+                counts[label] = self.env.cr.sql_log_count - before
+                self.assertEqual(done, len(partners))
+                self.assertEqual(set(messages.mapped("state")), {"queued"})
+                self.assertTrue(all(message.scheduled_at > night for message in messages))
+                self.assertEqual(len(set(messages.mapped("scheduled_at"))), 1, "the window's next moment, for all")
+                self.assertFalse(messages.contact_ids)
+        self.assertLessEqual(counts["large"], counts["small"] + 2, counts)
