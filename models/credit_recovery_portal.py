@@ -120,12 +120,26 @@ class CreditRecoveryDebtorPortal(models.Model):
 
     portal_token_ids = fields.One2many("credit.recovery.portal.token", "debtor_id", string="Personal Links")
     portal_url = fields.Char(string="Personal Link", compute="_compute_portal_url")
+    portal_pix_code = fields.Char(
+        string="PIX Code", compute="_compute_portal_pix_code", help="PIX copia e cola of the amount claimable."
+    )
     portal_feedback_ids = fields.One2many("credit.recovery.portal.feedback", "debtor_id", string="Feedback")
 
     def _compute_portal_url(self):
         links = self.env["credit.recovery.portal.token"]._get_or_create_tokens(self._origin)
         for debtor in self:
             debtor.portal_url = links[debtor._origin.id].url if debtor._origin.id in links else False
+
+    def _compute_portal_pix_code(self):
+        for debtor in self:
+            debtor.portal_pix_code = debtor._portal_pix_code(debtor.amount_claimable)
+
+    def _portal_pix_code(self, amount):
+        """The PIX code of ``amount`` with the reference the self-service page gives its total."""
+        self.ensure_one()
+        return self.env["credit.recovery.portal"]._pix_code(
+            self.company_id, amount, self.partner_id.ref or self.display_name
+        )
 
     def _portal_tax_id_prefix(self):
         self.ensure_one()
@@ -251,7 +265,7 @@ class CreditRecoveryPortal(models.AbstractModel):
                 if payable:
                     total += charges.total
         total = float(total)
-        pix_total = self._pix_code(company, total, partner.ref or debtor.display_name) if total > 0 else False
+        pix_total = debtor._portal_pix_code(total) if total > 0 else False
         providers = self._has_payment_providers(company)
         negotiable = self._negotiable_invoices(debtor)
         templates = self._offer_templates(debtor) if negotiable else self.env["credit.recovery.proposal.template"]

@@ -311,3 +311,36 @@ class TestPortalHttp(CreditRecoveryCommon, HttpCase):
         self.assertEqual(log.attachment_ids.mimetype, "application/pdf")
         events = set(self.link.visit_ids.mapped("event"))
         self.assertTrue({"view", "identity_ok", "offer", "action"} <= events, events)
+
+    def test_whatsapp_letter_and_terms_carry_the_link_and_the_pix_code(self):
+        page_pix = self.env["credit.recovery.portal"]._page_values(self.link)["pix_total"]
+        # The letter: the page's link, and the PIX code of the letter's total (the page's own code).
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "account_credit_recovery.action_report_collection_letter", self.debtor.ids
+        )[0].decode()
+        self.assertIn(self.link.url, html)
+        self.assertIn(page_pix, html)
+        self.assertEqual(pix.validate(page_pix), [])
+        # The WhatsApp text: the link and the PIX code of the amount it claims.
+        self.customer.mobile = "+55 11 98765-4321"
+        action = self.env["credit.recovery.contact"]._action_whatsapp(self.debtor)
+        text = self.env["credit.recovery.contact"].browse(action["contact_id"]).notes
+        self.assertIn(self.link.url, text)
+        self.assertIn(self.debtor.portal_pix_code, text)
+        self.assertEqual(float(pix.amount_of(self.debtor.portal_pix_code)), self.debtor.amount_claimable)
+        # The agreement terms: the PIX code of the next installment and the link.
+        template = self.env.ref("account_credit_recovery.proposal_occasional_3x")
+        agreement = self.env["credit.recovery.portal"]._accept_offer(
+            self.link,
+            template_id=template.id,
+            installments=3,
+            first_due=fields.Date.to_string(self.today + timedelta(days=10)),
+            name="Maria Silva",
+            signature=SIGNATURE,
+        )
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "account_credit_recovery.action_report_agreement_terms", agreement.ids
+        )[0].decode()
+        self.assertEqual(pix.validate(agreement.portal_pix_code), [])
+        self.assertIn(agreement.portal_pix_code, html)
+        self.assertIn(self.link.url, html)
