@@ -315,9 +315,11 @@ class TestPortalHttp(CreditRecoveryCommon, HttpCase):
     def test_whatsapp_letter_and_terms_carry_the_link_and_the_pix_code(self):
         page_pix = self.env["credit.recovery.portal"]._page_values(self.link)["pix_total"]
         # The letter: the page's link, and the PIX code of the letter's total (the page's own code).
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "account_credit_recovery.action_report_collection_letter", self.debtor.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_credit_recovery.action_report_collection_letter", self.debtor.ids)[0]
+            .decode()
+        )
         self.assertIn(self.link.url, html)
         self.assertIn(page_pix, html)
         self.assertEqual(pix.validate(page_pix), [])
@@ -338,9 +340,11 @@ class TestPortalHttp(CreditRecoveryCommon, HttpCase):
             name="Maria Silva",
             signature=SIGNATURE,
         )
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "account_credit_recovery.action_report_agreement_terms", agreement.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_credit_recovery.action_report_agreement_terms", agreement.ids)[0]
+            .decode()
+        )
         self.assertEqual(pix.validate(agreement.portal_pix_code), [])
         self.assertIn(agreement.portal_pix_code, html)
         self.assertIn(self.link.url, html)
