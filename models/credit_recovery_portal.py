@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, OrderedSet
+from odoo.tools import SQL, OrderedSet, float_round
 from odoo.tools.misc import get_lang
 
 from odoo.addons.base.models.res_lang import intersperse
@@ -494,7 +494,10 @@ class CreditRecoveryPortal(models.AbstractModel):
         vals.update(
             discount_charges_percent=template.discount_charges_percent,
             discount_principal_percent=template.discount_principal_percent,
-            down_payment=currency.round(total * template.down_payment_percent / 100),
+            # Rounded up: rounded to the cent, 10 % of R$ 3,377.32 would be below the profile's 10 % minimum.
+            down_payment=float_round(
+                total * template.down_payment_percent / 100, precision_rounding=currency.rounding, rounding_method="UP"
+            ),
             installments=installments,
             periodicity=template.periodicity,
             first_due=first_due,
