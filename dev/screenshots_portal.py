@@ -17,7 +17,13 @@ from playwright.sync_api import sync_playwright
 
 BASE = os.environ.get("ODOO_URL", "http://localhost:8069")
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--lang=pt-BR",
+]
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
