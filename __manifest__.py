@@ -49,6 +49,12 @@
         "web.assets_backend": [
             "account_credit_recovery/static/src/dashboard/*",
         ],
+        "web.assets_frontend": [
+            "account_credit_recovery/static/src/portal/*",
+        ],
+        "web.assets_tests": [
+            "account_credit_recovery/static/tests/tours/*",
+        ],
     },
     "demo": ["demo/credit_recovery_demo.xml"],
     "post_init_hook": "post_init_hook",

@@ -47,29 +47,43 @@ class ResPartnerBankPortal(models.Model):
     _inherit = "res.partner.bank"
 
     def _recovery_pix_payload(self, amount, reference="", currency=None):
-        """The PIX *copia e cola* code of ``amount`` to this account, or ``False``.
+        """The PIX *copia e cola* code of ``amount`` to this account, or ``False``."""
+        return self._recovery_pix_payloads([(amount, reference)], currency)[0]
+
+    def _recovery_pix_payloads(self, charges, currency=None):
+        """The PIX *copia e cola* codes of ``charges`` (``[(amount, reference)]``) to this account,
+        ``False`` for each when the account cannot make one.
 
         Odoo's own EMV QR code (``account_qr_code_emv``, made a PIX code by ``l10n_br`` with the
         account's PIX key) when the account can make one; else, for a Brazilian account with a PIX
-        key, the BR Code of ``tools.pix``. Either way the code is checked before it is shown.
+        key, the BR Code of ``tools.pix``. Either way each code is checked before it is shown. The
+        account is checked once for all the charges (a page shows a code per installment).
         """
         self.ensure_one()
         currency = currency or self.company_id.currency_id or self.env.company.currency_id
-        if currency.name != "BRL" or not self.proxy_value:
-            return False
-        payload = False
+        if not charges or currency.name != "BRL" or not self.proxy_value:
+            return [False] * len(charges)
         partner = self.partner_id
-        errors = self._get_error_messages_for_qr("emv_qr", partner, currency) or self._check_for_qr_code_errors(
-            "emv_qr", amount, currency, partner, reference, reference
+        amount, reference = charges[0]
+        emv = not (
+            self._get_error_messages_for_qr("emv_qr", partner, currency)
+            or self._check_for_qr_code_errors("emv_qr", amount, currency, partner, reference, reference)
         )
-        if not errors:
-            payload = self._get_qr_vals("emv_qr", amount, currency, partner, reference, reference)
-        elif (partner.country_id.code or self.company_id.country_id.code) == "BR":
-            payload = pix.build_payload(self.proxy_value, partner.name, partner.city or "", amount, reference)
-        if payload and pix.validate(payload):
-            _logger.warning("Invalid PIX code for bank account %s: %s", self.id, pix.validate(payload))
-            return False
-        return payload
+        if not emv and (partner.country_id.code or self.company_id.country_id.code) != "BR":
+            return [False] * len(charges)
+        codes = []
+        key, name, city = self.proxy_value, partner.name, partner.city or ""
+        for amount, reference in charges:
+            if emv:
+                payload = self._get_qr_vals("emv_qr", amount, currency, partner, reference, reference)
+                problems = pix.validate(payload) if payload else []
+            else:
+                payload, problems = pix.checked_payload(key, name, city, amount, reference)
+            if problems:
+                _logger.warning("Invalid PIX code for bank account %s: %s", self.id, problems)
+                payload = False
+            codes.append(payload or False)
+        return codes
 
 
 class CreditRecoveryAgreementPortal(models.Model):
@@ -107,12 +121,26 @@ class CreditRecoveryDebtorPortal(models.Model):
 
     portal_token_ids = fields.One2many("credit.recovery.portal.token", "debtor_id", string="Personal Links")
     portal_url = fields.Char(string="Personal Link", compute="_compute_portal_url")
+    portal_pix_code = fields.Char(
+        string="PIX Code", compute="_compute_portal_pix_code", help="PIX copia e cola of the amount claimable."
+    )
     portal_feedback_ids = fields.One2many("credit.recovery.portal.feedback", "debtor_id", string="Feedback")
 
     def _compute_portal_url(self):
         links = self.env["credit.recovery.portal.token"]._get_or_create_tokens(self._origin)
         for debtor in self:
             debtor.portal_url = links[debtor._origin.id].url if debtor._origin.id in links else False
+
+    def _compute_portal_pix_code(self):
+        for debtor in self:
+            debtor.portal_pix_code = debtor._portal_pix_code(debtor.amount_claimable)
+
+    def _portal_pix_code(self, amount):
+        """The PIX code of ``amount`` with the reference the self-service page gives its total."""
+        self.ensure_one()
+        return self.env["credit.recovery.portal"]._pix_code(
+            self.company_id, amount, self.partner_id.ref or self.display_name
+        )
 
     def _portal_tax_id_prefix(self):
         self.ensure_one()

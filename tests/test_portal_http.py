@@ -79,6 +79,25 @@ class TestPortalHttp(CreditRecoveryCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         return response.json()["result"]
 
+    def render_collection_email(self):
+        """The collection e-mail of the notice stage for the debtor, rendered as the run sends it."""
+        action = self.env["credit.recovery.action"].sudo().search([("debtor_id", "=", self.debtor.id)], limit=1)
+        dispatch = (
+            self.env["credit.recovery.dispatch"]
+            .sudo()
+            .create(
+                {
+                    "debtor_id": self.debtor.id,
+                    "company_id": self.company.id,
+                    "stage_id": self.stage_notice.id,
+                    "scheduled_at": fields.Datetime.now(),
+                }
+            )
+        )
+        if action:
+            action.dispatch_id = dispatch
+        return dispatch, dispatch._render_messages(self.stage_notice)
+
     def portal_logs(self):
         return self.env["credit.recovery.contact"].search(
             [("debtor_id", "=", self.debtor.id), ("channel", "=", "portal")]
@@ -143,22 +162,7 @@ class TestPortalHttp(CreditRecoveryCommon, HttpCase):
         self.assertIn(self.company.name, html, "creditor identification (CDC art. 42-A)")
 
     def test_dispatch_messages_carry_the_link_and_a_valid_pix_code(self):
-        action = self.env["credit.recovery.action"].sudo().search([("debtor_id", "=", self.debtor.id)], limit=1)
-        dispatch = (
-            self.env["credit.recovery.dispatch"]
-            .sudo()
-            .create(
-                {
-                    "debtor_id": self.debtor.id,
-                    "company_id": self.company.id,
-                    "stage_id": self.stage_notice.id,
-                    "scheduled_at": fields.Datetime.now(),
-                }
-            )
-        )
-        if action:
-            action.dispatch_id = dispatch
-        rendered = dispatch._render_messages(self.stage_notice)
+        dispatch, rendered = self.render_collection_email()
         self.assertIn(self.link.url, rendered["body"])
         self.assertIn(self.link.url, rendered["sms"])
         if dispatch.amount_due:
@@ -281,3 +285,66 @@ class TestPortalHttp(CreditRecoveryCommon, HttpCase):
         self.assertFalse(self.customer.recovery_optout_phone)
         self.assertTrue(self.customer._recovery_channel_opted_out("sms"))
         self.assertEqual(len(self.portal_logs()), 1)
+
+    def test_tour_from_the_email_link_to_the_signed_agreement(self):
+        """In Chromium, as the debtor: the e-mail's link, the CPF check, the updated total, the PIX
+        code copied, an offer inside the limits accepted and signed with a drawn signature."""
+        _dispatch, rendered = self.render_collection_email()
+        path = re.search(r'href="[^"]*(/c/[A-Za-z0-9_-]+)"', rendered["body"]).group(1)
+        self.assertEqual(path, self.url)
+        self.start_tour(path, "credit_recovery_portal_tour")
+        agreement = self.debtor.agreement_ids
+        self.assertEqual(len(agreement), 1)
+        self.assertEqual((agreement.state, agreement.installments), ("active", 4))
+        self.assertEqual(agreement.invoice_ids, self.invoice | self.invoice_2)
+        self.assertEqual(agreement.move_id.state, "posted")
+        self.assertAlmostEqual(agreement.total, 1300.0, msg="3x without interest: fine and interest waived")
+        self.assertEqual(agreement.portal_signed_by, "Maria Silva")
+        self.assertGreater(len(agreement.portal_signature), 500, "a drawn signature, not an empty canvas")
+        log = self.portal_logs()
+        self.assertEqual(len(log), 1)
+        self.assertEqual(
+            (log.direction, log.outcome_id), ("inbound", self.env.ref("account_credit_recovery.outcome_agreement"))
+        )
+        self.assertTrue(log.evidence_hash and log.sealed_at, "the acceptance is a sealed log")
+        self.assertIn("Chrome", log.notes, "the browser's user agent is recorded")
+        self.assertEqual(log.attachment_ids.mimetype, "application/pdf")
+        events = set(self.link.visit_ids.mapped("event"))
+        self.assertTrue({"view", "identity_ok", "offer", "action"} <= events, events)
+
+    def test_whatsapp_letter_and_terms_carry_the_link_and_the_pix_code(self):
+        page_pix = self.env["credit.recovery.portal"]._page_values(self.link)["pix_total"]
+        # The letter: the page's link, and the PIX code of the letter's total (the page's own code).
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_credit_recovery.action_report_collection_letter", self.debtor.ids)[0]
+            .decode()
+        )
+        self.assertIn(self.link.url, html)
+        self.assertIn(page_pix, html)
+        self.assertEqual(pix.validate(page_pix), [])
+        # The WhatsApp text: the link and the PIX code of the amount it claims.
+        self.customer.mobile = "+55 11 98765-4321"
+        action = self.env["credit.recovery.contact"]._action_whatsapp(self.debtor)
+        text = self.env["credit.recovery.contact"].browse(action["contact_id"]).notes
+        self.assertIn(self.link.url, text)
+        self.assertIn(self.debtor.portal_pix_code, text)
+        self.assertEqual(float(pix.amount_of(self.debtor.portal_pix_code)), self.debtor.amount_claimable)
+        # The agreement terms: the PIX code of the next installment and the link.
+        template = self.env.ref("account_credit_recovery.proposal_occasional_3x")
+        agreement = self.env["credit.recovery.portal"]._accept_offer(
+            self.link,
+            template_id=template.id,
+            installments=3,
+            first_due=fields.Date.to_string(self.today + timedelta(days=10)),
+            name="Maria Silva",
+            signature=SIGNATURE,
+        )
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_credit_recovery.action_report_agreement_terms", agreement.ids)[0]
+            .decode()
+        )
+        self.assertEqual(pix.validate(agreement.portal_pix_code), [])
+        self.assertIn(agreement.portal_pix_code, html)
+        self.assertIn(self.link.url, html)

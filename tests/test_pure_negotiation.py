@@ -139,3 +139,10 @@ class TestNegotiation(PureCase):
         assert input_errors(paid_today, date(2026, 11, 23)) == []
         assert schedule(paid_today, date(2026, 11, 23), CALENDAR) == [(date(2026, 11, 23), down)]
         assert down_payment_for(proposal, 20) == Decimal("203.50")
+
+    def test_down_payment_of_a_template_is_never_below_its_percent(self):
+        # 10 % of 3,377.32 is 337.732: rounded half up (337.73) it was below a profile's 10 % minimum.
+        proposal = Proposal(Decimal("3240.00"), Decimal("137.32"))
+        down = down_payment_for(proposal, 10)
+        assert down == Decimal("337.74")
+        assert down * 100 >= 10 * proposal.total()
