@@ -398,7 +398,7 @@ class CreditRecoveryDemo(models.AbstractModel):
         debtors = env["credit.recovery.debtor"].search([("company_id", "=", company.id)], order="id")
         debtors[::2].user_id = agent
         debtors[1::2].user_id = admin
-        self._create_demo_contacts(env, company, debtors)
+        self._create_demo_contacts(env, company)
         self._create_demo_promise_history(env, company)
         self._create_demo_agreements(env, company)
         self._run_demo_collection(env, company)
@@ -462,7 +462,7 @@ class CreditRecoveryDemo(models.AbstractModel):
         debtors = env["credit.recovery.debtor"].search([("company_id", "=", company.id)], order="id")
         return debtors.filtered("amount_overdue").sorted(lambda debtor: -debtor.days_overdue)
 
-    def _create_demo_contacts(self, env, company, debtors):
+    def _create_demo_contacts(self, env, company):
         """A few weeks of collection work: calls, WhatsApp, promises, a dispute, an opt-out, and
         the call-backs they leave in the agents' activities."""
         today = self._demo_today()

@@ -13,16 +13,17 @@ LATE_EVENING_SP = datetime(2026, 12, 2, 2, 30)  # 23:30 in São Paulo on Tuesday
 
 
 @tagged("post_install", "-at_install")
-class TestDemoData(TransactionCase):
+class TestDemoData(CreditRecoveryCommon):
     """The demo as a new user meets it: in Portuguese, on São Paulo's clock, with something in
-    every screen. Created once, early in the morning in São Paulo."""
+    every screen. Created once (as the module's data loading does: as superuser), early in the
+    morning in São Paulo."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("pt_BR")
         with freeze_time(EARLY_MORNING_SP):
-            cls.env["credit.recovery.demo"]._create_demo_data()
+            cls.env["credit.recovery.demo"].sudo()._create_demo_data()
             cls.env.flush_all()
         cls.company = cls.env["res.company"].search([("name", "=", "Loja Exemplo Comércio Ltda")])
         cls.policy = cls.env["credit.recovery.policy"]._get_company_policies(cls.company)[cls.company.id]
