@@ -48,6 +48,7 @@
     "assets": {
         "web.assets_backend": [
             "account_credit_recovery/static/src/dashboard/*",
+            "account_credit_recovery/static/src/kanban/*",
         ],
         "web.assets_frontend": [
             "account_credit_recovery/static/src/portal/*",

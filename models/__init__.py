@@ -33,6 +33,7 @@ from . import credit_recovery_run_batch
 from . import credit_recovery_stage
 from . import ir_actions_report
 from . import ir_attachment
+from . import ir_http
 from . import ir_module_module
 from . import mail_activity
 from . import mail_notification

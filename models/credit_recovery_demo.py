@@ -1,23 +1,13 @@
+import base64
 from datetime import datetime, time, timedelta
 
-from odoo import Command, api, fields, models
+import pytz
 
-# Brazilian national holidays of 2026 (demo calendar).
-BR_HOLIDAYS_2026 = [
-    ("2026-01-01", "Confraternização Universal"),
-    ("2026-02-16", "Carnaval"),
-    ("2026-02-17", "Carnaval"),
-    ("2026-04-03", "Sexta-feira Santa"),
-    ("2026-04-21", "Tiradentes"),
-    ("2026-05-01", "Dia do Trabalho"),
-    ("2026-06-04", "Corpus Christi"),
-    ("2026-09-07", "Independência do Brasil"),
-    ("2026-10-12", "Nossa Senhora Aparecida"),
-    ("2026-11-02", "Finados"),
-    ("2026-11-15", "Proclamação da República"),
-    ("2026-11-20", "Dia da Consciência Negra"),
-    ("2026-12-25", "Natal"),
-]
+from odoo import Command, api, fields, models
+from odoo.tools import file_open
+
+ADDON = "account_credit_recovery"
+DEMO_TZ = "America/Sao_Paulo"
 
 # name, CPF, mobile, landline, email, street, city, state code, zip
 CUSTOMERS = [
@@ -327,16 +317,28 @@ INVOICES = [
 
 
 class CreditRecoveryDemo(models.AbstractModel):
-    """Demo data: a Brazilian retailer selling on credit, with customers at every stage."""
+    """Demo data: a Brazilian retailer selling on credit, with customers at every stage.
+
+    Everything is created in the company's language (Portuguese when it is installed) and on
+    São Paulo's clock: "today" is the day in São Paulo, and no log is dated after now.
+    """
 
     _name = "credit.recovery.demo"
     _description = "Credit Recovery Demo Data"
 
     @api.model
     def _create_demo_data(self):
+        lang = "pt_BR" if self.env["res.lang"]._lang_get("pt_BR") else "en_US"
+        if lang != "en_US":
+            # Odoo loads a module's translations after its demo data: load them first, so that
+            # the company's copies of the default policy and stages, the chatter notes and the
+            # activities are created in the company's language.
+            self.env["ir.module.module"]._load_module_terms([ADDON], [lang])
         brl = self.env.ref("base.BRL")
         brl.active = True
         brazil = self.env.ref("base.br")
+        with file_open(f"{ADDON}/demo/loja_exemplo_logo.png", "rb") as logo:
+            logo_data = base64.b64encode(logo.read())
         company = self.env["res.company"].create(
             {
                 "name": "Loja Exemplo Comércio Ltda",
@@ -349,19 +351,20 @@ class CreditRecoveryDemo(models.AbstractModel):
                 "zip": "01021-200",
                 "phone": "+55 11 3333-4444",
                 "email": "cobranca@lojaexemplo.example.com",
+                "logo": logo_data,
+                # a layout chosen: the first Print prints instead of opening the layout wizard
+                "external_report_layout_id": self.env.ref("web.external_layout_standard").id,
             }
         )
-        company.partner_id.lang = "pt_BR" if self.env["res.lang"]._lang_get("pt_BR") else "en_US"
-        company.resource_calendar_id.tz = "America/Sao_Paulo"
+        company.partner_id.lang = lang
+        company.resource_calendar_id.tz = DEMO_TZ
         self.env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
         company.currency_id = brl  # the generic chart of accounts sets its own currency
         admin = self.env.ref("base.user_admin")
-        admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id, "tz": "America/Sao_Paulo"})
-        admin.partner_id.lang = "pt_BR" if self.env["res.lang"]._lang_get("pt_BR") else "en_US"
-        self._create_demo_holidays(company)
-        # The demo is created in the company's language: notes, schedule lines, activities.
-        env = self.with_company(company).with_context(lang=company.partner_id.lang).env
-        home = self.env.ref("account_credit_recovery.action_credit_recovery_debtor")
+        admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id, "tz": DEMO_TZ})
+        admin.partner_id.lang = lang
+        env = self.with_company(company).with_context(lang=lang, tz=DEMO_TZ).env
+        home = self.env.ref(f"{ADDON}.action_credit_recovery_debtor")
         admin.action_id = home.id  # collection users land on the Collection app
         agent = env["res.users"].create(
             {
@@ -372,19 +375,20 @@ class CreditRecoveryDemo(models.AbstractModel):
                 "action_id": home.id,
                 "company_id": company.id,
                 "company_ids": [Command.set(company.ids)],
-                "tz": "America/Sao_Paulo",
-                "lang": "pt_BR" if self.env["res.lang"]._lang_get("pt_BR") else "en_US",
+                "tz": DEMO_TZ,
+                "lang": lang,
                 "groups_id": [
                     Command.link(self.env.ref("base.group_user").id),
-                    Command.link(self.env.ref("account_credit_recovery.group_credit_recovery_agent").id),
+                    Command.link(self.env.ref(f"{ADDON}.group_credit_recovery_agent").id),
                 ],
             }
         )
         policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
         policy.dispute_manager_id = admin  # disputes are reviewed by the manager, not by the agent who raised them
-        today = fields.Date.context_today(self)
+        today = self._demo_today()
+        # national and São Paulo holidays of this year and the next (the yearly cron keeps them up)
         policy._fill_public_holidays([today.year, today.year + 1])
-        partners = env["res.partner"].create([self._prepare_demo_partner_vals(row, brazil) for row in CUSTOMERS])
+        partners = env["res.partner"].create([self._prepare_demo_partner_vals(row, brazil, lang) for row in CUSTOMERS])
         invoices = self._create_demo_invoices(env, company, partners)
         self._pay_demo_invoices(env, invoices)
         env["account.move"]._recovery_schedule_refresh(company)
@@ -394,12 +398,40 @@ class CreditRecoveryDemo(models.AbstractModel):
         debtors = env["credit.recovery.debtor"].search([("company_id", "=", company.id)], order="id")
         debtors[::2].user_id = agent
         debtors[1::2].user_id = admin
-        self._create_demo_contacts(env, company, debtors)
+        self._create_demo_contacts(env, company)
+        self._create_demo_promise_history(env, company)
         self._create_demo_agreements(env, company)
         self._run_demo_collection(env, company)
         # Analytics (issue 14): eight weeks of aging snapshots rebuilt from the invoices' history.
-        today = fields.Date.context_today(self)
         env["credit.recovery.snapshot"]._rebuild_missing(company, today - timedelta(weeks=8), today)
+
+    @api.model
+    def _demo_today(self):
+        """Today in São Paulo (the demo company's day, whatever the server's clock says)."""
+        return fields.Date.context_today(self.with_context(tz=DEMO_TZ))
+
+    @api.model
+    def _demo_moment(self, day, hour, minute=0):
+        """``day`` at ``hour``:``minute`` in São Paulo, as Odoo stores it (naive UTC)."""
+        local = pytz.timezone(DEMO_TZ).localize(datetime.combine(day, time(hour, minute)))
+        return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
+    def _demo_business_day(self, business, days_ago):
+        """The business day ``days_ago`` days before today in São Paulo, or the one before it."""
+        day = self._demo_today() - timedelta(days=days_ago)
+        while not business.is_business_day(day):
+            day -= timedelta(days=1)
+        return day
+
+    @api.model
+    def _demo_latest_moment(self, business, hour, minute=0):
+        """Today's ``hour`` in São Paulo, or the previous business day's when that is still to
+        come (the demo installed early in the morning): a log is never dated after now."""
+        moment = self._demo_moment(self._demo_business_day(business, 0), hour, minute)
+        if moment > fields.Datetime.now():
+            moment = self._demo_moment(self._demo_business_day(business, 1), hour, minute)
+        return moment
 
     def _run_demo_collection(self, env, company):
         """Today's collection run, as the cron does it; the messages already due are delivered
@@ -414,33 +446,39 @@ class CreditRecoveryDemo(models.AbstractModel):
         while env["credit.recovery.dispatch"]._deliver_batch()[1]:
             pass
 
-    def _create_demo_contacts(self, env, company, debtors):
-        """A few weeks of collection work: calls, WhatsApp, promises, a dispute, an opt-out."""
-        today = fields.Date.context_today(self)
+    def _demo_outcomes(self):
+        ref = self.env.ref
+        return {
+            "no_answer": ref(f"{ADDON}.outcome_no_answer"),
+            "voicemail": ref(f"{ADDON}.outcome_voicemail"),
+            "refused": ref(f"{ADDON}.outcome_refused"),
+            "callback": ref(f"{ADDON}.outcome_callback"),
+            "promise": ref(f"{ADDON}.outcome_promise"),
+            "dispute": ref(f"{ADDON}.outcome_already_paid"),
+            "stop": ref(f"{ADDON}.outcome_do_not_contact"),
+        }
+
+    def _demo_in_collection(self, env, company):
+        debtors = env["credit.recovery.debtor"].search([("company_id", "=", company.id)], order="id")
+        return debtors.filtered("amount_overdue").sorted(lambda debtor: -debtor.days_overdue)
+
+    def _create_demo_contacts(self, env, company):
+        """A few weeks of collection work: calls, WhatsApp, promises, a dispute, an opt-out, and
+        the call-backs they leave in the agents' activities."""
+        today = self._demo_today()
         policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
         business = policy._get_business_calendar()
+        outcomes = self._demo_outcomes()
         ref = self.env.ref
-        outcomes = {
-            "no_answer": ref("account_credit_recovery.outcome_no_answer"),
-            "voicemail": ref("account_credit_recovery.outcome_voicemail"),
-            "refused": ref("account_credit_recovery.outcome_refused"),
-            "callback": ref("account_credit_recovery.outcome_callback"),
-            "promise": ref("account_credit_recovery.outcome_promise"),
-            "dispute": ref("account_credit_recovery.outcome_already_paid"),
-            "stop": ref("account_credit_recovery.outcome_do_not_contact"),
-        }
         reasons = [
-            ref("account_credit_recovery.reason_income_loss"),
-            ref("account_credit_recovery.reason_planning"),
-            ref("account_credit_recovery.reason_proposal"),
+            ref(f"{ADDON}.reason_income_loss"),
+            ref(f"{ADDON}.reason_planning"),
+            ref(f"{ADDON}.reason_proposal"),
         ]
-        in_collection = debtors.filtered("amount_overdue").sorted(lambda debtor: -debtor.days_overdue)
+        in_collection = self._demo_in_collection(env, company)
 
         def business_day(days_ago):
-            day = today - timedelta(days=days_ago)
-            while not business.is_business_day(day):
-                day -= timedelta(days=1)
-            return day
+            return self._demo_business_day(business, days_ago)
 
         vals_list = []
         script = ["no_answer", "voicemail", "refused", "no_answer", "callback"]
@@ -454,8 +492,7 @@ class CreditRecoveryDemo(models.AbstractModel):
                     "invoice_ids": [Command.set(debtor.open_invoice_ids.ids)],
                     "channel": "whatsapp" if step == 1 else "phone",
                     "direction": "outbound",
-                    # 10:00 in São Paulo (UTC-3)
-                    "date": datetime.combine(day, time(13, 0)) + timedelta(minutes=7 * index),
+                    "date": self._demo_moment(day, 10, 0) + timedelta(minutes=7 * index),
                     "user_id": debtor.user_id.id,
                     "outcome_id": outcomes[kind].id,
                     "phone_number": debtor.partner_id.recovery_best_phone or False,
@@ -473,9 +510,7 @@ class CreditRecoveryDemo(models.AbstractModel):
         # Today: two customers promise to pay, one disputes, one asks not to be called again.
         # Never in the future (refused) nor outside the contact window: 11:00 in São Paulo today,
         # or on the previous business day when the demo is installed earlier than that.
-        now = datetime.combine(business_day(0), time(14, 0))
-        if now > fields.Datetime.now():
-            now = datetime.combine(business_day(1), time(14, 0))
+        now = self._demo_latest_moment(business, 11)
         specials = [
             (in_collection[12], "promise", {"promise_amount": 300.0, "promise_date": today + timedelta(days=7)}),
             (in_collection[13], "promise", {"promise_amount": 150.0, "promise_date": today + timedelta(days=3)}),
@@ -507,11 +542,75 @@ class CreditRecoveryDemo(models.AbstractModel):
                 "channel": "phone",
                 "direction": "inbound",
                 "date": now - timedelta(hours=2),
+                "user_id": in_collection[0].user_id.id,
                 "outcome_id": outcomes["callback"].id,
                 "next_action_date": business_day(-2),
                 "notes": "Cliente ligou perguntando o valor atualizado; retornar com proposta de acordo.",
             }
         )
+        # The call-backs asked for, in the agents' activities (the debtors' activity view).
+        callbacks = env["credit.recovery.contact"].search(
+            [("company_id", "=", company.id), ("outcome_id", "=", outcomes["callback"].id)], order="date desc"
+        )
+        scheduled = set()
+        for contact in callbacks:
+            debtor = contact.debtor_id
+            if not debtor or debtor in scheduled or not contact.next_action_date:
+                continue
+            scheduled.add(debtor)
+            debtor.activity_schedule(
+                "mail.mail_activity_data_call",
+                date_deadline=contact.next_action_date,
+                summary="Retornar a ligação combinada",
+                note=contact.notes or "",
+                user_id=(debtor.user_id or contact.user_id).id,
+            )
+
+    def _create_demo_promise_history(self, env, company):
+        """Promises of the past weeks, some kept and some broken: the promise analysis, the
+        broken promises and their call-back activities have something to show.
+
+        The calls are logged as they took place (a Collection Manager may record a past call,
+        here the set-up); the daily check then closes them as it would have.
+        """
+        today = self._demo_today()
+        policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
+        business = policy._get_business_calendar()
+        outcomes = self._demo_outcomes()
+        in_collection = self._demo_in_collection(env, company)[16:].filtered(
+            lambda debtor: not debtor.promise_ids and debtor.partner_id.recovery_best_phone
+        )
+        # (days ago the call took place, days given to pay, share of the oldest invoice, kept?)
+        history = [(18, 5, 0.5, True), (15, 4, 1.0, True), (16, 3, 0.4, False), (12, 2, 0.3, False), (9, 2, 0.5, False)]
+        contacts = env["credit.recovery.contact"]
+        payments = []
+        for debtor, (days_ago, delay, share, kept) in zip(in_collection, history, strict=False):
+            day = self._demo_business_day(business, days_ago)
+            invoice = debtor.open_invoice_ids.sorted("recovery_days_overdue", reverse=True)[:1]
+            amount = invoice.currency_id.round(invoice.amount_residual * share)
+            contacts |= contacts.create(
+                {
+                    "partner_id": debtor.partner_id.id,
+                    "company_id": company.id,
+                    "invoice_ids": [Command.set(invoice.ids)],
+                    "channel": "phone",
+                    "direction": "outbound",
+                    "date": self._demo_moment(day, 15, 30),
+                    "user_id": debtor.user_id.id,
+                    "outcome_id": outcomes["promise"].id,
+                    "phone_number": debtor.partner_id.recovery_best_phone,
+                    "promise_amount": amount,
+                    "promise_date": day + timedelta(days=delay),
+                    "notes": "Prometeu pagar no Pix assim que receber." if kept else "Disse que pagaria sem falta.",
+                }
+            )
+            if kept:
+                payments.append((invoice, amount, min(day + timedelta(days=delay - 1), today)))
+        for invoice, amount, payment_date in payments:
+            env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
+                {"amount": amount, "payment_date": payment_date}
+            )._create_payments()
+        env["credit.recovery.promise"].search([("contact_id", "in", contacts.ids)])._close_promises(today)
 
     def _create_demo_agreements(self, env, company):
         """The renegotiation accounting of the demo company, an active agreement and one awaiting approval."""
@@ -531,7 +630,7 @@ class CreditRecoveryDemo(models.AbstractModel):
             }
         )
         Agreement = env["credit.recovery.agreement"]
-        today = fields.Date.context_today(self)
+        today = self._demo_today()
         candidates = env["credit.recovery.debtor"].search(
             [("company_id", "=", company.id), ("amount_overdue", ">", 0), ("promise_ids", "=", False)],
             order="days_overdue desc",
@@ -539,33 +638,27 @@ class CreditRecoveryDemo(models.AbstractModel):
         invoices = candidates[0].open_invoice_ids.filtered("recovery_amount_overdue")
         active = Agreement.create(
             Agreement._prepare_agreement_vals(invoices)
-            | {"discount_charges_percent": 100, "installments": 3, "first_due": today + timedelta(days=10)}
+            | {
+                "discount_charges_percent": 100,
+                "installments": 3,
+                "first_due": today + timedelta(days=10),
+                "user_id": candidates[0].user_id.id,  # negotiated by the debtor's agent, not by the set-up
+            }
         )
         active.action_confirm()
         invoices = candidates[1].open_invoice_ids.filtered("recovery_amount_overdue")
         to_approve = Agreement.create(
             Agreement._prepare_agreement_vals(invoices)
-            | {"discount_charges_percent": 100, "discount_principal_percent": 20, "installments": 10}
+            | {
+                "discount_charges_percent": 100,
+                "discount_principal_percent": 20,
+                "installments": 10,
+                "user_id": candidates[1].user_id.id,
+            }
         )
         to_approve.action_submit()
 
-    def _create_demo_holidays(self, company):
-        calendar = company.resource_calendar_id
-        self.env["resource.calendar.leaves"].create(
-            [
-                {
-                    "name": name,
-                    "calendar_id": calendar.id,
-                    "company_id": company.id,
-                    # 03:00 to 23:00 UTC: the whole day in São Paulo (UTC-3)
-                    "date_from": datetime.combine(fields.Date.to_date(day), time(3, 0)),
-                    "date_to": datetime.combine(fields.Date.to_date(day), time(23, 0)),
-                }
-                for day, name in BR_HOLIDAYS_2026
-            ]
-        )
-
-    def _prepare_demo_partner_vals(self, row, country):
+    def _prepare_demo_partner_vals(self, row, country, lang):
         name, cpf, mobile, phone, email, street, city, state, zip_code = row
         state_rec = self.env["res.country.state"].search(
             [("country_id", "=", country.id), ("code", "=", state)], limit=1
@@ -582,12 +675,12 @@ class CreditRecoveryDemo(models.AbstractModel):
             "state_id": state_rec.id,
             "zip": zip_code or False,
             "country_id": country.id,
-            "lang": "pt_BR" if self.env["res.lang"]._lang_get("pt_BR") else "en_US",
-            "tz": "America/Sao_Paulo",
+            "lang": lang,
+            "tz": DEMO_TZ,
         }
 
     def _create_demo_invoices(self, env, company, partners):
-        today = fields.Date.context_today(self)
+        today = self._demo_today()
         term_3x = env["account.payment.term"].create(
             {
                 "name": "3x 30/60/90",

@@ -298,7 +298,9 @@ class CreditRecoveryPolicy(models.Model):
         for company in companies.filtered(lambda company: company.id not in covered):
             vals = policy_sudo._prepare_default_policy_vals(company)
             if template:
-                policies |= template.copy(vals | {"name": template.name})
+                # The template's name and its translations (no name in ``default``: Odoo copies the
+                # translations of the fields it is not given).
+                policies |= template.copy({key: value for key, value in vals.items() if key != "name"})
             else:
                 policies |= policy_sudo.create(vals)
         return policies

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 PROMISE_BATCH = 1000
 
@@ -105,7 +105,9 @@ class CreditRecoveryPromise(models.Model):
                         partner=promise.partner_id.display_name,
                     )
                 )
-            if promise.date < today:
+            # A contact logged later than it took place may record a promise for a day between
+            # the two: the check measures from the day the promise was made.
+            if promise.date < min(promise.promised_on or today, today):
                 raise ValidationError(
                     self.env._(
                         "The promised date %(date)s is in the past: ask for a date from today on.",
@@ -185,7 +187,7 @@ class CreditRecoveryPromise(models.Model):
                 body=self.env._(
                     "Promise broken: %(amount)s promised by %(date)s, %(paid)s paid.",
                     amount=promise.currency_id.format(promise.amount),
-                    date=fields.Date.to_string(promise.date),
+                    date=format_date(self.env, promise.date),
                     paid=promise.currency_id.format(promise.paid_amount),
                 ),
                 subtype_xmlid="mail.mt_note",

@@ -5,6 +5,7 @@ from . import test_configuration
 from . import test_contact
 from . import test_debtor
 from . import test_delivery_batch
+from . import test_demo
 from . import test_dossier
 from . import test_engine
 from . import test_engine_concurrency
