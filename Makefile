@@ -53,12 +53,23 @@ run: $(CONF)
 	fi
 	$(ODOO) -c $(CONF) -d $(DB) --db-filter='^$(DB)$$'
 
+# The queue_job integration's tests (tests/test_queue_job.py) run in a copy of the test database
+# with OCA queue_job installed too (dev/queue_job.sh); the others run where it is not installed.
+QUEUE_JOB_CONF := $(BUILD)/odoo-queue-job.conf
+QUEUE_JOB_TESTS := $(ADDONS)/$(ADDON)/tests/test_queue_job.py
+PYTEST := PYTHONPATH=$(CURDIR)/dev $(PYTHON) -m pytest -p no:cacheprovider -p pytest_no_skip --odoo-http \
+  --rootdir=$(ADDONS)/$(ADDON)
 test: $(CONF)
-	@$(PSQL) -c 'drop database if exists "$(TEST_DB)"'
+	@$(PSQL) -c 'drop database if exists "$(TEST_DB)"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_queue_job"'
 	$(ODOO) -c $(CONF) -d $(TEST_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
-	@rc=0; PYTHONPATH=$(CURDIR)/dev $(PYTHON) -m pytest -p no:cacheprovider -p pytest_no_skip --odoo-http --rootdir=$(ADDONS)/$(ADDON) \
-	  --odoo-database=$(TEST_DB) --odoo-config=$(CONF) $(ADDONS)/$(ADDON)/tests $(PYTEST_ARGS) || rc=$$?; \
-	$(PSQL) -c 'drop database if exists "$(TEST_DB)"'; exit $$rc
+	PYTHON=$(PYTHON) dev/queue_job.sh
+	@$(PSQL) -c 'create database "$(TEST_DB)_queue_job" template "$(TEST_DB)"'
+	$(ODOO) -c $(QUEUE_JOB_CONF) -d $(TEST_DB)_queue_job -i queue_job --without-demo=all --stop-after-init --log-level=warn
+	@rc=0; $(PYTEST) --odoo-database=$(TEST_DB) --odoo-config=$(CONF) --ignore=$(QUEUE_JOB_TESTS) \
+	  $(ADDONS)/$(ADDON)/tests $(PYTEST_ARGS) || rc=$$?; \
+	$(PYTEST) --odoo-database=$(TEST_DB)_queue_job --odoo-config=$(QUEUE_JOB_CONF) $(QUEUE_JOB_TESTS) || rc=$$?; \
+	$(PSQL) -c 'drop database if exists "$(TEST_DB)"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_queue_job"'; \
+	exit $$rc
 
 lint: $(BUILD)/.deps $(ADDONS)/$(ADDON)
 	$(PYTHON) -m ruff check .
