@@ -30,4 +30,6 @@ fi
 [ -f "$ADDONS/queue_job/__manifest__.py" ] || { echo "queue_job not in $ADDONS" >&2; exit 1; }
 
 grep -q '^addons_path = ' "$CONF" || { echo "no addons_path in $CONF" >&2; exit 1; }
-sed "s|^addons_path = .*|&,$ADDONS|" "$CONF" > "$QUEUE_JOB_CONF"
+# No job runner thread in the test process (queue_job starts one in Odoo's threaded HTTP server,
+# which pytest-odoo's --odoo-http runs): the tests play the runners themselves.
+{ sed "s|^addons_path = .*|&,$ADDONS|" "$CONF"; printf '\n[queue_job]\nchannels = root:0\n'; } > "$QUEUE_JOB_CONF"

@@ -85,7 +85,11 @@ class TestQueueJob(BaseCase):
     def call(self, work):
         """``work(env)`` in a transaction of its own, committed; returns its result."""
         with self.db.cursor() as cr:
-            return work(api.Environment(cr, SUPERUSER_ID, {}))
+            # Held until the commit: the transaction flushes only the environments still alive.
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            result = work(env)
+            env.flush_all()
+            return result
 
     def today_run(self, env):
         return env["credit.recovery.run"].search(
