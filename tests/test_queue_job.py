@@ -112,38 +112,54 @@ class TestQueueJob(BaseCase):
         errors = []
         performed = [0, 0]
 
+        def take_and_perform(env):
+            """Take the next pending job and perform it: True if one was performed, False if none was
+            taken, None once no job is pending or running."""
+            cr = env.cr
+            rows = env.execute_query(
+                SQL(
+                    """SELECT uuid FROM queue_job WHERE state = 'pending'
+                        ORDER BY priority, eta NULLS FIRST, id LIMIT 1 FOR UPDATE SKIP LOCKED"""
+                )
+            )
+            if not rows:
+                busy = env.execute_query(
+                    SQL("SELECT 1 FROM queue_job WHERE state IN ('pending', 'enqueued', 'started')")
+                )
+                cr.commit()  # pylint: disable=invalid-commit
+                return False if busy else None
+            cr.execute(SQL("UPDATE queue_job SET state = 'enqueued' WHERE uuid = %s", rows[0][0]))
+            cr.commit()  # pylint: disable=invalid-commit
+            job = RunJobController._acquire_job(env, rows[0][0])
+            if job:
+                try:
+                    RunJobController._runjob(env, job)
+                    cr.commit()  # pylint: disable=invalid-commit
+                except RETRYABLE:
+                    cr.rollback()
+                    # As the runner requeues a job left enqueued or started by a lost worker.
+                    cr.execute(SQL("UPDATE queue_job SET state = 'pending' WHERE uuid = %s", rows[0][0]))
+                    cr.commit()  # pylint: disable=invalid-commit
+                return True
+            cr.rollback()
+            return False
+
         def runner(index):
             try:
                 with self.db.cursor() as cr:
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     barrier.wait()
                     for _call in range(500):
-                        rows = env.execute_query(
-                            SQL(
-                                """SELECT uuid FROM queue_job WHERE state = 'pending'
-                                    ORDER BY priority, eta NULLS FIRST, id LIMIT 1 FOR UPDATE SKIP LOCKED"""
-                            )
-                        )
-                        if not rows:
-                            busy = env.execute_query(
-                                SQL("SELECT 1 FROM queue_job WHERE state IN ('pending', 'enqueued', 'started')")
-                            )
-                            cr.commit()  # pylint: disable=invalid-commit
-                            if not busy:
-                                return
-                            continue
-                        cr.execute(SQL("UPDATE queue_job SET state = 'enqueued' WHERE uuid = %s", rows[0][0]))
-                        cr.commit()  # pylint: disable=invalid-commit
-                        job = RunJobController._acquire_job(env, rows[0][0])
-                        if not job:
-                            continue
                         try:
-                            RunJobController._runjob(env, job)
-                            cr.commit()  # pylint: disable=invalid-commit
+                            done = take_and_perform(env)
                         except RETRYABLE:
+                            # A runner's own statements losing a race (REPEATABLE READ): start afresh.
                             cr.rollback()
+                            done = False
                         env.invalidate_all()
-                        performed[index] += 1
+                        if done is None:
+                            return
+                        performed[index] += done
                     errors.append("too many jobs")
             except Exception as error:
                 errors.append(repr(error))
