@@ -27,6 +27,7 @@ from . import credit_recovery_policy
 from . import credit_recovery_profile
 from . import credit_recovery_promise
 from . import credit_recovery_proposal_template
+from . import credit_recovery_queue_job
 from . import credit_recovery_run
 from . import credit_recovery_run_plan
 from . import credit_recovery_run_batch

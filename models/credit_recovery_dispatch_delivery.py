@@ -33,6 +33,8 @@ class CreditRecoveryDispatch(models.Model):
     @api.model
     def _cron_deliver(self):
         """Every few minutes: deliver the queued messages whose moment has come."""
+        if self.env["credit.recovery.queue.job"]._enqueue_deliveries():
+            return  # OCA queue_job installed: its job runners, on every server, deliver them
         done, remaining = self._deliver_batch()
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 

@@ -315,6 +315,8 @@ class CreditRecoveryRun(models.Model):
         started = self.sudo().search([("date", "=", today), ("trigger", "=", "cron")]).company_id
         self._start(policies.filtered(lambda policy: policy.company_id not in started))
         runs = self.sudo().search([("state", "in", ("refresh", "plan"))], order="id")
+        if self.env["credit.recovery.queue.job"]._enqueue_runs(runs):
+            return  # OCA queue_job installed: its job runners, on every server, do the batches
         done = 0
         waiting = self.browse()
         for run in runs:
