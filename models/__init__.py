@@ -15,7 +15,6 @@ from . import credit_recovery_debtor
 from . import credit_recovery_debtor_aggregates
 from . import credit_recovery_debtor_bureau
 from . import credit_recovery_debtor_evidence
-from . import credit_recovery_demo
 from . import credit_recovery_dispatch
 from . import credit_recovery_dispatch_delivery
 from . import credit_recovery_dispatch_counting

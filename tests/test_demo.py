@@ -23,7 +23,7 @@ class TestDemoData(CreditRecoveryCommon):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("pt_BR")
         with freeze_time(EARLY_MORNING_SP):
-            cls.env["credit.recovery.demo"].sudo()._create_demo_data()
+            cls.env["credit.recovery.policy"].sudo()._create_demo_data()
             cls.env.flush_all()
         cls.company = cls.env["res.company"].search([("name", "=", "Loja Exemplo Comércio Ltda")])
         cls.policy = cls.env["credit.recovery.policy"]._get_company_policies(cls.company)[cls.company.id]
@@ -93,7 +93,7 @@ class TestDemoClock(TransactionCase):
     """The demo's day is São Paulo's, and its "latest" log moment is never after now."""
 
     def test_latest_moment_never_after_now(self):
-        Demo = self.env["credit.recovery.demo"]
+        Demo = self.env["credit.recovery.policy"]
         business = self.env["credit.recovery.policy"].search([], limit=1)._get_business_calendar()
         for now in (EARLY_MORNING_SP, LATE_EVENING_SP, datetime(2026, 12, 1, 15, 0)):
             with freeze_time(now):

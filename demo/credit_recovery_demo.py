@@ -316,15 +316,18 @@ INVOICES = [
 ]
 
 
-class CreditRecoveryDemo(models.AbstractModel):
+class CreditRecoveryPolicy(models.Model):
     """Demo data: a Brazilian retailer selling on credit, with customers at every stage.
+
+    Kept under ``demo/`` as core keeps ``account/demo/``: the generator's methods extend the
+    collection policy (``demo/credit_recovery_demo.xml`` calls ``_create_demo_data``) instead of
+    registering a model of its own in every production database.
 
     Everything is created in the company's language (Portuguese when it is installed) and on
     São Paulo's clock: "today" is the day in São Paulo, and no log is dated after now.
     """
 
-    _name = "credit.recovery.demo"
-    _description = "Credit Recovery Demo Data"
+    _inherit = "credit.recovery.policy"
 
     @api.model
     def _create_demo_data(self):
@@ -360,6 +363,18 @@ class CreditRecoveryDemo(models.AbstractModel):
         company.resource_calendar_id.tz = DEMO_TZ
         self.env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
         company.currency_id = brl  # the generic chart of accounts sets its own currency
+        # A bank account with a PIX key (the company's CNPJ) before any message is sent: the page,
+        # the e-mails, the letters and the agreement terms show its PIX copia e cola and QR codes.
+        bank = self.env["res.bank"].create({"name": "Banco do Brasil S.A.", "bic": "BRASBRRJ", "country": brazil.id})
+        self.env["res.partner.bank"].create(
+            {
+                "partner_id": company.partner_id.id,
+                "bank_id": bank.id,
+                "acc_number": "0001 12345-6",
+                "acc_holder_name": company.name,
+                "proxy_value": "12345678000195",
+            }
+        )
         admin = self.env.ref("base.user_admin")
         admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id, "tz": DEMO_TZ})
         admin.partner_id.lang = lang
