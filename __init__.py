@@ -1,6 +1,6 @@
 from . import controllers
-from . import demo
 from . import models
 from . import report
 from . import wizards
+from . import demo
 from .hooks import post_init_hook
