@@ -4,6 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html2plaintext
 
+from ..tools.phone import display_phone
+
 CHANNELS = [
     ("phone", "Phone call"),
     ("whatsapp", "WhatsApp"),
@@ -89,6 +91,11 @@ class CreditRecoveryContact(models.Model):
     direction = fields.Selection([("outbound", "Outbound"), ("inbound", "Inbound")], required=True, default="outbound")
     user_id = fields.Many2one("res.users", string="Agent", required=True, default=lambda self: self.env.user)
     phone_number = fields.Char(help="Number called or messaged, in E.164 form.")
+    phone_number_display = fields.Char(
+        string="Phone Number",
+        compute="_compute_phone_number_display",
+        help="The number as people write it (national form at home); the log keeps its E.164 form.",
+    )
     outcome_id = fields.Many2one("credit.recovery.contact.outcome", ondelete="restrict")
     outcome_action = fields.Selection(related="outcome_id.action")
     reason_id = fields.Many2one("credit.recovery.nonpayment.reason", string="Non-payment Reason", ondelete="restrict")
@@ -162,6 +169,13 @@ class CreditRecoveryContact(models.Model):
             "Two contact logs cannot hold the same place in the evidence ledger.",
         ),
     ]
+
+    @api.depends("phone_number", "company_id.country_id")
+    def _compute_phone_number_display(self):
+        for contact in self:
+            contact.phone_number_display = contact.phone_number and display_phone(
+                contact.phone_number, (contact.company_id or self.env.company).country_id.code
+            )
 
     @api.depends("channel", "direction", "partner_id", "date")
     def _compute_name(self):
@@ -479,12 +493,14 @@ class CreditRecoveryContact(models.Model):
             emails.partner_id.sudo().write({"recovery_email_bounced": True})
             logs.filtered(lambda log: log.channel == "sms").partner_id.sudo().write({"recovery_sms_failed": True})
         # On the company's collection record: the shared customer does not learn of the collection.
+        # Written in the company's language: the mail cron that reports the failure runs in its own.
         for log in logs:
+            env = self.with_context(lang=log.company_id.partner_id.lang or self.env.lang).env
             log.debtor_id.sudo().message_post(
-                body=self.env._(
+                body=env._(
                     "The automatic %(channel)s collection message could not be delivered (%(failure)s). "
                     "Check the customer's contact details.",
-                    channel=dict(self._fields["channel"]._description_selection(self.env))[log.channel],
+                    channel=dict(self._fields["channel"]._description_selection(env))[log.channel],
                     failure=failure,
                 ),
                 subtype_xmlid="mail.mt_note",

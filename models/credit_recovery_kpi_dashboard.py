@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.misc import formatLang
 
 from ..tools import kpi
 
@@ -93,7 +94,7 @@ class CreditRecoveryKpi(models.AbstractModel):
             {
                 "key": "cei",
                 "label": self.env._("CEI of the month"),
-                "value": "-" if kpis["cei"] is None else f"{kpis['cei']:.1f} %",
+                "value": "-" if kpis["cei"] is None else formatLang(self.env, kpis["cei"], digits=1) + " %",
                 "action": self._list_action(
                     "credit.recovery.snapshot",
                     self.env._("Aging snapshots"),
@@ -104,6 +105,7 @@ class CreditRecoveryKpi(models.AbstractModel):
         ]
         return {
             "company": company.name,
+            "currency_id": currency.id,
             "cards": cards,
             "by_stage": by_stage,
             "aging_trend": self._aging_trend(company.id, today, user_id),

@@ -1,6 +1,8 @@
 import { Component, onWillStart, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
+import { formatFloat } from "@web/core/utils/numbers";
+import { formatMonetary } from "@web/views/fields/formatters";
 
 const BUCKETS = [
     ["not_due", "bg-success"],
@@ -41,12 +43,17 @@ export class CreditRecoveryDashboard extends Component {
         return Math.max(1, ...totals);
     }
 
+    /** Numbers and amounts written in the user's language (decimal comma in pt_BR). */
     percent(value) {
-        return value === null || value === undefined ? "-" : `${value.toFixed(1)} %`;
+        return value === null || value === undefined ? "-" : `${formatFloat(value, { digits: [false, 1] })} %`;
     }
 
     days(value) {
-        return value === null || value === undefined ? "-" : value.toFixed(1);
+        return value === null || value === undefined ? "-" : formatFloat(value, { digits: [false, 1] });
+    }
+
+    money(value) {
+        return formatMonetary(value || 0, { currencyId: this.state.data.currency_id });
     }
 
     barWidth(value) {
