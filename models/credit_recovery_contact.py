@@ -92,7 +92,7 @@ class CreditRecoveryContact(models.Model):
     user_id = fields.Many2one("res.users", string="Agent", required=True, default=lambda self: self.env.user)
     phone_number = fields.Char(help="Number called or messaged, in E.164 form.")
     phone_number_display = fields.Char(
-        string="Phone Number",
+        string="Number",
         compute="_compute_phone_number_display",
         help="The number as people write it (national form at home); the log keeps its E.164 form.",
     )
