@@ -2,10 +2,11 @@
 runners on separate database connections deliver every message exactly once.
 
 Runs only in a database where queue_job is installed: `make test` installs it (dev/queue_job.sh)
-into a copy of the test database and runs this file there, and only there; so it is not imported
-by tests/__init__.py (Odoo's own test runner, in a database without queue_job, must not collect
-it). Like tests/test_engine_concurrency.py these tests need committed data: they work in a
-company of their own and leave its policy archived.
+into a copy of the test database and runs this file there, and only there. tests/__init__.py
+imports it, untagged ``standard`` and tagged ``queue_job``: Odoo's own runner leaves it out by
+default and runs it with ``--test-tags queue_job`` in a database that has queue_job (queue_job's
+code is imported only when a test runs). Like tests/test_engine_concurrency.py these tests need
+committed data: they work in a company of their own and leave its policy archived.
 """
 
 import threading
@@ -18,8 +19,6 @@ from odoo import SUPERUSER_ID, Command, api, sql_db
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import SQL
 
-from odoo.addons.queue_job.controllers.main import RunJobController
-
 from ..models.credit_recovery_queue_job import DEFAULT_SLOTS, PARAM_ENABLED
 
 COMPANY = "Credit Recovery queue_job test"
@@ -29,7 +28,7 @@ DEBTORS = 6
 RETRYABLE = (psycopg2.extensions.TransactionRollbackError, psycopg2.IntegrityError, psycopg2.OperationalError)
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "-standard", "queue_job")
 class TestQueueJob(BaseCase):
     def setUp(self):
         super().setUp()
@@ -108,6 +107,8 @@ class TestQueueJob(BaseCase):
         job, any other error marks it failed), commit. The jobs' ``eta`` is not awaited: the
         clock is frozen. Returns the number of jobs each runner performed.
         """
+        from odoo.addons.queue_job.controllers.main import RunJobController  # noqa: PLC0415 - optional addon
+
         barrier = threading.Barrier(2)
         errors = []
         performed = [0, 0]
