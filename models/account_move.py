@@ -15,7 +15,6 @@ DISPUTE_KINDS = [
 _PRECREATED_COLUMNS = {
     "recovery_debtor_id": "int4",
     "recovery_invoice_id": "int4",
-    "recovery_last_contact_date": "timestamp",
     "recovery_paused_since": "date",
 }
 
@@ -66,9 +65,7 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
     )
-    recovery_last_contact_date = fields.Datetime(
-        string="Last Contact", compute="_compute_recovery_last_contact_date", store=True, copy=False
-    )
+    recovery_last_contact_date = fields.Datetime(string="Last Contact", compute="_compute_recovery_last_contact_date")
     recovery_promise_ids = fields.Many2many(
         "credit.recovery.promise",
         "credit_recovery_promise_move_rel",
@@ -147,8 +144,15 @@ class AccountMove(models.Model):
 
     @api.depends("recovery_contact_ids.date")
     def _compute_recovery_last_contact_date(self):
+        """Read when shown (one query), not stored: stored, every message the delivery logs
+        rewrote the wide rows of all the invoices it names (a tenth of a delivery batch)."""
+        last = dict(
+            self.env["credit.recovery.contact"]
+            .sudo()
+            ._read_group([("invoice_ids", "in", self._origin.ids)], ["invoice_ids"], ["date:max"])
+        )
         for move in self:
-            move.recovery_last_contact_date = max(move.recovery_contact_ids.mapped("date"), default=False)
+            move.recovery_last_contact_date = last.get(move._origin, False)
 
     @api.depends(
         "recovery_promise_ids.state",

@@ -2,7 +2,7 @@ from urllib.parse import urlencode
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import html2plaintext
+from odoo.tools import SQL, html2plaintext
 
 from ..tools.phone import display_phone
 
@@ -170,6 +170,17 @@ class CreditRecoveryContact(models.Model):
         ),
     ]
 
+    def init(self):
+        # The logs sealed but not chained yet, which every seal looks up (see ``_chain``): a
+        # handful among millions of logs.
+        self.env.cr.execute(
+            SQL(
+                """CREATE INDEX IF NOT EXISTS credit_recovery_contact_unchained_idx
+                   ON credit_recovery_contact (company_id)
+                   WHERE evidence_hash IS NOT NULL AND evidence_sequence IS NULL"""
+            )
+        )
+
     @api.depends("phone_number", "company_id.country_id")
     def _compute_phone_number_display(self):
         for contact in self:
@@ -181,7 +192,12 @@ class CreditRecoveryContact(models.Model):
     def _compute_name(self):
         channels = dict(self._fields["channel"]._description_selection(self.env))
         for contact in self:
-            contact.name = f"{channels.get(contact.channel, '')} – {contact.partner_id.display_name or ''}"
+            contact.name = self._format_name(channels, contact.channel, contact.partner_id)
+
+    @api.model
+    def _format_name(self, channels, channel, partner):
+        """A log's name: its channel's label (``channels``) and its customer."""
+        return f"{channels.get(channel, '')} – {partner.display_name or ''}"
 
     @api.depends("partner_id", "company_id", "invoice_ids", "reason_id")
     def _compute_playbook_html(self):
@@ -426,8 +442,38 @@ class CreditRecoveryContact(models.Model):
         move_ids = [move_id for vals in vals_list for move_id in self._command_ids(vals.get("invoice_ids"))]
         states = self.env["account.move"].sudo().browse(move_ids).recovery_invoice_id
         state_fields = self.env.registry.field_computed[states._fields["refresh_date"]]
-        with self.env.protecting(state_fields, states):
+        # Nor do the debtor's fields computed from those states, and its collection state reads
+        # of its logs only the callback date (the latest log's): where there is none, a log
+        # without one leaves it as it is.
+        debtors = self.env["credit.recovery.debtor"].sudo().browse({vals["debtor_id"] for vals in vals_list})
+        without_callback = debtors.filtered(lambda debtor: not debtor.callback_date)
+        # Their names in the INSERT (computed, they would be written again by a second statement).
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list})
+        partners.fetch(["display_name"])
+        for vals in vals_list:
+            vals["name"] = self._format_name(channels, vals["channel"], partners.browse(vals["partner_id"]))
+        Debtor = debtors.browse()
+        logged = self._debtor_followers([Debtor._fields["last_contact_date"], Debtor._fields["contact_count"]])
+        called_back = self._debtor_followers([Debtor._fields["callback_date"]])
+        from_states = self._debtor_followers(state_fields)
+        with (
+            self.env.protecting(state_fields, states),
+            self.env.protecting(from_states - called_back - logged, debtors),
+            self.env.protecting((from_states | called_back) - logged, without_callback),
+        ):
             return self.sudo().create(vals_list)
+
+    @api.model
+    def _debtor_followers(self, fields_list):
+        """The debtor's stored fields computed from ``fields_list``, directly or through others."""
+        Debtor = self.env["credit.recovery.debtor"]
+        found, trees = set(), [self.env.registry.get_trigger_tree(list(fields_list))]
+        while trees:
+            tree = trees.pop()
+            found.update(field for field in tree.root if field.model_name == Debtor._name and field.store)
+            trees.extend(tree.values())
+        return found
 
     @api.model
     def _command_ids(self, commands):

@@ -54,30 +54,48 @@ class CreditRecoveryContact(models.Model):
         if not self:
             return
         self._freeze_attachments()
-        self._write_workflow({"sealed_at": fields.Datetime.now()})
-        self._write_column_values(
-            {contact.id: {"evidence_hash": evidence_hash(contact._evidence_payload())} for contact in self}
+        # The seal's moment, digest and ledger entry in one UPDATE: the moment goes in the cache
+        # first, for the digest covers it.
+        sealed_at = fields.Datetime.now()
+        self.env.cache.update(self, self._fields["sealed_at"], [sealed_at] * len(self))
+        self._chain(
+            self.company_id,
+            sealed={
+                contact.id: {
+                    "sealed_at": fields.Datetime.to_string(sealed_at),
+                    "evidence_hash": evidence_hash(contact._evidence_payload()),
+                }
+                for contact in self
+            },
         )
-        self._chain(self.company_id)
 
     def _write_column_values(self, values):
         """``{log id: {column: value}}`` of the seal and the ledger, written in one UPDATE for
         the batch (a collection run records hundreds of logs at once; the ORM would write them
-        one row at a time, each with its own values)."""
+        one row at a time, each with its own values). A column a log's values leave out keeps
+        its value."""
         if not values:
             return
         columns = sorted({column for vals in values.values() for column in vals})
-        types = {"evidence_sequence": "int"}
+        types = {"evidence_sequence": "int", "sealed_at": "timestamp"}
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 "UPDATE credit_recovery_contact c SET %s FROM (SELECT unnest(%s::int[]) AS id, %s) v WHERE c.id = v.id",
-                SQL(", ").join(SQL("%s = v.%s", SQL.identifier(column), SQL.identifier(column)) for column in columns),
+                SQL(", ").join(
+                    SQL(
+                        "%s = COALESCE(v.%s, c.%s)",
+                        SQL.identifier(column),
+                        SQL.identifier(column),
+                        SQL.identifier(column),
+                    )
+                    for column in columns
+                ),
                 list(values),
                 SQL(", ").join(
                     SQL(
                         "unnest(%s::%s[]) AS %s",
-                        [vals[column] for vals in values.values()],
+                        [vals.get(column) for vals in values.values()],
                         SQL(types.get(column, "varchar")),
                         SQL.identifier(column),
                     )
@@ -88,7 +106,7 @@ class CreditRecoveryContact(models.Model):
         self.browse(list(values)).invalidate_recordset(columns)
 
     @api.model
-    def _chain(self, companies):
+    def _chain(self, companies, sealed=None):
         """Append the sealed logs of ``companies`` not yet in their ledger, oldest first.
 
         Each entry's ledger digest covers the previous entry's, as Odoo's inalterable hash
@@ -96,21 +114,31 @@ class CreditRecoveryContact(models.Model):
         transaction is appending to the same ledger, the logs stay sealed and wait for the
         next append (a collection run's workers never block each other). Logs whose content
         no longer matches their digest are never chained. Returns whether it could append.
+
+        ``sealed``: ``{log id: {"sealed_at", "evidence_hash"}}`` of the logs of ``self`` sealed
+        just now and not written yet; they come after the others and are written with their
+        entries, in the same UPDATE.
         """
+        sealed = sealed or {}
         chains = self.env["credit.recovery.evidence.chain"].sudo()
         heads = chains._lock_heads(companies)
         if heads is None:
+            self._write_column_values(sealed)
             return False
         pending = self.sudo().search(
             [("company_id", "in", companies.ids), ("evidence_hash", "!=", False), ("evidence_sequence", "=", False)],
             order="sealed_at, id",
         )
         pending -= (pending - self)._get_tampered()  # ``self``: the logs sealed just now
+        hashes = {contact.id: contact.evidence_hash for contact in pending}
+        pending |= self.browse(sorted(sealed))
+        hashes.update((contact_id, vals["evidence_hash"]) for contact_id, vals in sealed.items())
         values = {}
         for contact in pending:
             sequence, previous = heads[contact.company_id.id]
-            digest = ledger_hash(previous, contact.evidence_hash, sequence + 1)
+            digest = ledger_hash(previous, hashes[contact.id], sequence + 1)
             values[contact.id] = {
+                **sealed.get(contact.id, {}),
                 "evidence_sequence": sequence + 1,
                 "evidence_previous_hash": previous,
                 "evidence_ledger_hash": digest,

@@ -190,10 +190,25 @@ class TestBatchedDelivery(CreditRecoveryCommon):
                 Template._render_template_inline_template("{{ object.no_field }}", dispatches._name, dispatches.ids)
 
     def test_logs_keep_the_invoice_states_and_the_seal(self):
-        """The automatic logs carry no callback or promised date: the invoices' collection state is
-        what computing it again gives; the debtor's last contact follows; the ledger verifies."""
+        """The automatic logs carry no callback or promised date: the invoices' collection state and
+        the debtors' fields computed from it are what computing them again gives (a debtor whose
+        latest log asked for a callback loses it: the message is now the latest contact); the
+        debtor's last contact follows; the ledger verifies."""
         partners = self.make_debtors(3, "Selo")
         self.run_and_queue()
+        called_back = self.env["credit.recovery.debtor"].search([("partner_id", "=", partners[0].id)])
+        with self.on(datetime(2026, 3, 10, 12, 0)):
+            self.env["credit.recovery.contact"].with_user(self.agent).create(
+                {
+                    "partner_id": partners[0].id,
+                    "channel": "phone",
+                    "direction": "inbound",  # the customer called: no contact counted against the caps
+                    "outcome_id": self.env.ref("account_credit_recovery.outcome_callback").id,
+                    "next_action_date": date(2026, 3, 12),
+                }
+            )
+        self.assertEqual(called_back.callback_date, date(2026, 3, 12))
+        self.assertEqual(called_back.next_action_date, date(2026, 3, 12))
         with self.on(NOTICE_DAY):
             self.env["credit.recovery.dispatch"]._deliver_batch()
         self.env.invalidate_all()
@@ -203,9 +218,25 @@ class TestBatchedDelivery(CreditRecoveryCommon):
             self.assertEqual(len(logs), 6)
             self.assertTrue(all(logs.mapped("evidence_ledger_hash")))
             states = dispatches.invoice_ids.recovery_invoice_id.sudo()
+            self.assertFalse(called_back.callback_date)
+            self.assertEqual(
+                called_back.next_action_date, min(called_back.invoice_ids.mapped("recovery_next_action_date"))
+            )
+            debtors = dispatches.debtor_id.sudo()
+            names = sorted(
+                field.name
+                for field in self.env["credit.recovery.contact"]._debtor_followers(
+                    self.env.registry.field_computed[states._fields["refresh_date"]]
+                )
+            )
+            self.assertIn("credit_status", names)
+            stored_debtors = [{name: debtor[name] for name in names} for debtor in debtors]
             stored = [{name: state[name] for name in STATE_FIELDS} for state in states]
             states._compute_state()
             self.assertEqual(stored, [{name: state[name] for name in STATE_FIELDS} for state in states])
+            for name in names:
+                debtors._fields[name].compute_value(debtors)
+            self.assertEqual(stored_debtors, [{name: debtor[name] for name in names} for debtor in debtors])
             for dispatch in dispatches:
                 self.assertEqual(dispatch.debtor_id.last_contact_date, max(dispatch.contact_ids.mapped("date")))
                 self.assertEqual(
