@@ -49,8 +49,9 @@ PSQL = read -r host port user <<< "$$(dev/pg.sh $(BUILD)/pg)" && psql -h $$host 
 
 run: $(CONF)
 	@if [ -z "$$($(PSQL) -c "select 1 from pg_database where datname='$(DB)'")" ]; then \
-	  echo "Creating database $(DB) with $(ADDON) and its demo data…"; \
-	  $(ODOO) -c $(CONF) -d $(DB) -i $(ADDON) --load-language=pt_BR --stop-after-init || exit 1; \
+	  echo "Creating database $(DB) with Odoo's Brazilian localization, then $(ADDON) and its demo data…"; \
+	  $(ODOO) -c $(CONF) -d $(DB) -i l10n_br --load-language=pt_BR --stop-after-init || exit 1; \
+	  $(ODOO) -c $(CONF) -d $(DB) -i $(ADDON) --stop-after-init || exit 1; \
 	fi
 	$(ODOO) -c $(CONF) -d $(DB) --db-filter='^$(DB)$$'
 

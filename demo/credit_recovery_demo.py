@@ -1,4 +1,5 @@
 import base64
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -68,7 +69,7 @@ CUSTOMERS = [
     ),
     (
         "Felipe Araújo",
-        "804.391.620-20",
+        "804.391.620-92",
         "(51) 98811-2233",
         "(51) 3221-4455",
         "felipe.araujo@example.com",
@@ -90,7 +91,7 @@ CUSTOMERS = [
     ),
     (
         "Henrique Barbosa",
-        "706.317.380-86",
+        "706.317.380-45",
         "(81) 99555-4433",
         "",
         "",
@@ -99,10 +100,10 @@ CUSTOMERS = [
         "PE",
         "50050-000",
     ),
-    ("Isabela Castro", "617.219.370-30", "(85) 98444-3322", "", "isabela.castro@example.com", "", "", "CE", ""),
+    ("Isabela Castro", "617.219.370-80", "(85) 98444-3322", "", "isabela.castro@example.com", "", "", "CE", ""),
     (
         "João Pedro Almeida",
-        "048.532.940-03",
+        "048.532.940-90",
         "(11) 0000-000",
         "",
         "joao.almeida@example.com",
@@ -124,7 +125,7 @@ CUSTOMERS = [
     ),
     (
         "Marcelo Teixeira",
-        "282.866.980-71",
+        "282.866.980-70",
         "(19) 99777-8899",
         "",
         "marcelo.teixeira@example.com",
@@ -135,7 +136,7 @@ CUSTOMERS = [
     ),
     (
         "Natália Ribeiro",
-        "732.405.530-95",
+        "732.405.530-31",
         "(27) 99888-1122",
         "",
         "natalia.ribeiro@example.com",
@@ -144,10 +145,10 @@ CUSTOMERS = [
         "ES",
         "29010-002",
     ),
-    ("Otávio Cardoso", "367.158.380-40", "abc-def", "", "", "Rua Chile, 12", "Salvador", "BA", "40020-000"),
+    ("Otávio Cardoso", "367.158.380-03", "abc-def", "", "", "Rua Chile, 12", "Salvador", "BA", "40020-000"),
     (
         "Patrícia Mendes",
-        "899.145.160-39",
+        "899.145.160-84",
         "(62) 99321-6547",
         "",
         "patricia.mendes@example.com",
@@ -158,7 +159,7 @@ CUSTOMERS = [
     ),
     (
         "Rafael Pinto",
-        "519.634.270-67",
+        "519.634.270-25",
         "(48) 99654-9871",
         "(48) 3224-5566",
         "rafael.pinto@example.com",
@@ -169,7 +170,7 @@ CUSTOMERS = [
     ),
     (
         "Sabrina Duarte",
-        "140.385.690-08",
+        "140.385.690-71",
         "(92) 99187-6543",
         "",
         "sabrina.duarte@example.com",
@@ -180,7 +181,7 @@ CUSTOMERS = [
     ),
     (
         "Thiago Moreira",
-        "622.871.330-54",
+        "622.871.330-20",
         "(11) 95432-1098",
         "",
         "thiago.moreira@example.com",
@@ -191,7 +192,7 @@ CUSTOMERS = [
     ),
     (
         "Vanessa Lopes",
-        "456.283.150-26",
+        "456.283.150-28",
         "(61) 99234-5678",
         "(61) 3322-1100",
         "vanessa.lopes@example.com",
@@ -202,7 +203,7 @@ CUSTOMERS = [
     ),
     (
         "Wagner Freitas",
-        "983.512.640-37",
+        "983.512.640-24",
         "(11) 94321-0987",
         "",
         "wagner.freitas@example.com",
@@ -213,7 +214,7 @@ CUSTOMERS = [
     ),
     (
         "Yasmin Correia",
-        "305.627.180-04",
+        "305.627.180-01",
         "+55 21 98234-7766",
         "",
         "yasmin.correia@example.com",
@@ -244,7 +245,7 @@ CUSTOMERS = [
         "SP",
         "01430-001",
     ),
-    ("Zeca Oliveira", "214.563.870-12", "", "", "", "", "", "SP", ""),
+    ("Zeca Oliveira", "214.563.870-90", "", "", "", "", "", "SP", ""),
 ]
 
 # (customer index, days overdue of the first due date, amount,
@@ -361,7 +362,11 @@ class CreditRecoveryPolicy(models.Model):
         )
         company.partner_id.lang = lang
         company.resource_calendar_id.tz = DEMO_TZ
-        self.env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+        # The Brazilian chart of accounts when Odoo's localization is installed (``make run``
+        # installs it first); the addon does not depend on it, and elsewhere the generic one.
+        l10n_br = self.env["ir.module.module"].search([("name", "=", "l10n_br"), ("state", "=", "installed")])
+        chart = "br" if l10n_br else "generic_coa"
+        self.env["account.chart.template"].try_loading(chart, company=company, install_demo=False)
         company.currency_id = brl  # the generic chart of accounts sets its own currency
         # A bank account with a PIX key (the company's CNPJ) before any message is sent: the page,
         # the e-mails, the letters and the agreement terms show its PIX copia e cola and QR codes.
@@ -406,6 +411,7 @@ class CreditRecoveryPolicy(models.Model):
         partners = env["res.partner"].create([self._prepare_demo_partner_vals(row, brazil, lang) for row in CUSTOMERS])
         invoices = self._create_demo_invoices(env, company, partners)
         self._pay_demo_invoices(env, invoices)
+        self._create_demo_sales(env, company, partners)
         env["account.move"]._recovery_schedule_refresh(company)
         while env["account.move"]._recovery_refresh_batch()[1]:
             pass
@@ -743,6 +749,44 @@ class CreditRecoveryPolicy(models.Model):
         )
         invoices.action_post()
         return invoices
+
+    def _create_demo_sales(self, env, company, partners):
+        """The store's everyday credit sales of the last six months, ten every week, paid on
+        their due date: most customers pay on time, so the dashboard's DSO, aging and CEI are a
+        store's, not those of a book of overdue invoices alone."""
+        today = self._demo_today()
+        term = env["account.payment.term"].search([("name", "=", "30 dias"), ("company_id", "=", company.id)], limit=1)
+        journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
+        days = [today - timedelta(days=days_ago) for days_ago in range(3, 183, 7)]
+        sales = env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partners[number % len(partners)].id,
+                    "journal_id": journal.id,
+                    "invoice_date": day,
+                    "invoice_payment_term_id": term.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Mercadorias (venda a prazo)",
+                                "price_unit": 150 + (number * 137) % 750,
+                                "tax_ids": [],
+                            }
+                        )
+                    ],
+                }
+                for number, day in enumerate(day for day in days for _sale in range(10))
+            ]
+        )
+        sales.action_post()
+        by_due = defaultdict(lambda: env["account.move"])
+        for sale in sales.filtered(lambda sale: sale.invoice_date_due <= today):
+            by_due[sale.invoice_date_due] |= sale
+        for due, paid in sorted(by_due.items()):
+            env["account.payment.register"].with_context(active_model="account.move", active_ids=paid.ids).create(
+                {"payment_date": due, "group_payment": False}
+            )._create_payments()
 
     def _pay_demo_invoices(self, env, invoices):
         for invoice, (_index, _age, amount, payment, _installments) in zip(invoices, INVOICES, strict=True):

@@ -14,6 +14,8 @@ from .credit_recovery_snapshot import bucket_case_sql, open_lines_sql
 COUNTBACK_MONTHS = 24
 # A payment is attributed to the debtor's last contact at most this many days before it.
 ATTRIBUTION_DAYS = 90
+# The key, in the recovery per value, of the payments made with no contact in the ATTRIBUTION_DAYS before.
+UNATTRIBUTED = "unattributed"
 
 
 class CreditRecoveryKpi(models.AbstractModel):
@@ -213,11 +215,15 @@ class CreditRecoveryKpi(models.AbstractModel):
     def _recovery(self, company_id, date_from, date_to, user_id):
         """Recovery rate per stage, channel, agent and template, and days from first contact to payment.
 
-        Entered collection: for each debtor contacted in the period, what was overdue or fell due
-        in the period (open at the opening, or invoiced since, due by the period's end), credited
-        to the debtor's first contact of the period. Collected: each payment of the period on those
-        installments, credited to the debtor's last logged contact on or before the payment day
-        (at most ``ATTRIBUTION_DAYS`` before); a payment without such a contact is credited to none.
+        Entered collection: for each debtor contacted in the period, the installments overdue in
+        the period: what was open at the opening past its due date, or left unpaid on a due date
+        in the period (an installment paid by its due date never entered collection); per stage,
+        channel, agent and template, the debts of the debtors contacted with that value (from
+        ``ATTRIBUTION_DAYS`` before the period to its end). Collected: each payment of the period
+        on those installments after their due date, credited to the debtor's last logged contact
+        on or before the payment day (at most ``ATTRIBUTION_DAYS`` before); a payment without such
+        a contact is credited to none. Every value's collected amount is thus part of its entered amount: a
+        rate per value is bounded by 100 %, as the total is.
         """
         opening_day = date_from - timedelta(days=1)
         contact_sql = SQL(
@@ -249,9 +255,12 @@ class CreditRecoveryKpi(models.AbstractModel):
                 ),
                 lines AS (
                     SELECT line.id, move.recovery_debtor_id AS debtor_id,
+                           COALESCE(line.date_maturity, line.date) AS due,
                            line.balance - COALESCE((
                                SELECT SUM(partial.amount) FROM account_partial_reconcile partial
-                                WHERE partial.debit_move_id = line.id AND partial.max_date <= %(opening)s), 0) AS open
+                                WHERE partial.debit_move_id = line.id
+                                  AND partial.max_date <= GREATEST(%(opening)s, COALESCE(line.date_maturity, line.date))
+                           ), 0) AS open
                       FROM account_move_line line
                       JOIN account_move move ON move.id = line.move_id
                       JOIN first_contact ON first_contact.debtor_id = move.recovery_debtor_id
@@ -267,12 +276,12 @@ class CreditRecoveryKpi(models.AbstractModel):
                 payments AS (
                     SELECT lines.debtor_id, partial.max_date AS day, SUM(partial.amount) AS amount
                       FROM lines JOIN account_partial_reconcile partial ON partial.debit_move_id = lines.id
-                     WHERE partial.max_date BETWEEN %(date_from)s AND %(date_to)s
+                     WHERE partial.max_date BETWEEN %(date_from)s AND %(date_to)s AND partial.max_date > lines.due
                      GROUP BY 1, 2
                 ),
                 attributed AS (
                     SELECT payments.amount, payments.day AS paid_day, payments.debtor_id AS paid_debtor,
-                           last.channel, last.user_id, last.stage_id, last.template
+                           last.id IS NULL AS unattributed, last.channel, last.user_id, last.stage_id, last.template
                       FROM payments
                       LEFT JOIN LATERAL (
                             SELECT * FROM contacts WHERE contacts.debtor_id = payments.debtor_id
@@ -280,17 +289,26 @@ class CreditRecoveryKpi(models.AbstractModel):
                              ORDER BY contacts.day DESC, contacts.id DESC LIMIT 1
                       ) last ON TRUE
                 )
-                SELECT 'entered' AS kind, first_contact.channel, first_contact.user_id, first_contact.stage_id,
-                       first_contact.template, SUM(entered.amount) AS amount, NULL::float AS days, COUNT(*) AS n
-                  FROM entered JOIN first_contact USING (debtor_id)
-                 GROUP BY 2, 3, 4, 5
+                SELECT 'entered' AS kind, NULL AS channel, NULL::int AS user_id, NULL::int AS stage_id,
+                       NULL AS template, SUM(entered.amount) AS amount, NULL::float AS days, COUNT(*) AS n
+                  FROM entered
                  UNION ALL
-                SELECT 'collected', attributed.channel, attributed.user_id, attributed.stage_id, attributed.template,
+                SELECT 'entered:' || by_value.dimension, NULL, NULL, NULL, by_value.value, SUM(entered.amount),
+                       NULL, COUNT(*)
+                  FROM (SELECT DISTINCT 'channel' AS dimension, debtor_id, channel AS value FROM contacts
+                        UNION SELECT 'agent', debtor_id, user_id::text FROM contacts
+                        UNION SELECT 'stage', debtor_id, stage_id::text FROM contacts
+                        UNION SELECT 'template', debtor_id, template FROM contacts) by_value
+                  JOIN entered USING (debtor_id)
+                 GROUP BY 1, 5
+                 UNION ALL
+                SELECT CASE WHEN attributed.unattributed THEN 'collected:unattributed' ELSE 'collected' END,
+                       attributed.channel, attributed.user_id, attributed.stage_id, attributed.template,
                        SUM(attributed.amount), SUM(attributed.paid_day - first_contact.day)::float,
                        COUNT(first_contact.debtor_id)
                   FROM attributed LEFT JOIN first_contact ON first_contact.debtor_id = attributed.paid_debtor
                        AND first_contact.day <= attributed.paid_day
-                 GROUP BY 2, 3, 4, 5
+                 GROUP BY 1, 2, 3, 4, 5
                 """,
                 contacts=contact_sql,
                 date_from=date_from,
@@ -305,9 +323,15 @@ class CreditRecoveryKpi(models.AbstractModel):
         total = [0.0, 0.0]
         days_sum, days_n = 0.0, 0
         for row in rows:
+            if row["kind"].startswith("entered:"):
+                sums[row["kind"].split(":")[1]][row["template"] or "none"][0] += row["amount"] or 0.0
+                continue
             index = 0 if row["kind"] == "entered" else 1
-            for name, column in dimensions.items():
-                sums[name][row[column] or "none"][index] += row["amount"] or 0.0
+            if index:
+                for name, column in dimensions.items():
+                    # A payment with no contact before it is credited to no value of any dimension.
+                    key = UNATTRIBUTED if row["kind"] == "collected:unattributed" else str(row[column] or "none")
+                    sums[name][key][1] += row["amount"] or 0.0
             total[index] += row["amount"] or 0.0
             if index and row["n"]:
                 days_sum += row["days"] or 0.0

@@ -5,6 +5,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..tools import kpi
+from .credit_recovery_kpi import ATTRIBUTION_DAYS, UNATTRIBUTED
 
 
 class CreditRecoveryKpi(models.AbstractModel):
@@ -132,9 +133,18 @@ class CreditRecoveryKpi(models.AbstractModel):
         ]
 
     def _labelled(self, rows, labels):
+        """``[{label, entered, collected, rate}]``, most collected first; the payments made with no
+        contact before them last, under a label that says so."""
+        names = {
+            **labels,
+            "none": self.env._("None"),
+            UNATTRIBUTED: self.env._("No contact in the %(days)s days before", days=ATTRIBUTION_DAYS),
+        }
         return [
-            {"label": labels.get(key, self.env._("None")), **values}
-            for key, values in sorted(rows.items(), key=lambda item: -(item[1]["collected"] or 0))
+            {"label": names.get(key, self.env._("None")), **values}
+            for key, values in sorted(
+                rows.items(), key=lambda item: (item[0] == UNATTRIBUTED, -(item[1]["collected"] or 0))
+            )
         ]
 
     def _list_action(self, model, name, domain, view_mode="list,form"):

@@ -139,6 +139,39 @@ class TestAnalyticsKpi(CreditRecoveryCommon):
         # 1,000 in 1-30 on 29 Feb, 600 of it in 31-60 on 31 Mar.
         self.assertAlmostEqual(kpis["roll_rates"]["d1_30>d31_60"], 60.0)
 
+    def test_recovery_per_value_is_bounded(self):
+        """Maria is e-mailed on 5 Mar, before the call: her debt enters with the e-mail, and the
+        400 + 500 she pays after the call are credited to the call. Each channel's entered amount
+        is the debt of the debtors contacted through it, so no rate passes 100 %. An installment
+        paid on its due date is no recovery."""
+        with freeze_time(datetime(2024, 3, 5, 12, 0)):
+            self.env["credit.recovery.contact"].with_user(self.manager).create(
+                {
+                    "partner_id": self.customer.id,
+                    "invoice_ids": [Command.set(self.inv_a.ids)],
+                    "channel": "email",
+                    "outcome_id": self.env.ref("account_credit_recovery.outcome_no_answer").id,
+                }
+            )
+        # João's E 200, due 15 Mar and paid that day, never entered collection.
+        on_time = self.create_invoice(200.0, date(2024, 3, 1), date(2024, 3, 15), partner=self.joao)
+        self.pay(on_time, 200.0, date(2024, 3, 15))
+        with self.on(date(2024, 4, 2)):
+            kpis = self.env["credit.recovery.kpi"].get_kpis(self.company.id, "2024-03-01", "2024-03-31")
+        self.assertEqual((kpis["amount_entered"], kpis["amount_collected"]), (1800.0, 900.0))
+        by_channel = kpis["recovery_by_channel"]
+        self.assertEqual(by_channel["phone"], {"entered": 1500.0, "collected": 900.0, "rate": 60.0})
+        self.assertEqual(by_channel["email"], {"entered": 1800.0, "collected": 0.0, "rate": 0.0})
+        self.assertAlmostEqual(kpis["recovery_rate"], 900 / 1800 * 100, msg="each debtor counted once in the total")
+        rates = [
+            row["rate"]
+            for name in ("channel", "agent", "stage", "template")
+            for row in kpis[f"recovery_by_{name}"].values()
+            if row["rate"] is not None
+        ]
+        self.assertTrue(rates)
+        self.assertLessEqual(max(rates), 100.0)
+
     def test_promise_kept_rate_by_hand(self):
         # Deadlines in March: 2 Mar (kept) and 8 Mar (broken); 5 Feb is outside the period.
         self.assertEqual((self.kpis["promises_kept"], self.kpis["promises_due"]), (1, 2))
