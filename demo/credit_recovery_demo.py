@@ -419,6 +419,10 @@ class CreditRecoveryPolicy(models.Model):
         debtors = env["credit.recovery.debtor"].search([("company_id", "=", company.id)], order="id")
         debtors[::2].user_id = agent
         debtors[1::2].user_id = admin
+        # The customers the run's e-mails and SMS cannot reach are the agent's to call.
+        debtors.filtered(
+            lambda debtor: not debtor.partner_id.email and not debtor.partner_id.recovery_mobile_valid
+        ).user_id = agent
         self._create_demo_contacts(env, company)
         self._create_demo_promise_history(env, company)
         self._create_demo_agreements(env, company)

@@ -117,7 +117,10 @@ class CreditRecoveryKpi(models.AbstractModel):
             ),
             "recovery_by_stage": self._labelled(
                 rolling["recovery_by_stage"],
-                {str(stage.id): stage.display_name for stage in self.env["credit.recovery.stage"].search([])},
+                {
+                    "none": self.env._("No stage"),
+                    **{str(stage.id): stage.display_name for stage in self.env["credit.recovery.stage"].search([])},
+                },
             ),
             "kpis": {key: rolling[key] for key in ("dso", "dso_countback", "bpdso", "add", "promise_kept_rate")},
         }
@@ -136,9 +139,9 @@ class CreditRecoveryKpi(models.AbstractModel):
         """``[{label, entered, collected, rate}]``, most collected first; the payments made with no
         contact before them last, under a label that says so."""
         names = {
-            **labels,
             "none": self.env._("None"),
             UNATTRIBUTED: self.env._("No contact in the %(days)s days before", days=ATTRIBUTION_DAYS),
+            **labels,
         }
         return [
             {"label": names.get(key, self.env._("None")), **values}

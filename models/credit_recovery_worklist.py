@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytz
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -68,6 +69,15 @@ class CreditRecoveryWorklist(models.Model):
             "view_mode": "list",
             "domain": [("create_uid", "=", self.env.uid)],
             "context": {"create": False, "delete": False},
+            "help": Markup("<p class='o_view_nocontent_smiling_face'>%s</p><p>%s</p>")
+            % (
+                self.env._("Nobody to contact right now"),
+                self.env._(
+                    "Your debtors in collection were all contacted today (the policy's daily cap), or the "
+                    "contact window is closed, or none may be contacted (disputes, promises, agreements, "
+                    "opt-outs). Open the list again later: it is ranked afresh each time."
+                ),
+            ),
         }
 
     def action_open_debtor(self):
