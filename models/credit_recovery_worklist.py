@@ -35,6 +35,7 @@ class CreditRecoveryWorklist(models.Model):
     debtor_id = fields.Many2one("credit.recovery.debtor", readonly=True, ondelete="cascade")
     partner_id = fields.Many2one(related="debtor_id.partner_id", string="Customer")
     phone = fields.Char(related="debtor_id.phone")
+    phone_link = fields.Html(related="debtor_id.phone_link", string="Phone")
     stage_id = fields.Many2one(related="debtor_id.stage_id")
     profile_id = fields.Many2one(related="debtor_id.profile_id")
     days_overdue = fields.Integer(related="debtor_id.days_overdue")
