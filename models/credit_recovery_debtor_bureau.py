@@ -102,10 +102,12 @@ class CreditRecoveryDebtor(models.Model):
 
     def _bureau_start_removal(self, today=None):
         """Listed debtors paid in full: the removal must be requested within 5 business days
-        (STJ Súmula 548). An activity is due on the deadline; past it the debtor shows a warning."""
+        (STJ Súmula 548). An activity is due on the deadline; past it the debtor shows a warning.
+        A debtor with anything left open (an invoice, an agreement's installment) stays listed:
+        the listing is the debtor's, not one invoice's."""
         today = today or fields.Date.context_today(self)
         policies = self.env["credit.recovery.policy"]._get_company_policies(self.company_id)
-        for debtor in self.filtered(lambda debtor: debtor.bureau_state == "listed"):
+        for debtor in self.filtered(lambda debtor: debtor.bureau_state == "listed" and not debtor.open_invoice_ids):
             policy = policies.get(debtor.company_id.id)
             calendar = policy._get_business_calendar() if policy else BusinessCalendar()
             deadline = calendar.add_business_days(today, 5)

@@ -443,6 +443,6 @@ class CreditRecoveryRun(models.Model):
         debtors._recovery_refresh_history(self.company_id, refreshed_today=True)
         debtors.search(
             [("company_id", "=", self.company_id.id), ("bureau_state", "=", "listed"), ("amount_overdue", "=", 0)]
-        ).filtered(lambda debtor: not debtor.open_invoice_ids)._bureau_start_removal()
+        )._bureau_start_removal()
         # Analytics (issue 14): today's aging snapshot, written once the day's state is final.
         self.env["credit.recovery.snapshot"]._daily_snapshot(self.company_id)

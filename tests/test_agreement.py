@@ -123,6 +123,30 @@ class TestAgreement(CreditRecoveryCommon):
         self.assertEqual(debtor.amount_overdue, 0.0)
         self.assertEqual(debtor.credit_status, "restored")
 
+    def test_an_agreement_done_with_another_invoice_open_keeps_the_listing(self):
+        """The listing is the debtor's: paying the agreement in full while another invoice is still
+        unpaid asks no removal yet; paying that one too does (the run's check)."""
+        other = self.create_invoice(300.0, date(2026, 10, 1), date(2026, 10, 31))
+        agreement = self.negotiate(discount_charges_percent=100, installments=2, first_due=date(2026, 12, 10))
+        self.assertNotIn(other, agreement.invoice_ids)
+        with self.on(TODAY):
+            agreement.action_confirm()
+        debtor = agreement.debtor_id
+        debtor.sudo().bureau_state = "listed"  # set up as the workflow would
+        for line in agreement.line_ids:
+            with self.on(line.date_due):
+                self.env["account.payment.register"].with_context(
+                    active_model="account.move.line", active_ids=line.move_line_id.ids
+                ).create({"payment_date": line.date_due})._create_payments()
+        with self.on(date(2027, 1, 11)):
+            self.env["credit.recovery.agreement"]._cron_check_agreements()
+        self.assertEqual(agreement.state, "done")
+        self.assertEqual(debtor.bureau_state, "listed", "the other invoice is still unpaid")
+        self.pay(other, 300.0, date(2027, 1, 12))
+        with self.on(date(2027, 1, 12)):
+            debtor._bureau_start_removal()
+        self.assertEqual(debtor.bureau_state, "removal_requested")
+
     def test_cancel_reverses_the_entry_and_restores_the_debt(self):
         agreement = self.negotiate(installments=2)
         with self.on(TODAY):
