@@ -445,7 +445,11 @@ class CreditRecoveryContact(models.Model):
         # Nor do the debtor's fields computed from those states, and its collection state reads
         # of its logs only the callback date (the latest log's): where there is none, a log
         # without one leaves it as it is.
-        debtors = self.env["credit.recovery.debtor"].sudo().browse({vals["debtor_id"] for vals in vals_list})
+        debtors = (
+            self.env["credit.recovery.debtor"]
+            .sudo()
+            .browse({vals["debtor_id"] for vals in vals_list if vals.get("debtor_id")})
+        )
         without_callback = debtors.filtered(lambda debtor: not debtor.callback_date)
         # Their names in the INSERT (computed, they would be written again by a second statement).
         channels = dict(self._fields["channel"]._description_selection(self.env))

@@ -271,19 +271,15 @@ class CreditRecoveryDispatch(models.Model):
         reply_to = self._reply_to_by_debtor(to_send, senders)
         messages, bodies = self._create_chatter_messages(
             [
-                {
-                    "model": "credit.recovery.debtor",
-                    "res_id": dispatch.debtor_id.id,
-                    "record_name": dispatch.debtor_id.display_name,
-                    "message_type": "comment",
-                    "subtype_id": subtype.id,
-                    "author_id": author.id,
-                    "email_from": senders[dispatch.id],
-                    "reply_to": reply_to[dispatch.debtor_id.id, senders[dispatch.id]],
-                    "subject": emails[dispatch.id].get("subject"),
-                    "body": Markup(emails[dispatch.id].get("body_html") or ""),
-                    "partner_ids": [fields.Command.link(dispatch.debtor_id.partner_id.id)],
-                }
+                dispatch._prepare_chatter_vals(
+                    "comment",
+                    Markup(emails[dispatch.id].get("body_html") or ""),
+                    subtype=subtype,
+                    author=author,
+                    sender=senders[dispatch.id],
+                    reply_to=reply_to[dispatch.debtor_id.id, senders[dispatch.id]],
+                    subject=emails[dispatch.id].get("subject"),
+                )
                 for dispatch in to_send
             ]
         )
@@ -327,6 +323,26 @@ class CreditRecoveryDispatch(models.Model):
         )
         for dispatch in to_send:
             results[dispatch.id]["email"] = 1
+
+    def _prepare_chatter_vals(self, message_type, body, *, subtype, author, sender, reply_to, subject=None):
+        """The chatter message of this message's e-mail or SMS on the debtor, as ``message_post``
+        would write it: authored by the run's user, addressed to the customer."""
+        self.ensure_one()
+        vals = {
+            "model": "credit.recovery.debtor",
+            "res_id": self.debtor_id.id,
+            "record_name": self.debtor_id.display_name,
+            "message_type": message_type,
+            "subtype_id": subtype.id,
+            "author_id": author.id,
+            "email_from": sender,
+            "reply_to": reply_to,
+            "body": body,
+            "partner_ids": [fields.Command.link(self.debtor_id.partner_id.id)],
+        }
+        if subject is not None:
+            vals["subject"] = subject
+        return vals
 
     def _create_chatter_messages(self, vals_list):
         """Create the batch's chatter messages; returns ``(messages, bodies)``, the bodies as stored.
@@ -398,18 +414,14 @@ class CreditRecoveryDispatch(models.Model):
         reply_to = self._reply_to_by_debtor([dispatch for dispatch, _number in to_send], senders)
         messages, _bodies = self._create_chatter_messages(
             [
-                {
-                    "model": "credit.recovery.debtor",
-                    "res_id": dispatch.debtor_id.id,
-                    "record_name": dispatch.debtor_id.display_name,
-                    "message_type": "sms",
-                    "subtype_id": subtype.id,
-                    "author_id": author.id,
-                    "email_from": senders[dispatch.id],
-                    "reply_to": reply_to[dispatch.debtor_id.id, senders[dispatch.id]],
-                    "body": Markup("<p>%s</p>") % texts[dispatch.id],
-                    "partner_ids": [fields.Command.link(dispatch.debtor_id.partner_id.id)],
-                }
+                dispatch._prepare_chatter_vals(
+                    "sms",
+                    Markup("<p>%s</p>") % texts[dispatch.id],
+                    subtype=subtype,
+                    author=author,
+                    sender=senders[dispatch.id],
+                    reply_to=reply_to[dispatch.debtor_id.id, senders[dispatch.id]],
+                )
                 for dispatch, _number in to_send
             ]
         )
