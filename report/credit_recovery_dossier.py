@@ -55,10 +55,21 @@ class CreditRecoveryDossier(models.AbstractModel):
         fine_percent = policy.fine_percent if policy else 0.0
         interest_percent = policy.interest_percent_month if policy else 0.0
         currency = company.currency_id
-        invoices = (
-            (debtor.invoice_ids if invoices is None else invoices)
-            .filtered(lambda move: move.state == "posted")
-            .sorted(lambda move: (move.invoice_date or today, move.id))
+        if invoices is None:
+            # The debtor's whole dossier: the invoices in collection, open or ever chased. One
+            # paid by its due date never was a debt to collect: it is not the lawyer's business.
+            invoices = debtor.invoice_ids
+            chased = env["credit.recovery.action"].sudo().search([("move_id", "in", invoices.ids)]).move_id
+            invoices = invoices.filtered(
+                lambda move: (
+                    currency.compare_amounts(move.amount_residual, 0.0) > 0
+                    or move in chased
+                    or move.recovery_contact_ids
+                    or move.recovery_agreement_id
+                )
+            )
+        invoices = invoices.filtered(lambda move: move.state == "posted").sorted(
+            lambda move: (move.invoice_date or today, move.id)
         )
 
         def money(value):

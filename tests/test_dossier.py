@@ -94,6 +94,17 @@ class TestDossier(CreditRecoveryCommon):
         self.assertIn("PRESCRIBED", text, "the 2021 invoice is past its 5-year prescription")
 
     @freeze_time(date(2026, 11, 23))
+    def test_invoices_paid_on_time_are_left_out(self):
+        """The debtor's dossier lists its debts: an invoice paid by its due date never was one."""
+        on_time = self.create_invoice(80.0, date(2026, 8, 1), date(2026, 8, 31))
+        self.pay(on_time, 80.0, date(2026, 8, 31))
+        debtor = self.log_call("Lost her job last month").debtor_id
+        text = self.render(debtor)
+        self.assertIn(self.invoice.name, text)
+        self.assertIn(self.old_invoice.name, text, "open, if prescribed")
+        self.assertNotIn(on_time.name, text)
+
+    @freeze_time(date(2026, 11, 23))
     def test_portuguese_formats(self):
         self.env["res.lang"]._activate_lang("pt_BR")
         self.customer.lang = "pt_BR"
