@@ -514,7 +514,7 @@ class CreditRecoveryPolicy(models.Model):
                 vals = {
                     "partner_id": debtor.partner_id.id,
                     "company_id": company.id,
-                    "invoice_ids": [Command.set(debtor.open_invoice_ids.ids)],
+                    "invoice_ids": [Command.set(debtor.open_invoice_ids.filtered("recovery_amount_overdue").ids)],
                     "channel": "whatsapp" if step == 1 else "phone",
                     "direction": "outbound",
                     "date": self._demo_moment(day, 10, 0) + timedelta(minutes=7 * index),

@@ -453,10 +453,11 @@ class CreditRecoveryContact(models.Model):
         without_callback = debtors.filtered(lambda debtor: not debtor.callback_date)
         # Their names in the INSERT (computed, they would be written again by a second statement).
         channels = dict(self._fields["channel"]._description_selection(self.env))
-        partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list})
+        partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list if vals.get("partner_id")})
         partners.fetch(["display_name"])
         for vals in vals_list:
-            vals["name"] = self._format_name(channels, vals["channel"], partners.browse(vals["partner_id"]))
+            if vals.get("partner_id"):  # else create() says the customer is required
+                vals["name"] = self._format_name(channels, vals["channel"], partners.browse(vals["partner_id"]))
         Debtor = debtors.browse()
         logged = self._debtor_followers([Debtor._fields["last_contact_date"], Debtor._fields["contact_count"]])
         called_back = self._debtor_followers([Debtor._fields["callback_date"]])

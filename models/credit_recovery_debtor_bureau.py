@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..tools.business_days import BusinessCalendar
 
@@ -100,14 +101,43 @@ class CreditRecoveryDebtor(models.Model):
         if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
             raise AccessError(self.env._("Only a Collection Manager can record credit-bureau listings and removals."))
 
+    def _get_past_due_debtor_ids(self, today):
+        """Ids of these debtors with a receivable installment unpaid past its due date, read on
+        the journal items (agreement entries included; the stored aggregates may be a day old)."""
+        if not self:
+            return set()
+        self.env["account.move.line"].flush_model(["move_id", "account_id", "reconciled", "amount_residual"])
+        self.env["account.move"].flush_model(["recovery_debtor_id", "state"])
+        return {
+            debtor_id
+            for (debtor_id,) in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT DISTINCT move.recovery_debtor_id
+                      FROM account_move_line line
+                      JOIN account_move move ON move.id = line.move_id
+                      JOIN account_account account ON account.id = line.account_id
+                     WHERE move.recovery_debtor_id = ANY(%(debtors)s) AND move.state = 'posted'
+                       AND account.account_type = 'asset_receivable' AND NOT line.reconciled
+                       AND line.amount_residual > 0 AND line.date_maturity < %(today)s
+                    """,
+                    debtors=self.ids,
+                    today=today,
+                )
+            )
+        }
+
     def _bureau_start_removal(self, today=None):
         """Listed debtors paid in full: the removal must be requested within 5 business days
         (STJ Súmula 548). An activity is due on the deadline; past it the debtor shows a warning.
-        A debtor with anything left open (an invoice, an agreement's installment) stays listed:
-        the listing is the debtor's, not one invoice's."""
+        A debtor with an installment still unpaid past its due date (an invoice's, an agreement's)
+        stays listed: the listing is the debtor's, not one invoice's. A new sale not yet due is
+        no debt in default and does not delay the removal."""
         today = today or fields.Date.context_today(self)
         policies = self.env["credit.recovery.policy"]._get_company_policies(self.company_id)
-        for debtor in self.filtered(lambda debtor: debtor.bureau_state == "listed" and not debtor.open_invoice_ids):
+        listed = self.filtered(lambda debtor: debtor.bureau_state == "listed")
+        in_default = listed._get_past_due_debtor_ids(today)
+        for debtor in listed.filtered(lambda debtor: debtor.id not in in_default):
             policy = policies.get(debtor.company_id.id)
             calendar = policy._get_business_calendar() if policy else BusinessCalendar()
             deadline = calendar.add_business_days(today, 5)

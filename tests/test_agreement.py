@@ -125,7 +125,8 @@ class TestAgreement(CreditRecoveryCommon):
 
     def test_an_agreement_done_with_another_invoice_open_keeps_the_listing(self):
         """The listing is the debtor's: paying the agreement in full while another invoice is still
-        unpaid asks no removal yet; paying that one too does (the run's check)."""
+        unpaid past its due date asks no removal yet; paying that one too does, whatever new sale
+        is not due yet (the run's check)."""
         other = self.create_invoice(300.0, date(2026, 10, 1), date(2026, 10, 31))
         agreement = self.negotiate(discount_charges_percent=100, installments=2, first_due=date(2026, 12, 10))
         self.assertNotIn(other, agreement.invoice_ids)
@@ -143,9 +144,11 @@ class TestAgreement(CreditRecoveryCommon):
         self.assertEqual(agreement.state, "done")
         self.assertEqual(debtor.bureau_state, "listed", "the other invoice is still unpaid")
         self.pay(other, 300.0, date(2027, 1, 12))
+        new_sale = self.create_invoice(120.0, date(2027, 1, 12), date(2027, 2, 11))
+        self.assertIn(new_sale, debtor.open_invoice_ids)
         with self.on(date(2027, 1, 12)):
             debtor._bureau_start_removal()
-        self.assertEqual(debtor.bureau_state, "removal_requested")
+        self.assertEqual(debtor.bureau_state, "removal_requested", "a new sale not yet due is no debt in default")
 
     def test_cancel_reverses_the_entry_and_restores_the_debt(self):
         agreement = self.negotiate(installments=2)
