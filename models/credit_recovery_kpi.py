@@ -217,13 +217,17 @@ class CreditRecoveryKpi(models.AbstractModel):
 
         Entered collection: for each debtor contacted in the period, the installments overdue in
         the period: what was open at the opening past its due date, or left unpaid on a due date
-        in the period (an installment paid by its due date never entered collection); per stage,
-        channel, agent and template, the debts of the debtors contacted with that value (from
-        ``ATTRIBUTION_DAYS`` before the period to its end). Collected: each payment of the period
-        on those installments after their due date, credited to the debtor's last logged contact
-        on or before the payment day (at most ``ATTRIBUTION_DAYS`` before); a payment without such
-        a contact is credited to none. Every value's collected amount is thus part of its entered amount: a
-        rate per value is bounded by 100 %, as the total is.
+        in the period (an installment paid by its due date never entered collection), and the
+        installments of agreements made before the period still open at its opening (an
+        agreement made in the period carries debts that entered with the invoices it settles);
+        per stage, channel, agent and template, the debts of the debtors contacted with that value
+        (from ``ATTRIBUTION_DAYS`` before the period to its end). Collected: each payment of the
+        period on those installments after their due date (on an agreement's, any payment: the
+        debt was in collection already), credited to the debtor's last logged contact on or before
+        the payment day (at most ``ATTRIBUTION_DAYS`` before); a payment without such a contact is
+        credited to none. An agreement settling invoices brings no money: it is no payment. Every
+        value's collected amount is thus part of its entered amount: a rate per value is bounded
+        by 100 %, as the total is.
         """
         opening_day = date_from - timedelta(days=1)
         contact_sql = SQL(
@@ -256,11 +260,16 @@ class CreditRecoveryKpi(models.AbstractModel):
                 lines AS (
                     SELECT line.id, move.recovery_debtor_id AS debtor_id,
                            COALESCE(line.date_maturity, line.date) AS due,
-                           line.balance - COALESCE((
-                               SELECT SUM(partial.amount) FROM account_partial_reconcile partial
-                                WHERE partial.debit_move_id = line.id
-                                  AND partial.max_date <= GREATEST(%(opening)s, COALESCE(line.date_maturity, line.date))
-                           ), 0) AS open
+                           move.recovery_agreement_id IS NOT NULL AS agreement,
+                           CASE WHEN move.recovery_agreement_id IS NOT NULL AND line.date >= %(date_from)s THEN 0
+                                ELSE line.balance - COALESCE((
+                                    SELECT SUM(partial.amount) FROM account_partial_reconcile partial
+                                     WHERE partial.debit_move_id = line.id
+                                       AND partial.max_date <= CASE
+                                           WHEN move.recovery_agreement_id IS NOT NULL THEN %(opening)s
+                                           ELSE GREATEST(%(opening)s, COALESCE(line.date_maturity, line.date))
+                                       END
+                                ), 0) END AS open
                       FROM account_move_line line
                       JOIN account_move move ON move.id = line.move_id
                       JOIN first_contact ON first_contact.debtor_id = move.recovery_debtor_id
@@ -276,7 +285,11 @@ class CreditRecoveryKpi(models.AbstractModel):
                 payments AS (
                     SELECT lines.debtor_id, partial.max_date AS day, SUM(partial.amount) AS amount
                       FROM lines JOIN account_partial_reconcile partial ON partial.debit_move_id = lines.id
-                     WHERE partial.max_date BETWEEN %(date_from)s AND %(date_to)s AND partial.max_date > lines.due
+                      JOIN account_move_line paid_by ON paid_by.id = partial.credit_move_id
+                      JOIN account_move paying_move ON paying_move.id = paid_by.move_id
+                     WHERE partial.max_date BETWEEN %(date_from)s AND %(date_to)s
+                       AND (lines.agreement OR partial.max_date > lines.due)
+                       AND paying_move.recovery_agreement_id IS NULL
                      GROUP BY 1, 2
                 ),
                 attributed AS (

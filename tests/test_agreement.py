@@ -1,6 +1,7 @@
 import io
-from datetime import date
+from datetime import date, datetime
 
+from freezegun import freeze_time
 from PyPDF2 import PdfReader
 
 from odoo import Command
@@ -149,6 +150,33 @@ class TestAgreement(CreditRecoveryCommon):
         with self.on(date(2027, 1, 12)):
             debtor._bureau_start_removal()
         self.assertEqual(debtor.bureau_state, "removal_requested", "a new sale not yet due is no debt in default")
+
+    def test_recovery_counts_the_agreement_payments_not_the_settlement(self):
+        """The recovery rate counts money: the agreement settling the invoice is no payment, and its
+        installments do not enter collection a second time; the installment paid is collected, on
+        its due date as it is."""
+        with freeze_time(datetime(2026, 11, 23, 13, 0)):  # 10:00 in São Paulo
+            self.env["credit.recovery.contact"].with_user(self.agent).create(
+                {
+                    "partner_id": self.customer.id,
+                    "invoice_ids": [Command.set(self.invoice.ids)],
+                    "channel": "phone",
+                    "outcome_id": self.env.ref("account_credit_recovery.outcome_no_answer").id,
+                }
+            )
+        agreement = self.negotiate(discount_charges_percent=100, installments=2, first_due=date(2026, 12, 10))
+        with self.on(TODAY):
+            agreement.action_confirm()
+        first = agreement.line_ids.sorted("date_due")[0]
+        with self.on(first.date_due):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move.line", active_ids=first.move_line_id.ids
+            ).create({"payment_date": first.date_due})._create_payments()
+        with self.on(date(2026, 12, 31)):
+            kpis = self.env["credit.recovery.kpi"].get_kpis(self.company.id, "2026-11-01", "2026-12-31")
+        self.assertEqual(kpis["amount_entered"], 1000.0, "the invoice, overdue since 9 October, once")
+        self.assertEqual(kpis["amount_collected"], first.amount)
+        self.assertEqual(first.amount, 500.0)
 
     def test_cancel_reverses_the_entry_and_restores_the_debt(self):
         agreement = self.negotiate(installments=2)
