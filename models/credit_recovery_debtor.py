@@ -238,8 +238,11 @@ class CreditRecoveryDebtor(models.Model):
         )
 
     def action_log_contact(self):
+        """The log names the debtor's overdue invoices (a new sale not due yet is not what the call
+        is about); with nothing overdue, the open ones (a reminder before the due date)."""
         self.ensure_one()
-        return self.env["credit.recovery.contact"]._action_log_contact(self.partner_id, self.open_invoice_ids)
+        invoices = self.open_invoice_ids.filtered("recovery_amount_overdue") or self.open_invoice_ids
+        return self.env["credit.recovery.contact"]._action_log_contact(self.partner_id, invoices)
 
     def action_whatsapp(self):
         self.ensure_one()

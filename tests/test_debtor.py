@@ -31,6 +31,21 @@ class TestDebtor(CreditRecoveryCommon):
         self.assertEqual(self.customer.recovery_amount_overdue, 500.0)
         self.assertEqual(self.customer.recovery_stage_id, self.stage_legal)
 
+    def test_log_contact_names_the_overdue_invoices(self):
+        """A call is about the debt: the dialog names the overdue invoices, not a sale not due yet;
+        with nothing overdue, the open ones (a reminder before the due date)."""
+        overdue = self.create_invoice(300.0, date(2026, 1, 10), date(2026, 2, 9))
+        not_due = self.create_invoice(150.0, date(2026, 4, 1), date(2026, 5, 1))
+        self.refresh_on(date(2026, 4, 20))
+        debtor = self.debtor_of(self.customer)
+        self.assertEqual(debtor.open_invoice_ids, overdue | not_due)
+        action = debtor.with_user(self.agent).action_log_contact()
+        self.assertEqual(action["context"]["default_invoice_ids"], overdue.ids)
+        self.pay(overdue, 300.0, date(2026, 4, 20))
+        self.refresh_on(date(2026, 4, 20))
+        action = debtor.with_user(self.agent).action_log_contact()
+        self.assertEqual(action["context"]["default_invoice_ids"], not_due.ids)
+
     def test_contact_of_a_company_shares_its_commercial_entity_record(self):
         company_customer = self.env["res.partner"].create({"name": "Loja Azul Ltda", "is_company": True})
         contact = self.env["res.partner"].create({"name": "João", "parent_id": company_customer.id})
