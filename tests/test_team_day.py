@@ -1,8 +1,10 @@
 from datetime import date, datetime
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import CreditRecoveryCommon
 
@@ -56,6 +58,11 @@ class TestTeamDay(CreditRecoveryCommon):
         self.assertIn("3× without interest", form.playbook_html, "the prepared proposals of the debtor's profile")
         form.reason_id = reason
         self.assertIn(reason.playbook_questions, form.playbook_html)
+        # The dialog shows the playbook while the log is written, not on a recorded log.
+        arch = etree.fromstring(self.env["credit.recovery.contact"].get_view(view_type="form")["arch"])
+        invisible = arch.xpath("//details[.//field[@name='playbook_html']]")[0].get("invisible")
+        self.assertFalse(safe_eval(invisible, {"playbook_html": form.playbook_html, "id": False, "state": form.state}))
+        self.assertTrue(safe_eval(invisible, {"playbook_html": form.playbook_html, "id": 7, "state": "logged"}))
         action = self.invoice.with_user(self.agent).action_recovery_negotiate()
         wizard = Form(self.env[action["res_model"]].with_user(self.agent).with_context(**action["context"]))
         self.assertIn("Confirm you speak with the debtor", wizard.playbook_html)
