@@ -58,6 +58,17 @@ class TestDemoData(CreditRecoveryCommon):
         self.assertTrue(contacts)
         self.assertLessEqual(max(contacts.mapped("date")), EARLY_MORNING_SP)
 
+    def test_run_started_by_the_manager_and_calls_left_to_the_agent(self):
+        run = self.env["credit.recovery.run"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(run.user_id, self.env.ref("base.user_admin"), "Run now, as the admin clicks it")
+        unreachable = (
+            self.env["credit.recovery.debtor"]
+            .search([("company_id", "=", self.company.id), ("partner_id.email", "=", False)])
+            .filtered(lambda debtor: not debtor.partner_id.recovery_mobile_valid)
+        )
+        self.assertTrue(unreachable)
+        self.assertEqual(unreachable.user_id.mapped("login"), ["agente"])
+
     def test_company_prints_without_the_layout_wizard(self):
         self.assertTrue(self.company.logo)
         self.assertTrue(self.company.external_report_layout_id)
