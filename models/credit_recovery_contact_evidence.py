@@ -4,6 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from ..tools.evidence import evidence_hash, ledger_hash, sha256_hex
+from ..tools.sql import batch_update
 
 
 class CreditRecoveryContact(models.Model):
@@ -77,32 +78,8 @@ class CreditRecoveryContact(models.Model):
         if not values:
             return
         columns = sorted({column for vals in values.values() for column in vals})
-        types = {"evidence_sequence": "int", "sealed_at": "timestamp"}
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE credit_recovery_contact c SET %s FROM (SELECT unnest(%s::int[]) AS id, %s) v WHERE c.id = v.id",
-                SQL(", ").join(
-                    SQL(
-                        "%s = COALESCE(v.%s, c.%s)",
-                        SQL.identifier(column),
-                        SQL.identifier(column),
-                        SQL.identifier(column),
-                    )
-                    for column in columns
-                ),
-                list(values),
-                SQL(", ").join(
-                    SQL(
-                        "unnest(%s::%s[]) AS %s",
-                        [vals.get(column) for vals in values.values()],
-                        SQL(types.get(column, "varchar")),
-                        SQL.identifier(column),
-                    )
-                    for column in columns
-                ),
-            )
-        )
+        self.env.cr.execute(batch_update(self._table, values, {"evidence_sequence": "int", "sealed_at": "timestamp"}))
         self.browse(list(values)).invalidate_recordset(columns)
 
     @api.model

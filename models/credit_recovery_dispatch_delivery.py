@@ -9,6 +9,7 @@ from odoo.tools import SQL, html2plaintext
 
 from ..tools import collection
 from ..tools.contact_rules import decide_contact
+from ..tools.sql import batch_update
 from ..tools.timezone import contact_timezone
 from .credit_recovery_run import highest_stage_id
 
@@ -119,34 +120,19 @@ class CreditRecoveryDispatch(models.Model):
         writes the same few columns on a whole batch)."""
         if not values:
             return
-        columns = ("state", "cancel_reason", "sent_at", "email_sent", "sms_sent", "activity_count", "note")
-        present = [column for column in columns if any(column in vals for vals in values.values())]
+        columns = {column for vals in values.values() for column in vals}
         types = {"sent_at": "timestamp", "email_sent": "int", "sms_sent": "int", "activity_count": "int"}
         self.env.flush_all()
         self.env.cr.execute(
-            SQL(
-                "UPDATE credit_recovery_dispatch d SET %s, write_date = now() at time zone 'UTC', write_uid = %s "
-                "FROM (SELECT unnest(%s::int[]) AS id, %s) v WHERE d.id = v.id",
-                SQL(", ").join(
-                    SQL("%s = COALESCE(v.%s, d.%s)", SQL.identifier(c), SQL.identifier(c), SQL.identifier(c))
-                    if c != "note"
-                    else SQL("note = v.note")
-                    for c in present
-                ),
-                self.env.uid,
-                list(values),
-                SQL(", ").join(
-                    SQL(
-                        "unnest(%s::%s[]) AS %s",
-                        [vals.get(c) for vals in values.values()],
-                        SQL(types.get(c, "varchar")),
-                        SQL.identifier(c),
-                    )
-                    for c in present
-                ),
+            batch_update(
+                self._table,
+                values,
+                types,
+                overwrite={"note"},  # a message's note says what happened this time: none is none
+                extra=SQL("write_date = now() at time zone 'UTC', write_uid = %s", self.env.uid),
             )
         )
-        self.browse(list(values)).invalidate_recordset(list(present))
+        self.browse(list(values)).invalidate_recordset(list(columns))
 
     def _check_contact_moment(self, now):
         """The messages the contact window and the caps allow now; the others are rescheduled
@@ -203,16 +189,14 @@ class CreditRecoveryDispatch(models.Model):
             dispatch.id: highest_stage_id(ladder, (row["stage_id"] for row in kept_by_dispatch[dispatch.id]))
             for dispatch in self
         }
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """UPDATE credit_recovery_dispatch d SET stage_id = v.stage
-                     FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::int[]) AS stage) v
-                    WHERE d.id = v.id AND d.stage_id <> v.stage""",
-                list(stages),
-                list(stages.values()),
-            )
-        )
+        changed = {
+            dispatch.id: {"stage_id": stages[dispatch.id]}
+            for dispatch in self
+            if dispatch.stage_id.id != stages[dispatch.id]
+        }
+        if changed:
+            self.env.flush_all()
+            self.env.cr.execute(batch_update(self._table, changed, {"stage_id": "int"}))
         self.invalidate_recordset(["stage_id", "invoice_ids", "action_ids", "amount_due"])
 
     def _send_stage_actions(self):

@@ -9,6 +9,7 @@ from odoo.tools import SQL
 from ..tools import collection
 from ..tools.collection import highest_stage_id
 from ..tools.contact_rules import decide_contact
+from ..tools.sql import batch_update
 
 PLAN_BATCH = 5000
 
@@ -74,12 +75,10 @@ class CreditRecoveryRun(models.Model):
                 row["dispatch_id"] = created[debtor_id]
         if raise_stage:
             self.env.cr.execute(
-                SQL(
-                    """UPDATE credit_recovery_dispatch d SET stage_id = v.stage
-                         FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::int[]) AS stage) v
-                        WHERE d.id = v.id""",
-                    list(raise_stage),
-                    list(raise_stage.values()),
+                batch_update(
+                    "credit_recovery_dispatch",
+                    {dispatch_id: {"stage_id": stage_id} for dispatch_id, stage_id in raise_stage.items()},
+                    {"stage_id": "int"},
                 )
             )
         kept = [row for row in kept if row.get("dispatch_id")]

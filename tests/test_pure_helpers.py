@@ -7,6 +7,7 @@ from odoo.tests import tagged
 from ..tools.business_days import BusinessCalendar, holiday_dates, public_holidays
 from ..tools.collection import ProfileRule, StageRule, credit_status, select_profile, stage_for_due_date
 from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, display_phone, normalize_phone
+from ..tools.sql import batch_update
 from .common import PureCase, cases
 
 TIRADENTES = date(2026, 4, 21)  # a Tuesday
@@ -133,3 +134,18 @@ class TestPureHelpers(PureCase):
         assert display_phone("+351912345678", "BR") == "+351 912 345 678"
         assert display_phone("", "BR") == ""
         assert display_phone("junk", "BR") == "junk"
+
+    def test_batch_update_keeps_what_a_row_leaves_out(self):
+        query = batch_update(
+            "credit_recovery_dispatch",
+            {7: {"state": "sent", "note": "ok"}, 9: {"state": "cancelled"}},
+            {},
+            overwrite={"note"},
+        )
+        assert query.code == (
+            'UPDATE "credit_recovery_dispatch" t SET "note" = v."note", "state" = COALESCE(v."state", t."state") '
+            'FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::varchar[]) AS "note", '
+            'unnest(%s::varchar[]) AS "state") v '
+            "WHERE t.id = v.id"
+        ), query.code
+        assert query.params == [[7, 9], ["ok", None], ["sent", "cancelled"]]
