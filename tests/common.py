@@ -63,6 +63,45 @@ def registry_lock_released():
         Registry._lock = saved
 
 
+def create_committed_collection(env, company_name, debtor_count, due):
+    """The data of the tests that need it committed (other connections see it): a company of its
+    own with its policy active and no run, and ``debtor_count`` new debtors with two posted
+    invoices each, due on ``due``. Returns ``(company, policy, tag, partners)``; the caller's
+    cursor commits."""
+    company = env["res.company"].search([("name", "=", company_name)])
+    if not company:
+        company = env["res.company"].create({"name": company_name})
+        env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+    policy = env["credit.recovery.policy"].with_context(active_test=False).search([("company_id", "=", company.id)])
+    policy.active = True
+    # An earlier execution's daily run would stand for today's: start afresh.
+    env["credit.recovery.run"].search([("company_id", "=", company.id)]).unlink()
+    tag = f"{company_name} {env['res.partner'].search_count([]) + 1}"
+    partners = env["res.partner"].create(
+        [{"name": f"{tag} debtor {n}", "email": f"debtor{n}@example.com"} for n in range(debtor_count)]
+    )
+    invoices = (
+        env["account.move"]
+        .with_company(company)
+        .create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "invoice_date": date(2026, 2, 1),
+                    "invoice_date_due": due,
+                    "invoice_line_ids": [Command.create({"name": "Goods", "price_unit": 100, "tax_ids": []})],
+                }
+                for partner in partners
+                for _invoice in range(2)
+            ]
+        )
+    )
+    invoices.action_post()
+    return company, policy, tag, partners
+
+
 class CreditRecoveryCommon(AccountTestInvoicingCommon):
     """Shared set-up: a company with its default collection policy, users by role,
     and helpers to issue invoices on a given day and look at them on another."""

@@ -45,6 +45,14 @@ class TestAgreement(CreditRecoveryCommon):
             result = wizard.save().action_prepare()
         return self.env["credit.recovery.agreement"].with_user(user).browse(result["res_id"])
 
+    def pay_installments(self, lines):
+        """The customer pays each agreement installment of ``lines`` on its due date."""
+        for line in lines:
+            with self.on(line.date_due):
+                self.env["account.payment.register"].with_context(
+                    active_model="account.move.line", active_ids=line.move_line_id.ids
+                ).create({"payment_date": line.date_due})._create_payments()
+
     def test_updated_debt_and_schedule(self):
         agreement = self.negotiate(discount_charges_percent=100, installments=3, first_due=date(2026, 12, 23))
         self.assertEqual((agreement.principal, agreement.fine, agreement.interest), (1000.0, 20.0, 15.0))
@@ -107,11 +115,7 @@ class TestAgreement(CreditRecoveryCommon):
             agreement.action_confirm()
         debtor = agreement.debtor_id
         debtor.sudo().bureau_state = "listed"  # set up as the workflow would
-        for line in agreement.line_ids:
-            with self.on(line.date_due):
-                self.env["account.payment.register"].with_context(
-                    active_model="account.move.line", active_ids=line.move_line_id.ids
-                ).create({"payment_date": line.date_due})._create_payments()
+        self.pay_installments(agreement.line_ids)
         self.assertTrue(all(agreement.line_ids.mapped("paid")))
         with self.on(date(2027, 1, 11)):
             self.env["credit.recovery.agreement"]._cron_check_agreements()
@@ -135,11 +139,7 @@ class TestAgreement(CreditRecoveryCommon):
             agreement.action_confirm()
         debtor = agreement.debtor_id
         debtor.sudo().bureau_state = "listed"  # set up as the workflow would
-        for line in agreement.line_ids:
-            with self.on(line.date_due):
-                self.env["account.payment.register"].with_context(
-                    active_model="account.move.line", active_ids=line.move_line_id.ids
-                ).create({"payment_date": line.date_due})._create_payments()
+        self.pay_installments(agreement.line_ids)
         with self.on(date(2027, 1, 11)):
             self.env["credit.recovery.agreement"]._cron_check_agreements()
         self.assertEqual(agreement.state, "done")
@@ -168,10 +168,7 @@ class TestAgreement(CreditRecoveryCommon):
         with self.on(TODAY):
             agreement.action_confirm()
         first = agreement.line_ids.sorted("date_due")[0]
-        with self.on(first.date_due):
-            self.env["account.payment.register"].with_context(
-                active_model="account.move.line", active_ids=first.move_line_id.ids
-            ).create({"payment_date": first.date_due})._create_payments()
+        self.pay_installments(first)
         with self.on(date(2026, 12, 31)):
             kpis = self.env["credit.recovery.kpi"].get_kpis(self.company.id, "2026-11-01", "2026-12-31")
         self.assertEqual(kpis["amount_entered"], 1000.0, "the invoice, overdue since 9 October, once")
@@ -309,11 +306,7 @@ class TestAgreement(CreditRecoveryCommon):
             agreement.action_confirm()
         debtor = agreement.debtor_id
         debtor.sudo().bureau_state = "listed"
-        for line in agreement.line_ids:
-            with self.on(line.date_due):
-                self.env["account.payment.register"].with_context(
-                    active_model="account.move.line", active_ids=line.move_line_id.ids
-                ).create({"payment_date": line.date_due})._create_payments()
+        self.pay_installments(agreement.line_ids)
         self.assertFalse(debtor.open_invoice_ids, "nothing is left to pay, agreement entry included")
         Run = self.env["credit.recovery.run"]
         with self.on(date(2026, 12, 28)):

@@ -19,7 +19,7 @@ from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, get_db_name, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from .common import registry_lock_released
+from .common import create_committed_collection, registry_lock_released
 
 COMPANY = "Credit Recovery concurrency test"
 DUE = date(2026, 3, 2)
@@ -125,39 +125,7 @@ class TestConcurrentWorkers(BaseCase):
         super().setUp()
         with freeze_time(datetime(2026, 2, 1, 12, 0)), self.db.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env["res.company"].search([("name", "=", COMPANY)])
-            if not company:
-                company = env["res.company"].create({"name": COMPANY})
-                env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-            policy = (
-                env["credit.recovery.policy"].with_context(active_test=False).search([("company_id", "=", company.id)])
-            )
-            policy.active = True
-            # An earlier execution's daily run would stand for today's: start afresh.
-            env["credit.recovery.run"].search([("company_id", "=", company.id)]).unlink()
-            self.tag = f"{COMPANY} {env['res.partner'].search_count([]) + 1}"
-            partners = env["res.partner"].create(
-                [{"name": f"{self.tag} debtor {n}", "email": f"debtor{n}@example.com"} for n in range(6)]
-            )
-            invoices = (
-                env["account.move"]
-                .with_company(company)
-                .create(
-                    [
-                        {
-                            "move_type": "out_invoice",
-                            "partner_id": partner.id,
-                            "company_id": company.id,
-                            "invoice_date": date(2026, 2, 1),
-                            "invoice_date_due": DUE,
-                            "invoice_line_ids": [Command.create({"name": "Goods", "price_unit": 100, "tax_ids": []})],
-                        }
-                        for partner in partners
-                        for _invoice in range(2)
-                    ]
-                )
-            )
-            invoices.action_post()
+            company, policy, self.tag, partners = create_committed_collection(env, COMPANY, 6, DUE)
             self.company_id, self.policy_id = company.id, policy.id
             self.partner_ids = partners.ids
         self.addCleanup(self._archive_policy)

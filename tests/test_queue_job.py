@@ -15,11 +15,12 @@ from datetime import date, datetime
 import psycopg2
 from freezegun import freeze_time
 
-from odoo import SUPERUSER_ID, Command, api, sql_db
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import SQL
 
 from ..models.credit_recovery_queue_job import DEFAULT_SLOTS, PARAM_ENABLED
+from .common import create_committed_collection
 
 COMPANY = "Credit Recovery queue_job test"
 DUE = date(2026, 3, 2)
@@ -37,40 +38,9 @@ class TestQueueJob(BaseCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             self.assertIn("queue.job", env.registry, "this file runs where queue_job is installed")
             env["ir.config_parameter"].set_param(PARAM_ENABLED, "1")
-            company = env["res.company"].search([("name", "=", COMPANY)])
-            if not company:
-                company = env["res.company"].create({"name": COMPANY})
-                env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-            policy = (
-                env["credit.recovery.policy"].with_context(active_test=False).search([("company_id", "=", company.id)])
-            )
-            policy.active = True
-            env["credit.recovery.run"].search([("company_id", "=", company.id)]).unlink()
+            company, policy, self.tag, partners = create_committed_collection(env, COMPANY, DEBTORS, DUE)
             # The jobs of an earlier test are over: only this test's jobs are looked at.
             env["queue.job"].search([]).unlink()
-            self.tag = f"{COMPANY} {env['res.partner'].search_count([]) + 1}"
-            partners = env["res.partner"].create(
-                [{"name": f"{self.tag} debtor {n}", "email": f"debtor{n}@example.com"} for n in range(DEBTORS)]
-            )
-            invoices = (
-                env["account.move"]
-                .with_company(company)
-                .create(
-                    [
-                        {
-                            "move_type": "out_invoice",
-                            "partner_id": partner.id,
-                            "company_id": company.id,
-                            "invoice_date": date(2026, 2, 1),
-                            "invoice_date_due": DUE,
-                            "invoice_line_ids": [Command.create({"name": "Goods", "price_unit": 100, "tax_ids": []})],
-                        }
-                        for partner in partners
-                        for _invoice in range(2)
-                    ]
-                )
-            )
-            invoices.action_post()
             self.company_id, self.policy_id = company.id, policy.id
             self.partner_ids = partners.ids
         self.addCleanup(self._archive_policy)
