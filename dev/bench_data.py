@@ -113,11 +113,12 @@ def generate(env, invoices, debtors):
     return partner_ids
 
 
-def prepare_collection(env, partner_ids):
+def prepare_collection(env, partner_ids, quiet=True):
     """What production holds since the invoices' posting, created outside any timing: mobile
     numbers, the debtor records, the invoices' debtor links and their (stale) collection states.
     Committed: PostgreSQL checks again the foreign keys of rows updated in the transaction that
-    inserted them."""
+    inserted them. ``quiet=False``: the debtors get their chatter's creation message and
+    followers, as in production (the delivery benchmark posts to that chatter)."""
     cr = env.cr
     cr.execute(
         SQL(
@@ -131,8 +132,8 @@ def prepare_collection(env, partner_ids):
     )
     # Without the chatter's creation message and followers: at 200,000 debtors the ORM spent most of
     # the generation there (mail.thread create).
-    quiet = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True}
-    env["credit.recovery.debtor"].with_context(**quiet)._get_or_create(
+    context = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True} if quiet else {}
+    env["credit.recovery.debtor"].with_context(**context)._get_or_create(
         {(partner, env.company.id) for partner in partner_ids}
     )
     env.flush_all()
@@ -149,3 +150,17 @@ def prepare_collection(env, partner_ids):
         cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
     cr.commit()
     env.invalidate_all()
+
+
+def drive_runs(env):
+    """Drive the collection run as Odoo's cron runner does, one batch per call and a commit after
+    each, until no run is left; returns the number of calls."""
+    runs = env["credit.recovery.run"]
+    calls = 0
+    while True:
+        runs._cron_run_collection()
+        calls += 1
+        env.cr.commit()  # as the cron framework does after each batch (_notify_progress)
+        env.invalidate_all()  # as between two cron calls: memory stays bounded
+        if not runs.search_count([("state", "in", ("refresh", "plan"))]):
+            return calls

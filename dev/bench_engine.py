@@ -20,7 +20,7 @@ from freezegun import freeze_time
 from odoo.tools import SQL
 
 sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
-from bench_data import generate
+from bench_data import drive_runs, generate, prepare_collection
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", "100000"))
 DEBTORS = int(os.environ.get("BENCH_DEBTORS", "20000"))
@@ -32,42 +32,13 @@ RESULT_FILE = os.environ.get("BENCH_RESULT_FILE")
 env = env  # noqa: F821, PLW0127 - provided by odoo shell
 cr = env.cr
 started = time.perf_counter()
-partner_ids = generate(env, INVOICES, DEBTORS)
-cr.execute(
-    SQL(
-        """UPDATE res_partner
-              SET mobile = '+55119' || lpad(mod(id, 100000000)::text, 8, '0'),
-                  recovery_mobile_e164 = '+55119' || lpad(mod(id, 100000000)::text, 8, '0'),
-                  recovery_mobile_valid = TRUE, recovery_mobile_type = 'mobile'
-            WHERE id = ANY(%s)""",
-        partner_ids,
-    )
-)
-# Debtor records and the invoices' collection state records exist in production since the
-# invoices' posting (see account.move._compute_recovery_debtor_id); create them outside the timing.
-debtors = env["credit.recovery.debtor"]._get_or_create({(partner, env.company.id) for partner in partner_ids})
-env.flush_all()
-cr.execute(
-    SQL(
-        """UPDATE account_move m SET recovery_debtor_id = d.id
-             FROM credit_recovery_debtor d
-            WHERE d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id AND m.ref LIKE %s""",
-        "bench-%",
-    )
-)
-# As posting does: each invoice gets its (empty, stale) collection state record.
-env["account.move"]._recovery_init_states()
 # Nearly every bench debtor ends at Legal action (over 60 days late), which ships with an e-mail
 # only: it texts too here, so that every message is an e-mail and an SMS, as #15 measures.
 env.ref("account_credit_recovery.stage_legal").sms_template_id = env.ref(
     "account_credit_recovery.sms_template_collection_stage"
 )
-cr.execute(SQL("ANALYZE account_move"))
-cr.execute(SQL("ANALYZE credit_recovery_invoice"))
-# The invoices exist before the run starts: committed, as in production (PostgreSQL checks
-# again the foreign keys of rows it updates in the transaction that inserted them).
-cr.commit()
-env.invalidate_all()
+# Mobiles, debtors (with their chatter, which the delivery posts to), links and stale states, committed.
+prepare_collection(env, generate(env, INVOICES, DEBTORS), quiet=False)
 generated = time.perf_counter() - started
 
 sql_times = {}
@@ -95,22 +66,10 @@ if os.environ.get("BENCH_SQL_PROFILE"):
 Run = env["credit.recovery.run"]
 
 
-def run_until_done():
-    """Drive the run as the cron does, one batch per call, until no run is left; returns the calls."""
-    calls = 0
-    while True:
-        Run._cron_run_collection()
-        calls += 1
-        cr.commit()  # as the cron framework does after each batch (_notify_progress)
-        env.invalidate_all()  # as between two cron calls: memory stays bounded
-        if not Run.search_count([("state", "in", ("refresh", "plan"))]):
-            return calls
-
-
 cpu_before = time.process_time()
 queries_before = cr.sql_log_count
 started = time.perf_counter()
-calls = run_until_done()
+calls = drive_runs(env)
 elapsed = time.perf_counter() - started
 cpu = time.process_time() - cpu_before
 queries = cr.sql_log_count - queries_before
@@ -135,7 +94,7 @@ tomorrow = datetime.now() + timedelta(days=1)
 queries_before = cr.sql_log_count
 started = time.perf_counter()
 with freeze_time(tomorrow):
-    run_until_done()
+    drive_runs(env)
 next_elapsed = time.perf_counter() - started  # outside freeze_time: a real clock
 next_run = Run.search([], limit=1)
 print(

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from freezegun import freeze_time
 
 sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
-from bench_data import generate, prepare_collection
+from bench_data import drive_runs, generate, prepare_collection
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", "1000000"))
 DEBTORS = int(os.environ.get("BENCH_DEBTORS", "200000"))
@@ -47,16 +47,9 @@ def run_until_done():
 
     Returns ``(seconds, cron calls, SQL queries, seconds per phase)``.
     """
-    calls = 0
     queries = cr.sql_log_count
     started = time.perf_counter()
-    while True:
-        Run._cron_run_collection()
-        calls += 1
-        cr.commit()  # as the cron framework does after each batch (_notify_progress)
-        env.invalidate_all()  # as between two cron calls: memory stays bounded
-        if not Run.search_count([("state", "in", ("refresh", "plan"))]):
-            break
+    calls = drive_runs(env)
     elapsed = time.perf_counter() - started
     run = Run.search([], limit=1)
     phases = defaultdict(float)
