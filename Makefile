@@ -12,7 +12,8 @@ SHELL    := /bin/bash
 
 .PHONY: help install run test lint bench bench-scale pot clean
 help:
-	@echo "make run    Odoo 18 on http://localhost:$(PORT), database $(DB) with demo data (admin/admin)"
+	@echo "make run    Odoo 18 on http://localhost:$(PORT), database $(DB) with demo data (admin/admin);"
+	@echo "            PORT=8070 for another port (it is checked before anything is built)"
 	@echo "make test   install the addon in a throwaway database and run the test suite"
 	@echo "make lint   ruff + pylint-odoo"
 	@echo "make bench  benchmarks: evidence dossier (100 invoices, 500 contacts); collection run over"
@@ -48,6 +49,7 @@ FORCE:
 PSQL = read -r host port user <<< "$$(dev/pg.sh $(BUILD)/pg)" && psql -h $$host -p $$port -U $$user -d postgres -qAt
 
 run: $(CONF)
+	@$(PYTHON) dev/check-port.py $(PORT)
 	@if [ -z "$$($(PSQL) -c "select 1 from pg_database where datname='$(DB)'")" ]; then \
 	  echo "Creating database $(DB) with Odoo's Brazilian localization, then $(ADDON) and its demo data…"; \
 	  $(ODOO) -c $(CONF) -d $(DB) -i l10n_br --load-language=pt_BR --stop-after-init || exit 1; \
