@@ -89,7 +89,8 @@ class CreditRecoveryContact(models.Model):
             return
         columns = sorted({column for vals in values.values() for column in vals})
         self.env.flush_all()
-        self.env.cr.execute(batch_update(self._table, values, {"evidence_sequence": "int", "evidence_version": "int", "sealed_at": "timestamp"}))
+        types = {"evidence_sequence": "int", "evidence_version": "int", "sealed_at": "timestamp"}
+        self.env.cr.execute(batch_update(self._table, values, types))
         self.browse(list(values)).invalidate_recordset(columns)
 
     @api.model

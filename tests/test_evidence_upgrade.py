@@ -107,7 +107,7 @@ class TestEvidenceUpgrade(CreditRecoveryCommon):
         )
         for log in logs:
             line = html.split(log.evidence_hash)[1][:400]
-            self.assertIn("(content v1)", line)
+            self.assertIn("· digest version 1", line)
             self.assertEqual("ALTERED before the upgrade" in line, log == second, log.notes)
 
         # The logs recorded after the upgrade: the current payload, after the former ones.
@@ -134,7 +134,9 @@ class TestEvidenceUpgrade(CreditRecoveryCommon):
         logs = self.log() | self.log(notes="Will pay on Friday")
         self.env.flush_all()
         before = [(log.evidence_hash, log.evidence_ledger_hash) for log in logs]
-        self.env.cr.execute("UPDATE credit_recovery_contact SET evidence_version = NULL WHERE id IN %s", [tuple(logs.ids)])
+        self.env.cr.execute(
+            "UPDATE credit_recovery_contact SET evidence_version = NULL WHERE id IN %s", [tuple(logs.ids)]
+        )
         migration("18.0.1.4.0", "pre-migration.py")(self.env.cr, "18.0.1.3.0")
         migration("18.0.1.4.0", "end-migration.py")(self.env.cr, "18.0.1.3.0")
         self.env.invalidate_all()

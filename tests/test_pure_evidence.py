@@ -72,9 +72,10 @@ class TestPureEvidence(PureCase):
                 changed = evidence_hash(evidence_payload(version, {**VALUES, key: value}))
                 assert changed != evidence_hash(evidence_payload(version, VALUES)), (version, key)
             renamed = [(_id, "recibo.pdf", digest) for _id, _name, digest in VALUES["attachments"]]
-            assert evidence_hash(evidence_payload(version, {**VALUES, "attachments": renamed})) != RELEASED_DIGESTS[
-                version
-            ]
+            assert (
+                evidence_hash(evidence_payload(version, {**VALUES, "attachments": renamed}))
+                != RELEASED_DIGESTS[version]
+            )
 
     def test_an_unknown_version_is_refused(self):
         for version in (0, None, EVIDENCE_VERSION + 1):
