@@ -8,9 +8,11 @@ from ..tools.sql import batch_update
 
 
 class CreditRecoveryContact(models.Model):
-    """A contact log as evidence: the digest of its content (seal), the company's evidence
-    ledger that chains the digests (``credit.recovery.evidence.chain`` keeps the head), the
-    frozen attachments, and the checks that find what was changed afterwards."""
+    """A contact log as evidence: the digest of its content (seal) and the payload version it
+    covers, the company's evidence ledger that chains the digests (``credit.recovery.evidence.chain``
+    keeps the head), the frozen attachments, and the checks that find what was changed afterwards.
+
+    A seal is never rewritten; a payload change adds a version (``tools/evidence.py``)."""
 
     _inherit = "credit.recovery.contact"
 
@@ -199,7 +201,8 @@ class CreditRecoveryContact(models.Model):
             contact._write_workflow({"attachment_ids": [Command.set(copy_ids)]})
 
     def _get_tampered(self):
-        """The sealed logs whose content no longer matches their digest (as stored: read afresh)."""
+        """The sealed logs whose content no longer matches their digest (as stored: read afresh),
+        each recomputed with the payload version it was sealed with."""
         if not self:
             return self
         self.env.invalidate_all()
