@@ -145,6 +145,19 @@ class TestEvidenceUpgrade(CreditRecoveryCommon):
         self.assertEqual(self.verify(logs[0].debtor_id)["type"], "success")
 
     @freeze_time(MONDAY_9H_SP)
+    def test_a_database_at_1_3_0_built_before_the_ledger_keeps_its_digests(self):
+        """An 18.0.1.3.0 of before the ledger: payload 1, no ledger columns (so the pre-migration
+        leaves the logs without a version), and 18.0.1.3.0's end-migration does not run."""
+        logs = self.log() | self.log(notes="Will pay on Friday")
+        digests = self.as_sealed_by_release_1_2_0(logs)
+        migration("18.0.1.4.0", "end-migration.py")(self.env.cr, "18.0.1.3.0")
+        self.env.invalidate_all()
+        self.assertEqual({log.id: log.evidence_hash for log in logs}, digests)
+        self.assertEqual(logs.mapped("evidence_version"), [1, 1])
+        self.assertEqual(logs.mapped("evidence_sequence"), [1, 2])
+        self.assertEqual(self.verify(logs[0].debtor_id)["type"], "success")
+
+    @freeze_time(MONDAY_9H_SP)
     def test_each_log_is_verified_with_its_own_version(self):
         contact = self.log(notes="Lost her job")
         self.assertEqual(contact.evidence_version, EVIDENCE_VERSION)
