@@ -33,6 +33,8 @@ DRAFT_FIELDS = {
 WORKFLOW_FIELDS = {
     "debtor_id",
     "evidence_hash",
+    "evidence_version",
+    "evidence_altered_before_upgrade",
     "evidence_previous_hash",
     "evidence_ledger_hash",
     "evidence_sequence",
@@ -117,6 +119,22 @@ class CreditRecoveryContact(models.Model):
         [("draft", "Awaiting outcome"), ("logged", "Logged")], required=True, default="logged", readonly=True
     )
     evidence_hash = fields.Char(string="Evidence Digest (SHA-256)", readonly=True, copy=False)
+    # A seal is never rewritten; a payload change adds a version (see ``tools.evidence``).
+    evidence_version = fields.Integer(
+        string="Digest Version",
+        readonly=True,
+        copy=False,
+        help="Version of the content the digest was computed with: each log is verified with its own, "
+        "so a digest printed in a dossier keeps matching after an upgrade.",
+    )
+    evidence_altered_before_upgrade = fields.Boolean(
+        string="Altered Before the Upgrade",
+        readonly=True,
+        copy=False,
+        help="When the evidence ledger was built, at the upgrade of the Credit Recovery app, this log no "
+        "longer matched the digest it was sealed with: it had been changed before. Its digest was kept "
+        "as it was sealed, and it stays flagged.",
+    )
     evidence_sequence = fields.Integer(
         string="Ledger Entry", readonly=True, copy=False, help="Position of the log in the company's evidence ledger."
     )

@@ -3,21 +3,23 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
-from ..tools.evidence import evidence_hash, ledger_hash, sha256_hex
+from ..tools.evidence import EVIDENCE_VERSION, evidence_hash, evidence_payload, ledger_hash, sha256_hex
 from ..tools.sql import batch_update
 
 
 class CreditRecoveryContact(models.Model):
-    """A contact log as evidence: the digest of its content (seal), the company's evidence
-    ledger that chains the digests (``credit.recovery.evidence.chain`` keeps the head), the
-    frozen attachments, and the checks that find what was changed afterwards."""
+    """A contact log as evidence: the digest of its content (seal) and the payload version it
+    covers, the company's evidence ledger that chains the digests (``credit.recovery.evidence.chain``
+    keeps the head), the frozen attachments, and the checks that find what was changed afterwards.
+
+    A seal is never rewritten; a payload change adds a version (``tools/evidence.py``)."""
 
     _inherit = "credit.recovery.contact"
 
-    def _evidence_payload(self):
-        """The content a log's digest covers: the log's own stored values, the ids it points to
-        (not their names, which may be renamed legitimately afterwards) and the frozen copies of
-        its attachments. Its place in the company's ledger is sealed by the ledger digest."""
+    def _evidence_values(self):
+        """The log's stored values a digest may cover, as plain values (see ``tools.evidence``):
+        the ids it points to (not their names, which may be renamed legitimately afterwards) and
+        the frozen copies of its attachments."""
         self.ensure_one()
         return {
             "id": self.id,
@@ -43,11 +45,19 @@ class CreditRecoveryContact(models.Model):
             "backdated": self.is_backdated,
             "over_cap": self.is_over_cap,
             "sealed_at": fields.Datetime.to_string(self.sealed_at) if self.sealed_at else "",
-            "attachments": sorted(
-                [attachment.id, attachment.name, sha256_hex(attachment.raw or b"")]
+            "attachments": [
+                (attachment.id, attachment.name, sha256_hex(attachment.raw or b""))
                 for attachment in self.attachment_ids.sudo()
-            ),
+            ],
         }
+
+    def _evidence_payload(self, version=None):
+        """The content the log's digest covers, in the payload version it was sealed with (a log
+        not sealed yet: the current one). A seal is never rewritten; a payload change adds a
+        version (see ``tools.evidence``). The log's place in the company's ledger is sealed by
+        the ledger digest."""
+        self.ensure_one()
+        return evidence_payload(version or self.evidence_version or EVIDENCE_VERSION, self._evidence_values())
 
     def _seal(self):
         """Freeze the attachments, seal each log's content, and chain the logs into their
@@ -55,15 +65,17 @@ class CreditRecoveryContact(models.Model):
         if not self:
             return
         self._freeze_attachments()
-        # The seal's moment, digest and ledger entry in one UPDATE: the moment goes in the cache
-        # first, for the digest covers it.
+        # The seal's moment, payload version, digest and ledger entry in one UPDATE: the moment
+        # and the version go in the cache first, for the digest covers the one and follows the other.
         sealed_at = fields.Datetime.now()
         self.env.cache.update(self, self._fields["sealed_at"], [sealed_at] * len(self))
+        self.env.cache.update(self, self._fields["evidence_version"], [EVIDENCE_VERSION] * len(self))
         self._chain(
             self.company_id,
             sealed={
                 contact.id: {
                     "sealed_at": fields.Datetime.to_string(sealed_at),
+                    "evidence_version": EVIDENCE_VERSION,
                     "evidence_hash": evidence_hash(contact._evidence_payload()),
                 }
                 for contact in self
@@ -79,7 +91,8 @@ class CreditRecoveryContact(models.Model):
             return
         columns = sorted({column for vals in values.values() for column in vals})
         self.env.flush_all()
-        self.env.cr.execute(batch_update(self._table, values, {"evidence_sequence": "int", "sealed_at": "timestamp"}))
+        types = {"evidence_sequence": "int", "evidence_version": "int", "sealed_at": "timestamp"}
+        self.env.cr.execute(batch_update(self._table, values, types))
         self.browse(list(values)).invalidate_recordset(columns)
 
     @api.model
@@ -125,6 +138,38 @@ class CreditRecoveryContact(models.Model):
         chains._move_heads(heads)
         return True
 
+    @api.model
+    def _adopt_former_seals(self, version):
+        """At an upgrade, chain the logs sealed before the evidence ledger existed, their digests
+        as they are: a seal is never rewritten (dossiers printed before carry these digests).
+
+        The logs sealed and not chained that have no payload version yet get ``version`` (the
+        payload their release sealed them with), are checked against it, and those that no
+        longer match are flagged *altered before the upgrade* (for good: *Verify Evidence* and
+        the dossier name them). Their attachments are frozen (copies with the same name and
+        content: the digest does not change), and all of them are chained, oldest first,
+        altered ones included, so the ledger covers the digests as they were sealed.
+        Returns the altered logs."""
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id FROM credit_recovery_contact
+                 WHERE evidence_hash IS NOT NULL AND evidence_sequence IS NULL AND evidence_version IS NULL
+                 ORDER BY id
+                """
+            )
+        )
+        contacts = self.sudo().browse(row[0] for row in rows)
+        if not contacts:
+            return contacts
+        contacts._write_column_values({contact.id: {"evidence_version": version} for contact in contacts})
+        altered = contacts._get_tampered()
+        altered._write_workflow({"evidence_altered_before_upgrade": True})
+        contacts._freeze_attachments()
+        contacts._chain(contacts.company_id)
+        return altered
+
     def _freeze_attachments(self):
         """Replace the logs' attachments by copies owned by the log: sealed with it, and out of
         reach of whoever uploaded the originals (see ``ir.attachment``)."""
@@ -156,7 +201,8 @@ class CreditRecoveryContact(models.Model):
             contact._write_workflow({"attachment_ids": [Command.set(copy_ids)]})
 
     def _get_tampered(self):
-        """The sealed logs whose content no longer matches their digest (as stored: read afresh)."""
+        """The sealed logs whose content no longer matches their digest (as stored: read afresh),
+        each recomputed with the payload version it was sealed with."""
         if not self:
             return self
         self.env.invalidate_all()

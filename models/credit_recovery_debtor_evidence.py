@@ -17,8 +17,16 @@ class CreditRecoveryDebtor(models.Model):
         contacts._chain(self.company_id)  # logs sealed during another append join the ledger now
         tampered = self.contact_ids._get_tampered()
         problems = [
-            self.env._("log #%(id)s (%(log)s) was modified after it was recorded", id=log.id, log=log.display_name)
-            for log in tampered
+            self.env._(
+                "log #%(id)s (%(log)s) was altered before the upgrade: it no longer matched its digest when the "
+                "evidence ledger was built",
+                id=log.id,
+                log=log.display_name,
+            )
+            if log.evidence_altered_before_upgrade
+            else self.env._("log #%(id)s (%(log)s) was modified after it was recorded", id=log.id, log=log.display_name)
+            # Flagged at the upgrade: for good, whatever its content reads today.
+            for log in tampered | self.contact_ids.filtered("evidence_altered_before_upgrade")
         ]
         for kind, log_id, detail in contacts._get_ledger_breaks(self.company_id):
             if kind == "missing":

@@ -128,6 +128,14 @@ class CreditRecoveryDossier(models.AbstractModel):
             for contact in contacts
             for attachment in contact.attachment_ids
         ]
+        # Each log recomputed with its own payload version: the digests printed name what changed.
+        payloads = {contact.id: contact._evidence_payload() for contact in contacts}
+        altered = {
+            contact.id
+            for contact in contacts
+            if contact.evidence_altered_before_upgrade
+            or (contact.evidence_hash and contact.evidence_hash != evidence_hash(payloads[contact.id]))
+        }
         kinds = dict(env["res.partner"]._fields["recovery_mobile_type"]._description_selection(env))
         phones = []
         for number in (partner.mobile, partner.phone):
@@ -158,6 +166,8 @@ class CreditRecoveryDossier(models.AbstractModel):
             "prescribed": any(row["prescription_status"] == "prescribed" for debt in debts for row in debt["rows"]),
             "prescribing": any(row["prescription_status"] == "soon" for debt in debts for row in debt["rows"]),
             "contacts": contacts,
+            "payloads": payloads,
+            "altered": altered,
             "contact_times": {
                 contact.id: format_datetime(env, contact.date, tz=tz, dt_format="short") for contact in contacts
             },
@@ -219,7 +229,7 @@ class CreditRecoveryDossier(models.AbstractModel):
                 for debt in dossier["debts"]
             ],
             "contacts": [
-                [contact.id, contact.evidence_hash or "", contact._evidence_payload()]
+                [contact.id, contact.evidence_hash or "", dossier["payloads"][contact.id]]
                 for contact in dossier["contacts"]
             ],
             "promises": [

@@ -10,6 +10,7 @@ from . import test_dossier
 from . import test_engine
 from . import test_engine_concurrency
 from . import test_engine_decision
+from . import test_evidence_upgrade
 from . import test_holidays
 from . import test_invoice_state
 from . import test_negotiation_wizard
@@ -18,6 +19,7 @@ from . import test_portal_http
 from . import test_promise_dispute
 from . import test_pure_collection
 from . import test_pure_contact_rules
+from . import test_pure_evidence
 from . import test_pure_helpers
 from . import test_pure_kpi
 from . import test_pure_late_fees

@@ -81,6 +81,8 @@ class TestSecurityEvidence(CreditRecoveryCommon):
             "is_automatic": True,
             "is_over_cap": True,
             "evidence_sequence": 99,
+            "evidence_version": 1,
+            "evidence_altered_before_upgrade": False,
         }
         for user in (self.agent, self.manager):
             for field, value in attempts.items():
@@ -103,6 +105,8 @@ class TestSecurityEvidence(CreditRecoveryCommon):
             "is_backdated": False,
             "delivery_state": "delivered",
             "evidence_sequence": 1,
+            "evidence_version": 1,
+            "evidence_altered_before_upgrade": False,
         }.items():
             with self.subTest(field=field), self.assertRaisesText(UserError, "set by the system"):
                 self.log(context=BYPASS_CONTEXT, **{field: value})
