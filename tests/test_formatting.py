@@ -1,0 +1,77 @@
+from datetime import date, datetime
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import CreditRecoveryCommon
+
+# 8 September: "08/09/2026" in Portuguese, "09/08/2026" in American English, never "2026-09-08".
+SEPT_8 = date(2026, 9, 8)
+THURSDAY_10H_SP = datetime(2026, 9, 10, 13, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestDatesAndNumbersInTheReadersLanguage(CreditRecoveryCommon):
+    """Dates and amounts written into a message, a name or a list read as the reader writes them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("pt_BR")
+        cls.customer.tz = "America/Sao_Paulo"
+        cls.invoice = cls.create_invoice(1000.0, date(2026, 8, 2), date(2026, 9, 1))
+
+    def log_promise(self, amount, promise_date, lang):
+        with freeze_time(THURSDAY_10H_SP):
+            contact = (
+                self.env["credit.recovery.contact"]
+                .with_user(self.agent)
+                .with_context(lang=lang)
+                .create(
+                    {
+                        "partner_id": self.customer.id,
+                        "invoice_ids": [Command.set(self.invoice.ids)],
+                        "channel": "phone",
+                        "outcome_id": self.env.ref("account_credit_recovery.outcome_promise").id,
+                        "promise_amount": amount,
+                        "promise_date": promise_date,
+                    }
+                )
+            )
+            self.env.flush_all()
+        return contact.debtor_id.promise_ids.filtered(lambda promise: promise.contact_id == contact)
+
+    def test_promised_date_in_the_past_in_the_agents_language(self):
+        with self.assertRaises(ValidationError) as catcher:
+            self.log_promise(300.0, SEPT_8, "pt_BR")
+        self.assertIn("08/09/2026", str(catcher.exception))
+        self.assertNotIn("2026-09-08", str(catcher.exception))
+
+    def test_promise_name_in_each_readers_language(self):
+        promise = self.log_promise(300.0, date(2026, 9, 15), "en_US")
+        portuguese = promise.with_context(lang="pt_BR").display_name
+        self.assertIn("15/09/2026", portuguese)
+        self.assertIn("300,00", portuguese)
+        self.assertNotIn("2026-09-15", portuguese)
+        self.assertIn("09/15/2026", promise.with_context(lang="en_US").display_name)
+
+    def test_run_name_in_the_readers_language(self):
+        run = (
+            self.env["credit.recovery.run"]
+            .with_context(lang="pt_BR")
+            .new({"company_id": self.company.id, "date": SEPT_8})
+        )
+        self.assertEqual(run.name, f"{self.company.name} – 08/09/2026")
+
+    def test_messages_list_shows_the_claimed_amount_with_its_currency(self):
+        views = self.env["credit.recovery.dispatch"].get_views([(False, "list")])
+        fields = views["models"]["credit.recovery.dispatch"]["fields"]
+        self.assertIn("amount_due", fields)
+        self.assertIn("currency_id", fields, "a monetary column is written with its currency only when it is loaded")
+
+    def test_interest_rate_shown_with_two_decimals(self):
+        digits = self.env["credit.recovery.policy"]._fields["interest_percent_month"].get_digits(self.env)
+        self.assertEqual(digits, (5, 2), "1,00 % per month, like the late fine, not 1,0000")
