@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import CreditRecoveryCommon
 
@@ -75,3 +75,22 @@ class TestDatesAndNumbersInTheReadersLanguage(CreditRecoveryCommon):
     def test_interest_rate_shown_with_two_decimals(self):
         digits = self.env["credit.recovery.policy"]._fields["interest_percent_month"].get_digits(self.env)
         self.assertEqual(digits, (5, 2), "1,00 % per month, like the late fine, not 1,0000")
+
+
+@tagged("post_install", "-at_install")
+class TestKanbanColumnTotal(CreditRecoveryCommon, HttpCase):
+    """In Chromium: the debtors kanban's column total is written as its cards write their amounts."""
+
+    def test_column_total_written_like_the_cards(self):
+        self.create_invoice(1000.25, date(2026, 8, 2), date(2026, 9, 1))
+        other = self.env["res.partner"].create({"name": "João Souza", "country_id": self.env.ref("base.br").id})
+        self.create_invoice(234.25, date(2026, 8, 2), date(2026, 9, 1), partner=other)
+        self.refresh_on(date(2026, 9, 20))
+        debtors = self.env["credit.recovery.debtor"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(len(debtors.stage_id), 1, "both in one column")
+        self.assertEqual(self.company.currency_id.symbol, "$")
+        self.start_tour(
+            "/odoo/action-account_credit_recovery.action_credit_recovery_debtor",
+            "credit_recovery_kanban_total_tour",
+            login=self.manager.login,
+        )

@@ -53,7 +53,8 @@ export class CreditRecoveryDashboard extends Component {
     }
 
     axisLabel(value) {
-        return formatMonetary(value, { currencyId: this.state.data.currency_id, humanReadable: true });
+        // "R$ 50k", not "R$ 50,00k": round figures on an axis.
+        return formatMonetary(value, { currencyId: this.state.data.currency_id, humanReadable: true, digits: [69, 0] });
     }
 
     shortDate(value) {
