@@ -345,26 +345,23 @@ class CreditRecoveryPolicy(models.Model):
             logo_data = base64.b64encode(logo.read())
         # In the company's language: the data loading has none, and the chatter's "… created" of
         # its policy would read the model's name in English in a sentence in Portuguese.
-        company = (
-            self.env["res.company"]
-            .with_context(lang=lang)
-            .create(
-                {
-                    "name": "Loja Exemplo Comércio Ltda",
-                    "currency_id": brl.id,
-                    "country_id": brazil.id,
-                    "vat": "12.345.678/0001-95",
-                    "street": "Rua 25 de Março, 1000",
-                    "city": "São Paulo",
-                    "state_id": self.env.ref("base.state_br_sp").id,
-                    "zip": "01021-200",
-                    "phone": "+55 11 3333-4444",
-                    "email": "cobranca@lojaexemplo.example.com",
-                    "logo": logo_data,
-                    # a layout chosen: the first Print prints instead of opening the layout wizard
-                    "external_report_layout_id": self.env.ref("web.external_layout_standard").id,
-                }
-            )
+        Company = self.env["res.company"].with_context(lang=lang)
+        company = Company.create(
+            {
+                "name": "Loja Exemplo Comércio Ltda",
+                "currency_id": brl.id,
+                "country_id": brazil.id,
+                "vat": "12.345.678/0001-95",
+                "street": "Rua 25 de Março, 1000",
+                "city": "São Paulo",
+                "state_id": self.env.ref("base.state_br_sp").id,
+                "zip": "01021-200",
+                "phone": "+55 11 3333-4444",
+                "email": "cobranca@lojaexemplo.example.com",
+                "logo": logo_data,
+                # a layout chosen: the first Print prints instead of opening the layout wizard
+                "external_report_layout_id": self.env.ref("web.external_layout_standard").id,
+            }
         )
         company.partner_id.lang = lang
         company.resource_calendar_id.tz = DEMO_TZ
