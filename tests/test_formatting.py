@@ -1,8 +1,8 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
@@ -65,6 +65,16 @@ class TestDatesAndNumbersInTheReadersLanguage(CreditRecoveryCommon):
             .new({"company_id": self.company.id, "date": SEPT_8})
         )
         self.assertEqual(run.name, f"{self.company.name} – 08/09/2026")
+
+    def test_page_promise_noted_for_the_team_in_its_language(self):
+        self.env["account.move"]._cron_refresh_recovery_state()
+        debtor = self.invoice.recovery_debtor_id
+        link = self.env["credit.recovery.portal.token"]._get_or_create_tokens(debtor)[debtor.id]
+        day = fields.Date.context_today(self.env["credit.recovery.portal"]) + timedelta(days=5)
+        self.env["credit.recovery.portal"].with_context(lang="pt_BR")._promise(link, fields.Date.to_string(day))
+        log = self.env["credit.recovery.contact"].search([("debtor_id", "=", debtor.id), ("channel", "=", "portal")])
+        self.assertIn(day.strftime("%d/%m/%Y"), log.notes)
+        self.assertNotIn(fields.Date.to_string(day), log.notes)
 
     def test_messages_list_shows_the_claimed_amount_with_its_currency(self):
         views = self.env["credit.recovery.dispatch"].get_views([(False, "list")])
