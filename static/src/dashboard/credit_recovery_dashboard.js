@@ -10,7 +10,7 @@ const BUCKETS = [
     ["not_due", "bg-success"],
     ["d1_30", "bg-info"],
     ["d31_60", "bg-warning"],
-    ["d61_90", "bg-danger opacity-50"],
+    ["d61_90", "bg-danger bg-opacity-50"],
     ["d91_180", "bg-danger"],
     ["d180_plus", "bg-dark"],
 ];
