@@ -78,9 +78,9 @@ class TestDatesAndNumbersInTheReadersLanguage(CreditRecoveryCommon):
 
     def test_messages_list_shows_the_claimed_amount_with_its_currency(self):
         views = self.env["credit.recovery.dispatch"].get_views([(False, "list")])
-        fields = views["models"]["credit.recovery.dispatch"]["fields"]
-        self.assertIn("amount_due", fields)
-        self.assertIn("currency_id", fields, "a monetary column is written with its currency only when it is loaded")
+        loaded = views["models"]["credit.recovery.dispatch"]["fields"]
+        self.assertIn("amount_due", loaded)
+        self.assertIn("currency_id", loaded, "a monetary column is written with its currency only when it is loaded")
 
     def test_interest_rate_shown_with_two_decimals(self):
         digits = self.env["credit.recovery.policy"]._fields["interest_percent_month"].get_digits(self.env)
