@@ -343,7 +343,10 @@ class CreditRecoveryPolicy(models.Model):
         brazil = self.env.ref("base.br")
         with file_open(f"{ADDON}/demo/loja_exemplo_logo.png", "rb") as logo:
             logo_data = base64.b64encode(logo.read())
-        company = self.env["res.company"].create(
+        # In the company's language: the data loading has none, and the chatter's "… created" of
+        # its policy would read the model's name in English in a sentence in Portuguese.
+        Company = self.env["res.company"].with_context(lang=lang)
+        company = Company.create(
             {
                 "name": "Loja Exemplo Comércio Ltda",
                 "currency_id": brl.id,
@@ -532,7 +535,7 @@ class CreditRecoveryPolicy(models.Model):
                 if step == 0:
                     vals["call_duration"] = 0.0 if kind == "no_answer" else 2.5
                 vals_list.append(vals)
-        env["credit.recovery.contact"].create(vals_list)
+        self._create_demo_logs(env, *vals_list)
         # Today: two customers promise to pay, one disputes, one asks not to be called again.
         # Never in the future (refused) nor outside the contact window: 11:00 in São Paulo today,
         # or on the previous business day when the demo is installed earlier than that.
@@ -547,7 +550,8 @@ class CreditRecoveryPolicy(models.Model):
             invoices = debtor.open_invoice_ids.sorted("recovery_days_overdue", reverse=True)[:1]
             if kind == "promise":
                 extra["promise_amount"] = min(extra["promise_amount"], invoices.amount_residual)
-            env["credit.recovery.contact"].create(
+            self._create_demo_logs(
+                env,
                 {
                     "partner_id": debtor.partner_id.id,
                     "company_id": company.id,
@@ -559,9 +563,10 @@ class CreditRecoveryPolicy(models.Model):
                     "outcome_id": outcomes[kind].id,
                     "phone_number": debtor.partner_id.recovery_best_phone or False,
                     **extra,
-                }
+                },
             )
-        env["credit.recovery.contact"].create(
+        self._create_demo_logs(
+            env,
             {
                 "partner_id": in_collection[0].partner_id.id,
                 "company_id": company.id,
@@ -572,7 +577,7 @@ class CreditRecoveryPolicy(models.Model):
                 "outcome_id": outcomes["callback"].id,
                 "next_action_date": business_day(-2),
                 "notes": "Cliente ligou perguntando o valor atualizado; retornar com proposta de acordo.",
-            }
+            },
         )
         # The call-backs asked for, in the agents' activities (the debtors' activity view).
         callbacks = env["credit.recovery.contact"].search(
@@ -591,6 +596,26 @@ class CreditRecoveryPolicy(models.Model):
                 note=contact.notes or "",
                 user_id=(debtor.user_id or contact.user_id).id,
             )
+
+    def _create_demo_logs(self, env, *vals_list):
+        """Log the demo's contacts as they happened.
+
+        The set-up runs as OdooBot (the module's data loading), now: the notes a log posts (on the
+        collection record, the invoices, the customer) are then signed by the log's agent and dated
+        when the contact took place, as if the agent had logged it then. One log at a time, to
+        know its notes.
+        """
+        Message = env["mail.message"].sudo()
+        set_up = env.user.partner_id
+        contacts = env["credit.recovery.contact"]
+        for vals in vals_list:
+            last_id = Message.search([], order="id desc", limit=1).id
+            contact = contacts.create(vals)
+            Message.search([("id", ">", last_id), ("author_id", "=", set_up.id)]).write(
+                {"author_id": contact.user_id.partner_id.id, "date": contact.date}
+            )
+            contacts |= contact
+        return contacts
 
     def _create_demo_promise_history(self, env, company):
         """Promises of the past weeks, some kept and some broken: the promise analysis, the
@@ -614,7 +639,8 @@ class CreditRecoveryPolicy(models.Model):
             day = self._demo_business_day(business, days_ago)
             invoice = debtor.open_invoice_ids.sorted("recovery_days_overdue", reverse=True)[:1]
             amount = invoice.currency_id.round(invoice.amount_residual * share)
-            contacts |= contacts.create(
+            contacts |= self._create_demo_logs(
+                env,
                 {
                     "partner_id": debtor.partner_id.id,
                     "company_id": company.id,
@@ -628,7 +654,7 @@ class CreditRecoveryPolicy(models.Model):
                     "promise_amount": amount,
                     "promise_date": day + timedelta(days=delay),
                     "notes": "Prometeu pagar no Pix assim que receber." if kept else "Disse que pagaria sem falta.",
-                }
+                },
             )
             if kept:
                 payments.append((invoice, amount, min(day + timedelta(days=delay - 1), today)))
@@ -689,7 +715,10 @@ class CreditRecoveryPolicy(models.Model):
         state_rec = self.env["res.country.state"].search(
             [("country_id", "=", country.id), ("code", "=", state)], limit=1
         )
-        return {
+        # With Odoo's Brazilian localization, a CPF is filed as a CPF (not as a CNPJ or a foreign VAT).
+        cpf_type = self.env.ref("l10n_br.cpf", raise_if_not_found=False) if cpf else None
+        identification = {"l10n_latam_identification_type_id": cpf_type.id} if cpf_type else {}
+        return identification | {
             "name": name,
             "is_company": not cpf,
             "vat": cpf or False,

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from itertools import pairwise
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -6,6 +7,8 @@ from odoo.tools.misc import formatLang
 
 from ..tools import kpi
 from .credit_recovery_kpi import ATTRIBUTION_DAYS, UNATTRIBUTED
+
+TREND_WEEKS = 12
 
 
 class CreditRecoveryKpi(models.AbstractModel):
@@ -59,24 +62,35 @@ class CreditRecoveryKpi(models.AbstractModel):
             {
                 "key": "overdue",
                 "label": self.env._("Overdue"),
+                "help": self.env._(
+                    "Amount past its due date today, of the debtors in collection (by stage in the table below)."
+                ),
                 "value": currency.format(sum(row["amount"] for row in by_stage)),
                 "action": self._list_action("credit.recovery.debtor", self.env._("Overdue debtors"), overdue_domain),
             },
             {
                 "key": "promises_today",
                 "label": self.env._("Promises due today"),
+                "help": self.env._("Open promises to pay whose promised date is today: check the payment or call."),
                 "value": self.env["credit.recovery.promise"].search_count(due_today),
                 "action": self._list_action("credit.recovery.promise", self.env._("Promises due today"), due_today),
             },
             {
                 "key": "promises_broken",
                 "label": self.env._("Promises broken this week"),
+                "help": self.env._(
+                    "Promises marked broken since Monday: the amount promised was not paid by the date plus the "
+                    "policy's tolerance days."
+                ),
                 "value": self.env["credit.recovery.promise"].search_count(broken_week),
                 "action": self._list_action("credit.recovery.promise", self.env._("Broken promises"), broken_week),
             },
             {
                 "key": "agreements",
                 "label": self.env._("Agreements to approve"),
+                "help": self.env._(
+                    "Agreements beyond the limits of the debtor's profile, waiting for a manager's approval."
+                ),
                 "value": self.env["credit.recovery.agreement"].search_count(to_approve),
                 "action": self._list_action(
                     "credit.recovery.agreement", self.env._("Agreements to approve"), to_approve
@@ -85,6 +99,11 @@ class CreditRecoveryKpi(models.AbstractModel):
             {
                 "key": "recovered",
                 "label": self.env._("Recovered this month"),
+                "help": self.env._(
+                    "Paid this month, after the due date, by the debtors the team contacted this month (calls, "
+                    "messages and letters logged as outbound contacts). Payments of debtors not contacted this "
+                    "month are not counted here; the CEI counts every payment."
+                ),
                 "value": currency.format(kpis["amount_collected"]),
                 "action": self._list_action(
                     "credit.recovery.contact",
@@ -95,6 +114,11 @@ class CreditRecoveryKpi(models.AbstractModel):
             {
                 "key": "cei",
                 "label": self.env._("CEI of the month"),
+                "help": self.env._(
+                    "Collection Effectiveness Index: of what could be collected this month (receivables on the "
+                    "1st, plus the month's credit sales, minus what is not due yet), the share that was "
+                    "collected, by any payment, whether or not the debtor was contacted."
+                ),
                 "value": "-" if kpis["cei"] is None else formatLang(self.env, kpis["cei"], digits=1) + " %",
                 "action": self._list_action(
                     "credit.recovery.snapshot",
@@ -111,6 +135,7 @@ class CreditRecoveryKpi(models.AbstractModel):
             "by_stage": by_stage,
             "aging_trend": self._aging_trend(company.id, today, user_id),
             "roll_rates": self._roll_rate_rows(rolling["roll_rates"]),
+            "stay_rates": self._stay_rate_rows(rolling["roll_rates"]),
             "recovery_by_channel": self._labelled(
                 rolling["recovery_by_channel"],
                 dict(self.env["credit.recovery.contact"]._fields["channel"]._description_selection(self.env)),
@@ -126,13 +151,23 @@ class CreditRecoveryKpi(models.AbstractModel):
         }
 
     def _roll_rate_rows(self, rates):
-        """``[{label, rate}]`` of the roll rates in bucket order, with the buckets' names."""
+        """``[{label, rate}]`` of the roll rates in bucket order, with the buckets' names: the share
+        of a bucket's amount that rolled into the next bucket. What stayed in its bucket is no roll
+        rate: see ``_stay_rate_rows``."""
         names = dict(self.env["credit.recovery.snapshot"]._fields["bucket"]._description_selection(self.env))
-        order = {code: index for index, code in enumerate(kpi.BUCKET_CODES)}
-        pairs = sorted((key.split(">") for key in rates), key=lambda pair: (order[pair[0]], order[pair[1]]))
         return [
             {"label": f"{names[source]} → {names[target]}", "rate": rates[f"{source}>{target}"]}
-            for source, target in pairs
+            for source, target in pairwise(kpi.BUCKET_CODES)
+            if f"{source}>{target}" in rates
+        ]
+
+    def _stay_rate_rows(self, rates):
+        """``[{label, rate}]`` in bucket order: the share of a bucket's amount still in the same bucket."""
+        names = dict(self.env["credit.recovery.snapshot"]._fields["bucket"]._description_selection(self.env))
+        return [
+            {"label": names[code], "rate": rates[f"{code}>{code}"]}
+            for code in kpi.BUCKET_CODES
+            if f"{code}>{code}" in rates
         ]
 
     def _labelled(self, rows, labels):
@@ -161,7 +196,9 @@ class CreditRecoveryKpi(models.AbstractModel):
         }
 
     def _aging_trend(self, company_id, today, user_id):
-        """``[{date, bucket amounts}]`` of the last 12 weeks' snapshots, one point a week."""
+        """``[{date, missing, bucket amounts}]`` of the last 12 weeks, one point a week (today and
+        the same weekday before), oldest first. A week whose day has no snapshot is a point with
+        ``missing`` set and zero amounts, never dropped: the chart keeps its 12 weeks."""
         rows = self.env.execute_query(
             SQL(
                 """SELECT date, bucket, SUM(amount) FROM credit_recovery_snapshot
@@ -169,7 +206,7 @@ class CreditRecoveryKpi(models.AbstractModel):
                       AND (%s::int IS NULL OR user_id = %s)
                     GROUP BY 1, 2 ORDER BY 1""",
                 company_id,
-                today - timedelta(weeks=12),
+                today - timedelta(weeks=TREND_WEEKS),
                 today,
                 user_id,
                 user_id,
@@ -178,4 +215,12 @@ class CreditRecoveryKpi(models.AbstractModel):
         points = {}
         for day, bucket, amount in rows:
             points.setdefault(day, dict.fromkeys(kpi.BUCKET_CODES, 0.0))[bucket] = amount
-        return [{"date": fields.Date.to_string(day), **amounts} for day, amounts in points.items()]
+        days = [today - timedelta(weeks=weeks) for weeks in range(TREND_WEEKS - 1, -1, -1)]
+        return [
+            {
+                "date": fields.Date.to_string(day),
+                "missing": day not in points,
+                **points.get(day, dict.fromkeys(kpi.BUCKET_CODES, 0.0)),
+            }
+            for day in days
+        ]

@@ -77,7 +77,7 @@ class CreditRecoveryPolicy(models.Model):
     interest_percent_month = fields.Float(
         string="Default Interest (% per month)",
         default=1.0,
-        digits=(6, 4),
+        digits=(5, 2),
         tracking=True,
         help="Simple interest, pro rata die (the monthly rate / 30 per day), never compounded.",
     )

@@ -2,6 +2,7 @@ import base64
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
 
 from .credit_recovery_portal import RECEIPT_MAX_BYTES
 
@@ -119,7 +120,7 @@ class CreditRecoveryPortal(models.AbstractModel):
             "The debtor asked on the self-service page for %(installments)s installments from %(date)s "
             "(offer %(offer)s, total %(total)s). Beyond the limits: %(problems)s",
             installments=vals["installments"],
-            date=fields.Date.to_string(vals["first_due"]),
+            date=format_date(self.env, vals["first_due"]),
             offer=self._offer_templates(debtor).filtered(lambda template: template.id == template_id).name,
             total=debtor.currency_id.format(offer.total),
             problems="; ".join(problems) or "-",
@@ -198,7 +199,9 @@ class CreditRecoveryPortal(models.AbstractModel):
         return self._log_action(
             link,
             "account_credit_recovery.outcome_promise",
-            self.env._("The debtor promised on the self-service page to pay on %(date)s.", date=date),
+            self.env._(
+                "The debtor promised on the self-service page to pay on %(date)s.", date=format_date(self.env, date)
+            ),
             payable,
             ip=ip,
             user_agent=user_agent,

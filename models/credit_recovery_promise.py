@@ -56,12 +56,15 @@ class CreditRecoveryPromise(models.Model):
     @api.depends("amount", "date", "partner_id")
     def _compute_name(self):
         for promise in self:
-            promise.name = self.env._(
-                "%(partner)s: %(amount)s by %(date)s",
-                partner=promise.partner_id.display_name or "",
-                amount=promise.currency_id.format(promise.amount) if promise.currency_id else promise.amount,
-                date=fields.Date.to_string(promise.date) if promise.date else "",
-            )
+            promise.name = promise._get_label()
+
+    @api.depends("amount", "date", "partner_id")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        """The stored name is written in the language of whoever recorded the promise: each
+        reader sees the amount and the date in their own."""
+        for promise in self:
+            promise.display_name = promise._get_label()
 
     @api.depends("residual_at_promise", "invoice_ids.amount_residual_signed")
     def _compute_paid_amount(self):
@@ -91,6 +94,16 @@ class CreditRecoveryPromise(models.Model):
             )
         return promises
 
+    def _get_label(self):
+        """ "Debtor: R$ 300,00 by 14/12/2026", amount and date in the language of ``self.env``."""
+        self.ensure_one()
+        return self.env._(
+            "%(partner)s: %(amount)s by %(date)s",
+            partner=self.partner_id.display_name or "",
+            amount=self.currency_id.format(self.amount) if self.currency_id else self.amount,
+            date=format_date(self.env, self.date) if self.date else "",
+        )
+
     def _check_new_promise(self):
         today = fields.Date.context_today(self)
         self._check_no_overlap()
@@ -111,7 +124,7 @@ class CreditRecoveryPromise(models.Model):
                 raise ValidationError(
                     self.env._(
                         "The promised date %(date)s is in the past: ask for a date from today on.",
-                        date=fields.Date.to_string(promise.date),
+                        date=format_date(self.env, promise.date),
                     )
                 )
             open_amount = sum(promise.invoice_ids.mapped("amount_residual_signed"))
@@ -146,7 +159,7 @@ class CreditRecoveryPromise(models.Model):
                         "%(invoices)s already have an open promise to pay: %(promise)s. It stays until it is kept "
                         "or broken: log this contact with another outcome and write the new promise in the notes.",
                         invoices=", ".join(clash.mapped("name")),
-                        promise=other.name,
+                        promise=other.display_name,
                     )
                 )
             taken.update(dict.fromkeys(promise.invoice_ids, promise))

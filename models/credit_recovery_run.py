@@ -7,7 +7,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 # Imported from here by the delivery (``credit_recovery_dispatch_delivery``); defined in ``tools``.
 from ..tools.collection import highest_stage_id  # noqa: F401  # pylint: disable=unused-import
@@ -107,9 +107,10 @@ class CreditRecoveryRun(models.Model):
         )
 
     @api.depends("company_id", "date", "trigger")
+    @api.depends_context("lang")
     def _compute_name(self):
         for run in self:
-            run.name = f"{run.company_id.name or ''} – {fields.Date.to_string(run.date) or ''}"
+            run.name = f"{run.company_id.name or ''} – {format_date(self.env, run.date) if run.date else ''}"
 
     def _compute_stats(self):
         batches = defaultdict(lambda: defaultdict(float))

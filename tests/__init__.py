@@ -11,6 +11,7 @@ from . import test_engine
 from . import test_engine_concurrency
 from . import test_engine_decision
 from . import test_evidence_upgrade
+from . import test_formatting
 from . import test_holidays
 from . import test_invoice_state
 from . import test_negotiation_wizard

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from itertools import pairwise
 
 from freezegun import freeze_time
 
@@ -6,6 +7,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from ..tools import kpi
 from .common import CreditRecoveryCommon
 
 # São Paulo is UTC-3: 12:00 UTC is 09:00 there. 2024-03-11 and 2024-03-25 are Mondays.
@@ -274,3 +276,53 @@ class TestAnalyticsKpi(CreditRecoveryCommon):
         self.assertEqual(mine_overdue, self.joao_debtor, "an agent's cards open their own debtors")
         # 1-31 March: 1,000 in 1-30 on 29 February, 600 of it in 31-60 on 31 March.
         self.assertIn({"label": "1-30 days → 31-60 days", "rate": 60.0}, board["roll_rates"])
+
+    def test_dashboard_roll_rates_roll_into_the_next_bucket(self):
+        # 5 March to 4 April: A (due 9 February) rolled from 1-30 into 31-60 (600 of 1,000 left),
+        # C (due 4 April) stayed not due.
+        with self.on(date(2024, 4, 4)):
+            board = self.env["credit.recovery.kpi"].with_user(self.manager).get_dashboard(self.company.id)
+            rates = self.env["credit.recovery.kpi"].get_kpis(self.company.id, "2024-03-06", "2024-04-04")["roll_rates"]
+        names = dict(self.Snapshot._fields["bucket"]._description_selection(self.env))
+        stayed = [code for code in kpi.BUCKET_CODES if f"{code}>{code}" in rates]
+        self.assertEqual(stayed, ["not_due"])
+        # Roll rates: from a bucket to the next one only, in bucket order.
+        self.assertEqual(
+            board["roll_rates"],
+            [
+                {"label": f"{names[source]} → {names[target]}", "rate": rates[f"{source}>{target}"]}
+                for source, target in pairwise(kpi.BUCKET_CODES)
+                if f"{source}>{target}" in rates
+            ],
+        )
+        self.assertIn({"label": "1-30 days → 31-60 days", "rate": 60.0}, board["roll_rates"])
+        # What stayed in its bucket is listed apart, under the bucket's name.
+        self.assertEqual(
+            board["stay_rates"], [{"label": names[code], "rate": rates[f"{code}>{code}"]} for code in stayed]
+        )
+
+    def test_dashboard_aging_trend_has_twelve_weeks(self):
+        with self.on(date(2024, 3, 25)):
+            board = self.env["credit.recovery.kpi"].with_user(self.manager).get_dashboard(self.company.id)
+        trend = board["aging_trend"]
+        self.assertEqual(len(trend), 12, "12 weeks, a week without a snapshot included")
+        self.assertEqual(
+            [point["date"] for point in trend],
+            [str(date.fromordinal(date(2024, 3, 25).toordinal() - 7 * weeks)) for weeks in range(11, -1, -1)],
+        )
+        # Only 18 March has a snapshot (written in setUpClass): the other weeks are shown as missing.
+        shown = {point["date"]: point for point in trend if not point["missing"]}
+        self.assertEqual(list(shown), ["2024-03-18"])
+        self.assertEqual(
+            (shown["2024-03-18"]["d31_60"], shown["2024-03-18"]["d1_30"], shown["2024-03-18"]["not_due"]),
+            (600.0, 500.0, 2300.0),
+        )
+        self.assertTrue(all(point["d31_60"] == 0.0 for point in trend if point["missing"]))
+
+    def test_dashboard_cards_say_what_they_count(self):
+        with self.on(date(2024, 3, 31)):
+            board = self.env["credit.recovery.kpi"].with_user(self.manager).get_dashboard(self.company.id)
+        cards = {card["key"]: card for card in board["cards"]}
+        self.assertTrue(all(card["help"] for card in cards.values()), "every card explains itself on hover")
+        self.assertIn("contacted", cards["recovered"]["help"])
+        self.assertIn("whether or not the debtor was contacted", cards["cei"]["help"])

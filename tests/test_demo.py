@@ -53,6 +53,21 @@ class TestDemoData(CreditRecoveryCommon):
         self.assertTrue(agreement.line_ids[0].name.startswith("Parcela"))
         self.assertIn("Aprovar", agreement.activity_ids.summary)
 
+    def test_contact_notes_signed_by_their_agent_when_they_took_place(self):
+        contacts = self.env["credit.recovery.contact"].search(
+            [("company_id", "=", self.company.id), ("is_automatic", "=", False)]
+        )
+        self.assertGreater(len(set(contacts.mapped("date"))), 10, "logs of several weeks")
+        notes = self.env["mail.message"].search(
+            [("model", "=", "credit.recovery.debtor"), ("res_id", "in", contacts.debtor_id.ids)]
+        )
+        for contact in contacts:
+            note = notes.filtered(lambda message, contact=contact: contact.evidence_hash in (message.body or ""))
+            self.assertEqual(len(note), 1, contact.display_name)
+            self.assertEqual(
+                (note.author_id, note.date), (contact.user_id.partner_id, contact.date), contact.display_name
+            )
+
     def test_no_log_after_now(self):
         contacts = self.env["credit.recovery.contact"].search([("company_id", "=", self.company.id)])
         self.assertTrue(contacts)

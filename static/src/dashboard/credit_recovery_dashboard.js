@@ -1,5 +1,7 @@
 import { Component, onWillStart, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
+import { deserializeDate, formatDate } from "@web/core/l10n/dates";
+import { _t } from "@web/core/l10n/translation";
 import { useService } from "@web/core/utils/hooks";
 import { formatFloat } from "@web/core/utils/numbers";
 import { formatMonetary } from "@web/views/fields/formatters";
@@ -8,7 +10,7 @@ const BUCKETS = [
     ["not_due", "bg-success"],
     ["d1_30", "bg-info"],
     ["d31_60", "bg-warning"],
-    ["d61_90", "bg-danger opacity-50"],
+    ["d61_90", "bg-danger bg-opacity-50"],
     ["d91_180", "bg-danger"],
     ["d180_plus", "bg-dark"],
 ];
@@ -36,11 +38,34 @@ export class CreditRecoveryDashboard extends Component {
         this.actionService.doAction("account_credit_recovery.action_credit_recovery_worklist");
     }
 
-    get trendMax() {
-        const totals = (this.state.data.aging_trend || []).map((point) =>
-            BUCKETS.reduce((sum, [code]) => sum + point[code], 0)
-        );
-        return Math.max(1, ...totals);
+    pointTotal(point) {
+        return BUCKETS.reduce((sum, [code]) => sum + point[code], 0);
+    }
+
+    /** The top of the trend's axis: the highest week rounded up to 1, 2 or 5 times a power of ten. */
+    get trendScale() {
+        const highest = Math.max(0, ...(this.state.data.aging_trend || []).map((point) => this.pointTotal(point)));
+        if (highest <= 0) {
+            return 1;
+        }
+        const power = 10 ** Math.floor(Math.log10(highest));
+        return [1, 2, 5, 10].map((step) => step * power).find((top) => top >= highest);
+    }
+
+    axisLabel(value) {
+        // "R$ 50k", not "R$ 50,00k": round figures on an axis.
+        return formatMonetary(value, { currencyId: this.state.data.currency_id, humanReadable: true, digits: [69, 0] });
+    }
+
+    shortDate(value) {
+        return deserializeDate(value).toLocaleString({ day: "2-digit", month: "2-digit" });
+    }
+
+    pointTitle(point) {
+        const day = formatDate(deserializeDate(point.date));
+        return point.missing
+            ? _t("%(date)s: no aging snapshot that day", { date: day })
+            : `${day}: ${this.money(this.pointTotal(point))}`;
     }
 
     /** Numbers and amounts written in the user's language (decimal comma in pt_BR). */
@@ -61,7 +86,7 @@ export class CreditRecoveryDashboard extends Component {
     }
 
     segmentHeight(point, code) {
-        return `height: ${(100 * point[code]) / this.trendMax}%`;
+        return `height: ${(100 * point[code]) / this.trendScale}%`;
     }
 }
 
