@@ -69,15 +69,16 @@ class CreditRecoveryPortal(http.Controller):
 
     def _messages(self):
         """The codes a redirect may carry and what the page says for each."""
-        _ = request.env._
         return {
-            "accepted": _("Thank you: your agreement is confirmed. The signed terms are below."),
-            "promise": _("Thank you: your promise to pay was recorded."),
-            "paid": _("Thank you: we will check your payment and stop the collection meanwhile."),
-            "dispute": _("Your dispute was recorded: collection of these invoices is paused while we review it."),
-            "optout": _("Done: you will no longer be contacted about this debt on those channels."),
-            "feedback": _("Thank you for your feedback."),
-            "requested": _("Your request was sent to our team: they will contact you shortly."),
+            "accepted": request.env._("Thank you: your agreement is confirmed. The signed terms are below."),
+            "promise": request.env._("Thank you: your promise to pay was recorded."),
+            "paid": request.env._("Thank you: we will check your payment and stop the collection meanwhile."),
+            "dispute": request.env._(
+                "Your dispute was recorded: collection of these invoices is paused while we review it."
+            ),
+            "optout": request.env._("Done: you will no longer be contacted about this debt on those channels."),
+            "feedback": request.env._("Thank you for your feedback."),
+            "requested": request.env._("Your request was sent to our team: they will contact you shortly."),
         }
 
     def _page(self, link, status=200, **extra):
@@ -133,15 +134,14 @@ class CreditRecoveryPortal(http.Controller):
     # ------------------------------------------------------------------
 
     def _parse_date(self, value, max_days, range_message, required=True):
-        _ = request.env._
         try:
             return portal_input.parse_date(value, self._today(), max_days, required=required)
         except InputRefusedError as error:
             if error.code == "range":
                 raise UserError(range_message) from error
             if error.code == "missing":
-                raise UserError(_("Choose a date.")) from error
-            raise UserError(_("This date could not be read: choose it in the calendar.")) from error
+                raise UserError(request.env._("Choose a date.")) from error
+            raise UserError(request.env._("This date could not be read: choose it in the calendar.")) from error
 
     def _parse_int(self, value, minimum, maximum, message, required=True):
         try:
@@ -168,21 +168,22 @@ class CreditRecoveryPortal(http.Controller):
     def _parse_offer(self, template_id, installments, first_due):
         """``(template id, installments or None, first due or None)`` of an offer's form; refused
         before anything is computed when out of range (``None``: the offer's own default)."""
-        _ = request.env._
         template_id = self._parse_int(
-            template_id, 1, 2**31 - 1, _("Choose one of the offers on the page."), required=True
+            template_id, 1, 2**31 - 1, request.env._("Choose one of the offers on the page."), required=True
         )
         installments = self._parse_int(
             installments,
             1,
             portal_input.MAX_INSTALLMENTS,
-            _("Choose between 1 and %(count)s installments.", count=portal_input.MAX_INSTALLMENTS),
+            request.env._("Choose between 1 and %(count)s installments.", count=portal_input.MAX_INSTALLMENTS),
             required=False,
         )
         first_due = self._parse_date(
             first_due,
             portal_input.MAX_FIRST_DUE_DAYS,
-            _("Choose a first due date within the next %(days)s days.", days=portal_input.MAX_FIRST_DUE_DAYS),
+            request.env._(
+                "Choose a first due date within the next %(days)s days.", days=portal_input.MAX_FIRST_DUE_DAYS
+            ),
             required=False,
         )
         return template_id, installments, first_due
@@ -229,7 +230,7 @@ class CreditRecoveryPortal(http.Controller):
         policy = self._policy(link)
         if link._identity_method(policy) != "code" or link._lock_until(policy, ip):
             return self._redirect(link)
-        result = link._send_code(policy, ip, agent)
+        result = link._send_code(ip, agent)
         if result == "wait":
             return self._refuse(link, request.env._("A code was sent a moment ago: wait a minute for it, or call us."))
         if result == "nowhere":
@@ -386,10 +387,11 @@ class CreditRecoveryPortal(http.Controller):
     @http.route("/c/<string:token>/feedback", type="http", auth="public", methods=["POST"], sitemap=False)
     def portal_feedback(self, token, agreement_id=None, rating=None, comment=None, **_kwargs):
         def parse():
-            _ = request.env._
             return (
-                self._parse_int(agreement_id, 1, 2**31 - 1, _("Thank you: your feedback was already recorded.")),
-                self._parse_int(rating, 1, 5, _("Rate the negotiation from 1 to 5.")),
+                self._parse_int(
+                    agreement_id, 1, 2**31 - 1, request.env._("Thank you: your feedback was already recorded.")
+                ),
+                self._parse_int(rating, 1, 5, request.env._("Rate the negotiation from 1 to 5.")),
                 self._parse_text(comment, portal_input.MAX_NOTE_CHARS),
             )
 

@@ -251,7 +251,7 @@ class CreditRecoveryPortalToken(models.Model):
             return False
         return hmac.compare_digest(link._code_digest(typed), link.code_hash)
 
-    def _send_code(self, policy, ip=None, user_agent=None):
+    def _send_code(self, ip=None, user_agent=None):
         """Send a new one-time code (6 digits, valid ``CODE_MINUTES`` minutes, only its keyed hash
         kept) to the registered e-mail and mobile. ``"sent"``, or ``"wait"`` when the link had
         ``CODE_SENDS_PER_DAY`` codes in 24 hours or one in the last minute (nobody floods the
