@@ -219,6 +219,17 @@ class CreditRecoveryPortal(models.AbstractModel):
         payable = self.env["account.move"].union(*[row["move"] for row in values["rows"] if row["payable"]])
         if not payable or values["total"] <= 0:
             raise UserError(self.env._("There is nothing to promise on this page today."))
+        promised = link.sudo().debtor_id.promise_ids.filtered(
+            lambda promise: promise.state == "open" and promise.invoice_ids & payable
+        )
+        if promised:
+            # A form sent twice, or a second date: said to the debtor, not in the back office's words.
+            raise UserError(
+                self.env._(
+                    "You have already promised to pay on %(date)s: thank you. To change the date, call us.",
+                    date=format_date(self.env, promised[:1].date),
+                )
+            )
         # A promise covers the open amount of the invoices (the late charges follow the payment).
         amount = sum(row["principal"] for row in values["rows"] if row["payable"])
         return self._log_action(

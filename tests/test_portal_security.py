@@ -175,6 +175,19 @@ class TestPortalSecurity(PortalHttpCommon):
         response = self.url_open(f"{self.url}?message=Pague+aqui")
         self.assertNotIn("Pague aqui", response.text)
 
+    def test_replayed_posts_answer_a_clear_page(self):
+        html = self.open_page()
+        date = fields.Date.to_string(self.today + timedelta(days=5))
+        self.post("/promise", {"date": date}, html)
+        response = self.post("/promise", {"date": date}, html)
+        self.assert_clear_page(response, "You have already promised to pay on")
+        self.assertNotIn("log this contact", response.text, "not the back office's words")
+        self.assertEqual(len(self.debtor.promise_ids), 1)
+        for _replay in range(2):
+            response = self.post("/dispute", {"invoice_ids": self.invoice.id, "note": "Never bought this"}, html)
+        self.assert_clear_page(response, "Tick the invoices you do not recognise.")
+        self.assertEqual(len(self.portal_logs().filtered(lambda log: "Never bought" in log.notes)), 1)
+
     def test_the_page_says_its_language(self):
         self.open_page()
         self.assertRegex(self.url_open(self.url).text, r'<html[^>]* lang="en-US"')
