@@ -188,6 +188,51 @@ class TestPortalSecurity(PortalHttpCommon):
         self.assert_clear_page(response, "Tick the invoices you do not recognise.")
         self.assertEqual(len(self.portal_logs().filtered(lambda log: "Never bought" in log.notes)), 1)
 
+    def test_forged_payloads_never_answer_a_500(self):
+        html = self.open_page()
+        csrf = self.csrf(html)
+        template = self.env.ref("account_credit_recovery.proposal_occasional_6x")
+        huge = "9" * 100_000
+        forms = {
+            "/verify": [{"digits": huge}, [("digits", "1"), ("digits", "2")]],
+            "/promise": [{"date": huge}, [("date", "2026-12-10"), ("date", "x")], {"date": "0000-00-00"}],
+            "/dispute": [{"invoice_ids": huge, "note": huge}, {"note": "x"}],
+            "/paid": [{"invoice_ids": [str(self.invoice.id)] * 2000, "note": "x"}],
+            "/optout": [{"channels": ["sms"] * 500}, {"channels": "'; DROP TABLE res_partner; --"}],
+            "/feedback": [{"agreement_id": huge, "rating": huge, "comment": huge}],
+            "/offer": [
+                {"template_id": template.id, "installments": huge, "first_due": huge},
+                {"template_id": template.id, "first_due": "2026-13-01", "request_team": 1},
+            ],
+            "/code": [{}],
+        }
+        for path, payloads in forms.items():
+            for payload in payloads:
+                data = (
+                    [*payload, ("csrf_token", csrf)] if isinstance(payload, list) else {**payload, "csrf_token": csrf}
+                )
+                response = self.url_open(f"{self.url}{path}", data=data)
+                self.assertLess(response.status_code, 500, (path, str(payload)[:80]))
+                self.assertNotIn("Traceback", response.text)
+        # Text fields sent as files, a receipt sent as text.
+        response = self.url_open(
+            f"{self.url}/dispute",
+            data={"csrf_token": csrf, "invoice_ids": self.invoice.id, "receipt": "not a file"},
+            files={"note": ("note.txt", b"<b>x</b>", "text/plain")},
+        )
+        self.assertLess(response.status_code, 500)
+        for query in ("?template_id=abc", f"?template_id={template.id}&installments={huge[:5000]}", "?first_due=x"):
+            self.assertLess(self.url_open(f"{self.url}/offer{query}").status_code, 500, query)
+        self.assertEqual(self.url_open(f"{self.url}/terms/{huge[:40]}").status_code, 404)
+        self.assertEqual(self.url_open(f"{self.url}?message=x&message=y").status_code, 200)
+        for params in (
+            {"template_id": {"a": 1}, "installments": [1], "first_due": 5, "name": ["x"], "signature": 5},
+            {"template_id": template.id, "installments": 3, "name": "Maria", "signature": "not base64!"},
+            {"template_id": template.id, "installments": 3, "name": huge, "signature": SIGNATURE},
+        ):
+            self.assertIn("error", self.json_call("/accept", params))
+        self.assertFalse(self.debtor.agreement_ids)
+
     def test_the_page_says_its_language(self):
         self.open_page()
         self.assertRegex(self.url_open(self.url).text, r'<html[^>]* lang="en-US"')
