@@ -41,6 +41,21 @@ class TestPortalSecurity(PortalHttpCommon):
         self.customer.user_id = self.manager
         self.assertEqual(self.invoice_2._recovery_dispute_reviewer(self.policy, public), self.manager)
 
+    def test_a_promise_broken_after_the_page_goes_to_an_active_user(self):
+        self.debtor.user_id = False
+        self.customer.user_id = False
+        html = self.open_page()
+        self.post("/promise", {"date": fields.Date.to_string(self.today + timedelta(days=2))}, html)
+        promise = self.debtor.promise_ids
+        self.assertEqual(len(promise), 1)
+        promise.sudo()._close_promises(self.today + timedelta(days=30))
+        self.assertEqual(promise.state, "broken")
+        activity = self.debtor.activity_ids.filtered(
+            lambda act: act.activity_type_id == self.env.ref("account_credit_recovery.activity_type_broken_promise")
+        )
+        self.assertEqual(activity.user_id, self.env.ref("base.user_admin"))
+        self.assertTrue(activity.user_id.active)
+
     def test_what_the_debtor_types_is_text_everywhere(self):
         html = self.open_page()
         self.post("/dispute", {"invoice_ids": self.invoice.id, "note": PHISHING}, html)
