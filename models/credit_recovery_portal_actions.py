@@ -48,7 +48,8 @@ class CreditRecoveryPortal(models.AbstractModel):
             .create(
                 {
                     "invoice_ids": [Command.set(invoices.ids)],
-                    "user_id": (debtor.user_id or self.env.ref("base.user_root")).id,
+                    # Who follows the agreement up (its activities): an active user, never the system.
+                    "user_id": debtor._get_collection_responsible().id,
                     **{
                         key: vals[key]
                         for key in (

@@ -41,7 +41,7 @@ class TestPortalSecurity(PortalHttpCommon):
         self.customer.user_id = self.manager
         self.assertEqual(self.invoice_2._recovery_dispute_reviewer(self.policy, public), self.manager)
 
-    def test_a_promise_broken_after_the_page_goes_to_an_active_user(self):
+    def test_promises_and_agreements_of_the_page_are_followed_up_by_an_active_user(self):
         self.debtor.user_id = False
         self.customer.user_id = False
         html = self.open_page()
@@ -55,6 +55,16 @@ class TestPortalSecurity(PortalHttpCommon):
         )
         self.assertEqual(activity.user_id, self.env.ref("base.user_admin"))
         self.assertTrue(activity.user_id.active)
+        # An agreement signed on the page is followed up by an active user too.
+        self.debtor.promise_ids.sudo().unlink()
+        template = self.env.ref("account_credit_recovery.proposal_occasional_3x")
+        first_due = fields.Date.to_string(self.today + timedelta(days=10))
+        result = self.json_call(
+            f"/accept?template_id={template.id}&installments=3&first_due={first_due}",
+            {"name": "Maria Silva", "signature": SIGNATURE},
+        )
+        self.assertNotIn("error", result, result)
+        self.assertEqual(self.debtor.agreement_ids.user_id, self.env.ref("base.user_admin"))
 
     def test_what_the_debtor_types_is_text_everywhere(self):
         html = self.open_page()
