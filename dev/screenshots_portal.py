@@ -46,7 +46,7 @@ def call(request, model, method, *args, **kwargs):
 
 
 def find_debtor(request):
-    """``(portal url, first CPF digits)`` of a demo debtor the page can negotiate with."""
+    """``(portal url, private CPF digits: first 3 and last 2)`` of a demo debtor the page can negotiate with."""
     debtors = call(
         request,
         "credit.recovery.debtor",
@@ -59,7 +59,7 @@ def find_debtor(request):
         vat = call(request, "res.partner", "read", [debtor["partner_id"][0]], ["vat"])[0]["vat"]
         digits = "".join(char for char in vat if char.isdigit())
         if len(digits) == 11:
-            return debtor["portal_url"], digits[:5]
+            return debtor["portal_url"], digits[:3] + digits[9:]
     raise SystemExit("No demo debtor with overdue invoices, a CPF and no agreement")
 
 

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.sql import column_exists, create_column
 
+from ..tools.portal_input import text_html
+
 RECOVERY_MOVE_TYPES = ("out_invoice", "out_receipt")
 DISPUTE_KINDS = [
     ("not_recognised", "Debt not recognised"),
@@ -227,16 +229,31 @@ class AccountMove(models.Model):
         policies = self.env["credit.recovery.policy"]._get_company_policies(self.company_id)
         activity_type = self.env.ref("account_credit_recovery.activity_type_dispute_review")
         for move in self.sudo():
-            policy = policies.get(move.company_id.id)
-            reviewer = (
-                (policy and policy.dispute_manager_id) or move.recovery_debtor_id.user_id or user or self.env.user
-            )
             move.activity_schedule(
                 activity_type_id=activity_type.id,
                 summary=self.env._("Review the dispute of %(invoice)s", invoice=move.name),
-                note=note,
-                user_id=reviewer.id,
+                # What the customer said is text (typed on the self-service page, or by an agent):
+                # never HTML in the reviewer's to-do list.
+                note=text_html(note) if note else False,
+                user_id=move._recovery_dispute_reviewer(policies.get(move.company_id.id), user or self.env.user).id,
             )
+
+    def _recovery_dispute_reviewer(self, policy, user):
+        """Who reviews the dispute of this invoice: the policy's dispute manager, else the debtor's
+        responsible, else ``user`` who recorded it when an active internal user (the agent), else
+        the debtor's collection responsible (its salesperson, else the administrator). Never the
+        public user of the self-service page, whatever the caller."""
+        self.ensure_one()
+        if policy and policy.dispute_manager_id:
+            return policy.dispute_manager_id
+        debtor = self.recovery_debtor_id
+        if debtor.user_id:
+            return debtor.user_id
+        if user and user.sudo().active and user.sudo()._is_internal():
+            return user
+        if debtor:
+            return debtor._get_collection_responsible()
+        return self.env.ref("base.user_admin")
 
     def action_recovery_open_invoice(self):
         """The invoice in its own form (from a collection record's list), not in a dialog."""

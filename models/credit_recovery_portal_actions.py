@@ -1,9 +1,12 @@
 import base64
+from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
+from odoo.tools.mimetypes import guess_mimetype
 
+from ..tools.portal_input import RECEIPT_MIMETYPES, text_html
 from .credit_recovery_portal import RECEIPT_MAX_BYTES
 
 
@@ -45,7 +48,8 @@ class CreditRecoveryPortal(models.AbstractModel):
             .create(
                 {
                     "invoice_ids": [Command.set(invoices.ids)],
-                    "user_id": (debtor.user_id or self.env.ref("base.user_root")).id,
+                    # Who follows the agreement up (its activities): an active user, never the system.
+                    "user_id": debtor._get_collection_responsible().id,
                     **{
                         key: vals[key]
                         for key in (
@@ -111,9 +115,28 @@ class CreditRecoveryPortal(models.AbstractModel):
 
     @api.model
     def _request_offer(self, link, *, template_id, installments, first_due, ip=None, user_agent=None):
-        """Terms beyond the limits: the team gets an activity with them; nothing is created."""
+        """Terms beyond the limits: the team gets an activity with them; nothing is created. At
+        most ``policy.portal_team_requests_per_day`` requests a day per debtor (the team is not
+        flooded from a link)."""
         link = link.sudo()
         debtor = link.debtor_id
+        policy = self._get_policy(debtor.company_id)
+        per_day = policy.portal_team_requests_per_day if policy else 1
+        sent = (
+            self.env["credit.recovery.portal.visit"]
+            .sudo()
+            .search_count(
+                [
+                    ("debtor_id", "=", debtor.id),
+                    ("event", "=", "offer_refused"),
+                    ("date", ">", fields.Datetime.now() - timedelta(days=1)),
+                ]
+            )
+        )
+        if sent >= per_day:
+            raise UserError(
+                self.env._("Your request was already sent to our team today: they will contact you shortly.")
+            )
         offer, vals, _invoices = self._prepare_offer(link, template_id, installments, first_due)
         problems = self._offer_problems(offer)
         note = self.env._(
@@ -128,8 +151,8 @@ class CreditRecoveryPortal(models.AbstractModel):
         debtor.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Negotiation requested on the self-service page"),
-            note=note,
-            user_id=(debtor._get_collection_responsible() or self.env.ref("base.user_admin")).id,
+            note=text_html(note),
+            user_id=debtor._get_collection_responsible().id,
         )
         link._log_visit("offer_refused", ip, user_agent, note=note[:250])
         return problems
@@ -187,13 +210,27 @@ class CreditRecoveryPortal(models.AbstractModel):
     def _promise(self, link, date, ip=None, user_agent=None):
         """ "I will pay on ``date``": a promise of the page's total, as an agent would log it."""
         values = self._page_values(link)
-        date = fields.Date.to_date(date) if date else None
+        try:
+            date = fields.Date.to_date(date) if date else None
+        except (TypeError, ValueError):
+            date = None
         today = values["today"]
         if not date or date < today or (date - today).days > 30:
             raise UserError(self.env._("Choose a payment date within the next 30 days."))
         payable = self.env["account.move"].union(*[row["move"] for row in values["rows"] if row["payable"]])
         if not payable or values["total"] <= 0:
             raise UserError(self.env._("There is nothing to promise on this page today."))
+        promised = link.sudo().debtor_id.promise_ids.filtered(
+            lambda promise: promise.state == "open" and promise.invoice_ids & payable
+        )
+        if promised:
+            # A form sent twice, or a second date: said to the debtor, not in the back office's words.
+            raise UserError(
+                self.env._(
+                    "You have already promised to pay on %(date)s: thank you. To change the date, call us.",
+                    date=format_date(self.env, promised[:1].date),
+                )
+            )
         # A promise covers the open amount of the invoices (the late charges follow the payment).
         amount = sum(row["principal"] for row in values["rows"] if row["payable"])
         return self._log_action(
@@ -220,10 +257,20 @@ class CreditRecoveryPortal(models.AbstractModel):
         if receipt_data:
             if len(receipt_data) > RECEIPT_MAX_BYTES:
                 raise UserError(self.env._("The receipt is too large: send a file of at most 10 MB."))
+            mimetype = guess_mimetype(receipt_data)
+            if mimetype not in RECEIPT_MIMETYPES:
+                raise UserError(self.env._("Send the receipt as a photo or a PDF file."))
             attachments = (
                 self.env["ir.attachment"]
                 .sudo()
-                .create({"name": receipt_name or "receipt", "raw": receipt_data, "res_model": "credit.recovery.debtor"})
+                .create(
+                    {
+                        "name": receipt_name or "receipt",
+                        "raw": receipt_data,
+                        "mimetype": mimetype,
+                        "res_model": "credit.recovery.debtor",
+                    }
+                )
             )
         return self._log_action(
             link,

@@ -10,8 +10,6 @@ from ..tools import pix
 
 _logger = logging.getLogger(__name__)
 
-# How many leading digits of the CPF/CNPJ the debtor types before any amount is shown.
-TAX_ID_PREFIX_DIGITS = 5
 SIGNATURE_FIELDS = {"portal_signature", "portal_signed_by", "portal_signed_on", "portal_signed_ip"}
 
 
@@ -25,12 +23,40 @@ class CreditRecoveryPolicyPortal(models.Model):
     _inherit = "credit.recovery.policy"
 
     portal_identity_check = fields.Boolean(
-        string="Ask for the CPF/CNPJ on the Page",
+        string="Check the Debtor's Identity on the Page",
         default=True,
-        help="The debtor types the first digits of their CPF/CNPJ before the self-service page shows any amount.",
+        help="The debtor proves who they are before the self-service page shows any amount.",
     )
-    portal_max_attempts = fields.Integer(string="Wrong Attempts Allowed", default=5)
+    portal_identity_method = fields.Selection(
+        [
+            ("digits", "CPF/CNPJ digits that are not public"),
+            ("code", "One-time code sent by SMS and e-mail"),
+        ],
+        string="Identity Check",
+        default="digits",
+        required=True,
+        help="CPF/CNPJ digits that are not public: the first 3 and the last 2 digits of a CPF (those a masked "
+        "CPF hides), the last 6 of a CNPJ (its first 8 are the public root of the company). One-time code: "
+        "6 digits sent to the customer's registered mobile and e-mail, valid 10 minutes. A debtor without a "
+        "CPF/CNPJ gets the code when they have a mobile or an e-mail.",
+    )
+    portal_max_attempts = fields.Integer(
+        string="Wrong Attempts Allowed",
+        default=5,
+        help="Wrong tries a client (an IP address) may make before it waits: only that client waits, not the debtor.",
+    )
     portal_lock_minutes = fields.Integer(string="Lock After Wrong Attempts (minutes)", default=30)
+    portal_alert_lockouts = fields.Integer(
+        string="Alert the Team After Lock-outs",
+        default=2,
+        help="Lock-outs of the identity check in 24 hours after which the debtor's collection responsible gets "
+        "an activity (once a day): someone else may hold the personal link. 0: no alert.",
+    )
+    portal_team_requests_per_day = fields.Integer(
+        string="Requests to the Team per Day",
+        default=1,
+        help="How many times a day a debtor may send the team terms beyond the limits from the page.",
+    )
 
 
 class ResCompanyPortal(models.Model):
@@ -141,11 +167,6 @@ class CreditRecoveryDebtorPortal(models.Model):
         return self.env["credit.recovery.portal"]._pix_code(
             self.company_id, amount, self.partner_id.ref or self.display_name
         )
-
-    def _portal_tax_id_prefix(self):
-        self.ensure_one()
-        digits = "".join(char for char in self.partner_id.vat or "" if char.isdigit())
-        return digits[:TAX_ID_PREFIX_DIGITS]
 
 
 class CreditRecoveryDispatchPortal(models.Model):

@@ -208,5 +208,10 @@ class CreditRecoveryPromise(models.Model):
             debtor.activity_schedule(
                 activity_type_id=activity_type.id,
                 summary=self.env._("Broken promise: call the customer back"),
-                user_id=(debtor.user_id or promise.user_id).id,
+                # A promise made on the self-service page was logged by the system (an inactive user):
+                # its follow-up goes to the debtor's collection responsible, as every collection activity.
+                user_id=(
+                    debtor.user_id
+                    or (promise.user_id if promise.user_id.active else debtor._get_collection_responsible())
+                ).id,
             )

@@ -17,6 +17,7 @@ from . import test_invoice_state
 from . import test_negotiation_wizard
 from . import test_partner
 from . import test_portal_http
+from . import test_portal_security
 from . import test_promise_dispute
 from . import test_pure_collection
 from . import test_pure_contact_rules
@@ -26,6 +27,7 @@ from . import test_pure_kpi
 from . import test_pure_late_fees
 from . import test_pure_negotiation
 from . import test_pure_pix
+from . import test_pure_portal_input
 from . import test_queue_job
 from . import test_security_agreement
 from . import test_security_evidence

@@ -13,9 +13,8 @@ from .common import CreditRecoveryCommon
 SIGNATURE = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 
-@tagged("post_install", "-at_install")
-class TestPortalHttp(CreditRecoveryCommon, HttpCase):
-    """The debtor's self-service page, called as a browser (and a forger) would."""
+class PortalHttpCommon(CreditRecoveryCommon, HttpCase):
+    """A debtor with a CPF, two overdue invoices and a personal link; the page called over HTTP."""
 
     @classmethod
     def setUpClass(cls):
@@ -62,7 +61,7 @@ class TestPortalHttp(CreditRecoveryCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         if not verify:
             return response.text
-        response = self.url_open(f"{self.url}/verify", data={"digits": "12345", "csrf_token": self.csrf(response.text)})
+        response = self.url_open(f"{self.url}/verify", data={"digits": "12309", "csrf_token": self.csrf(response.text)})
         self.assertEqual(response.status_code, 200, response.text[-3000:])
         self.assertIn("o_credit_recovery_total", response.text)
         return response.text
@@ -103,9 +102,10 @@ class TestPortalHttp(CreditRecoveryCommon, HttpCase):
             [("debtor_id", "=", self.debtor.id), ("channel", "=", "portal")]
         )
 
-    # ------------------------------------------------------------------
-    # Tests
-    # ------------------------------------------------------------------
+
+@tagged("post_install", "-at_install")
+class TestPortalHttp(PortalHttpCommon):
+    """The debtor's self-service page, called as a browser (and a forger) would."""
 
     def test_wrong_or_revoked_token_is_a_bare_404(self):
         for path in ("/c/wrongtoken1", f"/c/{self.link.token[:-1]}", "/c/x/terms/1"):
@@ -127,11 +127,17 @@ class TestPortalHttp(CreditRecoveryCommon, HttpCase):
         for _attempt in range(3):
             response = self.post("/verify", {"digits": "99999"}, html)
             self.assertNotIn("o_credit_recovery_total", response.text)
-        self.assertTrue(self.link._is_locked())
-        response = self.post("/verify", {"digits": "12345"}, html)
+        self.assertTrue(self.link._lock_until(self.policy, "127.0.0.1"))
+        response = self.post("/verify", {"digits": "12309"}, html)
         self.assertNotIn("o_credit_recovery_total", response.text, "locked: even the right digits wait")
-        self.link.sudo().locked_until = False
-        response = self.post("/verify", {"digits": "12345"}, html)
+        # The lock lasts ``portal_lock_minutes``: an hour later, the failures are past.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE credit_recovery_portal_visit SET date = date - interval '1 hour' WHERE token_id = %s",
+            [self.link.id],
+        )
+        self.env.invalidate_all()
+        response = self.post("/verify", {"digits": "12309"}, html)
         self.assertIn("o_credit_recovery_total", response.text)
         self.assertIn("***.456.789-**", response.text, "the CPF is shown masked")
         events = self.link.visit_ids.mapped("event")
@@ -139,7 +145,7 @@ class TestPortalHttp(CreditRecoveryCommon, HttpCase):
         self.assertIn("identity_ok", events)
 
     def test_a_post_without_csrf_token_is_refused(self):
-        response = self.url_open(f"{self.url}/verify", data={"digits": "12345"})
+        response = self.url_open(f"{self.url}/verify", data={"digits": "12309"})
         self.assertEqual(response.status_code, 400)
 
     def test_amounts_are_the_negotiation_figures_and_pix_is_valid(self):

@@ -42,9 +42,9 @@ registry.category("web_tour.tours").add("credit_recovery_portal_tour", {
             },
         },
         {
-            content: "Type the first digits of the CPF",
+            content: "Type the private digits of the CPF (first 3, last 2)",
             trigger: "form.o_credit_recovery_identity input[name=digits]",
-            run: "edit 12345",
+            run: "edit 12309",
         },
         {
             content: "Continue",

@@ -1,0 +1,62 @@
+from datetime import datetime
+
+from odoo.tests import tagged
+
+from ..tools import identity, portal_input
+from ..tools.portal_input import InputRefusedError
+from .common import PureCase, cases
+
+
+@tagged("post_install", "-at_install")
+class TestPurePortalInput(PureCase):
+    """The edge's parsers, without a database."""
+
+    TODAY = datetime(2026, 12, 7).date()
+
+    @cases(
+        words=("not-a-date", "unreadable"),
+        no_such_day=("2026-02-30", "unreadable"),
+        brazilian_order=("31/12/2026", "unreadable"),
+        far_future=("9999-12-01", "range"),
+        past=("2026-12-06", "range"),
+        empty=("", "missing"),
+        not_text=(["2026-12-08"], "missing"),
+    )
+    def test_parse_date_refuses(self, value, code):
+        with self.assertRaises(InputRefusedError) as caught:
+            portal_input.parse_date(value, self.TODAY, 30)
+        self.assertEqual(caught.exception.code, code)
+
+    def test_parse_date_reads_iso_within_range(self):
+        self.assertEqual(portal_input.parse_date(" 2027-01-06 ", self.TODAY, 30), datetime(2027, 1, 6).date())
+        self.assertIsNone(portal_input.parse_date("", self.TODAY, 30, required=False))
+
+    @cases(
+        huge=("20000", "range"),
+        zero=("0", "range"),
+        negative=("-1", "unreadable"),
+        exponent=("1e3", "unreadable"),
+        thousands_of_digits=("9" * 5000, "unreadable"),
+        words=("abc", "unreadable"),
+    )
+    def test_parse_int_refuses(self, value, code):
+        with self.assertRaises(InputRefusedError) as caught:
+            portal_input.parse_int(value, 1, portal_input.MAX_INSTALLMENTS)
+        self.assertEqual(caught.exception.code, code)
+
+    def test_parse_ids_text_and_private_digits(self):
+        self.assertEqual(portal_input.parse_ids(["3", "x", "-4", "3", ""]), {3})
+        with self.assertRaises(InputRefusedError):
+            portal_input.parse_ids(["1"] * (portal_input.MAX_IDS + 1))
+        self.assertEqual(portal_input.parse_text(" a\r\nb\x00 ", 10), "a\nb")
+        with self.assertRaises(InputRefusedError):
+            portal_input.parse_text("x" * 11, 10)
+        self.assertEqual(identity.private_digits("123.456.789-09"), "12309")
+        self.assertEqual(identity.private_digits("11.222.333/0001-81"), "000181")
+        self.assertEqual(identity.private_digits("12345"), "")
+
+    def test_text_html_shows_the_text_as_typed(self):
+        html = portal_input.text_html('<a href="https://x.example">Pague</a>\nhttps://y.example')
+        self.assertEqual(
+            str(html), "<p>&lt;a href=&#34;https://x.example&#34;&gt;Pague&lt;/a&gt;<br/>https://y.example</p>"
+        )
