@@ -289,9 +289,10 @@ class CreditRecoveryPolicy(models.Model):
         """Give every company of ``companies`` without an active policy its own default one.
 
         The addon's default policy (data file) is copied with its stages and their
-        translations; a company is created rarely, so one copy per company is fine.
+        translations; a company is created rarely, so one copy per company is fine. No "created"
+        line in the chatter: written in the installer's language, it read half in English.
         """
-        policy_sudo = self.sudo()
+        policy_sudo = self.sudo().with_context(mail_create_nolog=True)
         covered = policy_sudo._get_company_policies(companies)
         template = policy_sudo.env.ref("account_credit_recovery.policy_default", raise_if_not_found=False)
         policies = policy_sudo.browse()

@@ -38,6 +38,15 @@ class TestPortugueseMessages(CreditRecoveryCommon):
         profile = self.env.ref("account_credit_recovery.profile_high_risk").with_context(lang="pt_BR")
         self.assertEqual(profile.name, "Alto risco")
 
+    def test_policy_chatter_has_no_half_english_creation_line(self):
+        """A policy the addon creates for a company says nothing of its creation: the line was
+        written in the installer's language and read "Collection Policy criado" in pt_BR."""
+        branch = self.env["res.company"].sudo().create({"name": "Filial Santos"})
+        policy = self.env["credit.recovery.policy"].sudo().search([("company_id", "=", branch.id)])
+        self.assertTrue(policy)
+        bodies = policy.message_ids.mapped("body") + self.policy.message_ids.mapped("body")
+        self.assertFalse([body for body in bodies if "Collection Policy" in str(body)], bodies)
+
     @freeze_time(datetime(2026, 11, 22, 14, 0))  # Sunday
     def test_contact_refusal_in_portuguese(self):
         self.create_invoice(100.0, date(2026, 9, 1), date(2026, 10, 1))
