@@ -1,4 +1,5 @@
 from . import test_agreement
+from . import test_agreement_credit
 from . import test_analytics_kpi
 from . import test_analytics_worklist
 from . import test_configuration
