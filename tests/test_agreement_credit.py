@@ -156,3 +156,24 @@ class TestAgreementCredit(CreditRecoveryCommon):
         assert_twin_agrees("restored")
         self.policy.credit_restore_on = "full"
         assert_twin_agrees("agreement_pending")
+
+    def test_submit_and_approve_confirm_to_the_user(self):
+        with self.on(TODAY):
+            action = self.invoice.with_user(self.agent).action_recovery_negotiate()
+            wizard = Form(self.env[action["res_model"]].with_user(self.agent).with_context(**action["context"]))
+            wizard.installments = 20
+            agreement = self.env["credit.recovery.agreement"].with_user(self.agent).browse(
+                wizard.save().action_prepare()["res_id"]
+            )
+            self.policy.dispute_manager_id = self.manager
+            result = agreement.action_submit()
+            self.assertEqual((result["tag"], result["params"]["type"]), ("display_notification", "success"))
+            self.assertIn(agreement.name, result["params"]["message"])
+            self.assertIn(self.manager.name, result["params"]["message"])
+            self.assertEqual(result["params"]["next"], {"type": "ir.actions.act_window_close"}, "the form reloads")
+            self.assertIn(f"Submitted for approval to {self.manager.name}", agreement.message_ids[0].body)
+            result = agreement.with_user(self.manager).action_approve()
+        self.assertEqual(agreement.state, "active")
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertIn(agreement.name, result["params"]["message"])
+        self.assertIn("approved", result["params"]["message"])
