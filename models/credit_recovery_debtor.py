@@ -154,6 +154,11 @@ class CreditRecoveryDebtor(models.Model):
         "policy asks for (by default its down payment or first installment); restored once a debtor with late "
         "payments in the last 12 months has settled everything: the customer may buy again.",
     )
+    agreement_next_payment = fields.Char(
+        string="Next Agreement Payment",
+        compute="_compute_agreement_next_payment",
+        help="The next payment of the customer's active agreement: the credit follows the agreement's payments.",
+    )
     phone = fields.Char(related="partner_id.recovery_best_phone", string="Best Phone")
     phone_display = fields.Char(related="partner_id.recovery_best_phone_display", string="Phone")
     phone_link = fields.Html(string="Phone to Call", compute="_compute_phone_link", sanitize=False)

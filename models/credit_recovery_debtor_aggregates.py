@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.misc import format_amount, format_date
 
 from ..tools.collection import agreement_awaits_payment, credit_status, payments_to_restore, select_profile
 
@@ -99,6 +100,26 @@ class CreditRecoveryDebtor(models.Model):
             overdue = debtor.currency_id.compare_amounts(debtor.amount_overdue, 0.0) > 0
             pending = payments.get(debtor._origin.id, (False, None))[0]
             debtor.credit_status = credit_status(overdue, debtor.overdue_episodes, pending)
+
+    def _compute_agreement_next_payment(self):
+        """What the customer pays next on an active agreement (while the credit waits for it)."""
+        for debtor in self:
+            line = (
+                debtor.agreement_ids.filtered(lambda agreement: agreement.state in ("active", "broken"))
+                .line_ids.filtered(lambda line: not line.paid)
+                .sorted(lambda line: (line.date_due, line.sequence))[:1]
+            )
+            debtor.agreement_next_payment = (
+                self.env._(
+                    "%(amount)s due %(date)s (%(agreement)s, %(payment)s)",
+                    amount=format_amount(self.env, line.amount_residual, line.currency_id),
+                    date=format_date(self.env, line.date_due),
+                    agreement=line.agreement_id.name,
+                    payment=line.name,
+                )
+                if line
+                else False
+            )
 
     @api.model
     def _get_profile_rules_by_company(self, company_ids):

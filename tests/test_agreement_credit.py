@@ -61,6 +61,9 @@ class TestAgreementCredit(CreditRecoveryCommon):
         self.assertEqual(debtor.amount_overdue, 0.0, "the agreement settled the invoice in the books")
         self.assertEqual(debtor.credit_status, "agreement_pending", "nothing is paid: still restricted")
         self.assertEqual(debtor.partner_id.recovery_credit_status, "agreement_pending")
+        self.assertEqual(
+            debtor.agreement_next_payment, f"$\xa0500.00 due 12/10/2026 ({agreement.name}, Installment 1/2)"
+        )
         self.check_agreements(date(2026, 11, 24))
         with self.on(date(2026, 11, 24)):
             debtor._bureau_start_removal()  # the run's own check
@@ -70,6 +73,7 @@ class TestAgreementCredit(CreditRecoveryCommon):
         first, second = agreement.line_ids.sorted("date_due")
         self.pay(first)  # on 10 December
         self.assertEqual(debtor.credit_status, "restored", "the first installment paid restores the credit")
+        self.assertIn("Installment 2/2", debtor.agreement_next_payment)
         self.check_agreements(date(2026, 12, 14))
         self.assertEqual(debtor.bureau_state, "removal_requested")
         # Five business days from the payment (Thursday 10 December), not from this check.
