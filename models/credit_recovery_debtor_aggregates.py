@@ -170,12 +170,12 @@ class CreditRecoveryDebtor(models.Model):
         companies = self.env["res.company"].browse({row[1] for row in rows})
         policies = self.env["credit.recovery.policy"]._get_company_policies(companies)
         result = {}
-        for debtor_id, company_id, state, count, paid_dates in rows:
+        for debtor_id, company_id, state, count, paid_on in rows:
             policy = policies.get(company_id)
             rule = (policy.credit_restore_on, policy.credit_restore_installments) if policy else ("first_payment", 1)
             pending, restored_on = result.get(debtor_id, (False, None))
             required = payments_to_restore(count, *rule)
-            paid_dates = sorted(paid_dates or [])
+            paid_dates = sorted(paid_on or [])
             if state != "done" and agreement_awaits_payment(len(paid_dates), count, *rule):
                 pending = True
             elif required and len(paid_dates) >= required:

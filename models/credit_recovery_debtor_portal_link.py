@@ -22,9 +22,7 @@ class CreditRecoveryDebtor(models.Model):
         help="The debtor's link to the self-service page (no login: the link is the secret). Empty until a "
         "message goes out or an agent creates it.",
     )
-    portal_visit_ids = fields.One2many(
-        "credit.recovery.portal.visit", "debtor_id", string="Page Visits", readonly=True
-    )
+    portal_visit_ids = fields.One2many("credit.recovery.portal.visit", "debtor_id", string="Page Visits", readonly=True)
 
     def _compute_portal_link_url(self):
         """The active link, read only: opening the form creates none."""

@@ -166,8 +166,10 @@ class TestAgreementCredit(CreditRecoveryCommon):
             action = self.invoice.with_user(self.agent).action_recovery_negotiate()
             wizard = Form(self.env[action["res_model"]].with_user(self.agent).with_context(**action["context"]))
             wizard.installments = 20
-            agreement = self.env["credit.recovery.agreement"].with_user(self.agent).browse(
-                wizard.save().action_prepare()["res_id"]
+            agreement = (
+                self.env["credit.recovery.agreement"]
+                .with_user(self.agent)
+                .browse(wizard.save().action_prepare()["res_id"])
             )
             self.policy.dispute_manager_id = self.manager
             result = agreement.action_submit()

@@ -20,9 +20,7 @@ class TestPortalLink(CreditRecoveryCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.customer.write(
-            {"tz": "America/Sao_Paulo", "mobile": "+55 11 98765-4321", "email": "maria@example.com"}
-        )
+        cls.customer.write({"tz": "America/Sao_Paulo", "mobile": "+55 11 98765-4321", "email": "maria@example.com"})
         cls.invoice = cls.create_invoice(500.0, date(2026, 9, 9), date(2026, 10, 9))
         with cls.on(date(2026, 11, 23)):
             cls.env["account.move"]._cron_refresh_recovery_state()

@@ -130,8 +130,10 @@ class CreditRecoveryNegotiation(models.TransientModel):
     def _onchange_installments(self):
         """Spreading a payment in full: the down payment becomes the profile's minimum, the rest
         goes to the installments."""
-        if self.installments > 1 and self.currency_id and not self.currency_id.compare_amounts(
-            self.down_payment, self._full_payment()
+        if (
+            self.installments > 1
+            and self.currency_id
+            and not self.currency_id.compare_amounts(self.down_payment, self._full_payment())
         ):
             self.down_payment = float(
                 negotiation.down_payment_for(
