@@ -1,4 +1,4 @@
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
@@ -22,6 +22,8 @@ class CreditRecoveryDebtor(models.Model):
         help="The debtor's link to the self-service page (no login: the link is the secret). Empty until a "
         "message goes out or an agent creates it.",
     )
+    portal_can_email = fields.Boolean(string="E-mail Possible", compute="_compute_portal_can_send")
+    portal_can_text = fields.Boolean(string="SMS and WhatsApp Possible", compute="_compute_portal_can_send")
     portal_visit_ids = fields.One2many("credit.recovery.portal.visit", "debtor_id", string="Page Visits", readonly=True)
 
     def _compute_portal_link_url(self):
@@ -32,6 +34,23 @@ class CreditRecoveryDebtor(models.Model):
         by_debtor = {link.debtor_id.id: link.url for link in links}
         for debtor in self:
             debtor.portal_link_url = by_debtor.get(debtor._origin.id, False)
+
+    @api.depends(
+        "partner_id.email",
+        "partner_id.recovery_email_bounced",
+        "partner_id.recovery_mobile_e164",
+        "partner_id.recovery_mobile_valid",
+        "partner_id.recovery_mobile_type",
+        "partner_id.recovery_phone_e164",
+        "partner_id.recovery_phone_valid",
+        "partner_id.recovery_phone_type",
+    )
+    def _compute_portal_can_send(self):
+        """Which Send buttons the form offers: an e-mail address that works, a valid mobile."""
+        for debtor in self:
+            partner = debtor.partner_id
+            debtor.portal_can_email = bool(partner.email and not partner.recovery_email_bounced)
+            debtor.portal_can_text = bool(partner and partner._recovery_sms_number())
 
     def action_portal_create_link(self):
         """Create the personal link now, to read it out or copy it."""

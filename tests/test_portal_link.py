@@ -96,7 +96,9 @@ class TestPortalLink(CreditRecoveryCommon):
         self.customer.write({"recovery_optout_email": False, "recovery_do_not_contact": True})
         with self.assertRaisesText(UserError, "asked not to be contacted"):
             debtor.action_portal_send_sms()
+        self.assertTrue(self.debtor.portal_can_email and self.debtor.portal_can_text)
         self.customer.write({"recovery_do_not_contact": False, "mobile": False, "email": False})
+        self.assertFalse(self.debtor.portal_can_email or self.debtor.portal_can_text, "the buttons are hidden")
         with self.assertRaisesText(UserError, "no valid mobile number"):
             debtor.action_portal_send_whatsapp()
         with self.assertRaisesText(UserError, "no working e-mail address"):
