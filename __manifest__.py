@@ -18,6 +18,7 @@
         "data/credit_recovery_policy_data.xml",
         "data/credit_recovery_contact_data.xml",
         "data/credit_recovery_message_templates.xml",
+        "data/credit_recovery_portal_link_data.xml",
         "data/credit_recovery_stage_templates.xml",
         "data/credit_recovery_agreement_data.xml",
         "data/credit_recovery_playbook_data.xml",

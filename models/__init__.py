@@ -46,6 +46,7 @@ from . import credit_recovery_portal_feedback
 from . import credit_recovery_portal
 from . import credit_recovery_portal_actions
 from . import credit_recovery_portal_fields
+from . import credit_recovery_debtor_portal_link
 from . import credit_recovery_snapshot
 from . import credit_recovery_kpi
 from . import credit_recovery_kpi_dashboard

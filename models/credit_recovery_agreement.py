@@ -211,28 +211,54 @@ class CreditRecoveryAgreement(models.Model):
         return True
 
     def action_submit(self):
-        """Submit for a manager's approval: the terms and the schedule are frozen from now on."""
+        """Submit for a manager's approval: the terms and the schedule are frozen from now on.
+        The agent is told who decides (a notification), the chatter keeps it."""
         activity_type = self.env.ref("mail.mail_activity_data_todo")
-        for agreement in self.filtered(lambda agreement: agreement.state == "draft"):
+        submitted = self.filtered(lambda agreement: agreement.state == "draft")
+        managers = self.env["res.users"]
+        for agreement in submitted:
             agreement._check_negotiable_invoices(agreement.invoice_ids, agreement.partner_id)
             agreement._check_no_open_agreement(agreement.invoice_ids, exclude=agreement)
             agreement._write_workflow({"state": "to_approve"})
             manager = agreement._get_approver()
+            managers |= manager
             agreement.activity_schedule(
                 activity_type_id=activity_type.id,
                 summary=self.env._("Approve or reject the agreement %(name)s", name=agreement.name),
                 note=agreement.violations,
                 user_id=manager.id,
             )
-        return True
+            agreement.message_post(
+                body=self.env._("Submitted for approval to %(manager)s.", manager=manager.name),
+                subtype_xmlid="mail.mt_note",
+            )
+        if not submitted:
+            return True
+        return self._notify_done(
+            self.env._("Submitted for approval"),
+            self.env._(
+                "%(names)s went to %(managers)s for approval. The terms are frozen; you will see the decision here.",
+                names=", ".join(submitted.mapped("name")),
+                managers=", ".join(managers.mapped("name")),
+            ),
+        )
 
     def action_approve(self):
         self._check_manager()
-        for agreement in self.filtered(lambda agreement: agreement.state == "to_approve"):
+        approved = self.filtered(lambda agreement: agreement.state == "to_approve")
+        for agreement in approved:
             agreement._write_workflow({"approved_by_id": self.env.user.id})
             agreement.activity_feedback(["mail.mail_activity_data_todo"], feedback=self.env._("Approved"))
             agreement._activate()
-        return True
+        if not approved:
+            return True
+        return self._notify_done(
+            self.env._("Agreement approved"),
+            self.env._(
+                "%(names)s approved and confirmed: the invoices are settled and the installments are open.",
+                names=", ".join(approved.mapped("name")),
+            ),
+        )
 
     def action_reject(self, reason=None):
         self._check_manager()
@@ -417,6 +443,20 @@ class CreditRecoveryAgreement(models.Model):
             raise AccessError(
                 self.env._("Only a Collection Manager can approve, reject or cancel a confirmed agreement.")
             )
+
+    def _notify_done(self, title, message):
+        """A confirmation for the user who clicked, then the form reloads (its new state shows)."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": "success",
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def _format_number(self, value, digits=1):
         """``value`` in the user's language (``50,0`` in pt_BR)."""

@@ -154,7 +154,8 @@ class CreditRecoveryAgreement(models.Model):
 
     @api.model
     def _cron_check_agreements(self, limit=AGREEMENT_BATCH):
-        """Daily: agreements fully paid are done; an installment unpaid too long breaks one.
+        """Daily: agreements fully paid are done; an installment unpaid too long breaks one; the
+        listed debtor of an agreement that received the payments restoring the credit is due for removal.
 
         Batches of active agreements not checked today, locked with SKIP LOCKED: the check never
         waits on an agreement another transaction holds (it takes it at the next call), and does
@@ -185,6 +186,10 @@ class CreditRecoveryAgreement(models.Model):
             )
             if late:
                 agreement._mark_broken(today, policy)
+        # The payment the policy asks for starts the credit-bureau removal (STJ Súmula 548), not the end.
+        agreements.filtered(lambda agreement: agreement.state == "active").debtor_id.filtered(
+            lambda debtor: debtor.bureau_state == "listed"
+        )._bureau_start_removal(today)
         agreements._write_workflow({"checked_date": today})
         remaining = self.search_count(domain) if len(agreements) == limit else 0
         self.env["ir.cron"]._notify_progress(done=len(agreements), remaining=remaining)

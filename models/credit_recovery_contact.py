@@ -406,11 +406,12 @@ class CreditRecoveryContact(models.Model):
         return action
 
     @api.model
-    def _action_whatsapp(self, debtor, invoices=None):
+    def _action_whatsapp(self, debtor, invoices=None, text=None):
         """Log an outbound WhatsApp contact awaiting its outcome and open click-to-chat.
 
         Community has no WhatsApp API: ``wa.me`` opens the agent's WhatsApp with the
-        message ready; the agent then records the outcome on the log.
+        message ready (``text``, else the collection message); the agent then records the
+        outcome on the log.
         """
         partner = debtor.partner_id
         mobile = partner._recovery_whatsapp_number()
@@ -422,9 +423,10 @@ class CreditRecoveryContact(models.Model):
                     partner=partner.display_name,
                 )
             )
-        template = self.env.ref("account_credit_recovery.mail_template_whatsapp_message")
-        body = template._render_field("body_html", debtor.ids, compute_lang=True)[debtor.id]
-        text = html2plaintext(body).strip()
+        if text is None:
+            template = self.env.ref("account_credit_recovery.mail_template_whatsapp_message")
+            body = template._render_field("body_html", debtor.ids, compute_lang=True)[debtor.id]
+            text = html2plaintext(body).strip()
         # A draft: the chat starts the contact now, so the caps refuse it rather than flag it.
         contact = self.create(
             {

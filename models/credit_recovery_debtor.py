@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, ValidationError
 CREDIT_STATUSES = [
     ("normal", "Normal"),
     ("restricted", "Restricted"),
+    ("agreement_pending", "Restricted: agreement awaiting payment"),
     ("restored", "Restored"),
 ]
 # Set by the workflow only (its private methods write them with sudo or SQL after their own
@@ -149,8 +150,14 @@ class CreditRecoveryDebtor(models.Model):
         compute="_compute_credit_status",
         store=True,
         tracking=True,
-        help="Restricted while something is overdue; restored once a debtor with late payments "
-        "in the last 12 months has settled everything: the customer may buy again.",
+        help="Restricted while something is overdue, and while an agreement awaits the payments the collection "
+        "policy asks for (by default its down payment or first installment); restored once a debtor with late "
+        "payments in the last 12 months has settled everything: the customer may buy again.",
+    )
+    agreement_next_payment = fields.Char(
+        string="Next Agreement Payment",
+        compute="_compute_agreement_next_payment",
+        help="The next payment of the customer's active agreement: the credit follows the agreement's payments.",
     )
     phone = fields.Char(related="partner_id.recovery_best_phone", string="Best Phone")
     phone_display = fields.Char(related="partner_id.recovery_best_phone_display", string="Phone")

@@ -3,8 +3,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.misc import format_amount, format_date
 
-from ..tools.collection import credit_status, select_profile
+from ..tools.collection import agreement_awaits_payment, credit_status, payments_to_restore, select_profile
 
 HISTORY_DAYS = 365
 
@@ -87,11 +88,38 @@ class CreditRecoveryDebtor(models.Model):
         for debtor in self:
             debtor.profile_id = debtor.profile_override_id or debtor.profile_computed_id
 
-    @api.depends("amount_overdue", "overdue_episodes")
+    @api.depends(
+        "amount_overdue",
+        "overdue_episodes",
+        "agreement_ids.state",
+        "agreement_ids.line_ids.move_line_id.reconciled",
+    )
     def _compute_credit_status(self):
+        payments = self._get_agreement_payments()
         for debtor in self:
             overdue = debtor.currency_id.compare_amounts(debtor.amount_overdue, 0.0) > 0
-            debtor.credit_status = credit_status(overdue, debtor.overdue_episodes)
+            pending = payments.get(debtor._origin.id, (False, None))[0]
+            debtor.credit_status = credit_status(overdue, debtor.overdue_episodes, pending)
+
+    def _compute_agreement_next_payment(self):
+        """What the customer pays next on an active agreement (while the credit waits for it)."""
+        for debtor in self:
+            line = (
+                debtor.agreement_ids.filtered(lambda agreement: agreement.state in ("active", "broken"))
+                .line_ids.filtered(lambda line: not line.paid)
+                .sorted(lambda line: (line.date_due, line.sequence))[:1]
+            )
+            debtor.agreement_next_payment = (
+                self.env._(
+                    "%(amount)s due %(date)s (%(agreement)s, %(payment)s)",
+                    amount=format_amount(self.env, line.amount_residual, line.currency_id),
+                    date=format_date(self.env, line.date_due),
+                    agreement=line.agreement_id.name,
+                    payment=line.name,
+                )
+                if line
+                else False
+            )
 
     @api.model
     def _get_profile_rules_by_company(self, company_ids):
@@ -104,6 +132,56 @@ class CreditRecoveryDebtor(models.Model):
             )._get_profile_rules()
             for company_id in company_ids
         }
+
+    def _get_agreement_payments(self):
+        """``{debtor_id: (awaiting payment, restored on)}`` from the debtors' agreements (one query).
+
+        *Awaiting payment*: an active (or broken) agreement has not received the payments its
+        company's policy asks for before the credit comes back (``tools.collection``:
+        ``agreement_awaits_payment``). *Restored on*: the day the latest agreement received the last
+        of those payments (the date of the payment, not of its recording), or ``None``. A payment is
+        an installment's receivable item reconciled, as ``credit.recovery.agreement.line.paid``.
+        """
+        debtor_ids = [debtor_id for debtor_id in self._origin.ids if debtor_id]
+        if not debtor_ids:
+            return {}
+        self.env["account.move.line"].flush_model(["reconciled"])
+        self.env["account.partial.reconcile"].flush_model(["debit_move_id", "max_date"])
+        self.env["credit.recovery.agreement.line"].flush_model(["agreement_id", "move_line_id"])
+        self.env["credit.recovery.agreement"].flush_model(["debtor_id", "company_id", "state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT agreement.debtor_id, agreement.company_id, agreement.state, COUNT(line.id),
+                       ARRAY_REMOVE(ARRAY_AGG(
+                           (SELECT MAX(partial.max_date) FROM account_partial_reconcile partial
+                             WHERE partial.debit_move_id = item.id)
+                       ) FILTER (WHERE item.reconciled), NULL)
+                  FROM credit_recovery_agreement agreement
+                  JOIN credit_recovery_agreement_line line ON line.agreement_id = agreement.id
+                  LEFT JOIN account_move_line item ON item.id = line.move_line_id
+                 WHERE agreement.debtor_id = ANY(%(debtors)s) AND agreement.state IN ('active', 'broken', 'done')
+                 GROUP BY agreement.id
+                 ORDER BY agreement.id
+                """,
+                debtors=debtor_ids,
+            )
+        )
+        companies = self.env["res.company"].browse({row[1] for row in rows})
+        policies = self.env["credit.recovery.policy"]._get_company_policies(companies)
+        result = {}
+        for debtor_id, company_id, state, count, paid_on in rows:
+            policy = policies.get(company_id)
+            rule = (policy.credit_restore_on, policy.credit_restore_installments) if policy else ("first_payment", 1)
+            pending, restored_on = result.get(debtor_id, (False, None))
+            required = payments_to_restore(count, *rule)
+            paid_dates = sorted(paid_on or [])
+            if state != "done" and agreement_awaits_payment(len(paid_dates), count, *rule):
+                pending = True
+            elif required and len(paid_dates) >= required:
+                restored_on = max(filter(None, (restored_on, paid_dates[required - 1])))
+            result[debtor_id] = (pending, restored_on)
+        return result
 
     def _get_overdue_episodes(self):
         """``{debtor_id: n}``: invoices with an installment due in the last 12 months that was
@@ -182,6 +260,7 @@ class CreditRecoveryDebtor(models.Model):
             )
         )
         episodes = self._get_overdue_episodes()
+        payments = self._get_agreement_payments()
         rules = self._get_profile_rules_by_company({row[1] for row in rows})
         values = defaultdict(list)
         for debtor_id, company_id, amount, days, count, stage, next_date, broken, override in rows:
@@ -195,7 +274,7 @@ class CreditRecoveryDebtor(models.Model):
                 ("stage", stage),
                 ("next", next_date),
                 ("episodes", recurrence),
-                ("status", credit_status(amount > 0, recurrence)),
+                ("status", credit_status(amount > 0, recurrence, payments.get(debtor_id, (False, None))[0])),
                 ("computed", computed),
                 ("profile", override or computed),
             ):

@@ -128,19 +128,31 @@ class CreditRecoveryDebtor(models.Model):
         }
 
     def _bureau_start_removal(self, today=None):
-        """Listed debtors paid in full: the removal must be requested within 5 business days
-        (STJ Súmula 548). An activity is due on the deadline; past it the debtor shows a warning.
+        """Listed debtors who paid: the removal must be requested within 5 business days of the
+        payment (STJ Súmula 548). An activity is due on the deadline; past it the debtor shows a warning.
+
         A debtor with an installment still unpaid past its due date (an invoice's, an agreement's)
         stays listed: the listing is the debtor's, not one invoice's. A new sale not yet due is
-        no debt in default and does not delay the removal."""
+        no debt in default and does not delay the removal. An agreement settles the invoices in the
+        books but is no payment: its debtor stays listed until the agreement receives the payments
+        the policy asks for before the credit comes back (``credit_restore_on``), and the 5 business
+        days count from the day of that payment, not from the confirmation or from this check.
+        """
         today = today or fields.Date.context_today(self)
         policies = self.env["credit.recovery.policy"]._get_company_policies(self.company_id)
         listed = self.filtered(lambda debtor: debtor.bureau_state == "listed")
         in_default = listed._get_past_due_debtor_ids(today)
+        payments = listed._get_agreement_payments()
         for debtor in listed.filtered(lambda debtor: debtor.id not in in_default):
+            pending, restored_on = payments.get(debtor.id, (False, None))
+            if pending:
+                continue
+            paid_on = today
+            if restored_on and restored_on <= today and restored_on >= (debtor.bureau_listed_date or restored_on):
+                paid_on = restored_on
             policy = policies.get(debtor.company_id.id)
             calendar = policy._get_business_calendar() if policy else BusinessCalendar()
-            deadline = calendar.add_business_days(today, 5)
+            deadline = calendar.add_business_days(paid_on, 5)
             debtor.sudo().write({"bureau_state": "removal_requested", "bureau_removal_deadline": deadline})
             debtor.activity_schedule(
                 "account_credit_recovery.activity_type_bureau_removal",

@@ -126,6 +126,27 @@ class CreditRecoveryPolicy(models.Model):
         default="keep",
         required=True,
     )
+    credit_restore_on = fields.Selection(
+        [
+            ("first_payment", "The down payment or first installment is paid"),
+            ("installments", "A number of payments is made"),
+            ("full", "The agreement is paid in full"),
+        ],
+        string="Credit Restored When",
+        default="first_payment",
+        required=True,
+        tracking=True,
+        help="An agreement settles the invoices in the books, but the customer's credit comes back with money: "
+        "until then the customer stays restricted, shown as awaiting the agreement's payment, and stays listed "
+        "with the credit bureau. The removal from the bureau (STJ Súmula 548) counts from that payment.",
+    )
+    credit_restore_installments = fields.Integer(
+        string="Payments Before Credit Is Restored",
+        default=2,
+        tracking=True,
+        help="Payments of the agreement (the down payment counts as one) made before the customer's credit is "
+        "restored. An agreement with fewer payments restores it when paid in full.",
+    )
     dispute_manager_id = fields.Many2one(
         "res.users",
         tracking=True,
@@ -160,6 +181,7 @@ class CreditRecoveryPolicy(models.Model):
         "promise_tolerance_days",
         "agreement_break_days",
         "backdate_limit_hours",
+        "credit_restore_installments",
     )
     def _check_limits(self):
         for policy in self:
@@ -181,6 +203,13 @@ class CreditRecoveryPolicy(models.Model):
                     self.env._(
                         "Policy %(policy)s: the business days before an unpaid installment breaks an agreement "
                         "cannot be negative (0: the day after its due date).",
+                        policy=policy.name,
+                    )
+                )
+            if policy.credit_restore_installments < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(policy)s: at least one payment of an agreement restores the customer's credit.",
                         policy=policy.name,
                     )
                 )
@@ -228,6 +257,14 @@ class CreditRecoveryPolicy(models.Model):
             self.stage_ids._check_trigger_order(force=True)
         if {"grace_days", "calendar_id", "tolerance_amount", "stage_ids", "active"} & set(vals):
             self.env["account.move"]._recovery_schedule_refresh(self.company_id)
+        if {"credit_restore_on", "credit_restore_installments", "active"} & set(vals):
+            # The credit status of the customers under an agreement follows the new rule at once.
+            self.env["credit.recovery.debtor"].sudo().search(
+                [
+                    ("company_id", "in", self.company_id.ids),
+                    ("agreement_ids.state", "in", ("active", "broken")),
+                ]
+            )._recovery_refresh_aggregates()
         return res
 
     def action_run_now(self):

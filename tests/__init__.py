@@ -1,4 +1,5 @@
 from . import test_agreement
+from . import test_agreement_credit
 from . import test_analytics_kpi
 from . import test_analytics_worklist
 from . import test_configuration
@@ -17,6 +18,7 @@ from . import test_invoice_state
 from . import test_negotiation_wizard
 from . import test_partner
 from . import test_portal_http
+from . import test_portal_link
 from . import test_portal_security
 from . import test_promise_dispute
 from . import test_pure_collection

@@ -110,6 +110,7 @@ class TestAgreement(CreditRecoveryCommon):
         self.assertEqual((second.state, second.approved_by_id), ("active", self.manager))
 
     def test_payments_then_done_restores_credit_and_asks_bureau_removal(self):
+        self.policy.credit_restore_on = "full"  # the default, the first payment: tests/test_agreement_credit.py
         agreement = self.negotiate(discount_charges_percent=100, installments=2, first_due=date(2026, 12, 10))
         with self.on(TODAY):
             agreement.action_confirm()

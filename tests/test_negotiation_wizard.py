@@ -88,3 +88,40 @@ class TestNegotiationWizard(CreditRecoveryCommon):
         self.assertIn("10,0 %", wizard.violations)
         self.assertNotIn("10.0", wizard.violations)
         self.assertEqual(wizard.limit_discount_principal.split()[-2:], ["10,0", "%"])
+
+    def test_opens_on_everything_paid_today_inside_the_limits(self):
+        """A small debt under the Recurrent profile (installments of at least R$ 100, 10 % down): the
+        wizard opens on the whole total as a down payment today, inside the limits; spread over
+        installments, the down payment becomes the profile's minimum."""
+        small = self.create_invoice(95.0, date(2026, 10, 20), date(2026, 11, 9))
+        with self.on(TODAY):
+            self.env["account.move"]._cron_refresh_recovery_state()
+        small.recovery_debtor_id.sudo().write(
+            {
+                "profile_override_id": self.env.ref("account_credit_recovery.profile_recurrent").id,
+                "profile_override_reason": "Paid late three times this year",
+            }
+        )
+        wizard = self.open_wizard(small)
+        self.assertLess(wizard.total, 100.0)
+        self.assertEqual(wizard.down_payment, wizard.total, "everything paid today: a 100 % down payment")
+        self.assertFalse(wizard.violations)
+        self.assertNotIn("Installment", wizard.schedule_html)
+        with self.on(TODAY):
+            wizard.discount_charges_percent = 50
+        self.assertEqual(wizard.down_payment, wizard.total, "still the whole total, after the discount")
+        self.assertFalse(wizard.violations)
+        with self.on(TODAY):
+            agreement = self.env["credit.recovery.agreement"].browse(wizard.save().action_prepare()["res_id"])
+            agreement.with_user(self.agent).action_confirm()
+        self.assertEqual(agreement.state, "active", "inside the limits: the agent confirms it")
+        self.assertEqual([(line.date_due, line.amount) for line in agreement.line_ids], [(TODAY, agreement.total)])
+
+        wizard = self.open_wizard()
+        self.assertEqual(wizard.down_payment, wizard.total)
+        with self.on(TODAY):
+            wizard.installments = 3
+            wizard.first_due = date(2026, 12, 7)
+        self.assertEqual(wizard.down_payment, 103.53, "10 % of R$ 1.035,25, rounded up")
+        self.assertIn("Installment 3/3", wizard.schedule_html)
+        self.assertFalse(wizard.violations)

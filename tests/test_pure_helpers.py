@@ -5,7 +5,15 @@ from datetime import date
 from odoo.tests import tagged
 
 from ..tools.business_days import BusinessCalendar, holiday_dates, public_holidays
-from ..tools.collection import ProfileRule, StageRule, credit_status, select_profile, stage_for_due_date
+from ..tools.collection import (
+    ProfileRule,
+    StageRule,
+    agreement_awaits_payment,
+    credit_status,
+    payments_to_restore,
+    select_profile,
+    stage_for_due_date,
+)
 from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, display_phone, normalize_phone
 from ..tools.sql import batch_update
 from .common import PureCase, cases
@@ -118,6 +126,20 @@ class TestPureHelpers(PureCase):
         assert credit_status(True, 0) == credit_status(True, 4) == "restricted"
         assert credit_status(False, 2) == "restored", "paid, but late in the last 12 months"
         assert credit_status(False, 0) == "normal"
+
+    def test_credit_waits_for_the_agreement_payments_the_policy_asks_for(self):
+        assert credit_status(False, 2, True) == credit_status(False, 0, True) == "agreement_pending"
+        assert credit_status(True, 2, True) == "restricted", "something overdue comes first"
+        # (paid, count, rule, installments) -> still awaiting payment
+        assert agreement_awaits_payment(0, 3, "first_payment")
+        assert not agreement_awaits_payment(1, 3, "first_payment")
+        assert agreement_awaits_payment(1, 3, "installments", 2)
+        assert not agreement_awaits_payment(2, 3, "installments", 2)
+        assert not agreement_awaits_payment(1, 1, "installments", 2), "never more payments than the agreement has"
+        assert agreement_awaits_payment(2, 3, "full")
+        assert not agreement_awaits_payment(3, 3, "full")
+        assert payments_to_restore(4, "full") == 4
+        assert payments_to_restore(4, "installments", 9) == 4
 
     def test_public_holidays_national_and_state(self):
         national = public_holidays("BR", None, [2027], "pt_BR")

@@ -146,3 +146,18 @@ class TestNegotiation(PureCase):
         down = down_payment_for(proposal, 10)
         assert down == Decimal("337.74")
         assert down * 100 >= 10 * proposal.total()
+
+    def test_everything_paid_today_is_inside_the_limits(self):
+        """A small debt (R$ 97,79) under a profile asking R$ 100 installments and a 10 % down payment:
+        paying it all today, as a 100 % down payment or as its one installment due today, is inside
+        every limit; one installment later on is not (no down payment, below R$ 100)."""
+        recurrent = Limits(Decimal(50), Decimal(5), 6, Decimal(100), Decimal(10), 15)
+        debt = {"principal": Decimal("95.00"), "charges": Decimal("2.79")}
+        full_down = Proposal(**debt, down_payment=Decimal("97.79"))
+        assert limit_violations(full_down, recurrent, TODAY) == []
+        for first_due in (TODAY, None):
+            assert limit_violations(Proposal(**debt, first_due=first_due), recurrent, TODAY) == []
+        later = Proposal(**debt, first_due=date(2026, 4, 10))
+        assert limit_violations(later, recurrent, TODAY) == [MIN_INSTALLMENT, DOWN_PAYMENT]
+        two_today = Proposal(**debt, installments=2, first_due=TODAY)
+        assert limit_violations(two_today, recurrent, TODAY) == [MIN_INSTALLMENT, DOWN_PAYMENT]

@@ -116,15 +116,44 @@ def select_profile(rules, episodes: int, broken: int):
 
 
 CREDIT_RESTRICTED = "restricted"
+CREDIT_AGREEMENT_PENDING = "agreement_pending"
 CREDIT_RESTORED = "restored"
 CREDIT_NORMAL = "normal"
 
+# When an agreement gives the customer's credit back (the policy's ``credit_restore_on``).
+RESTORE_FIRST_PAYMENT = "first_payment"
+RESTORE_INSTALLMENTS = "installments"
+RESTORE_FULL = "full"
 
-def credit_status(overdue: bool, episodes: int) -> str:
-    """Restricted while something is ``overdue``; restored once a debtor with late payments in
-    the last 12 months (``episodes``) has settled everything: the customer may buy again."""
+
+def payments_to_restore(count: int, restore_on: str, installments: int = 1) -> int:
+    """How many of an agreement's ``count`` payments (down payment included) give the customer's
+    credit back: the first one (``first_payment``), ``installments`` of them (``installments``,
+    never more than the agreement has) or all of them (``full``)."""
+    required = {
+        RESTORE_FIRST_PAYMENT: 1,
+        RESTORE_INSTALLMENTS: max(installments, 1),
+        RESTORE_FULL: count,
+    }.get(restore_on, 1)
+    return max(min(required, count), 0)
+
+
+def agreement_awaits_payment(paid: int, count: int, restore_on: str, installments: int = 1) -> bool:
+    """Whether an agreement with ``paid`` of its ``count`` payments made still holds the customer's
+    credit back (:func:`payments_to_restore`). Settling the invoices in the books is no payment:
+    the store's trust comes back with money."""
+    return paid < payments_to_restore(count, restore_on, installments)
+
+
+def credit_status(overdue: bool, episodes: int, agreement_pending: bool = False) -> str:
+    """Restricted while something is ``overdue``; still restricted, awaiting payment, while an
+    agreement has not yet received the payments the policy asks for (``agreement_pending``, see
+    :func:`agreement_awaits_payment`); restored once a debtor with late payments in the last
+    12 months (``episodes``) has settled everything: the customer may buy again."""
     if overdue:
         return CREDIT_RESTRICTED
+    if agreement_pending:
+        return CREDIT_AGREEMENT_PENDING
     return CREDIT_RESTORED if episodes else CREDIT_NORMAL
 
 

@@ -157,8 +157,21 @@ def input_errors(proposal: Proposal, today: date, digits=2):
     return errors
 
 
+def paid_up_front(proposal: Proposal, today: date, digits=2) -> Decimal:
+    """What the proposal has paid on the negotiation date: the down payment, or the whole total
+    when it is one installment due that day (paying everything today is a 100 % down payment)."""
+    down = _dec(proposal.down_payment)
+    if not down and proposal.installments == 1 and (proposal.first_due is None or proposal.first_due <= today):
+        return proposal.total(digits)
+    return down
+
+
 def limit_violations(proposal: Proposal, limits: Limits, today: date, digits=2):
-    """Codes of the profile limits the proposal exceeds (exactly at a limit is inside)."""
+    """Codes of the profile limits the proposal exceeds (exactly at a limit is inside).
+
+    Money paid on the negotiation date is a down payment (:func:`paid_up_front`): the whole total
+    today is inside every limit on the down payment and the installments, whatever the debt.
+    """
     violations = []
     if _dec(proposal.discount_charges_percent) > _dec(limits.max_discount_charges_percent):
         violations.append(DISCOUNT_CHARGES)
@@ -167,7 +180,7 @@ def limit_violations(proposal: Proposal, limits: Limits, today: date, digits=2):
     if proposal.installments > limits.max_installments:
         violations.append(INSTALLMENTS)
     total = proposal.total(digits)
-    down = _dec(proposal.down_payment)
+    down = paid_up_front(proposal, today, digits)
     if (
         proposal.installments
         and (total - down) / proposal.installments < _dec(limits.min_installment_amount)

@@ -115,6 +115,39 @@ class CreditRecoveryNegotiation(models.TransientModel):
             stage = invoices.recovery_stage_id.sorted("sequence")[-1:]
             wizard.playbook_html = self.env["credit.recovery.playbook"]._render_for(stage, reason, wizard.profile_id)
 
+    @api.model
+    def default_get(self, fields_list):
+        """Open on paying everything today (a 100 % down payment): always inside the profile's
+        limits, whatever the debt; the agent spreads it from there."""
+        defaults = super().default_get(fields_list)
+        if "down_payment" in fields_list and "down_payment" not in defaults and defaults.get("invoice_ids"):
+            wizard = self.new({"invoice_ids": defaults["invoice_ids"]})
+            if wizard.invoice_ids:
+                defaults["down_payment"] = wizard._full_payment()
+        return defaults
+
+    @api.onchange("installments")
+    def _onchange_installments(self):
+        """Spreading a payment in full: the down payment becomes the profile's minimum, the rest
+        goes to the installments."""
+        if (
+            self.installments > 1
+            and self.currency_id
+            and not self.currency_id.compare_amounts(self.down_payment, self._full_payment())
+        ):
+            self.down_payment = float(
+                negotiation.down_payment_for(
+                    self._get_proposal(), self.profile_id.min_down_payment_percent, self.currency_id.decimal_places
+                )
+            )
+
+    @api.onchange("discount_charges_percent", "discount_principal_percent")
+    def _onchange_discounts(self):
+        """A larger discount lowers the total: a down payment above it (everything paid today)
+        becomes the new total."""
+        if self.currency_id and self.currency_id.compare_amounts(self.down_payment, self._full_payment()) > 0:
+            self.down_payment = self._full_payment()
+
     @api.onchange("template_id")
     def _onchange_template_id(self):
         template = self.template_id
@@ -178,6 +211,11 @@ class CreditRecoveryNegotiation(models.TransientModel):
 
     def _get_proposal(self):
         return negotiation.Proposal.from_terms(self)
+
+    def _full_payment(self):
+        """The negotiated total with the current discounts: the down payment of everything paid today."""
+        self.ensure_one()
+        return float(negotiation.down_payment_for(self._get_proposal(), 100, self.currency_id.decimal_places))
 
     def _get_preview(self):
         """The negotiated total, the schedule (as HTML) and the limit messages of the current terms,
