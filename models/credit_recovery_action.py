@@ -186,8 +186,8 @@ class CreditRecoveryAction(models.Model):
         )
 
     @api.model
-    def _claims_by_debtor(self, debtor_ids):
-        """``{debtor_id: {move_id: amount}}``: what a message may claim today, by the same skip
+    def _claims_by_debtor(self, debtor_ids, today=None):
+        """``{debtor_id: {move_id: amount}}``: what a message may claim ``today``, by the same skip
         rules as the run (a debtor who asked not to be contacted still owes what they owe)."""
         if not debtor_ids:
             return {}
@@ -207,7 +207,7 @@ class CreditRecoveryAction(models.Model):
                 facts=FACT_COLUMNS,
             )
         )
-        skipped, kept = self._classify(rows, fields.Date.context_today(self))
+        skipped, kept = self._classify(rows, today or fields.Date.context_today(self))
         claims = defaultdict(dict)
         for row in [*kept, *skipped.get(collection.SKIP_DO_NOT_CONTACT, [])]:
             claims[row["debtor_id"]][row["move_id"]] = row["amount"]
