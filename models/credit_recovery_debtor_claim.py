@@ -40,7 +40,8 @@ class CreditRecoveryDebtorClaim(models.Model):
             return claims
         rows = self.env.execute_query(
             SQL(
-                """SELECT m.recovery_debtor_id, m.id, l.id, l.amount_residual, COALESCE(l.date_maturity, m.invoice_date_due)
+                """SELECT m.recovery_debtor_id, m.id, l.id, l.amount_residual,
+                          COALESCE(l.date_maturity, m.invoice_date_due)
                      FROM account_move_line l
                      JOIN account_move m ON m.id = l.move_id
                      JOIN account_account a ON a.id = l.account_id
@@ -57,7 +58,8 @@ class CreditRecoveryDebtorClaim(models.Model):
         for debtor in self.browse(list(by_debtor)):
             fine, interest = self._get_policy_rates(debtor.company_id)
             installments = [
-                (line_id, Move.browse(move_id), residual, due) for line_id, move_id, residual, due in by_debtor[debtor.id]
+                (line_id, Move.browse(move_id), residual, due)
+                for line_id, move_id, residual, due in by_debtor[debtor.id]
             ]
             claims[debtor.id] = build_claim(
                 installments, today, fine, interest, digits=debtor.company_id.currency_id.decimal_places

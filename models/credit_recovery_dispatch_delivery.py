@@ -108,8 +108,7 @@ class CreditRecoveryDispatch(models.Model):
         self._write_states(
             {
                 dispatch.id: {
-                    "amount_claimed": float(claims[dispatch.debtor_id.id].total)
-                    or sum(claimed[dispatch.id].values())
+                    "amount_claimed": float(claims[dispatch.debtor_id.id].total) or sum(claimed[dispatch.id].values())
                 }
                 for dispatch in allowed
             }

@@ -4,7 +4,6 @@ import functools
 import io
 import logging
 from datetime import timedelta
-from decimal import Decimal
 
 from markupsafe import Markup
 
