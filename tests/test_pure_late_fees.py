@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from odoo.tests import tagged
@@ -85,6 +85,7 @@ class TestLateFees(PureCase):
         assert claim.total == sum(c.total for c in charges)
         assert all(late_charges(p, d, on, 2, 1).fine <= p * 2 / 100 for p, d in lines)
 
+    @settings(deadline=None)  # speed is the benchmarks' business, never a timed test (a loaded machine)
     @given(
         st.lists(
             st.tuples(
