@@ -101,6 +101,16 @@ class CreditRecoveryDispatch(models.Model):
                 per_invoice = {action.move_id: action.amount for action in dispatch.action_ids.sorted("id")}
                 dispatch.amount_due = sum(per_invoice.values())
 
+    def _invoice_amounts(self):
+        """``{invoice: amount}`` the message's e-mail lists: a queued message, each invoice's part of
+        the debtor's claimed amount of today (what its total claims); a sent one, what each claimed."""
+        self.ensure_one()
+        amounts = {action.move_id: action.amount for action in self.action_ids.sorted("id")}
+        if self.state == "queued":
+            claim = self.debtor_id._origin._get_claims()[self.debtor_id._origin.id]
+            amounts.update({move: float(total) for move, total in claim.by_move().items() if move in amounts})
+        return amounts
+
     @api.depends("stage_id", "action_ids")
     def _compute_preview(self):
         """What the debtor will read, rendered as it will be sent (in the debtor's language)."""

@@ -23,7 +23,6 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
     # The page's own helpers (identity check, CSRF), whatever they become.
     csrf = portal_http.TestPortalHttp.csrf
     open_page = portal_http.TestPortalHttp.open_page
-    render_collection_email = portal_http.TestPortalHttp.render_collection_email
 
     @classmethod
     def setUpClass(cls):
@@ -104,9 +103,35 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         self.assertTrue(all(not row["fine"] and not row["interest"] for row in values["not_due_rows"]))
         self.assertLess(html.index("o_credit_recovery_total"), html.index("o_credit_recovery_not_due"))
 
-        # The e-mail and the SMS of a collection message, and the message's PIX code.
-        dispatch, rendered = self.render_collection_email()
+        # The e-mail and the SMS of a collection message on the overdue invoices, and its PIX code.
+        dispatch = (
+            self.env["credit.recovery.dispatch"]
+            .sudo()
+            .create(
+                {
+                    "debtor_id": self.debtor.id,
+                    "company_id": self.company.id,
+                    "stage_id": self.stage_notice.id,
+                    "scheduled_at": fields.Datetime.now(),
+                }
+            )
+        )
+        self.env["credit.recovery.action"].sudo().create(
+            [
+                {
+                    "move_id": invoice.id,
+                    "stage_id": self.stage_notice.id,
+                    "due_date": invoice.invoice_date_due,
+                    "amount": invoice.amount_residual,  # as planned: the principal
+                    "reached_date": self.today,
+                    "dispatch_id": dispatch.id,
+                }
+                for invoice in self.overdue
+            ]
+        )
+        rendered = dispatch._render_messages(self.stage_notice)
         self.assertEqual(dispatch.amount_due, amount)
+        self.assertAlmostEqual(sum(dispatch._invoice_amounts().values()), amount, msg="its rows add up to its total")
         self.assertIn(formatted, rendered["subject"])
         self.assertIn(formatted, rendered["body"])
         self.assertIn(formatted, rendered["sms"])
