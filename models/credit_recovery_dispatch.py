@@ -86,16 +86,17 @@ class CreditRecoveryDispatch(models.Model):
     @api.depends("action_ids.amount", "action_ids.move_id", "state", "amount_claimed")
     def _compute_amount_due(self):
         """A queued message claims the debtor's claimed amount of today (``_get_claims``: the same
-        amount as the page, the WhatsApp text and the letter); a sent one what it claimed that day.
-        A reminder before any due date claims the installments falling due."""
-        queued = self.filtered(lambda dispatch: dispatch.state == "queued")
+        amount as the page, the WhatsApp text and the letter); from its delivery on, what it claimed
+        that day (``amount_claimed``, written before it is rendered). A reminder before any due
+        date claims the installments falling due."""
+        queued = self.filtered(lambda dispatch: dispatch.state == "queued" and not dispatch.amount_claimed)
         claims = queued.debtor_id._origin._get_claims() if queued else {}
         for dispatch in self:
-            claim = claims.get(dispatch.debtor_id._origin.id)
-            if dispatch.state == "queued" and claim and claim.total > 0:
-                dispatch.amount_due = float(claim.total)
-            elif dispatch.state != "queued" and dispatch.amount_claimed:
+            claim = claims.get(dispatch.debtor_id._origin.id) if dispatch in queued else None
+            if dispatch.amount_claimed:
                 dispatch.amount_due = dispatch.amount_claimed
+            elif claim and claim.total > 0:
+                dispatch.amount_due = float(claim.total)
             else:
                 # An invoice claimed once, at its latest action (a queued message may carry two).
                 per_invoice = {action.move_id: action.amount for action in dispatch.action_ids.sorted("id")}
@@ -106,7 +107,7 @@ class CreditRecoveryDispatch(models.Model):
         the debtor's claimed amount of today (what its total claims); a sent one, what each claimed."""
         self.ensure_one()
         amounts = {action.move_id: action.amount for action in self.action_ids.sorted("id")}
-        if self.state == "queued":
+        if self.state == "queued" and not self.amount_claimed:  # at delivery the actions hold them
             claim = self.debtor_id._origin._get_claims()[self.debtor_id._origin.id]
             amounts.update({move: float(total) for move, total in claim.by_move().items() if move in amounts})
         return amounts
