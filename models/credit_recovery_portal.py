@@ -185,7 +185,7 @@ class CreditRecoveryPortal(models.AbstractModel):
             for agreement in open_agreements
         }
         providers = self._has_payment_providers(company)
-        negotiable = self._negotiable_invoices(debtor)
+        negotiable = self._negotiable_invoices(debtor, claim)
         templates = self._offer_templates(debtor) if negotiable else self.env["credit.recovery.proposal.template"]
         return {
             "link": link,
@@ -280,13 +280,13 @@ class CreditRecoveryPortal(models.AbstractModel):
         )
 
     @api.model
-    def _negotiable_invoices(self, debtor):
+    def _negotiable_invoices(self, debtor, claim=None):
         """The debtor's invoices the page may offer to negotiate: those of the amount claimed today
         (``_get_claims``: overdue, not disputed, promised or excluded, not already under an
         agreement), accepted by the agreement's own checks. An invoice not due at all is not
         offered: it is not owed (it may be paid in advance)."""
         Agreement = self.env["credit.recovery.agreement"].sudo()
-        claimed = debtor._get_claims()[debtor.id].by_move()
+        claimed = (claim or debtor._get_claims()[debtor.id]).by_move()
         invoices = debtor.open_invoice_ids.filtered(
             lambda move: (
                 move in claimed
