@@ -75,8 +75,9 @@ class CreditRecoveryAction(models.Model):
     amount = fields.Monetary(
         string="Amount Claimed",
         readonly=True,
-        help="What the message claims for this invoice: its overdue amount or, before the due date, "
-        "the installment falling due. Updated when the message goes out.",
+        help="What the message claims for this invoice: its overdue installments with late fine and interest "
+        "(its part of the debtor's claimed amount of the day) or, before the due date, the installment "
+        "falling due. Updated when the message goes out.",
     )
     reached_date = fields.Date(required=True, readonly=True)
     run_id = fields.Many2one(
