@@ -102,7 +102,7 @@ def main():
         phone.click("form.o_credit_recovery_identity button[type=submit]")
         phone.wait_for_selector(".o_credit_recovery_total", timeout=60000)
         save(phone, "portal_page")
-        phone.locator(".o_credit_recovery_pix").last.scroll_into_view_if_needed()
+        phone.locator("section > .o_credit_recovery_pix").first.scroll_into_view_if_needed()
         phone.evaluate("document.querySelector('section > .o_credit_recovery_pix').scrollIntoView()")
         phone.click("section > .o_credit_recovery_pix .o_credit_recovery_copy")
         save(phone, "portal_pix")

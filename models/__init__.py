@@ -14,6 +14,7 @@ from . import credit_recovery_contact_window
 from . import credit_recovery_debtor
 from . import credit_recovery_debtor_aggregates
 from . import credit_recovery_debtor_bureau
+from . import credit_recovery_debtor_claim
 from . import credit_recovery_debtor_evidence
 from . import credit_recovery_dispatch
 from . import credit_recovery_dispatch_delivery

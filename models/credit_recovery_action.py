@@ -75,8 +75,9 @@ class CreditRecoveryAction(models.Model):
     amount = fields.Monetary(
         string="Amount Claimed",
         readonly=True,
-        help="What the message claims for this invoice: its overdue amount or, before the due date, "
-        "the installment falling due. Updated when the message goes out.",
+        help="What the message claims for this invoice: its overdue installments with late fine and interest "
+        "(its part of the debtor's claimed amount of the day) or, before the due date, the installment "
+        "falling due. Updated when the message goes out.",
     )
     reached_date = fields.Date(required=True, readonly=True)
     run_id = fields.Many2one(
@@ -186,8 +187,8 @@ class CreditRecoveryAction(models.Model):
         )
 
     @api.model
-    def _claims_by_debtor(self, debtor_ids):
-        """``{debtor_id: {move_id: amount}}``: what a message may claim today, by the same skip
+    def _claims_by_debtor(self, debtor_ids, today=None):
+        """``{debtor_id: {move_id: amount}}``: what a message may claim ``today``, by the same skip
         rules as the run (a debtor who asked not to be contacted still owes what they owe)."""
         if not debtor_ids:
             return {}
@@ -207,7 +208,7 @@ class CreditRecoveryAction(models.Model):
                 facts=FACT_COLUMNS,
             )
         )
-        skipped, kept = self._classify(rows, fields.Date.context_today(self))
+        skipped, kept = self._classify(rows, today or fields.Date.context_today(self))
         claims = defaultdict(dict)
         for row in [*kept, *skipped.get(collection.SKIP_DO_NOT_CONTACT, [])]:
             claims[row["debtor_id"]][row["move_id"]] = row["amount"]

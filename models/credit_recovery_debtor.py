@@ -186,13 +186,6 @@ class CreditRecoveryDebtor(models.Model):
                 Markup('<a href="tel:%s">%s</a>') % (debtor.phone, debtor.phone_display) if debtor.phone else False
             )
 
-    def _compute_claimable(self):
-        claims = self.env["credit.recovery.action"]._claims_by_debtor(self._origin.ids)
-        for debtor in self:
-            claimed = claims.get(debtor._origin.id, {})
-            debtor.claimable_invoice_ids = [fields.Command.set(list(claimed))]
-            debtor.amount_claimable = sum(claimed.values())
-
     @api.depends("contact_ids.date", "contact_ids.next_action_date")
     def _compute_last_contact(self):
         for debtor in self:

@@ -51,7 +51,15 @@ class CreditRecoveryDispatch(models.Model):
     amount_due = fields.Monetary(
         string="Amount Claimed",
         compute="_compute_amount_due",
-        help="Sum of what the message's stage actions claim, one amount per invoice.",
+        help="What the message claims: the debtor's claimed amount of the day (overdue installments with "
+        "late fine and interest, as on the self-service page), or before any due date the installments "
+        "falling due. Fixed when the message goes out.",
+    )
+    amount_claimed = fields.Monetary(
+        string="Amount Claimed When Sent",
+        readonly=True,
+        copy=False,
+        help="The amount the message claimed on the day it went out.",
     )
     preview_subject = fields.Char(string="E-mail Subject", compute="_compute_preview")
     preview_body = fields.Html(string="E-mail", compute="_compute_preview", sanitize=False)
@@ -75,12 +83,34 @@ class CreditRecoveryDispatch(models.Model):
         for dispatch in self:
             dispatch.invoice_ids = dispatch.action_ids.move_id
 
-    @api.depends("action_ids.amount", "action_ids.move_id")
+    @api.depends("action_ids.amount", "action_ids.move_id", "state", "amount_claimed")
     def _compute_amount_due(self):
+        """A queued message claims the debtor's claimed amount of today (``_get_claims``: the same
+        amount as the page, the WhatsApp text and the letter); from its delivery on, what it claimed
+        that day (``amount_claimed``, written before it is rendered). A reminder before any due
+        date claims the installments falling due."""
+        queued = self.filtered(lambda dispatch: dispatch.state == "queued" and not dispatch.amount_claimed)
+        claims = queued.debtor_id._origin._get_claims() if queued else {}
         for dispatch in self:
-            # An invoice claimed once, at its latest action (a queued message may carry two).
-            per_invoice = {action.move_id: action.amount for action in dispatch.action_ids.sorted("id")}
-            dispatch.amount_due = sum(per_invoice.values())
+            claim = claims.get(dispatch.debtor_id._origin.id) if dispatch in queued else None
+            if dispatch.amount_claimed:
+                dispatch.amount_due = dispatch.amount_claimed
+            elif claim and claim.total > 0:
+                dispatch.amount_due = float(claim.total)
+            else:
+                # An invoice claimed once, at its latest action (a queued message may carry two).
+                per_invoice = {action.move_id: action.amount for action in dispatch.action_ids.sorted("id")}
+                dispatch.amount_due = sum(per_invoice.values())
+
+    def _invoice_amounts(self):
+        """``{invoice: amount}`` the message's e-mail lists: a queued message, each invoice's part of
+        the debtor's claimed amount of today (what its total claims); a sent one, what each claimed."""
+        self.ensure_one()
+        amounts = {action.move_id: action.amount for action in self.action_ids.sorted("id")}
+        if self.state == "queued" and not self.amount_claimed:  # at delivery the actions hold them
+            claim = self.debtor_id._origin._get_claims()[self.debtor_id._origin.id]
+            amounts.update({move: float(total) for move, total in claim.by_move().items() if move in amounts})
+        return amounts
 
     @api.depends("stage_id", "action_ids")
     def _compute_preview(self):

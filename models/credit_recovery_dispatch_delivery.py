@@ -92,8 +92,27 @@ class CreditRecoveryDispatch(models.Model):
             return
         kept = [row for dispatch in allowed for row in kept_by_dispatch[dispatch.id]]
         # The message is the decision: the kept actions, their invoices, amounts and highest stage.
+        # Each invoice claims its part of the debtor's claimed amount of the day (overdue
+        # installments with fine and interest); a reminder, the installment falling due.
+        claims = allowed.debtor_id._get_claims(today)
+        per_move = {
+            debtor_id: {move.id: float(total) for move, total in claim.by_move().items()}
+            for debtor_id, claim in claims.items()
+        }
+        claimed = defaultdict(dict)
+        for row in kept:
+            row["amount"] = per_move[row["debtor_id"]].get(row["move_id"], row["amount"])
+            claimed[row["dispatch_id"]][row["move_id"]] = row["amount"]
         Action._update_amounts(kept)
         allowed._set_decision(kept_by_dispatch)
+        self._write_states(
+            {
+                dispatch.id: {
+                    "amount_claimed": float(claims[dispatch.debtor_id.id].total) or sum(claimed[dispatch.id].values())
+                }
+                for dispatch in allowed
+            }
+        )
         results = allowed._send_stage_actions()
         done, opted_out, values = [], [], {}
         for dispatch in allowed:
@@ -121,7 +140,13 @@ class CreditRecoveryDispatch(models.Model):
         if not values:
             return
         columns = {column for vals in values.values() for column in vals}
-        types = {"sent_at": "timestamp", "email_sent": "int", "sms_sent": "int", "activity_count": "int"}
+        types = {
+            "sent_at": "timestamp",
+            "email_sent": "int",
+            "sms_sent": "int",
+            "activity_count": "int",
+            "amount_claimed": "numeric",
+        }
         self.env.flush_all()
         self.env.cr.execute(
             batch_update(

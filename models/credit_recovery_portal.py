@@ -4,7 +4,6 @@ import functools
 import io
 import logging
 from datetime import timedelta
-from decimal import Decimal
 
 from markupsafe import Markup
 
@@ -142,44 +141,51 @@ class CreditRecoveryPortal(models.AbstractModel):
         today = today or fields.Date.context_today(self)
         digits = currency.decimal_places
         money, day = self._formatters(currency)
-        fine_percent = policy.fine_percent if policy else 0
-        interest_percent = policy.interest_percent_month if policy else 0
         open_agreements = debtor.agreement_ids.filtered(lambda agreement: agreement.state in ("to_approve", "active"))
-        rows, total = [], Decimal(0)
+        # The one claimed amount of the day (the e-mail's, the SMS's, the letter's): the installments
+        # already due that may be claimed, with their fine and interest. What is not due yet is
+        # listed apart and never added to it.
+        claim = debtor._get_claims(today)[debtor.id]
+        claimed = claim.by_key()
+        rows = []
         for line in self._open_installments(debtor, today):
-            # The calculation of ``credit.recovery.agreement._prepare_agreement_vals``.
-            charges = late_charges(
-                line["residual"],
-                line["due"] or today,
-                today,
-                fine_percent,
-                interest_percent,
-                digits=digits,
-            )
             agreement = open_agreements.filtered(lambda agreement, line=line: agreement.id == line["agreement_id"])
-            payable = not line["disputed"] and not agreement
+            claim_line = claimed.get(line["line"].id)
+            if claim_line:
+                kind, charges = "claimed", claim_line.charges
+            else:
+                # Disputed, under agreement, not due yet, or due but not claimed today (a promise
+                # to pay, excluded): its open amount only, never in the total claimed.
+                charges = late_charges(line["residual"], today, today, 0, 0, digits=digits)
+                overdue = line["due"] and line["due"] < today
+                kind = "not_due" if not (overdue or line["disputed"] or agreement) else "other"
             rows.append(
                 {
                     **line,
+                    "kind": kind,
                     "days": charges.days,
                     "principal": float(charges.principal),
                     "fine": float(charges.fine),
                     "interest": float(charges.interest),
                     "total": float(charges.total),
                     "agreement": agreement or False,
-                    "payable": payable,
+                    "payable": not line["disputed"] and not agreement,
                     "pix": False,
                 }
             )
-            if payable:
-                total += charges.total
         codes = self._pix_codes(company, [(row["total"] if row["payable"] else 0, row["name"]) for row in rows])
         for row, code in zip(rows, codes, strict=True):
             row["pix"] = code
-        total = float(total)
+        total = float(claim.total)
         pix_total = debtor._portal_pix_code(total) if total > 0 else False
+        agreement_next = {
+            agreement.id: agreement.line_ids.filtered(lambda line: not line.paid).sorted(
+                lambda line: (line.date_due, line.sequence, line.id)
+            )[:1]
+            for agreement in open_agreements
+        }
         providers = self._has_payment_providers(company)
-        negotiable = self._negotiable_invoices(debtor)
+        negotiable = self._negotiable_invoices(debtor, claim)
         templates = self._offer_templates(debtor) if negotiable else self.env["credit.recovery.proposal.template"]
         return {
             "link": link,
@@ -193,7 +199,20 @@ class CreditRecoveryPortal(models.AbstractModel):
             "money": money,
             "day": day,
             "rows": rows,
+            "claimed_rows": [row for row in rows if row["kind"] == "claimed"],
+            "not_due_rows": [row for row in rows if row["kind"] == "not_due"],
+            "other_rows": [row for row in rows if row["kind"] == "other"],
+            "not_due_total": sum(row["principal"] for row in rows if row["kind"] == "not_due"),
             "total": total,
+            "agreement_next": agreement_next,
+            "agreement_qr": {
+                agreement.id: self._qr_image(agreement.portal_pix_code)
+                for agreement in open_agreements
+                if agreement.state == "active" and agreement.portal_pix_code
+            },
+            "nothing_open": not rows
+            and not any(agreement_next.values())
+            and not debtor.promise_ids.filtered(lambda promise: promise.state == "open"),
             "pix_total": pix_total,
             "pix_total_qr": self._qr_image(pix_total) if pix_total else False,
             "pay_links": {
@@ -261,13 +280,17 @@ class CreditRecoveryPortal(models.AbstractModel):
         )
 
     @api.model
-    def _negotiable_invoices(self, debtor):
-        """The debtor's invoices the page may offer to negotiate: overdue, not disputed, not
-        already under an agreement, accepted by the agreement's own checks."""
+    def _negotiable_invoices(self, debtor, claim=None):
+        """The debtor's invoices the page may offer to negotiate: those of the amount claimed today
+        (``_get_claims``: overdue, not disputed, promised or excluded, not already under an
+        agreement), accepted by the agreement's own checks. An invoice not due at all is not
+        offered: it is not owed (it may be paid in advance)."""
         Agreement = self.env["credit.recovery.agreement"].sudo()
+        claimed = (claim or debtor._get_claims()[debtor.id]).by_move()
         invoices = debtor.open_invoice_ids.filtered(
             lambda move: (
-                move.move_type in ("out_invoice", "out_receipt")
+                move in claimed
+                and move.move_type in ("out_invoice", "out_receipt")
                 and move.recovery_dispute_state != "open"
                 and not move.recovery_excluded
                 and not (move.recovery_agreement_id and move.recovery_agreement_id.state in ("to_approve", "active"))

@@ -6,7 +6,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import pix
+from ..tools import bank_account, pix
 
 _logger = logging.getLogger(__name__)
 
@@ -72,6 +72,12 @@ class ResCompanyPortal(models.Model):
 class ResPartnerBankPortal(models.Model):
     _inherit = "res.partner.bank"
 
+    def _recovery_agency_account(self):
+        """``(agência, conta)`` as printed on the agreement's terms: the agência only when the stored
+        account number plainly holds one (``tools.bank_account``), never invented."""
+        self.ensure_one()
+        return bank_account.split_agency_account(self.acc_number)
+
     def _recovery_pix_payload(self, amount, reference="", currency=None):
         """The PIX *copia e cola* code of ``amount`` to this account, or ``False``."""
         return self._recovery_pix_payloads([(amount, reference)], currency)[0]
@@ -129,6 +135,21 @@ class CreditRecoveryAgreementPortal(models.Model):
                 if first
                 else False
             )
+
+    def _portal_not_due_principal(self):
+        """The part of the principal not due yet on the negotiation date: an agreement settles whole
+        invoices, so an invoice's later installments come with its overdue ones (shown apart)."""
+        self.ensure_one()
+        on = self.negotiation_date or fields.Date.context_today(self)
+        lines = self.invoice_ids.line_ids.filtered(
+            lambda line: (
+                line.account_type == "asset_receivable"
+                and not line.reconciled
+                and line.amount_residual > 0
+                and (line.date_maturity or on) >= on
+            )
+        )
+        return sum(lines.mapped("amount_residual"))
 
     @api.model_create_multi
     def create(self, vals_list):

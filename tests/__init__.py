@@ -17,10 +17,12 @@ from . import test_holidays
 from . import test_invoice_state
 from . import test_negotiation_wizard
 from . import test_partner
+from . import test_portal_claim
 from . import test_portal_http
 from . import test_portal_link
 from . import test_portal_security
 from . import test_promise_dispute
+from . import test_pure_bank_account
 from . import test_pure_collection
 from . import test_pure_contact_rules
 from . import test_pure_evidence

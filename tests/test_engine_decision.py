@@ -57,13 +57,15 @@ class TestMessageIsTheDecision(CreditRecoveryCommon):
         message = self.messages()
         self.assertEqual(len(message), 1)
         self.assertEqual(message.invoice_ids, plain, "a queued message already lists what it will claim")
-        self.assertEqual(message.amount_due, 300)
+        # 300.00 overdue 8 days: fine 2 % 6.00, interest 1 %/month 0.80 (the debtor's claim of the day).
+        with self.on(NOTICE_DAY):
+            self.assertEqual(message.amount_due, 306.80)
+            self.assertIn(plain.name, message.preview_body)
+            self.assertNotIn(disputed.name, message.preview_body)
+            self.assertIn("306.80", message.preview_sms)
+            self.assertNotIn("1,0", message.preview_sms)
         self.assertEqual(message.stage_id, self.stage_notice, "the highest stage among the kept actions")
         self.assertEqual(disputed.recovery_debtor_id.stage_id, self.stage_alert, "the debtor stands higher")
-        self.assertIn(plain.name, message.preview_body)
-        self.assertNotIn(disputed.name, message.preview_body)
-        self.assertIn("300.00", message.preview_sms)
-        self.assertNotIn("1,000.00", message.preview_sms)
         self.assertIn(self.stage_notice.name, message.display_name)
 
         self.deliver(NOTICE_DAY)
@@ -73,8 +75,9 @@ class TestMessageIsTheDecision(CreditRecoveryCommon):
         self.assertIn(plain.name, email.body)
         self.assertNotIn(disputed.name, email.body)
         sms = self.env["sms.sms"].search([("number", "=", "+5511912345678")])
-        self.assertIn("300.00", sms.body)
-        self.assertNotIn("1,000.00", sms.body)
+        self.assertIn("306.80", sms.body)
+        self.assertNotIn("1,0", sms.body)
+        self.assertEqual(message.amount_due, 306.80, "a sent message keeps what it claimed that day")
         self.assertEqual(message.contact_ids.invoice_ids, plain, "the evidence names what was claimed")
 
     def test_whatsapp_and_letter_claim_only_what_may_be_claimed(self):
@@ -86,12 +89,12 @@ class TestMessageIsTheDecision(CreditRecoveryCommon):
         debtor = plain.recovery_debtor_id
         with self.on(NOTICE_DAY):
             self.assertEqual(debtor.claimable_invoice_ids, plain)
-            self.assertEqual(debtor.amount_claimable, 300)
+            self.assertEqual(debtor.amount_claimable, 306.80)
             action = self.env["credit.recovery.contact"].with_user(self.agent)._action_whatsapp(debtor)
             letter = self.env["report.account_credit_recovery.report_collection_letter"]._get_report_values(debtor.ids)
         text = unquote_plus(action["url"])
-        self.assertIn("300.00", text)
-        self.assertNotIn("1,000.00", text)
+        self.assertIn("306.80", text)
+        self.assertNotIn("1,0", text)
         self.assertEqual([debt["invoice"] for debt in letter["dossiers"][debtor.id]["debts"]], [plain])
 
     def test_a_payment_before_delivery_takes_the_invoice_out_of_the_message(self):
@@ -100,13 +103,14 @@ class TestMessageIsTheDecision(CreditRecoveryCommon):
         self.run_collection(datetime(2026, 3, 10, 0, 30))  # 21:30 local the day before: queued for the morning
         message = self.messages()
         self.assertEqual((message.state, message.invoice_ids), ("queued", first | second))
-        self.assertEqual(message.amount_due, 500)
+        with self.on(NOTICE_DAY):  # 500.00 overdue 8 days: fine 10.00, interest 0.80 + 0.53
+            self.assertEqual(message.amount_due, 511.33)
         self.pay(second, 200, date(2026, 3, 10))
         self.deliver(NOTICE_DAY)
         self.assertEqual(message.state, "sent")
         self.assertEqual(message.invoice_ids, first)
-        self.assertEqual(message.amount_due, 300)
-        self.assertIn("300.00", self.env["sms.sms"].search([("number", "=", "+5511912345678")]).body)
+        self.assertEqual(message.amount_due, 306.80)
+        self.assertIn("306.80", self.env["sms.sms"].search([("number", "=", "+5511912345678")]).body)
 
     def test_each_installment_climbs_its_own_ladder(self):
         three = self.env["account.payment.term"].create(
@@ -125,14 +129,16 @@ class TestMessageIsTheDecision(CreditRecoveryCommon):
         self.run_collection(NOTICE_DAY)
         self.deliver(NOTICE_DAY)
         first = self.messages()
-        self.assertEqual((first.stage_id, first.state, first.amount_due), (self.stage_notice, "sent", 102))
+        # The installment of 102.00 overdue 8 days (fine 2.04, interest 0.27); the later ones are not due.
+        self.assertEqual((first.stage_id, first.state, first.amount_due), (self.stage_notice, "sent", 104.31))
         self.pay(invoice, 102, date(2026, 3, 12))
         self.assertEqual(invoice.recovery_oldest_due_date, date(2026, 4, 2))
 
         self.run_collection(datetime(2026, 4, 14, 13, 0))
         second = self.messages() - first
         self.assertEqual(len(second), 1, "the second installment is chased too")
-        self.assertEqual((second.stage_id, second.amount_due), (self.stage_notice, 99))
+        with self.on(datetime(2026, 4, 14, 13, 0)):  # 99.00 overdue 12 days: fine 1.98, interest 0.40
+            self.assertEqual((second.stage_id, second.amount_due), (self.stage_notice, 101.38))
         actions = self.env["credit.recovery.action"].search(
             [("move_id", "=", invoice.id), ("stage_id", "=", self.stage_notice.id)]
         )

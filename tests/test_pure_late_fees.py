@@ -1,10 +1,14 @@
 """Fine, interest and prescription figures checked against hand-computed values."""
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from odoo.tests import tagged
 
+from ..tools.claim import build_claim
 from ..tools.late_fees import late_charges, late_charges_lines, prescription_date, prescription_status
 from .common import PureCase
 
@@ -22,9 +26,10 @@ class TestLateFees(PureCase):
         )
 
     def test_rounding_happens_once_per_amount(self):
-        # 333.33 * 1 % / 30 * 7 = 0.77777 -> 0.78 ; fine 333.33 * 2 % = 6.6666 -> 6.67
+        # 333.33 * 1 % / 30 * 7 = 0.77777 -> 0.78 (half-up); fine 333.33 * 2 % = 6.6666 -> 6.66 (down:
+        # 6.67 would be above 2 % of the principal, CDC art. 52 §1)
         charges = late_charges("333.33", date(2026, 3, 1), date(2026, 3, 8), 2, 1)
-        assert (charges.fine, charges.interest) == (Decimal("6.67"), Decimal("0.78"))
+        assert (charges.fine, charges.interest) == (Decimal("6.66"), Decimal("0.78"))
 
     def test_nothing_before_or_on_the_due_date(self):
         for on in (date(2026, 2, 28), date(2026, 3, 1)):
@@ -48,7 +53,9 @@ class TestLateFees(PureCase):
         # would be 7 x 15,43 = 108,01, one cent above 2 %.
         due, on = date(2026, 1, 10), date(2026, 2, 24)
         lines = [(Decimal("771.43"), due)] * 6 + [(Decimal("771.42"), due)]
-        assert sum(late_charges(principal, d, on, 2, 1).fine for principal, d in lines) == Decimal("108.01")
+        half_up = sum((p * 2 / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for p, _d in lines)
+        assert half_up == Decimal("108.01")
+        assert sum(late_charges(principal, d, on, 2, 1).fine for principal, d in lines) <= Decimal("108.00")
         charges = late_charges_lines(lines, on, 2, 1)
         assert sum(c.fine for c in charges) == Decimal("108.00")
         assert sum(c.principal for c in charges) == Decimal("5400.00")
@@ -58,3 +65,64 @@ class TestLateFees(PureCase):
         lines = [(Decimal("100.00"), date(2026, 1, 10)), (Decimal("100.00"), date(2026, 3, 10))]
         charges = late_charges_lines(lines, date(2026, 2, 10), 2, 1)
         assert [c.fine for c in charges] == [Decimal("2.00"), Decimal("0.00")]
+
+    def test_issue_28_example_page_offer_and_cap_agree(self):
+        # Issue 28: R$ 1.450,15 in three installments. Rounded half-up per installment the fine was
+        # 3 x 9,67 = 29,01, above 2 % of the principal (29,003); the page (per installment) and the
+        # offer (on the total) then asked amounts a cent apart. One rule: 29,00 everywhere.
+        on = date(2026, 3, 10)
+        lines = [
+            (Decimal("483.38"), date(2026, 1, 10)),
+            (Decimal("483.38"), date(2026, 2, 10)),
+            (Decimal("483.39"), date(2026, 2, 20)),
+        ]
+        half_up = sum((p * 2 / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for p, _d in lines)
+        assert half_up == Decimal("29.01")
+        charges = late_charges_lines(lines, on, 2, 1)
+        assert sum(c.fine for c in charges) == Decimal("29.00")
+        claim = build_claim([(i, "INV", p, d) for i, (p, d) in enumerate(lines)], on, 2, 1)
+        assert (claim.principal, claim.fine) == (Decimal("1450.15"), Decimal("29.00"))
+        assert claim.total == sum(c.total for c in charges)
+        assert all(late_charges(p, d, on, 2, 1).fine <= p * 2 / 100 for p, d in lines)
+
+    @settings(deadline=None)  # speed is the benchmarks' business, never a timed test (a loaded machine)
+    @given(
+        st.lists(
+            st.tuples(
+                st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2),
+                st.integers(min_value=-60, max_value=400),
+            ),
+            min_size=1,
+            max_size=30,
+        ),
+        st.decimals(min_value=Decimal("0"), max_value=Decimal("2"), places=2),
+    )
+    def test_fine_never_exceeds_its_cap(self, installments, fine_percent):
+        on = date(2026, 6, 1)
+        lines = [(principal, date.fromordinal(on.toordinal() - days)) for principal, days in installments]
+        overdue = [principal for principal, due in lines if due < on]
+        charges = late_charges_lines(lines, on, fine_percent, 1)
+        total_fine = sum(c.fine for c in charges)
+        cap = sum(overdue, Decimal(0)) * fine_percent / 100
+        assert total_fine <= cap
+        assert cap - total_fine < Decimal("0.01"), "rounded down once, on the total: less than a cent under the cap"
+        assert all(c.fine >= 0 and c.fine <= c.principal * fine_percent / 100 + Decimal("0.01") for c in charges)
+        assert all(not c.fine for c, (_p, due) in zip(charges, lines, strict=True) if due >= on)
+        for principal, due in lines:
+            assert late_charges(principal, due, on, fine_percent, 1).fine <= principal * fine_percent / 100
+
+    def test_claim_leaves_out_what_is_not_due(self):
+        on = date(2026, 3, 10)
+        installments = [
+            ("a", "INV/1", Decimal("200.00"), date(2026, 2, 10)),
+            ("b", "INV/1", Decimal("200.00"), date(2026, 3, 10)),  # due today: not overdue yet
+            ("c", "INV/2", Decimal("433.00"), date(2026, 3, 1)),
+            ("d", "INV/3", Decimal("1097.45"), date(2026, 4, 10)),
+        ]
+        claim = build_claim(installments, on, 2, 1)
+        assert [line.key for line in claim.lines] == ["a", "c"]
+        assert claim.principal == Decimal("633.00")
+        assert claim.oldest_due == date(2026, 2, 10)
+        assert set(claim.by_move()) == {"INV/1", "INV/2"}
+        assert sum(claim.by_move().values()) == claim.total
+        assert build_claim([], on, 2, 1).total == 0

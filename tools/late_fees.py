@@ -1,4 +1,8 @@
-"""Late fine, default interest and prescription: exact decimal arithmetic, rounded per line.
+"""Late fine, default interest and prescription: exact decimal arithmetic.
+
+One rounding rule, everywhere: the fine is rounded DOWN to the cent, on the cumulated principal of
+the overdue installments of a debt (so neither an installment's fine nor the debt's total ever
+exceeds the percentage: the cap holds); the interest is rounded half-up to the cent per installment.
 
 Brazilian defaults: fine at most 2 % of the overdue installment for consumers (CDC
 art. 52 §1); default interest simple, pro rata die (monthly rate / 30 per day), never
@@ -37,13 +41,14 @@ def late_charges(principal, due: date, on: date, fine_percent, interest_percent_
     """Fine and simple interest on ``principal`` overdue since ``due``, as of ``on``.
 
     Nothing is charged before or on the due date. Each amount is rounded once, at
-    the end, to ``digits`` decimals.
+    the end, to ``digits`` decimals: the fine down (never above its cap), the interest half-up.
+    For the installments of one debt use :func:`late_charges_lines`: its fine's total holds the cap.
     """
     principal = _round(_dec(principal), digits)
     days = max((on - due).days, 0)
     if not days or principal <= 0:
         return LateCharges(principal, days, Decimal(0).quantize(principal), Decimal(0).quantize(principal))
-    fine = _round(principal * _dec(fine_percent) / 100, digits)
+    fine = (principal * _dec(fine_percent) / 100).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_DOWN)
     interest = _round(principal * _dec(interest_percent_month) / 100 / 30 * days, digits)
     return LateCharges(principal, days, fine, interest)
 

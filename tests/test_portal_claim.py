@@ -1,0 +1,271 @@
+"""One claimed amount per debtor and day, on every channel and the page; the page after an agreement."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, tagged
+from odoo.tools.misc import format_amount
+
+from ..tools import pix
+from . import test_portal_http as portal_http
+from .common import CreditRecoveryCommon
+
+SIGNATURE = portal_http.SIGNATURE
+
+
+@tagged("post_install", "-at_install")
+class TestPortalClaim(CreditRecoveryCommon, HttpCase):
+    """The same debtor on the same day: the e-mail, SMS, WhatsApp text, letter, page and PIX codes
+    claim one amount, the overdue installments with their charges; what is not due yet is apart."""
+
+    # The page's own helpers (identity check, CSRF), whatever they become.
+    csrf = portal_http.TestPortalHttp.csrf
+    open_page = portal_http.TestPortalHttp.open_page
+
+    @classmethod
+    def setUpClass(cls):
+        # pylint: disable=unsubscriptable-object
+        super().setUpClass()
+        brl = cls.env.ref("base.BRL")
+        brl.active = True
+        cls.company.currency_id = brl
+        cls.company.partner_id.write({"country_id": cls.env.ref("base.br").id, "city": "São Paulo"})
+        cls.company.vat = "11222333000181"
+        cls.bank = cls.env["res.bank"].create({"name": "Banco do Brasil S.A.", "bic": "BRASBRRJ"})
+        cls.env["res.partner.bank"].create(
+            {
+                "acc_number": "0001 12345-6",
+                "bank_id": cls.bank.id,
+                "partner_id": cls.company.partner_id.id,
+                "proxy_value": "cobranca@example.com",
+            }
+        )
+        cls.policy.write(
+            {
+                "agreement_journal_id": cls.company_data["default_journal_misc"].id,
+                "agreement_income_account_id": cls.company_data["default_account_revenue"].id,
+                "agreement_discount_account_id": cls.company_data["default_account_expense"].id,
+            }
+        )
+        cls.customer.write(
+            {
+                "vat": "123.456.789-09",
+                "email": "maria@example.com",
+                "mobile": "+55 11 98765-4321",
+                "street": "Rua Augusta 100",
+                "city": "São Paulo",
+            }
+        )
+        cls.today = fields.Date.today()
+        # Issue 28: R$ 633,00 overdue (433,00 + 200,00) and two invoices not due until later.
+        cls.overdue = cls.create_invoice(433.0, cls.today - timedelta(days=70), cls.today - timedelta(days=40))
+        cls.overdue |= cls.create_invoice(200.0, cls.today - timedelta(days=40), cls.today - timedelta(days=10))
+        cls.not_due = cls.create_invoice(600.0, cls.today - timedelta(days=10), cls.today + timedelta(days=20))
+        cls.not_due |= cls.create_invoice(497.45, cls.today - timedelta(days=5), cls.today + timedelta(days=50))
+        cls.env["account.move"]._cron_refresh_recovery_state()
+        cls.debtor = cls.overdue[:1].recovery_debtor_id
+        cls.link = cls.env["credit.recovery.portal.token"]._get_or_create_tokens(cls.debtor)[cls.debtor.id]
+        cls.url = f"/c/{cls.link.token}"
+
+    def verified_html(self):
+        """The page after the identity check (``open_page`` without its claimed total: after an
+        agreement nothing may be overdue)."""
+        response = self.url_open(self.url)
+        response = self.url_open(f"{self.url}/verify", data={"digits": "12345", "csrf_token": self.csrf(response.text)})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_credit_recovery_not_due", response.text)
+        return response.text
+
+    def shown_total(self, html):
+        shown = re.search(r'o_credit_recovery_total[^>]*>R\$\W*<span class="oe_currency_value">([\d,.]+)<', html)
+        return shown and shown.group(1)
+
+    def test_one_claimed_amount_on_every_channel(self):
+        claim = self.debtor._get_claims()[self.debtor.id]
+        self.assertEqual(claim.principal, Decimal("633.00"), "only the overdue installments are claimed")
+        self.assertEqual(set(claim.by_move()), set(self.overdue))
+        amount = float(claim.total)
+        self.assertGreater(amount, 633.0, "with their late fine and interest")
+        formatted = format_amount(self.env, amount, self.company.currency_id)
+
+        # The page: the claimed amount first, with its PIX code; what is not due yet apart.
+        html = self.open_page()
+        values = self.env["credit.recovery.portal"]._page_values(self.link)
+        self.assertEqual(values["total"], amount)
+        self.assertEqual(self.shown_total(html), f"{amount:,.2f}")
+        self.assertEqual(float(pix.amount_of(values["pix_total"])), amount)
+        self.assertIn(values["pix_total"], html)
+        self.assertEqual({row["move"] for row in values["claimed_rows"]}, set(self.overdue))
+        self.assertEqual({row["move"] for row in values["not_due_rows"]}, set(self.not_due))
+        self.assertAlmostEqual(values["not_due_total"], 1097.45)
+        self.assertTrue(all(not row["fine"] and not row["interest"] for row in values["not_due_rows"]))
+        self.assertLess(html.index("o_credit_recovery_total"), html.index("o_credit_recovery_not_due"))
+
+        # The e-mail and the SMS of a collection message on the overdue invoices, and its PIX code.
+        dispatch = (
+            self.env["credit.recovery.dispatch"]
+            .sudo()
+            .create(
+                {
+                    "debtor_id": self.debtor.id,
+                    "company_id": self.company.id,
+                    "stage_id": self.stage_notice.id,
+                    "scheduled_at": fields.Datetime.now(),
+                }
+            )
+        )
+        self.env["credit.recovery.action"].sudo().create(
+            [
+                {
+                    "move_id": invoice.id,
+                    "stage_id": self.stage_notice.id,
+                    "due_date": invoice.invoice_date_due,
+                    "amount": invoice.amount_residual,  # as planned: the principal
+                    "reached_date": self.today,
+                    "dispatch_id": dispatch.id,
+                }
+                for invoice in self.overdue
+            ]
+        )
+        rendered = dispatch._render_messages(self.stage_notice)
+        self.assertEqual(dispatch.amount_due, amount)
+        self.assertAlmostEqual(sum(dispatch._invoice_amounts().values()), amount, msg="its rows add up to its total")
+        self.assertIn(formatted, rendered["subject"])
+        self.assertIn(formatted, rendered["body"])
+        self.assertIn(formatted, rendered["sms"])
+        self.assertEqual(float(pix.amount_of(dispatch.portal_pix_code)), amount)
+        self.assertIn(dispatch.portal_pix_code, rendered["body"])
+
+        # The WhatsApp text and its PIX code.
+        action = self.env["credit.recovery.contact"]._action_whatsapp(self.debtor)
+        text = self.env["credit.recovery.contact"].browse(action["contact_id"]).notes
+        self.assertIn(formatted, text)
+        self.assertEqual(self.debtor.amount_claimable, amount)
+        self.assertEqual(float(pix.amount_of(self.debtor.portal_pix_code)), amount)
+
+        # The collection letter: its table, its total and its PIX code.
+        letter = self.env["report.account_credit_recovery.report_collection_letter"]._get_report_values(
+            self.debtor.ids
+        )["dossiers"][self.debtor.id]
+        totals = letter["totals"]
+        self.assertEqual(float(totals["open"] + totals["fine"] + totals["interest"]), amount)
+        self.assertEqual({debt["invoice"] for debt in letter["debts"]}, set(self.overdue))
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_credit_recovery.action_report_collection_letter", self.debtor.ids)[0]
+            .decode()
+        )
+        self.assertIn(values["pix_total"], html)
+
+        # The offers negotiate what is claimed, never an invoice not due.
+        template = self.env.ref("account_credit_recovery.proposal_occasional_6x")
+        offer, _vals, invoices = self.env["credit.recovery.portal"]._prepare_offer(self.link, template.id)
+        self.assertEqual(invoices, self.overdue)
+        self.assertAlmostEqual(offer.principal + offer.fine + offer.interest, amount)
+        self.assertEqual(offer._portal_not_due_principal(), 0.0)
+
+    def test_fine_is_rounded_once_and_capped_on_the_page_the_pix_code_and_the_offer(self):
+        # Issue 28: R$ 1.450,15 in three installments, 2 % fine: 29,003 at most (half-up per
+        # installment it was 3 x 9,67 = 29,01, and the page asked a cent more than the offer).
+        self.not_due.button_draft()
+        self.not_due.button_cancel()
+        self.overdue.button_draft()
+        self.overdue.button_cancel()
+        payment_term = self.env["account.payment.term"].create(
+            {
+                "name": "3 installments",
+                "line_ids": [
+                    Command.create({"value": "fixed", "value_amount": 483.38, "nb_days": 0}),
+                    Command.create({"value": "fixed", "value_amount": 483.38, "nb_days": 30}),
+                    Command.create({"value": "percent", "value_amount": 100.0, "nb_days": 40}),
+                ],
+            }
+        )
+        invoice = self.create_invoice(1450.15, self.today - timedelta(days=75), payment_term=payment_term)
+        self.assertEqual(
+            sorted(invoice.line_ids.filtered("date_maturity").mapped("amount_residual")), [483.38, 483.38, 483.39]
+        )
+        self.env["account.move"]._cron_refresh_recovery_state()
+        values = self.env["credit.recovery.portal"]._page_values(self.link)
+        fine = sum(row["fine"] for row in values["claimed_rows"])
+        self.assertAlmostEqual(fine, 29.00)
+        self.assertLessEqual(Decimal(str(fine)), Decimal("1450.15") * 2 / 100)
+        debt = self.env["credit.recovery.agreement"]._prepare_agreement_vals(invoice)
+        self.assertAlmostEqual(debt["fine"], 29.00)
+        offer_total = debt["principal"] + debt["fine"] + debt["interest"]
+        self.assertAlmostEqual(values["total"], offer_total)
+        self.assertEqual(float(pix.amount_of(values["pix_total"])), round(offer_total, 2))
+        self.assertEqual(self.debtor.amount_claimable, values["total"])
+
+    def test_after_an_agreement_the_page_leads_with_the_next_installment(self):
+        template = self.env.ref("account_credit_recovery.proposal_occasional_3x")
+        agreement = self.env["credit.recovery.portal"]._accept_offer(
+            self.link,
+            template_id=template.id,
+            installments=3,
+            first_due=fields.Date.to_string(self.today + timedelta(days=10)),
+            name="Maria Silva",
+            signature=SIGNATURE,
+        )
+        self.assertEqual(agreement.state, "active")
+        html = self.verified_html()
+        self.assertNotIn("o_credit_recovery_nothing_open", html)
+        self.assertNotIn("You have nothing open with us", html)
+        first = agreement.line_ids.sorted("date_due")[0]
+        block = html[html.index("o_credit_recovery_next_installment") :]
+        self.assertRegex(block[:3000], rf"o_credit_recovery_next_amount[^>]*>R\$\W*<span[^>]*>{first.amount:,.2f}<")
+        self.assertIn(first.date_due.strftime("%m/%d/%Y"), block[:3000])
+        self.assertIn(agreement.portal_pix_code, block[:3000], "the next installment's own PIX code")
+        self.assertEqual(float(pix.amount_of(agreement.portal_pix_code)), first.amount)
+        self.assertIn("data:image/png;base64,", block[:4000], "with its QR code")
+        self.assertLess(html.index("o_credit_recovery_next_installment"), html.index("o_credit_recovery_not_due"))
+        for line in agreement.line_ids:
+            self.assertIn(f"{line.amount:,.2f}", html, "the schedule")
+
+        # Once everything is paid, and only then, nothing is open.
+        for line in agreement.line_ids:
+            self.env["account.payment.register"].with_context(
+                active_model="account.move.line", active_ids=line.move_line_id.ids
+            ).create({"payment_date": self.today})._create_payments()
+        html = self.verified_html()
+        self.assertNotIn("o_credit_recovery_nothing_open", html, "the invoices not due yet are still open")
+        self.assertNotIn("o_credit_recovery_next_installment", html, "the agreement is paid")
+        self.not_due.button_draft()
+        self.not_due.button_cancel()
+        self.assertTrue(self.env["credit.recovery.portal"]._page_values(self.link)["nothing_open"])
+        response = self.url_open(self.url)  # the identity check of ``open_page``, without its total
+        response = self.url_open(f"{self.url}/verify", data={"digits": "12345", "csrf_token": self.csrf(response.text)})
+        self.assertIn("o_credit_recovery_nothing_open", response.text)
+        self.assertNotIn("o_credit_recovery_next_installment", response.text)
+
+    def test_agreement_terms_print_agencia_and_conta(self):
+        template = self.env.ref("account_credit_recovery.proposal_occasional_3x")
+        agreement = self.env["credit.recovery.portal"]._accept_offer(
+            self.link,
+            template_id=template.id,
+            installments=3,
+            first_due=fields.Date.to_string(self.today + timedelta(days=10)),
+            name="Maria Silva",
+            signature=SIGNATURE,
+        )
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_credit_recovery.action_report_agreement_terms", agreement.ids)[0]
+            .decode()
+        )
+        self.assertNotIn("BIC", html)
+        self.assertNotIn("BRASBRRJ", html)
+        self.assertIn("Banco do Brasil S.A.", html)
+        self.assertRegex(html, r'o_credit_recovery_agency"[^>]*>0001<')
+        self.assertRegex(html, r'o_credit_recovery_account"[^>]*>12345-6<')
+        # An account number without a plain agência is printed as stored: no agência invented.
+        self.company.partner_id.bank_ids.acc_number = "0001-123456"
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_credit_recovery.action_report_agreement_terms", agreement.ids)[0]
+            .decode()
+        )
+        self.assertRegex(html, r'o_credit_recovery_agency"[^>]*>—<')
+        self.assertRegex(html, r'o_credit_recovery_account"[^>]*>0001-123456<')
