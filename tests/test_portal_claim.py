@@ -21,8 +21,8 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
     claim one amount, the overdue installments with their charges; what is not due yet is apart."""
 
     # The page's own helpers (identity check, CSRF), whatever they become.
-    csrf = portal_http.TestPortalHttp.csrf
-    open_page = portal_http.TestPortalHttp.open_page
+    csrf = portal_http.PortalHttpCommon.csrf
+    open_page = portal_http.PortalHttpCommon.open_page
 
     @classmethod
     def setUpClass(cls):
@@ -73,7 +73,7 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         """The page after the identity check (``open_page`` without its claimed total: after an
         agreement nothing may be overdue)."""
         response = self.url_open(self.url)
-        response = self.url_open(f"{self.url}/verify", data={"digits": "12345", "csrf_token": self.csrf(response.text)})
+        response = self.url_open(f"{self.url}/verify", data={"digits": "12309", "csrf_token": self.csrf(response.text)})
         self.assertEqual(response.status_code, 200)
         self.assertIn("o_credit_recovery_not_due", response.text)
         return response.text
@@ -236,7 +236,7 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         self.not_due.button_cancel()
         self.assertTrue(self.env["credit.recovery.portal"]._page_values(self.link)["nothing_open"])
         response = self.url_open(self.url)  # the identity check of ``open_page``, without its total
-        response = self.url_open(f"{self.url}/verify", data={"digits": "12345", "csrf_token": self.csrf(response.text)})
+        response = self.url_open(f"{self.url}/verify", data={"digits": "12309", "csrf_token": self.csrf(response.text)})
         self.assertIn("o_credit_recovery_nothing_open", response.text)
         self.assertNotIn("o_credit_recovery_next_installment", response.text)
 
