@@ -1,0 +1,23 @@
+"""18.0.1.4.0: the shipped stage e-mail lists each invoice with its late charges, adding up to the
+one claimed amount of the day (``credit.recovery.dispatch._invoice_amounts``). Its file is
+``noupdate``, so an upgrade alone keeps the former body (rows without fine and interest under a
+total with them): the shipped record is loaded again, as 18.0.1.3.0 did."""
+
+from lxml import etree
+
+from odoo import SUPERUSER_ID, api
+from odoo.tools import file_open
+from odoo.tools.convert import xml_import
+
+PATH = "data/credit_recovery_stage_templates.xml"
+XMLID = "mail_template_collection_stage"
+
+
+def migrate(cr, version):
+    if not version:
+        return
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    with file_open(f"account_credit_recovery/{PATH}", "rb") as data:
+        tree = etree.parse(data)
+    importer = xml_import(env, "account_credit_recovery", {}, mode="init", noupdate=True, xml_filename=PATH)
+    importer._tag_record(tree.find(f".//record[@id='{XMLID}']"))
