@@ -1,10 +1,12 @@
 from urllib.parse import urlencode
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, html2plaintext
 
-from ..tools.phone import display_phone
+from ..tools.phone import display_phone, has_letters
 
 CHANNELS = [
     ("phone", "Phone call"),
@@ -90,11 +92,17 @@ class CreditRecoveryContact(models.Model):
     channel = fields.Selection(CHANNELS, required=True, default="phone")
     direction = fields.Selection([("outbound", "Outbound"), ("inbound", "Inbound")], required=True, default="outbound")
     user_id = fields.Many2one("res.users", string="Agent", required=True, default=lambda self: self.env.user)
-    phone_number = fields.Char(help="Number called or messaged, in E.164 form.")
+    phone_number = fields.Char(help="Number called or messaged, digits only; recorded in E.164 form.")
     phone_number_display = fields.Char(
         string="Number",
         compute="_compute_phone_number_display",
         help="The number as people write it (national form at home); the log keeps its E.164 form.",
+    )
+    phone_number_link = fields.Html(
+        string="Call Link",
+        compute="_compute_phone_number_display",
+        sanitize=False,
+        help="The number as people write it, linked to call it.",
     )
     outcome_id = fields.Many2one("credit.recovery.contact.outcome", ondelete="restrict")
     outcome_action = fields.Selection(related="outcome_id.action")
@@ -103,7 +111,11 @@ class CreditRecoveryContact(models.Model):
     attachment_ids = fields.Many2many(
         "ir.attachment", "credit_recovery_contact_attachment_rel", "contact_id", "attachment_id", string="Attachments"
     )
-    call_duration = fields.Float(string="Call Duration (minutes)")
+    call_duration = fields.Float(
+        string="Call Duration (min:sec)",
+        help="How long the call lasted, in minutes and seconds as the phone's call timer shows them: 3:30 is "
+        "three and a half minutes, and a whole number is minutes. Kept in minutes.",
+    )
     recording_ref = fields.Char(
         string="Call Recording",
         help="Reference of the call recording: recordings must be supplied to the debtor on request "
@@ -184,8 +196,16 @@ class CreditRecoveryContact(models.Model):
     @api.depends("phone_number", "company_id.country_id")
     def _compute_phone_number_display(self):
         for contact in self:
-            contact.phone_number_display = contact.phone_number and display_phone(
-                contact.phone_number, (contact.company_id or self.env.company).country_id.code
+            number = contact.phone_number
+            contact.phone_number_display = number and display_phone(
+                number, (contact.company_id or self.env.company).country_id.code
+            )
+            # Linked to its E.164 form; a number recorded before letters were refused is shown as it was.
+            callable_number = number and number.startswith("+") and not has_letters(number)
+            contact.phone_number_link = (
+                Markup('<a href="tel:%s">%s</a>') % (number, contact.phone_number_display)
+                if callable_number
+                else contact.phone_number_display
             )
 
     @api.depends("channel", "direction", "partner_id", "date")
@@ -241,7 +261,7 @@ class CreditRecoveryContact(models.Model):
     def _onchange_partner_channel(self):
         partner = self.partner_id.commercial_partner_id
         if self.channel in ("phone", "whatsapp", "sms"):
-            self.phone_number = partner.recovery_best_phone or partner.phone or partner.mobile
+            self.phone_number = self._display_best_phone(partner)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -264,6 +284,8 @@ class CreditRecoveryContact(models.Model):
                 vals["override_user_id"] = self.env.uid
             if "attachment_ids" in vals:
                 self._check_attachment_access(vals["attachment_ids"])
+        if not automatic:
+            self._normalize_phone_numbers(vals_list)
         contacts = super().create(vals_list)
         contacts._check_new_logs(automatic)
         contacts._link_debtors()
@@ -371,7 +393,7 @@ class CreditRecoveryContact(models.Model):
     def _action_log_contact(self, partner, invoices=None, channel="phone"):
         """The "Log contact" dialog, prefilled for ``partner`` (a commercial entity)."""
         action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_contact")
-        number = partner.recovery_best_phone or partner.phone or partner.mobile
+        number = self._display_best_phone(partner)
         action.update(
             {
                 "name": self.env._("Log Contact"),
@@ -386,6 +408,13 @@ class CreditRecoveryContact(models.Model):
             }
         )
         return action
+
+    @api.model
+    def _display_best_phone(self, partner):
+        """The customer's number to call as people write it, to propose in Log Contact: a valid
+        number only (one that does not parse is never proposed), else ``False``."""
+        best = partner.recovery_best_phone
+        return display_phone(best, self.env.company.country_id.code) if best else False
 
     @api.model
     def _action_whatsapp(self, debtor, invoices=None):

@@ -1,11 +1,11 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_datetime
 
-from ..tools.phone import display_phone
+from ..tools.phone import display_phone, normalize_phone
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -16,6 +16,26 @@ class CreditRecoveryContact(models.Model):
     wrong number, do-not-contact)."""
 
     _inherit = "credit.recovery.contact"
+
+    @api.model
+    def _normalize_phone_numbers(self, vals_list):
+        """The number typed in Log Contact, recorded in E.164 form; refused (nothing is recorded)
+        when it is not a valid number, letters above all: the log is sealed as evidence of the
+        number called. Read as the dialog shows it, in the company's national form first."""
+        Partner = self.env["res.partner"]
+        for vals in vals_list:
+            number = (vals.get("phone_number") or "").strip()
+            if not number:
+                continue
+            company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+            partner = Partner.browse(vals.get("partner_id"))
+            codes = (company.country_id.code, partner.country_id.code)
+            countries = list(dict.fromkeys(code for code in codes if code)) or [None]
+            infos = [normalize_phone(number, country) for country in countries]
+            valid = next((info for info in infos if info.valid), None)
+            if not valid:
+                raise ValidationError(Partner._recovery_phone_error(infos[0], countries[0]))
+            vals["phone_number"] = valid.e164
 
     def _check_new_logs(self, automatic):
         """Invoices, dates and contact rules of logs just created; flag them (backdated, over the cap).
