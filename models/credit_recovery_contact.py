@@ -6,7 +6,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, html2plaintext
 
-from ..tools.phone import display_phone, has_letters
+from ..tools.phone import display_phone
 
 CHANNELS = [
     ("phone", "Phone call"),
@@ -193,19 +193,20 @@ class CreditRecoveryContact(models.Model):
             )
         )
 
-    @api.depends("phone_number", "company_id.country_id")
+    @api.depends("phone_number", "company_id.country_id", "partner_id.country_id")
     def _compute_phone_number_display(self):
+        """As people write it, and linked to its E.164 form to call it: the number of a log, and
+        the number being typed in Log Contact (no link: it is not a valid number)."""
         for contact in self:
             number = contact.phone_number
-            contact.phone_number_display = number and display_phone(
-                number, (contact.company_id or self.env.company).country_id.code
-            )
-            # Linked to its E.164 form; a number recorded before letters were refused is shown as it was.
-            callable_number = number and number.startswith("+") and not has_letters(number)
+            company = contact.company_id or self.env.company
+            contact.phone_number_display = number and display_phone(number, company.country_id.code)
+            info = self._read_phone_number(number, company, contact.partner_id)[0] if number else None
             contact.phone_number_link = (
-                Markup('<a href="tel:%s">%s</a>') % (number, contact.phone_number_display)
-                if callable_number
-                else contact.phone_number_display
+                Markup('<a href="tel:%s"><i class="fa fa-phone me-1"></i>%s</a>')
+                % (info.e164, display_phone(info.e164, company.country_id.code))
+                if info and info.valid
+                else False
             )
 
     @api.depends("channel", "direction", "partner_id", "date")

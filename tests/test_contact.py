@@ -39,6 +39,13 @@ class TestContactLog(CreditRecoveryCommon):
         action = self.invoice.with_user(self.agent).action_recovery_log_contact()
         form = Form(self.env["credit.recovery.contact"].with_user(self.agent).with_context(**action["context"]))
         self.assertEqual(form.phone_number, "(11) 98765-4321", "the valid mobile is proposed first, as people write it")
+        self.assertIn('href="tel:+5511987654321"', form.phone_number_link, "linked to call it")
+        form.phone_number = "11 9ABC-DEFG"
+        self.assertFalse(form.phone_number_link, "no link to a number that is not valid")
+        form.phone_number = "11 3456-7890"
+        self.assertIn('href="tel:+551134567890"', form.phone_number_link)
+        self.assertIn("(11) 3456-7890", form.phone_number_link)
+        form.phone_number = "(11) 98765-4321"
         form.outcome_id = self.outcome_no_answer
         form.reason_id = self.reason_income
         form.notes = "Customer lost her job, will call back"
@@ -51,7 +58,8 @@ class TestContactLog(CreditRecoveryCommon):
         # Shown as people write it at home, kept in E.164 for the evidence and the links.
         self.assertEqual(contact.phone_number_display, "(11) 98765-4321")
         self.assertEqual(contact.phone_number, "+5511987654321")
-        self.assertEqual(contact.phone_number_link, '<a href="tel:+5511987654321">(11) 98765-4321</a>')
+        self.assertIn('<a href="tel:+5511987654321">', contact.phone_number_link)
+        self.assertIn("(11) 98765-4321</a>", contact.phone_number_link)
         self.assertEqual(contact.call_duration, 3.5, "kept in minutes: 3:30 on the call timer")
         debtor = contact.debtor_id
         self.assertEqual(debtor.partner_id, self.customer)

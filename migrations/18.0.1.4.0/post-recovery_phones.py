@@ -7,8 +7,9 @@ are kept as they are, and so are the contact logs sealed with them.
 """
 
 from odoo import SUPERUSER_ID, api
-from odoo.addons.account_credit_recovery.tools.phone import has_letters
 from odoo.tools import SQL
+
+from odoo.addons.account_credit_recovery.tools.phone import has_letters
 
 
 def migrate(cr, version):
