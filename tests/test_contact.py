@@ -211,6 +211,7 @@ class TestContactLog(CreditRecoveryCommon):
         self.assertEqual(action["context"]["default_phone_number"], "(11) 3456-7890")
         form = Form(self.env["credit.recovery.contact"].with_user(self.agent).with_context(**action["context"]))
         self.assertEqual(form.phone_number, "(11) 3456-7890", "the valid landline, not the mobile with letters")
+        self.assertIn("“11 9ABC-DEFG” has letters", self.invoice.recovery_debtor_id.phone_problem, "said on the debtor")
         self.customer.phone = "0800-FLOWERS"
         form = Form(self.env["credit.recovery.contact"].with_user(self.agent).with_context(**action["context"]))
         form.channel = "whatsapp"
