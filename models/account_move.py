@@ -32,6 +32,7 @@ class AccountMove(models.Model):
         index="btree_not_null",
         copy=False,
     )
+    recovery_has_mobile = fields.Boolean(related="commercial_partner_id.recovery_has_mobile")
     recovery_invoice_id = fields.Many2one(
         "credit.recovery.invoice",
         string="Collection State",

@@ -1,5 +1,7 @@
 from urllib.parse import urlencode
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, html2plaintext
@@ -92,11 +94,17 @@ class CreditRecoveryContact(models.Model):
     channel = fields.Selection(CHANNELS, required=True, default="phone")
     direction = fields.Selection([("outbound", "Outbound"), ("inbound", "Inbound")], required=True, default="outbound")
     user_id = fields.Many2one("res.users", string="Agent", required=True, default=lambda self: self.env.user)
-    phone_number = fields.Char(help="Number called or messaged, in E.164 form.")
+    phone_number = fields.Char(help="Number called or messaged, digits only; recorded in E.164 form.")
     phone_number_display = fields.Char(
         string="Number",
         compute="_compute_phone_number_display",
         help="The number as people write it (national form at home); the log keeps its E.164 form.",
+    )
+    phone_number_link = fields.Html(
+        string="Call Link",
+        compute="_compute_phone_number_display",
+        sanitize=False,
+        help="The number as people write it, linked to call it.",
     )
     outcome_id = fields.Many2one("credit.recovery.contact.outcome", ondelete="restrict")
     outcome_action = fields.Selection(related="outcome_id.action")
@@ -105,7 +113,11 @@ class CreditRecoveryContact(models.Model):
     attachment_ids = fields.Many2many(
         "ir.attachment", "credit_recovery_contact_attachment_rel", "contact_id", "attachment_id", string="Attachments"
     )
-    call_duration = fields.Float(string="Call Duration (minutes)")
+    call_duration = fields.Float(
+        string="Call Duration (min:sec)",
+        help="How long the call lasted, in minutes and seconds as the phone's call timer shows them: 3:30 is "
+        "three and a half minutes, and a whole number is minutes. Kept in minutes.",
+    )
     recording_ref = fields.Char(
         string="Call Recording",
         help="Reference of the call recording: recordings must be supplied to the debtor on request "
@@ -199,11 +211,20 @@ class CreditRecoveryContact(models.Model):
             )
         )
 
-    @api.depends("phone_number", "company_id.country_id")
+    @api.depends("phone_number", "company_id.country_id", "partner_id.country_id")
     def _compute_phone_number_display(self):
+        """As people write it, and linked to its E.164 form to call it: the number of a log, and
+        the number being typed in Log Contact (no link: it is not a valid number)."""
         for contact in self:
-            contact.phone_number_display = contact.phone_number and display_phone(
-                contact.phone_number, (contact.company_id or self.env.company).country_id.code
+            number = contact.phone_number
+            company = contact.company_id or self.env.company
+            contact.phone_number_display = number and display_phone(number, company.country_id.code)
+            info = self._read_phone_number(number, company, contact.partner_id)[0] if number else None
+            contact.phone_number_link = (
+                Markup('<a href="tel:%s"><i class="fa fa-phone me-1"></i>%s</a>')
+                % (info.e164, display_phone(info.e164, company.country_id.code))
+                if info and info.valid
+                else False
             )
 
     @api.depends("channel", "direction", "partner_id", "date")
@@ -259,7 +280,7 @@ class CreditRecoveryContact(models.Model):
     def _onchange_partner_channel(self):
         partner = self.partner_id.commercial_partner_id
         if self.channel in ("phone", "whatsapp", "sms"):
-            self.phone_number = partner.recovery_best_phone or partner.phone or partner.mobile
+            self.phone_number = self._display_best_phone(partner)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -282,6 +303,8 @@ class CreditRecoveryContact(models.Model):
                 vals["override_user_id"] = self.env.uid
             if "attachment_ids" in vals:
                 self._check_attachment_access(vals["attachment_ids"])
+        if not automatic:
+            self._normalize_phone_numbers(vals_list)
         contacts = super().create(vals_list)
         contacts._check_new_logs(automatic)
         contacts._link_debtors()
@@ -389,7 +412,7 @@ class CreditRecoveryContact(models.Model):
     def _action_log_contact(self, partner, invoices=None, channel="phone"):
         """The "Log contact" dialog, prefilled for ``partner`` (a commercial entity)."""
         action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_contact")
-        number = partner.recovery_best_phone or partner.phone or partner.mobile
+        number = self._display_best_phone(partner)
         action.update(
             {
                 "name": self.env._("Log Contact"),
@@ -404,6 +427,13 @@ class CreditRecoveryContact(models.Model):
             }
         )
         return action
+
+    @api.model
+    def _display_best_phone(self, partner):
+        """The customer's number to call as people write it, to propose in Log Contact: a valid
+        number only (one that does not parse is never proposed), else ``False``."""
+        best = partner.recovery_best_phone
+        return display_phone(best, self.env.company.country_id.code) if best else False
 
     @api.model
     def _action_whatsapp(self, debtor, invoices=None, text=None):

@@ -1,11 +1,11 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_datetime
 
-from ..tools.phone import display_phone
+from ..tools.phone import display_phone, normalize_phone
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -16,6 +16,33 @@ class CreditRecoveryContact(models.Model):
     wrong number, do-not-contact)."""
 
     _inherit = "credit.recovery.contact"
+
+    @api.model
+    def _normalize_phone_numbers(self, vals_list):
+        """The number typed in Log Contact, recorded in E.164 form; refused (nothing is recorded)
+        when it is not a valid number, letters above all: the log is sealed as evidence of the
+        number called."""
+        for vals in vals_list:
+            number = (vals.get("phone_number") or "").strip()
+            if not number:
+                continue
+            company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+            info, country = self._read_phone_number(
+                number, company, self.env["res.partner"].browse(vals.get("partner_id"))
+            )
+            if not info.valid:
+                raise ValidationError(self.env["res.partner"]._recovery_phone_error(info, country))
+            vals["phone_number"] = info.e164
+
+    @api.model
+    def _read_phone_number(self, number, company, partner):
+        """``number`` as typed in Log Contact, read in the company's national form first (as the
+        dialog proposes it), else in the customer's: ``(PhoneInfo, country code)``, the valid
+        reading if any, else the first one and its country (to say how to type the number)."""
+        codes = (company.country_id.code, partner.country_id.code)
+        countries = list(dict.fromkeys(code for code in codes if code)) or [None]
+        readings = [(normalize_phone(number, country), country) for country in countries]
+        return next((reading for reading in readings if reading[0].valid), readings[0])
 
     def _check_new_logs(self, automatic):
         """Invoices, dates and contact rules of logs just created; flag them (backdated, over the cap).

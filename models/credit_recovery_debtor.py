@@ -166,6 +166,8 @@ class CreditRecoveryDebtor(models.Model):
     email = fields.Char(related="partner_id.email")
     no_valid_phone = fields.Boolean(related="partner_id.recovery_no_valid_phone")
     invalid_phone = fields.Boolean(related="partner_id.recovery_invalid_phone")
+    has_mobile = fields.Boolean(related="partner_id.recovery_has_mobile")
+    phone_problem = fields.Text(related="partner_id.recovery_phone_problem")
 
     _sql_constraints = [
         ("partner_company_uniq", "unique(partner_id, company_id)", "A customer has one collection record per company."),

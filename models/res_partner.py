@@ -5,7 +5,17 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, display_phone, normalize_phone
+from ..tools.phone import (
+    LANDLINE,
+    LETTERS,
+    MOBILE,
+    UNKNOWN,
+    best_phone,
+    display_phone,
+    example_phone,
+    has_letters,
+    normalize_phone,
+)
 from ..tools.timezone import FALLBACK_TZ, contact_timezone
 from .credit_recovery_debtor import CREDIT_STATUSES
 
@@ -93,6 +103,16 @@ class ResPartner(models.Model):
         help="A phone or mobile is filled in but is not a valid number.",
     )
     recovery_no_valid_phone = fields.Boolean(string="No Valid Phone", compute="_compute_recovery_phones", store=True)
+    recovery_phone_problem = fields.Text(
+        string="Phone Number Problem",
+        compute="_compute_recovery_phone_problem",
+        help="What is wrong with the phone or mobile filled in, and how to type it.",
+    )
+    recovery_has_mobile = fields.Boolean(
+        string="Valid Mobile for WhatsApp and SMS",
+        compute="_compute_recovery_has_mobile",
+        help="WhatsApp and collection SMS need a valid mobile number.",
+    )
     recovery_no_email = fields.Boolean(string="No Email", compute="_compute_recovery_data_quality", store=True)
     recovery_email_bounced = fields.Boolean(
         string="Collection E-mail Bounced",
@@ -138,7 +158,7 @@ class ResPartner(models.Model):
     def _compute_recovery_phones(self):
         default_country = self.env.company.country_id.code
         for partner in self:
-            country = partner.country_id.code or partner.company_id.country_id.code or default_country
+            country = partner._recovery_phone_country()
             phone = normalize_phone(partner.phone, country)
             mobile = normalize_phone(partner.mobile, country)
             best = best_phone(mobile, phone)
@@ -153,11 +173,40 @@ class ResPartner(models.Model):
             partner.recovery_invalid_phone = any(info.raw and not info.valid for info in (phone, mobile))
             partner.recovery_no_valid_phone = not best
 
+    @api.depends("phone", "mobile", "country_id", "company_id.country_id")
+    def _compute_recovery_phone_problem(self):
+        for partner in self:
+            country = partner._recovery_phone_country()
+            problems = []
+            for fname in ("phone", "mobile"):
+                info = normalize_phone(partner[fname], country)
+                if info.problem:
+                    label = self._fields[fname]._description_string(self.env)
+                    problems.append(f"{label}: {self._recovery_phone_error(info, country)}")
+            partner.recovery_phone_problem = "\n".join(problems) or False
+
+    @api.depends("recovery_mobile_valid", "recovery_mobile_type", "recovery_phone_valid", "recovery_phone_type")
+    def _compute_recovery_has_mobile(self):
+        for partner in self:
+            partner.recovery_has_mobile = bool(partner._recovery_whatsapp_number())
+
     @api.depends("email", "street", "city", "zip")
     def _compute_recovery_data_quality(self):
         for partner in self:
             partner.recovery_no_email = not (partner.email or "").strip()
             partner.recovery_no_address = not (partner.street and partner.city)
+
+    @api.onchange("phone", "country_id", "company_id")
+    def _onchange_phone_validation(self):
+        """Odoo formats the number typed (``phone_validation``); one with letters is kept as typed
+        (see ``_phone_format_number``), and the user is told why and what to type."""
+        super()._onchange_phone_validation()
+        return self._recovery_letters_warning(self.phone)
+
+    @api.onchange("mobile", "country_id", "company_id")
+    def _onchange_mobile_validation(self):
+        super()._onchange_mobile_validation()
+        return self._recovery_letters_warning(self.mobile)
 
     def write(self, vals):
         # A new address or number deserves a new try.
@@ -168,6 +217,52 @@ class ResPartner(models.Model):
         if {"mobile", "phone"} & set(vals) and "recovery_wrong_number" not in vals:
             vals = dict(vals, recovery_wrong_number=False)
         return super().write(vals)
+
+    def _phone_format_number(self, number, country, force_format="E164", raise_exception=False):
+        """A number with letters is not formatted: ``phonenumbers`` would read the letters as
+        keypad digits and make it somebody else's number ("11 9ABC-DEFG" becoming
+        +55 11 99222-3334), in the form as the user types and in every SMS Odoo sends."""
+        if has_letters(number):
+            if raise_exception:
+                raise UserError(self._recovery_phone_error(normalize_phone(number), country.code))
+            return False
+        return super()._phone_format_number(number, country, force_format=force_format, raise_exception=raise_exception)
+
+    def _recovery_phone_country(self):
+        """The country a number without ``+`` is read in: the customer's, else its company's or the user's."""
+        self.ensure_one()
+        return self.country_id.code or self.company_id.country_id.code or self.env.company.country_id.code
+
+    @api.model
+    def _recovery_phone_error(self, info, country_code):
+        """What is wrong with the number of ``info`` (a :class:`~..tools.phone.PhoneInfo` that is not
+        valid) and how to type it, for the person typing it."""
+        if info.problem == LETTERS:
+            problem = self.env._("“%(number)s” has letters, and a phone number has digits only.", number=info.raw)
+        else:
+            problem = self.env._("“%(number)s” is not a valid phone number.", number=info.raw)
+        example = example_phone(country_code)
+        if example:
+            hint = self.env._("Type the area code and the number, digits only, e.g. %(example)s.", example=example)
+        else:
+            hint = self.env._("Type it with + and the country code, digits only.")
+        return f"{problem} {hint}"
+
+    def _recovery_letters_warning(self, number):
+        """The onchange warning for a number typed with letters, else nothing."""
+        if not has_letters(number):
+            return None
+        country = self._recovery_phone_country()
+        return {
+            "warning": {
+                "title": self.env._("Phone number with letters"),
+                "message": self.env._(
+                    "%(error)s It is kept as you typed it, and collection neither calls nor messages it "
+                    "until it is fixed.",
+                    error=self._recovery_phone_error(normalize_phone(number, country), country),
+                ),
+            }
+        }
 
     def _recovery_channel_opted_out(self, channel):
         self.ensure_one()

@@ -35,9 +35,17 @@ class TestContactLog(CreditRecoveryCommon):
 
     @freeze_time(MONDAY_9H_SP)
     def test_agent_logs_a_call_from_the_invoice(self):
+        self.company.country_id = self.env.ref("base.br")
         action = self.invoice.with_user(self.agent).action_recovery_log_contact()
         form = Form(self.env["credit.recovery.contact"].with_user(self.agent).with_context(**action["context"]))
-        self.assertEqual(form.phone_number, "+5511987654321", "the valid mobile is proposed first")
+        self.assertEqual(form.phone_number, "(11) 98765-4321", "the valid mobile is proposed first, as people write it")
+        self.assertIn('href="tel:+5511987654321"', form.phone_number_link, "linked to call it")
+        form.phone_number = "11 9ABC-DEFG"
+        self.assertFalse(form.phone_number_link, "no link to a number that is not valid")
+        form.phone_number = "11 3456-7890"
+        self.assertIn('href="tel:+551134567890"', form.phone_number_link)
+        self.assertIn("(11) 3456-7890", form.phone_number_link)
+        form.phone_number = "(11) 98765-4321"
         form.outcome_id = self.outcome_no_answer
         form.reason_id = self.reason_income
         form.notes = "Customer lost her job, will call back"
@@ -48,9 +56,11 @@ class TestContactLog(CreditRecoveryCommon):
         self.assertEqual(contact.user_id, self.agent)
         self.assertEqual(len(contact.evidence_hash), 64)
         # Shown as people write it at home, kept in E.164 for the evidence and the links.
-        contact.company_id.sudo().country_id = self.env.ref("base.br")
         self.assertEqual(contact.phone_number_display, "(11) 98765-4321")
         self.assertEqual(contact.phone_number, "+5511987654321")
+        self.assertIn('<a href="tel:+5511987654321">', contact.phone_number_link)
+        self.assertIn("(11) 98765-4321</a>", contact.phone_number_link)
+        self.assertEqual(contact.call_duration, 3.5, "kept in minutes: 3:30 on the call timer")
         debtor = contact.debtor_id
         self.assertEqual(debtor.partner_id, self.customer)
         self.assertEqual(debtor.last_contact_date, MONDAY_9H_SP)
@@ -171,6 +181,43 @@ class TestContactLog(CreditRecoveryCommon):
         self.assertEqual(self.invoice.recovery_debtor_id.next_action_date, date(2026, 11, 26))
 
     @freeze_time(MONDAY_9H_SP)
+    def test_log_contact_refuses_a_number_with_letters_before_sealing(self):
+        """phonenumbers reads letters as keypad digits: the log would seal somebody else's number."""
+        self.company.country_id = self.env.ref("base.br")
+        Contact = self.env["credit.recovery.contact"].with_user(self.agent)
+        logged = Contact.search_count([("partner_id", "=", self.customer.id)])
+        for typed in ("11 9ABC-DEFG", "0800-FLOWERS", "+55 11 9ABCD-1234"):
+            with self.subTest(typed=typed):
+                with self.assertRaisesText(ValidationError, f"“{typed}” has letters"):
+                    self.log(phone_number=typed)
+                action = self.invoice.with_user(self.agent).action_recovery_log_contact()
+                form = Form(Contact.with_context(**action["context"]))
+                form.phone_number = typed
+                form.outcome_id = self.outcome_no_answer
+                with self.assertRaisesText(ValidationError, "e.g. (11) 96123-4567"):
+                    form.save()
+        self.assertEqual(Contact.search_count([("partner_id", "=", self.customer.id)]), logged, "nothing sealed")
+        with self.assertRaisesText(ValidationError, "“(11) 1234” is not a valid phone number"):
+            self.log(phone_number="(11) 1234")
+        # A valid number is recorded in E.164 form, whichever way it was typed.
+        self.assertEqual(self.log(phone_number=" 11 3456-7890 ").phone_number, "+551134567890")
+        self.assertEqual(self.log(direction="inbound", phone_number=False).phone_number, False)
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_log_contact_never_proposes_an_invalid_number(self):
+        self.company.country_id = self.env.ref("base.br")
+        self.customer.write({"mobile": "11 9ABC-DEFG", "phone": "(11) 3456-7890"})
+        action = self.invoice.with_user(self.agent).action_recovery_log_contact()
+        self.assertEqual(action["context"]["default_phone_number"], "(11) 3456-7890")
+        form = Form(self.env["credit.recovery.contact"].with_user(self.agent).with_context(**action["context"]))
+        self.assertEqual(form.phone_number, "(11) 3456-7890", "the valid landline, not the mobile with letters")
+        self.assertIn("“11 9ABC-DEFG” has letters", self.invoice.recovery_debtor_id.phone_problem, "said on the debtor")
+        self.customer.phone = "0800-FLOWERS"
+        form = Form(self.env["credit.recovery.contact"].with_user(self.agent).with_context(**action["context"]))
+        form.channel = "whatsapp"
+        self.assertFalse(form.phone_number, "no valid number: none is proposed")
+
+    @freeze_time(MONDAY_9H_SP)
     def test_do_not_contact_outcome_sets_the_flag(self):
         self.log(outcome_id=self.env.ref("account_credit_recovery.outcome_do_not_contact").id)
         self.assertTrue(self.customer.recovery_do_not_contact)
@@ -195,6 +242,16 @@ class TestContactLog(CreditRecoveryCommon):
             {"name": "Fixo Apenas", "country_id": self.env.ref("base.br").id, "phone": "(11) 3456-7890"}
         )
         invoice = self.create_invoice(100.0, date(2026, 9, 1), date(2026, 10, 1), partner=landline_only)
+        # The WhatsApp buttons are hidden (with why), and the action says what to do.
+        self.assertTrue(debtor.has_mobile and self.invoice.recovery_has_mobile)
+        self.assertFalse(invoice.recovery_debtor_id.has_mobile or invoice.recovery_has_mobile)
+        with self.assertRaisesText(UserError, "no valid mobile number, and WhatsApp needs one"):
+            invoice.recovery_debtor_id.with_user(self.agent).action_whatsapp()
+        with self.assertRaisesText(UserError, "no valid mobile number, and WhatsApp needs one"):
+            invoice.with_user(self.agent).action_recovery_whatsapp()
+        # A mobile with letters is no mobile.
+        landline_only.mobile = "+55 11 9ABCD-1234"
+        self.assertFalse(invoice.recovery_debtor_id.has_mobile)
         with self.assertRaisesText(UserError, "no valid mobile number"):
             invoice.recovery_debtor_id.action_whatsapp()
 

@@ -59,6 +59,8 @@ class TestDossier(CreditRecoveryCommon):
                     "partner_id": self.customer.id,
                     "invoice_ids": [Command.set(self.invoice.ids)],
                     "channel": "phone",
+                    "phone_number": "+55 11 98765-4321",
+                    "call_duration": 4.25,
                     "outcome_id": self.env.ref("account_credit_recovery.outcome_refused").id,
                     "reason_id": self.env.ref("account_credit_recovery.reason_income_loss").id,
                     "notes": notes,
@@ -83,6 +85,8 @@ class TestDossier(CreditRecoveryCommon):
             "maria@example.com",
             self.invoice.name,
             "Lost her job last month",
+            "+55 11 98765-4321",  # the number called, as people write it
+            "04:15 min",  # the call's duration, as the call timer showed it
             contact.evidence_hash[:32],
             "recibo.txt",
             "page 1 /",

@@ -14,7 +14,18 @@ from ..tools.collection import (
     select_profile,
     stage_for_due_date,
 )
-from ..tools.phone import LANDLINE, MOBILE, UNKNOWN, best_phone, display_phone, normalize_phone
+from ..tools.phone import (
+    INVALID,
+    LANDLINE,
+    LETTERS,
+    MOBILE,
+    UNKNOWN,
+    best_phone,
+    display_phone,
+    example_phone,
+    has_letters,
+    normalize_phone,
+)
 from ..tools.sql import batch_update
 from .common import PureCase, cases
 
@@ -94,6 +105,34 @@ class TestPureHelpers(PureCase):
         assert info.e164 == ""
         assert info.raw == raw
 
+    @cases(
+        keypad_letters=("11 9ABC-DEFG", "BR"),
+        vanity_0800=("0800-FLOWERS", "BR"),
+        letters_in_e164=("+55 11 9ABCD-1234", "BR"),
+        vanity_us=("1-800-FLOWERS", "US"),
+        extension=("(11) 99123-4567 ramal 2", "BR"),
+        accented=("(11) 99123-456é", "BR"),
+        tel_prefix=("tel:+5511991234567", None),
+    )
+    def test_normalize_refuses_letters_never_reads_them_as_keypad_digits(self, raw, country):
+        """phonenumbers reads letters as keypad digits: "11 9ABC-DEFG" would be +55 11 9222-3334,
+        somebody else's number."""
+        info = normalize_phone(raw, country)
+        assert (info.valid, info.e164, info.raw, info.problem) == (False, "", raw, LETTERS)
+        assert has_letters(raw)
+        assert best_phone(info) is None
+
+    def test_normalize_says_why_a_number_is_invalid(self):
+        assert normalize_phone("(11) 1234", "BR").problem == INVALID
+        assert normalize_phone("11 98765-4321", "BR").problem == ""
+        assert normalize_phone("", "BR").problem == ""
+        assert not has_letters("+55 (11) 98765-4321")
+
+    def test_example_phone_in_the_national_form(self):
+        assert example_phone("BR") == "(11) 96123-4567"
+        assert normalize_phone(example_phone("br"), "BR").kind == MOBILE
+        assert example_phone("") == example_phone(None) == example_phone("ZZ") == ""
+
     def test_normalize_empty_and_no_country(self):
         assert normalize_phone(None, "BR").raw == ""
         assert not normalize_phone("", None).valid
@@ -156,6 +195,7 @@ class TestPureHelpers(PureCase):
         assert display_phone("+351912345678", "BR") == "+351 912 345 678"
         assert display_phone("", "BR") == ""
         assert display_phone("junk", "BR") == "junk"
+        assert display_phone("0800-FLOWERS", "BR") == "0800-FLOWERS", "never spelled into digits"
 
     def test_batch_update_keeps_what_a_row_leaves_out(self):
         query = batch_update(
