@@ -38,3 +38,4 @@ from . import test_security_evidence
 from . import test_security_privacy
 from . import test_team_day
 from . import test_translation
+from . import test_upgrade_stage_template
