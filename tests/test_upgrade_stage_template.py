@@ -1,6 +1,7 @@
 """18.0.1.4.0 loads the shipped stage e-mail again (its rows now carry the late charges of the
 claimed amount), but never over the wording an administrator wrote."""
 
+from odoo import SUPERUSER_ID
 from odoo.tests import new_test_user, tagged
 
 from .common import CreditRecoveryCommon
@@ -18,7 +19,7 @@ class TestUpgradeStageTemplate(CreditRecoveryCommon):
         cls.migrate = staticmethod(migration("18.0.1.4.0", "post-stage_template.py"))
 
     def test_the_shipped_template_is_loaded_again(self):
-        self.template.body_html = OLD_BODY  # as the superuser who installed 18.0.1.3.0
+        self.template.with_user(SUPERUSER_ID).body_html = OLD_BODY  # as the superuser who installed 18.0.1.3.0
         self.migrate(self.env.cr, "18.0.1.3.0")
         self.template.invalidate_recordset()
         self.assertNotIn("Former shipped body", self.template.body_html)
@@ -34,6 +35,6 @@ class TestUpgradeStageTemplate(CreditRecoveryCommon):
         self.assertIn("template_admin", logs.output[0])
 
     def test_a_new_installation_runs_nothing(self):
-        self.template.body_html = OLD_BODY
+        self.template.with_user(SUPERUSER_ID).body_html = OLD_BODY
         self.migrate(self.env.cr, None)
         self.assertIn("Former shipped body", self.template.body_html)
