@@ -11,7 +11,9 @@ def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
-    debtors = env["credit.recovery.debtor"].with_context(active_test=False).search(
-        [("agreement_ids.state", "in", ("active", "broken"))]
+    debtors = (
+        env["credit.recovery.debtor"]
+        .with_context(active_test=False)
+        .search([("agreement_ids.state", "in", ("active", "broken"))])
     )
     debtors._recovery_refresh_aggregates()
