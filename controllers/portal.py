@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
 from ..models.credit_recovery_portal import RECEIPT_MAX_BYTES
-from ..tools import identity, portal_input
+from ..tools import portal_input
 from ..tools.portal_input import InputRefusedError
 from ..tools.timezone import contact_timezone
 
@@ -95,15 +95,22 @@ class CreditRecoveryPortal(http.Controller):
             {
                 "token": link.token,
                 "company": link.company_id,
+                "phone": link.company_id.phone,
                 "locked": bool(link._lock_until(policy, ip)),
                 "method": method,
-                "document": identity.document_kind(link.partner_id.vat) if method == "digits" else None,
                 "destinations": link._masked_destinations() if method == "code" else [],
                 "code_sent": bool(link.sudo().code_expires and link.sudo().code_expires > fields.Datetime.now()),
                 "error": error,
             },
             status=status,
         )
+
+    def _call_us(self, link, text):
+        """``text`` followed by the company's phone number to call (or just "call us")."""
+        phone = link.company_id.phone
+        if phone:
+            return request.env._("%(text)s Call us at %(phone)s.", text=text, phone=phone)
+        return request.env._("%(text)s Call us.", text=text)
 
     def _redirect(self, link, message=None, path=""):
         return request.redirect(f"/c/{link.token}{path}" + (f"?message={message}" if message else ""))
@@ -208,15 +215,16 @@ class CreditRecoveryPortal(http.Controller):
         link = self._link(token)
         ip, agent = self._client()
         policy = self._policy(link)
-        if not link._identity_method(policy):
-            return self._redirect(link)
+        method = link._identity_method(policy)
+        if method not in ("digits", "code"):
+            return self._redirect(link)  # nothing to check, or the identity page says to call
         result = link._check_identity(digits if isinstance(digits, str) else None, policy, ip, agent)
         if result == "ok":
             request.session[SESSION_KEY] = [*(request.session.get(SESSION_KEY) or []), link.id]
             return self._redirect(link)
         if result == "locked":
             return self._redirect(link)  # the identity page says the client waits
-        if link._identity_method(policy) == "code":
+        if method == "code":
             return self._refuse(
                 link, request.env._("This code does not match, or it expired. Check it or ask for a new one.")
             )
@@ -224,7 +232,7 @@ class CreditRecoveryPortal(http.Controller):
 
     @http.route("/c/<string:token>/code", type="http", auth="public", methods=["POST"], sitemap=False)
     def portal_send_code(self, token, **_kwargs):
-        """Send a one-time code to the registered mobile and e-mail (rate limited per link)."""
+        """Send a one-time code to the registered mobile and e-mail (rate limited per client and link)."""
         link = self._link(token)
         ip, agent = self._client()
         policy = self._policy(link)
@@ -233,8 +241,14 @@ class CreditRecoveryPortal(http.Controller):
         result = link._send_code(ip, agent)
         if result == "wait":
             return self._refuse(link, request.env._("A code was sent a moment ago: wait a minute for it, or call us."))
+        if result == "limit":
+            return self._refuse(
+                link, self._call_us(link, request.env._("No more codes can be sent today to your contacts."))
+            )
         if result == "nowhere":
-            return self._refuse(link, request.env._("We have no mobile or e-mail to send a code to: call us."))
+            return self._refuse(
+                link, self._call_us(link, request.env._("We have no mobile or e-mail to send a code to."))
+            )
         return self._redirect(link)
 
     @http.route("/c/<string:token>/offer", type="http", auth="public", methods=["GET", "POST"], sitemap=False)
@@ -362,7 +376,7 @@ class CreditRecoveryPortal(http.Controller):
             if receipt is not None and hasattr(receipt, "read"):
                 # Read one byte more than allowed: a larger file is refused without reading it all.
                 data = receipt.read(RECEIPT_MAX_BYTES + 1) or None
-                name = self._parse_text(receipt.filename or "", 200) or None
+                name = portal_input.parse_file_name(receipt.filename) or None
             return (
                 self._parse_ids(request.httprequest.form.getlist("invoice_ids")),
                 self._parse_text(note, portal_input.MAX_NOTE_CHARS),

@@ -14,7 +14,7 @@ from odoo.tools.misc import get_lang
 
 from odoo.addons.base.models.res_lang import intersperse
 
-from ..tools import negotiation
+from ..tools import identity, negotiation
 from ..tools.late_fees import late_charges
 
 _logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _qr_png(payload):
 
 def mask_tax_id(vat):
     """The CPF/CNPJ with only its middle digits visible (LGPD): ``***.456.789-**``."""
-    digits = "".join(char for char in vat or "" if char.isdigit())
+    digits = identity.ascii_digits(vat)
     if len(digits) == 11:
         return f"***.{digits[3:6]}.{digits[6:9]}-**"
     if len(digits) == 14:

@@ -36,14 +36,17 @@ class CreditRecoveryPolicyPortal(models.Model):
         default="digits",
         required=True,
         help="CPF/CNPJ digits that are not public: the first 3 and the last 2 digits of a CPF (those a masked "
-        "CPF hides), the last 6 of a CNPJ (its first 8 are the public root of the company). One-time code: "
-        "6 digits sent to the customer's registered mobile and e-mail, valid 10 minutes. A debtor without a "
-        "CPF/CNPJ gets the code when they have a mobile or an e-mail.",
+        "CPF hides). A company gets the one-time code (a CNPJ has no digits that cannot be found out), and so "
+        "does a link after twice the wrong attempts allowed in 24 hours, from any devices, for 24 hours. "
+        "One-time code: 6 digits sent to the customer's registered mobile and e-mail, valid 10 minutes. A "
+        "debtor without a CPF gets the code when they have a mobile or an e-mail; a company without either is "
+        "asked to call.",
     )
     portal_max_attempts = fields.Integer(
         string="Wrong Attempts Allowed",
         default=5,
-        help="Wrong tries a client (an IP address) may make before it waits: only that client waits, not the debtor.",
+        help="Wrong tries a client (an IP address; an IPv6 /64 network) may make before it waits: only that client "
+        "waits, not the debtor.",
     )
     portal_lock_minutes = fields.Integer(string="Lock After Wrong Attempts (minutes)", default=30)
     portal_alert_lockouts = fields.Integer(

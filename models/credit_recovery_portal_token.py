@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..tools import identity
 from ..tools.portal_input import text_html
@@ -13,10 +14,18 @@ MANAGER_GROUP = "account_credit_recovery.group_credit_recovery_manager"
 # 12 URL-safe characters (72 random bits): unguessable, and short enough for an SMS.
 TOKEN_BYTES = 9
 PORTAL_PATH = "/c/"
-# The one-time code: 6 digits, valid 10 minutes, at most 5 sent a day (one a minute).
+# The one-time code: 6 digits, valid 10 minutes, one a minute per client.
 CODE_DIGITS = 6
 CODE_MINUTES = 10
-CODE_SENDS_PER_DAY = 5
+# Codes sent in 24 hours: per client, and per link whoever asks.
+CODE_SENDS_PER_CLIENT = 5
+CODE_SENDS_PER_LINK = 10
+# Wrong tries (from any client) after which a code no longer opens the page.
+CODE_WRONG_TRIES = 5
+# The wrong digits a link takes in 24 hours, from any clients, as a multiple of the policy's
+# per-client attempts, before it asks for a one-time code instead for 24 hours.
+LINK_ATTEMPTS_FACTOR = 2
+LINK_WINDOW = timedelta(days=1)
 
 
 class CreditRecoveryPortalToken(models.Model):
@@ -47,8 +56,10 @@ class CreditRecoveryPortalToken(models.Model):
         readonly=True,
         help="When the team was last told of repeated lock-outs of the identity check (once a day at most).",
     )
-    code_hash = fields.Char(readonly=True, copy=False, groups="base.group_system")
-    code_expires = fields.Datetime(string="Code Valid Until", readonly=True, copy=False)
+    code_hashes = fields.Json(readonly=True, copy=False, groups="base.group_system")
+    code_expires = fields.Datetime(
+        string="Code Valid Until", readonly=True, copy=False, help="When the last one-time code sent expires."
+    )
     last_visit = fields.Datetime(readonly=True)
     visit_ids = fields.One2many("credit.recovery.portal.visit", "token_id", string="Visits", readonly=True)
     url = fields.Char(string="Personal Link", compute="_compute_url")
@@ -117,41 +128,135 @@ class CreditRecoveryPortalToken(models.Model):
     # Identity check
     # ------------------------------------------------------------------
 
-    def _identity_method(self, policy):
-        """What the page asks before showing any amount: ``"digits"`` (the CPF/CNPJ digits that
-        are not public), ``"code"`` (a one-time code sent to the registered mobile or e-mail) or
-        ``None`` (the link is enough: the policy asks nothing, or nothing can be asked).
+    def _lock_row(self):
+        """Serialise the identity checks and code sends of this link: parallel requests wait for
+        each other instead of all passing a limit that only counts what is committed.
 
-        A policy asking for the digits of a debtor without a readable CPF/CNPJ sends a code
-        instead when it can."""
+        Odoo's transactions are REPEATABLE READ: a ``SELECT ... FOR UPDATE`` alone would make the
+        second request wait, then count on its old snapshot. The lock is an ``UPDATE`` of the
+        link's row: the second request waits, then fails to serialise and Odoo replays it on a
+        fresh snapshot that sees the first one's try."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET write_date = (now() AT TIME ZONE 'UTC') WHERE id = %s",
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["write_date"])
+
+    def _identity_method(self, policy, now=None):
+        """What the page asks before showing any amount: ``"digits"`` (the CPF digits that are
+        not public), ``"code"`` (a one-time code sent to the registered mobile or e-mail),
+        ``"call"`` (nothing can be checked safely on the page: the debtor calls the company) or
+        ``None`` (the link is enough: the policy asks nothing, or the debtor has no CPF/CNPJ and
+        nowhere to send a code).
+
+        Only a CPF has digits worth asking (``tools.identity``): a company (CNPJ) gets the code.
+        A policy asking for the digits sends a code instead when the debtor has no CPF, or when
+        the link had too many wrong tries (``_digits_suspended``)."""
         self.ensure_one()
         if not (policy and policy.portal_identity_check):
             return None
-        if policy.portal_identity_method == "digits" and identity.private_digits(self.partner_id.vat):
+        kind = identity.document_kind(self.partner_id.vat)
+        digits = kind == "cpf" and not self._digits_suspended(now)
+        if policy.portal_identity_method == "digits" and digits:
             return "digits"
         if self._code_destinations():
             return "code"
-        if identity.private_digits(self.partner_id.vat):
+        if digits:
             return "digits"
+        if kind:
+            return "call"
         return None
+
+    def _digits_suspended(self, now=None):
+        """Whether the digits check of this link is suspended (24 hours after too many wrong
+        tries, ``_suspend_digits``): the page sends a one-time code instead."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        return bool(
+            self.env["credit.recovery.portal.visit"]
+            .sudo()
+            .search_count(
+                [("token_id", "=", self.id), ("event", "=", "digits_suspended"), ("date", ">", now - LINK_WINDOW)],
+                limit=1,
+            )
+        )
+
+    def _suspend_digits(self, policy, now, ip=None, user_agent=None):
+        """After ``policy.portal_max_attempts`` x ``LINK_ATTEMPTS_FACTOR`` wrong tries of the digits
+        on this link in 24 hours, from any clients (a CPF's private digits have 100,000
+        candidates, 1,000 once the check digits are computed: many addresses would find them),
+        the link asks for a one-time code for 24 hours and the team is alerted. ``True`` when it
+        switched now."""
+        self.ensure_one()
+        limit = max(policy.portal_max_attempts, 1) * LINK_ATTEMPTS_FACTOR
+        failures = (
+            self.env["credit.recovery.portal.visit"]
+            .sudo()
+            .search(
+                [
+                    ("token_id", "=", self.id),
+                    ("event", "=", "identity_failed"),
+                    ("note", "!=", "code"),
+                    ("date", ">", now - LINK_WINDOW),
+                ],
+                limit=limit,
+            )
+        )
+        if len(failures) < limit or self._digits_suspended(now):
+            return False
+        self._log_visit("digits_suspended", ip, user_agent)
+        addresses = sorted(set(failures.mapped("ip_address")) - {False, ""})
+        self._alert_team(
+            self.env._(
+                "The identity check of the self-service page had %(count)s wrong tries in 24 hours (IP addresses: "
+                "%(addresses)s): for the next 24 hours it asks for a one-time code sent to the debtor instead of "
+                "the CPF digits. Call the debtor: if they did not do it, someone else holds the personal link; "
+                "revoke it (a new one goes with the next message).",
+                count=len(failures),
+                addresses=", ".join(addresses) or "-",
+            ),
+            now,
+        )
+        return True
 
     def _lock_until(self, policy, ip, now=None):
         """Until when the identity check refuses the client at ``ip`` (``False``: it may try).
 
-        The lock is per client: ``policy.portal_max_attempts`` wrong tries from one IP address
-        within ``policy.portal_lock_minutes`` (since its last success) lock that address only, so
-        whoever holds the link locks out himself, never the debtor."""
+        The lock is per client (``tools.identity.client_key``: an IPv4 address, an IPv6 /64):
+        ``policy.portal_max_attempts`` wrong tries from one client within
+        ``policy.portal_lock_minutes`` (since its last success) lock that client only, so whoever
+        holds the link locks out himself, never the debtor."""
         self.ensure_one()
         now = now or fields.Datetime.now()
         window = timedelta(minutes=max(policy.portal_lock_minutes, 1))
-        Visit = self.env["credit.recovery.portal.visit"].sudo()
-        client = [("token_id", "=", self.id), ("ip_address", "=", (ip or "")[:64])]
-        last_ok = Visit.search([*client, ("event", "=", "identity_ok")], order="date desc, id desc", limit=1)
-        domain = [*client, ("event", "=", "identity_failed"), ("date", ">", now - window)]
-        if last_ok:
-            domain.append(("date", ">=", last_ok.date))
-        failures = Visit.search(domain, order="date desc, id desc", limit=max(policy.portal_max_attempts, 1))
-        if len(failures) < max(policy.portal_max_attempts, 1):
+        attempts = max(policy.portal_max_attempts, 1)
+        key = identity.client_key(ip)
+        visits = (
+            self.env["credit.recovery.portal.visit"]
+            .sudo()
+            .search(
+                [
+                    ("token_id", "=", self.id),
+                    ("event", "in", ("identity_ok", "identity_failed")),
+                    ("date", ">", now - window),
+                ],
+                order="date desc, id desc",
+            )
+        )
+        failures = []
+        for visit in visits:
+            if identity.client_key(visit.ip_address) != key:
+                continue
+            if visit.event == "identity_ok":
+                break
+            failures.append(visit)
+            if len(failures) >= attempts:
+                break
+        if len(failures) < attempts:
             return False
         until = failures[0].date + window
         return until if until > now else False
@@ -159,25 +264,31 @@ class CreditRecoveryPortalToken(models.Model):
     def _check_identity(self, typed, policy, ip=None, user_agent=None):
         """Check what the client at ``ip`` typed (the private digits or the one-time code) and
         record the try. ``"ok"``, ``"wrong"`` or ``"locked"`` (this client waits; the others,
-        the debtor first, do not). A try that locks the client out may alert the team."""
+        the debtor first, do not). A try that locks the client out may alert the team; too many
+        wrong digits on the link switch it to the one-time code (``_suspend_digits``)."""
         self.ensure_one()
+        self._lock_row()
         now = fields.Datetime.now()
         if self._lock_until(policy, ip, now):
             self._log_visit("identity_locked", ip, user_agent)
             return "locked"
-        method = self._identity_method(policy)
-        typed = "".join(char for char in (typed or "")[:64] if char.isdigit())
+        method = self._identity_method(policy, now)
+        if method not in ("digits", "code"):
+            return "locked"
+        typed = identity.ascii_digits(typed[:64] if isinstance(typed, str) else "")
         if method == "code":
             right = self._check_code(typed, now)
         else:
             expected = identity.private_digits(self.partner_id.vat)
-            right = bool(expected) and secrets.compare_digest(typed, expected)
+            right = bool(expected and typed) and secrets.compare_digest(typed, expected)
         if right:
-            self._log_visit("identity_ok", ip, user_agent)
+            self._log_visit("identity_ok", ip, user_agent, note=method)
             if method == "code":
-                self.sudo().write({"code_hash": False, "code_expires": False})
+                self.sudo().write({"code_hashes": False, "code_expires": False})
             return "ok"
-        self._log_visit("identity_failed", ip, user_agent)
+        self._log_visit("identity_failed", ip, user_agent, note=method)
+        if method == "digits":
+            self._suspend_digits(policy, now, ip, user_agent)
         if self._lock_until(policy, ip, now):
             self._log_visit("identity_lockout", ip, user_agent)
             self._alert_lockouts(policy, now)
@@ -190,7 +301,7 @@ class CreditRecoveryPortalToken(models.Model):
         and revoke the link if someone else holds it."""
         self.ensure_one()
         threshold = policy.portal_alert_lockouts
-        since = now - timedelta(days=1)
+        since = now - LINK_WINDOW
         if threshold < 1 or (self.lockout_alert_on and self.lockout_alert_on > since):
             return False
         lockouts = (
@@ -200,20 +311,26 @@ class CreditRecoveryPortalToken(models.Model):
         )
         if len(lockouts) < threshold:
             return False
-        debtor = self.debtor_id.sudo()
         addresses = sorted(set(lockouts.mapped("ip_address")) - {False, ""})
+        return self._alert_team(
+            self.env._(
+                "The identity check of the self-service page locked out %(count)s clients in 24 hours "
+                "(IP addresses: %(addresses)s). Call the debtor: if they did not do it, someone else "
+                "holds the personal link; revoke it (a new one goes with the next message).",
+                count=len(lockouts),
+                addresses=", ".join(addresses) or "-",
+            ),
+            now,
+        )
+
+    def _alert_team(self, text, now):
+        """Tell the debtor's collection responsible (an activity with ``text``, plain text)."""
+        self.ensure_one()
+        debtor = self.debtor_id.sudo()
         debtor.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Self-service page: repeated wrong identity checks"),
-            note=text_html(
-                self.env._(
-                    "The identity check of the self-service page locked out %(count)s clients in 24 hours "
-                    "(IP addresses: %(addresses)s). Call the debtor: if they did not do it, someone else "
-                    "holds the personal link; revoke it (a new one goes with the next message).",
-                    count=len(lockouts),
-                    addresses=", ".join(addresses) or "-",
-                )
-            ),
+            note=text_html(text),
             user_id=debtor._get_collection_responsible().id,
         )
         self.sudo().write({"lockout_alert_on": now})
@@ -224,39 +341,68 @@ class CreditRecoveryPortalToken(models.Model):
     # ------------------------------------------------------------------
 
     def _code_destinations(self):
-        """``{"email": address, "sms": E.164 mobile}`` the one-time code can be sent to: the
-        customer's registered e-mail (not bounced) and valid mobile number."""
+        """``{"email": address, "sms": E.164 mobile}`` the one-time code can be sent to: where the
+        collection messages go (the e-mail unless it bounced; ``res.partner._recovery_sms_number``
+        unless collection SMS to it failed), never a number an agent marked wrong."""
         self.ensure_one()
         partner = self.partner_id.sudo()
         found = {}
-        if partner.email and "@" in partner.email and not partner.recovery_email_bounced:
-            found["email"] = partner.email.strip()
-        for e164, valid, kind in (
-            (partner.recovery_mobile_e164, partner.recovery_mobile_valid, partner.recovery_mobile_type),
-            (partner.recovery_phone_e164, partner.recovery_phone_valid, partner.recovery_phone_type),
-        ):
-            if e164 and valid and kind == "mobile":
-                found["sms"] = e164
-                break
+        email = (partner.email or "").strip()
+        if email and "@" in email and not partner.recovery_email_bounced:
+            found["email"] = email
+        number = partner._recovery_sms_number()
+        wrong = identity.ascii_digits(partner.recovery_wrong_number)
+        if number and not partner.recovery_sms_failed and identity.ascii_digits(number) != wrong:
+            found["sms"] = number
         return found
 
     def _code_digest(self, code):
         secret = self.env["ir.config_parameter"].sudo().get_param("database.secret") or ""
         return hmac.new(f"{secret}:{self.token}".encode(), code.encode(), hashlib.sha256).hexdigest()
 
+    def _live_codes(self, now):
+        """The codes sent and still valid: ``[[keyed hash, valid until (string), wrong tries]]``."""
+        return [
+            [digest, until, tries]
+            for digest, until, tries in (self.sudo().code_hashes or [])
+            if fields.Datetime.to_datetime(until) > now and tries < CODE_WRONG_TRIES
+        ]
+
+    def _store_codes(self, codes):
+        self.sudo().write(
+            {
+                "code_hashes": codes or False,
+                "code_expires": max((fields.Datetime.to_datetime(until) for _d, until, _t in codes), default=False),
+            }
+        )
+
     def _check_code(self, typed, now):
+        """Whether ``typed`` is one of the codes sent and still valid (a new code does not void
+        the previous ones: whoever asks for codes cannot void the debtor's). A wrong try counts
+        against every valid code: each dies after ``CODE_WRONG_TRIES`` wrong tries, from any client."""
         self.ensure_one()
-        link = self.sudo()
-        if not (link.code_hash and link.code_expires and link.code_expires > now and typed):
+        codes = self._live_codes(now)
+        if not codes:
             return False
-        return hmac.compare_digest(link._code_digest(typed), link.code_hash)
+        if typed:
+            digest = self._code_digest(typed)
+            if any(hmac.compare_digest(digest, code_digest) for code_digest, _until, _tries in codes):
+                return True
+        self._store_codes(
+            [[digest, until, tries + 1] for digest, until, tries in codes if tries + 1 < CODE_WRONG_TRIES]
+        )
+        return False
 
     def _send_code(self, ip=None, user_agent=None):
         """Send a new one-time code (6 digits, valid ``CODE_MINUTES`` minutes, only its keyed hash
-        kept) to the registered e-mail and mobile. ``"sent"``, or ``"wait"`` when the link had
-        ``CODE_SENDS_PER_DAY`` codes in 24 hours or one in the last minute (nobody floods the
-        debtor's phone), or ``"nowhere"`` when there is nowhere to send it."""
+        kept; the previous valid codes stay valid) to the registered e-mail and mobile.
+
+        ``"sent"``; ``"wait"`` when this client (``tools.identity.client_key``) had one in the
+        last minute; ``"limit"`` when this client had ``CODE_SENDS_PER_CLIENT`` in 24 hours or the
+        link ``CODE_SENDS_PER_LINK`` (nobody floods the debtor's phone, and a stranger cannot use
+        up the debtor's codes); ``"nowhere"`` when there is nowhere to send it."""
         self.ensure_one()
+        self._lock_row()
         now = fields.Datetime.now()
         destinations = self._code_destinations()
         if not destinations:
@@ -265,14 +411,19 @@ class CreditRecoveryPortalToken(models.Model):
             self.env["credit.recovery.portal.visit"]
             .sudo()
             .search(
-                [("token_id", "=", self.id), ("event", "=", "code_sent"), ("date", ">", now - timedelta(days=1))],
+                [("token_id", "=", self.id), ("event", "=", "code_sent"), ("date", ">", now - LINK_WINDOW)],
                 order="date desc, id desc",
             )
         )
-        if len(sent) >= CODE_SENDS_PER_DAY or (sent and sent[0].date > now - timedelta(minutes=1)):
+        key = identity.client_key(ip)
+        mine = sent.filtered(lambda visit: identity.client_key(visit.ip_address) == key)
+        if len(sent) >= CODE_SENDS_PER_LINK or len(mine) >= CODE_SENDS_PER_CLIENT:
+            return "limit"
+        if mine and mine[0].date > now - timedelta(minutes=1):
             return "wait"
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-        self.sudo().write({"code_hash": self._code_digest(code), "code_expires": now + timedelta(minutes=CODE_MINUTES)})
+        until = fields.Datetime.to_string(now + timedelta(minutes=CODE_MINUTES))
+        self._store_codes([*self._live_codes(now), [self._code_digest(code), until, 0]][-CODE_SENDS_PER_LINK:])
         company = self.company_id.sudo()
         text = self.env._(
             "%(company)s: your code for the self-service page is %(code)s. It expires in %(minutes)s minutes. "
@@ -353,6 +504,7 @@ class CreditRecoveryPortalVisit(models.Model):
             ("identity_failed", "Wrong identity check"),
             ("identity_locked", "Identity check locked"),
             ("identity_lockout", "Client locked out"),
+            ("digits_suspended", "Digits check suspended"),
             ("code_sent", "One-time code sent"),
             ("offer", "Offer viewed"),
             ("offer_refused", "Offer beyond the limits"),

@@ -272,15 +272,23 @@ class TestPortalSecurity(PortalHttpCommon):
         self.assertNotIn("o_credit_recovery_total", self.url_open(self.url).text)
         self.post("/verify", {"digits": "12309"}, html)
         self.assertIn("o_credit_recovery_total", self.url_open(self.url).text)
-        # A company: its CNPJ's first 8 digits are its public root; the last 6 are asked.
+        # A company: a CNPJ has no digits that cannot be found out (public root, 0001, check digits).
         self.customer.vat = "11.222.333/0001-81"
+        self.company.phone = "(11) 3333-4444"
         self.opener.cookies.clear()
         html = self.url_open(self.url).text
-        self.assertIn("last 6 digits of your CNPJ", html)
-        self.post("/verify", {"digits": "11222333"}, html)
+        self.assertNotIn("digits of your CNPJ", html)
+        self.assertNotIn('name="digits"', html)
+        self.assertIn("Call us at", html, "no mobile nor e-mail: the company calls")
+        self.assertIn(self.company.phone, html)
+        # One guess ("0001" and the check digits) passed the old check: nothing is checked now.
+        self.assertEqual(self.link._check_identity("000181", self.policy, "198.51.100.9"), "locked")
         self.assertNotIn("o_credit_recovery_total", self.url_open(self.url).text)
-        self.post("/verify", {"digits": "000181"}, html)
-        self.assertIn("o_credit_recovery_total", self.url_open(self.url).text)
+        # With an e-mail, the company gets the one-time code.
+        self.customer.email = "financeiro@example.com"
+        html = self.url_open(self.url).text
+        self.assertIn("f***@example.com", html)
+        self.assertEqual(self.link._identity_method(self.policy), "code")
 
     def test_a_lock_out_locks_the_client_not_the_debtor_and_alerts_the_team_once(self):
         self.policy.write({"portal_max_attempts": 2, "portal_alert_lockouts": 2})
@@ -340,7 +348,7 @@ class TestPortalSecurity(PortalHttpCommon):
         self.assertEqual(len(mail), 1)
         code = re.search(r"\b(\d{6})\b", mail.body_html).group(1)
         link = self.link.sudo()
-        self.assertNotIn(code, link.code_hash, "only a keyed hash of the code is kept")
+        self.assertNotIn(code, str(link.code_hashes), "only a keyed hash of the code is kept")
         html = self.url_open(self.url).text
         self.assertIn('name="digits"', html)
         response = self.post("/code", {}, html)
@@ -349,7 +357,158 @@ class TestPortalSecurity(PortalHttpCommon):
         self.assertNotIn("o_credit_recovery_total", self.url_open(self.url).text)
         self.post("/verify", {"digits": code}, html)
         self.assertIn("o_credit_recovery_total", self.url_open(self.url).text)
-        self.assertFalse(link.code_hash, "a code serves once")
+        self.assertFalse(link.code_hashes, "a code serves once")
         # An expired code does not open the page.
-        link.write({"code_hash": link._code_digest("654321"), "code_expires": fields.Datetime.now() - timedelta(1)})
+        expired = fields.Datetime.to_string(fields.Datetime.now() - timedelta(1))
+        link.write({"code_hashes": [[link._code_digest("654321"), expired, 0]], "code_expires": expired})
         self.assertEqual(link._check_identity("654321", self.policy, "198.51.100.8"), "wrong")
+
+    # ------------------------------------------------------------------
+    # Brute force of the identity check and of the one-time code
+    # ------------------------------------------------------------------
+
+    def sent_codes(self):
+        mails = self.env["mail.mail"].search([("email_to", "=", "maria@example.com")], order="id")
+        return [re.search(r"\b(\d{6})\b", mail.body_html).group(1) for mail in mails]
+
+    def age_visits(self, minutes):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE credit_recovery_portal_visit SET date = date - make_interval(mins => %s) WHERE token_id = %s",
+            [minutes, self.link.id],
+        )
+        self.env.invalidate_all()
+
+    def test_wrong_digits_from_many_clients_switch_the_link_to_a_code(self):
+        """1,000 candidates: one client per try would find them. After twice the attempts allowed
+        to a client, in 24 hours from any clients, the link asks for a code for 24 hours."""
+        self.policy.write({"portal_max_attempts": 2, "portal_alert_lockouts": 5})
+        self.customer.email = "maria@example.com"
+        self.debtor.user_id = self.agent
+        for number in range(4):
+            self.assertEqual(self.link._check_identity(f"{number}0009", self.policy, f"198.51.100.{number}"), "wrong")
+        self.assertEqual(self.link._identity_method(self.policy), "code")
+        self.assertEqual(self.link._check_identity("12309", self.policy, "198.51.100.50"), "wrong", "not the digits")
+        alert = self.debtor.activity_ids.filtered(lambda activity: "identity" in (activity.summary or ""))
+        self.assertEqual(len(alert), 1)
+        self.assertEqual(alert.user_id, self.agent)
+        self.assertIn("one-time code", alert.note)
+        # The debtor is not locked out: he gets a code.
+        html = self.url_open(self.url).text
+        self.assertIn("m***@example.com", html)
+        self.post("/code", {}, html)
+        self.assertEqual(self.link._check_identity(self.sent_codes()[-1], self.policy, "198.51.100.60"), "ok")
+        # Without a mobile or an e-mail, the page says to call: the digits are not asked again.
+        self.customer.email = False
+        self.assertEqual(self.link._identity_method(self.policy), "call")
+        # 24 hours later the digits are asked again.
+        self.age_visits(24 * 60 + 1)
+        self.assertEqual(self.link._identity_method(self.policy), "digits")
+        self.assertEqual(self.link._check_identity("12309", self.policy, "198.51.100.61"), "ok")
+
+    def test_an_ipv6_client_is_its_64_network(self):
+        self.policy.portal_max_attempts = 2
+        self.assertEqual(self.link._check_identity("99999", self.policy, "2001:db8:1:2::1"), "wrong")
+        self.assertEqual(self.link._check_identity("99999", self.policy, "2001:db8:1:2::2"), "locked")
+        self.assertTrue(self.link._lock_until(self.policy, "2001:db8:1:2:abcd::3"))
+        self.assertFalse(self.link._lock_until(self.policy, "2001:db8:1:3::1"), "another subscriber")
+        self.assertEqual(self.link._check_identity("12309", self.policy, "2001:db8:1:2::99"), "locked")
+
+    def test_an_identity_check_locks_the_link_before_counting(self):
+        """Parallel tries wait for each other: the check writes (so locks) the link's row first;
+        under REPEATABLE READ the second waits, fails to serialise and is replayed, counting the
+        first one's failure. A failure in this savepoint leaves a new version of the row."""
+
+        def row_version():
+            self.env.cr.execute("SELECT xmin::text FROM credit_recovery_portal_token WHERE id = %s", [self.link.id])
+            return self.env.cr.fetchone()[0]
+
+        before = row_version()
+        with self.env.cr.savepoint():
+            self.assertEqual(self.link._check_identity("99999", self.policy, "198.51.100.7"), "wrong")
+            self.assertNotEqual(row_version(), before, "the link's row is locked for update")
+        before = row_version()
+        with self.env.cr.savepoint():
+            self.customer.email = "maria@example.com"
+            self.link._send_code("198.51.100.7")
+            self.assertNotEqual(row_version(), before)
+
+    def test_a_stranger_cannot_use_up_or_void_the_debtors_codes(self):
+        self.policy.portal_identity_method = "code"
+        self.customer.email = "maria@example.com"
+        self.company.phone = "(11) 3333-4444"
+        self.assertEqual(self.link._send_code("203.0.113.66"), "sent")  # the stranger
+        self.assertEqual(self.link._send_code("198.51.100.7"), "sent", "the debtor is not told to wait")
+        debtor_code = self.sent_codes()[-1]
+        self.assertEqual(self.link._send_code("203.0.113.66"), "wait", "one a minute per client")
+        self.age_visits(2)
+        self.assertEqual(self.link._send_code("203.0.113.66"), "sent")
+        # The stranger's new code does not void the debtor's.
+        self.assertEqual(self.link._check_identity(debtor_code, self.policy, "198.51.100.7"), "ok")
+        # Five codes a day per client; the others may still ask.
+        for _send in range(3):
+            self.age_visits(2)
+            self.assertEqual(self.link._send_code("203.0.113.66"), "sent")
+        self.age_visits(2)
+        self.assertEqual(self.link._send_code("203.0.113.66"), "limit")
+        self.assertEqual(self.link._send_code("198.51.100.8"), "sent")
+        # Ten a day on the link, whoever asks: then the page says to call, with the phone.
+        html = self.open_page(verify=False)
+        for number in range(3):
+            self.assertEqual(self.link._send_code(f"192.0.2.{number}"), "sent")
+        response = self.post("/code", {}, html)
+        self.assert_clear_page(response, "No more codes can be sent today to your contacts. Call us at (11) 3333-4444.")
+        self.assertNotIn("wait a minute", response.text)
+
+    def test_a_code_dies_after_five_wrong_tries_from_any_clients(self):
+        self.policy.write({"portal_identity_method": "code", "portal_max_attempts": 10})
+        self.customer.email = "maria@example.com"
+        self.assertEqual(self.link._send_code("198.51.100.7"), "sent")
+        code = self.sent_codes()[-1]
+        wrong = f"{(int(code) + 1) % 10**6:06d}"
+        for number in range(5):
+            self.assertEqual(self.link._check_identity(wrong, self.policy, f"203.0.113.{number}"), "wrong")
+        self.assertEqual(self.link._check_identity(code, self.policy, "198.51.100.7"), "wrong")
+        self.assertFalse(self.link.code_expires, "the page offers a new code")
+
+    def test_digits_of_other_scripts_answer_a_clear_page(self):
+        self.policy.portal_max_attempts = 10
+        html = self.open_page(verify=False)
+        for typed in ("\u0661\u0662\u0663\u0660\u0669", "\u00b2", "12\u00b309", "\uff11\uff12\uff13\uff10\uff19"):
+            response = self.post("/verify", {"digits": typed}, html)
+            self.assert_clear_page(response, "These digits do not match")
+            self.assertNotIn("o_credit_recovery_total", response.text)
+        self.policy.portal_identity_method = "code"
+        self.customer.email = "maria@example.com"
+        self.link._send_code("198.51.100.7")
+        code = self.sent_codes()[-1]
+        arabic = "".join(chr(0x0660 + int(char)) for char in code)
+        response = self.post("/verify", {"digits": arabic}, html)
+        self.assert_clear_page(response, "This code does not match")
+
+    def test_the_code_never_goes_to_a_number_marked_wrong_or_failed(self):
+        self.customer.mobile = "+55 11 98765-4321"
+        number = self.customer._recovery_sms_number()
+        self.assertTrue(number)
+        self.assertEqual(self.link._code_destinations(), {"sms": number})
+        self.customer.sudo().recovery_wrong_number = number
+        self.assertEqual(self.link._code_destinations(), {})
+        self.customer.sudo().recovery_wrong_number = False
+        self.customer.sudo().recovery_sms_failed = True
+        self.assertEqual(self.link._code_destinations(), {})
+
+    def test_a_long_receipt_file_name_is_cut_not_refused(self):
+        html = self.open_page()
+        name = "comprovante-pix-" + "x" * 250 + ".pdf"
+        response = self.post(
+            "/paid",
+            {"invoice_ids": self.invoice_2.id, "note": "Paid"},
+            html,
+            files={"receipt": (name, b"%PDF-1.4 receipt", "application/pdf")},
+        )
+        self.assertNotIn("too long", response.text)
+        self.assertEqual(self.invoice_2.recovery_dispute_kind, "already_paid")
+        attachment = self.portal_logs().attachment_ids
+        self.assertEqual(len(attachment), 1)
+        self.assertLessEqual(len(attachment.name), 200)
+        self.assertTrue(attachment.name.startswith("comprovante-pix-") and attachment.name.endswith(".pdf"))

@@ -50,6 +50,12 @@ class TestPix(PureCase):
         other += "5802BR5901A6001B6304"
         self.assertIn("merchant account br.gov.bcb.pix with a key missing", pix.validate(other + pix.crc16(other)))
 
+    def test_only_ascii_digits_give_a_field_size(self):
+        for payload in ("00\u0660\u0662ab", "00\u00b2ab", "00 2ab"):
+            with self.assertRaises(ValueError, msg=payload):
+                pix.parse(payload)
+        self.assertEqual(pix.parse("0002ab"), {"00": "ab"})
+
     def test_key_is_required(self):
         with self.assertRaises(ValueError):
             pix.build_payload("", "Acme", "Recife", 10)

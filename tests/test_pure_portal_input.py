@@ -52,8 +52,33 @@ class TestPurePortalInput(PureCase):
         with self.assertRaises(InputRefusedError):
             portal_input.parse_text("x" * 11, 10)
         self.assertEqual(identity.private_digits("123.456.789-09"), "12309")
-        self.assertEqual(identity.private_digits("11.222.333/0001-81"), "000181")
+        self.assertEqual(identity.private_digits("11.222.333/0001-81"), "", "a CNPJ has no private digits")
         self.assertEqual(identity.private_digits("12345"), "")
+
+    def test_only_ascii_digits_are_digits(self):
+        self.assertEqual(identity.ascii_digits("\u0661\u0662\u0663\u0660\u0669"), "", "Arabic-Indic digits")
+        self.assertEqual(identity.ascii_digits("1\u00b2-3"), "13", "a superscript two is not a digit")
+        self.assertEqual(identity.ascii_digits(None), "")
+        self.assertEqual(identity.tax_id_digits("123.456.789-0\u0669"), "1234567890")
+        self.assertIsNone(identity.document_kind("123.456.789-0\u0669"))
+
+    def test_client_key_groups_an_ipv6_subscriber(self):
+        key = identity.client_key("2001:db8:1:2::1")
+        self.assertEqual(key, "2001:db8:1:2::/64")
+        self.assertEqual(identity.client_key("2001:db8:1:2:ffff:ffff:ffff:fffe"), key)
+        self.assertNotEqual(identity.client_key("2001:db8:1:3::1"), key)
+        self.assertEqual(identity.client_key("203.0.113.5"), "203.0.113.5")
+        self.assertNotEqual(identity.client_key("203.0.113.6"), "203.0.113.5")
+        self.assertEqual(identity.client_key("::ffff:203.0.113.5"), "203.0.113.5")
+        self.assertEqual(identity.client_key(None), "")
+
+    def test_long_file_names_are_cut_keeping_the_extension(self):
+        name = portal_input.parse_file_name("comprovante " * 30 + ".pdf")
+        self.assertLessEqual(len(name), portal_input.MAX_FILE_NAME_CHARS)
+        self.assertTrue(name.endswith(".pdf"), name)
+        self.assertEqual(portal_input.parse_file_name(" recibo\x00.jpg "), "recibo.jpg")
+        self.assertEqual(len(portal_input.parse_file_name("x" * 500)), portal_input.MAX_FILE_NAME_CHARS)
+        self.assertEqual(portal_input.parse_file_name(None), "")
 
     def test_text_html_shows_the_text_as_typed(self):
         html = portal_input.text_html('<a href="https://x.example">Pague</a>\nhttps://y.example')

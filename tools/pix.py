@@ -74,7 +74,7 @@ def parse(payload: str) -> dict:
     fields, index = {}, 0
     while index < len(payload):
         tag, size = payload[index : index + 2], payload[index + 2 : index + 4]
-        if len(tag) < 2 or not size.isdigit():
+        if len(tag) < 2 or len(size) < 2 or any(char not in "0123456789" for char in size):
             raise ValueError(f"malformed field at position {index}")
         value = payload[index + 4 : index + 4 + int(size)]
         if len(value) != int(size):

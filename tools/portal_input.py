@@ -24,6 +24,8 @@ MAX_FIRST_DUE_DAYS = 365
 # The longest note the debtor may type (a dispute, "already paid"), a name, a signature (base64).
 MAX_NOTE_CHARS = 2000
 MAX_NAME_CHARS = 200
+# The longest file name kept for a receipt (a longer one is cut, keeping its extension).
+MAX_FILE_NAME_CHARS = 200
 MAX_SIGNATURE_CHARS = 2 * 1024 * 1024
 # The most invoice ids one form may tick (a page lists a few hundred at most).
 MAX_IDS = 1000
@@ -101,6 +103,19 @@ def parse_text(value, max_chars: int) -> str:
     if len(text) > max_chars:
         raise InputRefusedError("range")
     return text
+
+
+def parse_file_name(value, max_chars=MAX_FILE_NAME_CHARS) -> str:
+    """The file name ``value`` as plain text, cut to ``max_chars`` characters keeping its
+    extension (a phone names a photo as it likes: a long name is no reason to refuse a receipt)."""
+    text = value if isinstance(value, str) else ""
+    text = "".join(char for char in text if char.isprintable()).strip()
+    if len(text) <= max_chars:
+        return text
+    stem, dot, extension = text.rpartition(".")
+    if not dot or not stem or len(extension) > 10:
+        return text[:max_chars].strip()
+    return stem[: max_chars - len(extension) - 1].strip() + "." + extension
 
 
 def text_html(text) -> Markup:
