@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools.misc import format_amount
 
@@ -165,6 +166,35 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         self.assertEqual(invoices, self.overdue)
         self.assertAlmostEqual(offer.principal + offer.fine + offer.interest, amount)
         self.assertEqual(offer._portal_not_due_principal(), 0.0)
+
+    def test_page_promise_covers_the_claim_only(self):
+        """The page's promise is of the claimed amount: its invoices and their claimed principal, never
+        an invoice not due yet; an older promise on another invoice does not block it."""
+        older = self.create_invoice(150.0, self.today - timedelta(days=50), self.today - timedelta(days=20))
+        self.env["account.move"]._cron_refresh_recovery_state()
+        self.env["credit.recovery.promise"].sudo().create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "debtor_id": self.debtor.id,
+                "invoice_ids": [Command.set(older.ids)],
+                "amount": 150.0,
+                "date": self.today + timedelta(days=3),
+            }
+        )
+        claim = self.debtor._get_claims()[self.debtor.id]
+        self.assertEqual(set(claim.by_move()), set(self.overdue), "the promised invoice is not claimed")
+        Portal = self.env["credit.recovery.portal"]
+        values = Portal._page_values(self.link)
+        self.assertIn(older, [row["move"] for row in values["other_rows"]])
+        contact = Portal._promise(self.link, self.today + timedelta(days=5))
+        promise = self.debtor.promise_ids.filtered(lambda promise: promise.invoice_ids != older)
+        self.assertEqual(len(promise), 1, contact)
+        self.assertEqual(promise.invoice_ids, self.overdue, "never an invoice not due yet")
+        self.assertEqual(promise.amount, float(claim.principal))
+        self.assertAlmostEqual(promise.amount, 633.0)
+        with self.assertRaisesRegex(UserError, "You have already promised to pay on"):
+            Portal._promise(self.link, self.today + timedelta(days=6))
 
     def test_fine_is_rounded_once_and_capped_on_the_page_the_pix_code_and_the_offer(self):
         # Issue 28: R$ 1.450,15 in three installments, 2 % fine: 29,003 at most (half-up per
