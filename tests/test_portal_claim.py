@@ -255,6 +255,20 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         for line in agreement.line_ids:
             self.assertIn(f"{line.amount:,.2f}", html, "the schedule")
 
+        # A partial payment of the next installment: the page and its PIX code ask for the rest.
+        self.env["account.payment.register"].with_context(
+            active_model="account.move.line", active_ids=first.move_line_id.ids
+        ).create({"payment_date": self.today, "amount": 50.0})._create_payments()
+        rest = round(first.amount - 50.0, 2)
+        self.assertAlmostEqual(first.amount_residual, rest)
+        self.assertFalse(first.paid)
+        agreement.invalidate_recordset(["portal_pix_code"])
+        self.assertEqual(float(pix.amount_of(agreement.portal_pix_code)), rest)
+        html = self.verified_html()
+        block = html[html.index("o_credit_recovery_next_installment") :]
+        self.assertRegex(block[:3000], rf"o_credit_recovery_next_amount[^>]*>R\$\W*<span[^>]*>{rest:,.2f}<")
+        self.assertIn(agreement.portal_pix_code, block[:3000])
+
         # Once everything is paid, and only then, nothing is open.
         for line in agreement.line_ids:
             self.env["account.payment.register"].with_context(
