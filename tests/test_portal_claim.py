@@ -132,7 +132,11 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         )
         rendered = dispatch._render_messages(self.stage_notice)
         self.assertEqual(dispatch.amount_due, amount)
-        self.assertAlmostEqual(sum(dispatch._invoice_amounts().values()), amount, msg="its rows add up to its total")
+        self.assertAlmostEqual(
+            sum(row["amount"] for row in dispatch._message_rows()["claimed"]),
+            amount,
+            msg="its rows add up to its total",
+        )
         self.assertIn(formatted, rendered["subject"])
         self.assertIn(formatted, rendered["body"])
         self.assertIn(formatted, rendered["sms"])
@@ -166,6 +170,113 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         self.assertEqual(invoices, self.overdue)
         self.assertAlmostEqual(offer.principal + offer.fine + offer.interest, amount)
         self.assertEqual(offer._portal_not_due_principal(), 0.0)
+
+    def make_dispatch(self, stage, installments):
+        """A queued message at ``stage`` with one action per ``(invoice, due date, amount)``."""
+        dispatch = (
+            self.env["credit.recovery.dispatch"]
+            .sudo()
+            .create(
+                {
+                    "debtor_id": self.debtor.id,
+                    "company_id": self.company.id,
+                    "stage_id": stage.id,
+                    "scheduled_at": fields.Datetime.now(),
+                }
+            )
+        )
+        self.env["credit.recovery.action"].sudo().create(
+            [
+                {
+                    "move_id": invoice.id,
+                    "stage_id": stage.id,
+                    "due_date": due,
+                    "amount": amount,
+                    "reached_date": self.today,
+                    "dispatch_id": dispatch.id,
+                }
+                for invoice, due, amount in installments
+            ]
+        )
+        return dispatch
+
+    def money(self, amount):
+        return format_amount(self.env, amount, self.company.currency_id)
+
+    def test_stage_email_rows_add_up_to_what_it_claims(self):
+        """Every claimed installment is listed with its own total (two installments of one invoice
+        each their own), adding up to the total and the PIX code; a reminder of an installment not
+        due yet is listed apart, as falling due, never in what is owed now."""
+        payment_term = self.env["account.payment.term"].create(
+            {
+                "name": "2 installments",
+                "line_ids": [
+                    Command.create({"value": "fixed", "value_amount": 150.0, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 100.0, "nb_days": 30}),
+                ],
+            }
+        )
+        split = self.create_invoice(410.0, self.today - timedelta(days=75), payment_term=payment_term)
+        self.env["account.move"]._cron_refresh_recovery_state()
+        dues = sorted(split.line_ids.filtered("date_maturity").mapped("date_maturity"))
+        claim = self.debtor._get_claims()[self.debtor.id]
+        lines = {(line.move, line.due): line.charges.total for line in claim.lines}
+        self.assertEqual({due for move, due in lines if move == split}, set(dues))
+        soon = self.not_due[:1]
+        dispatch = self.make_dispatch(
+            self.stage_notice,
+            [
+                (split, dues[0], 150.0),
+                (split, dues[1], 260.0),
+                (self.overdue[0], self.overdue[0].invoice_date_due, 433.0),
+                (soon, soon.invoice_date_due, 600.0),
+            ],
+        )
+        rows = dispatch._message_rows()
+        amount = float(claim.total)
+        self.assertEqual(dispatch.amount_due, amount)
+        self.assertEqual(
+            [(row["move"], row["due"], row["amount"]) for row in rows["claimed"]],
+            [(line.move, line.due, float(line.charges.total)) for line in claim.lines],
+            "every claimed installment, the message's actions or not, each with its own total",
+        )
+        self.assertAlmostEqual(sum(row["amount"] for row in rows["claimed"]), amount)
+        self.assertEqual([(row["move"], row["amount"]) for row in rows["due_soon"]], [(soon, 600.0)])
+        rendered = dispatch._render_messages(self.stage_notice)
+        body = rendered["body"]
+        for line in claim.lines:
+            self.assertIn(self.money(float(line.charges.total)), body)
+        self.assertNotIn(
+            self.money(float(lines[split, dues[0]] + lines[split, dues[1]])), body, "never the invoice's whole share"
+        )
+        self.assertIn(self.overdue[1].name, body, "claimed without an action of this message: listed")
+        self.assertIn("not included in the total above", body)
+        self.assertIn(self.money(600.0), body)
+        self.assertIn(self.money(amount), rendered["subject"])
+        self.assertEqual(float(pix.amount_of(dispatch.portal_pix_code)), amount)
+
+        # A reminder-only message: the claimed amount is listed (what it totals), its installment apart.
+        reminder = self.make_dispatch(self.stage_reminder, [(soon, soon.invoice_date_due, 600.0)])
+        rows = reminder._message_rows()
+        self.assertEqual(reminder.amount_due, amount)
+        self.assertAlmostEqual(sum(row["amount"] for row in rows["claimed"]), amount)
+        self.assertEqual([(row["move"], row["amount"]) for row in rows["due_soon"]], [(soon, 600.0)])
+        body = reminder._render_messages(self.stage_reminder)["body"]
+        self.assertIn(self.overdue[0].name, body)
+        self.assertIn(split.name, body)
+
+        # Nothing claimed: the reminder claims the installment falling due, as falling due.
+        (self.overdue | split).button_draft()
+        (self.overdue | split).button_cancel()
+        reminder.invalidate_recordset()
+        rows = reminder._message_rows()
+        self.assertFalse(rows["claimed"])
+        self.assertEqual(reminder.amount_due, 600.0)
+        body = reminder._render_messages(self.stage_reminder)["body"]
+        self.assertIn("friendly reminder", body)
+        self.assertIn("Total falling due", body)
+        self.assertNotIn("Days overdue", body)
+        self.assertEqual(float(pix.amount_of(reminder.portal_pix_code)), 600.0)
 
     def test_page_promise_covers_the_claim_only(self):
         """The page's promise is of the claimed amount: its invoices and their claimed principal, never
