@@ -8,10 +8,11 @@ class CreditRecoveryDispatch(models.Model):
 
     Planned by the run, queued until ``scheduled_at`` (the next moment the contact
     window and the caps allow), then delivered by the delivery cron. The message is the
-    decision: its templates are rendered on this record and list exactly its stage
-    actions (``action_ids``: the invoices and installments kept by the skip rules) with
-    the amounts summed from them (``amount_due``); a disputed, promised, excluded,
-    prescribed or agreement-covered debt is never in it. The rules are checked again at
+    decision: its stage actions (``action_ids``: the invoices and installments kept by the
+    skip rules) make it; it claims the debtor's claimed amount of the day (``amount_due``)
+    and its e-mail lists every installment of it (:meth:`_message_rows`), then apart its
+    reminders of installments not due yet; a disputed, promised, excluded, prescribed or
+    agreement-covered debt is never in it. The rules are checked again at
     delivery: a promise or a payment made in between takes what is no longer due out of
     the message, or cancels it. Its activities go to the debtor's collection
     responsible, each outbound message is logged as a contact.
