@@ -8,10 +8,11 @@ class CreditRecoveryDispatch(models.Model):
 
     Planned by the run, queued until ``scheduled_at`` (the next moment the contact
     window and the caps allow), then delivered by the delivery cron. The message is the
-    decision: its templates are rendered on this record and list exactly its stage
-    actions (``action_ids``: the invoices and installments kept by the skip rules) with
-    the amounts summed from them (``amount_due``); a disputed, promised, excluded,
-    prescribed or agreement-covered debt is never in it. The rules are checked again at
+    decision: its stage actions (``action_ids``: the invoices and installments kept by the
+    skip rules) make it; it claims the debtor's claimed amount of the day (``amount_due``)
+    and its e-mail lists every installment of it (:meth:`_message_rows`), then apart its
+    reminders of installments not due yet; a disputed, promised, excluded, prescribed or
+    agreement-covered debt is never in it. The rules are checked again at
     delivery: a promise or a payment made in between takes what is no longer due out of
     the message, or cancels it. Its activities go to the debtor's collection
     responsible, each outbound message is logged as a contact.
@@ -61,6 +62,11 @@ class CreditRecoveryDispatch(models.Model):
         copy=False,
         help="The amount the message claimed on the day it went out.",
     )
+    claim_rows = fields.Json(
+        string="Installments Listed",
+        compute="_compute_claim_rows",
+        help="The installments the e-mail lists: those of the claimed amount, then those falling due.",
+    )
     preview_subject = fields.Char(string="E-mail Subject", compute="_compute_preview")
     preview_body = fields.Html(string="E-mail", compute="_compute_preview", sanitize=False)
     preview_sms = fields.Text(string="SMS Text", compute="_compute_preview")
@@ -83,12 +89,12 @@ class CreditRecoveryDispatch(models.Model):
         for dispatch in self:
             dispatch.invoice_ids = dispatch.action_ids.move_id
 
-    @api.depends("action_ids.amount", "action_ids.move_id", "state", "amount_claimed")
+    @api.depends("action_ids.amount", "action_ids.move_id", "action_ids.due_date", "state", "amount_claimed")
     def _compute_amount_due(self):
         """A queued message claims the debtor's claimed amount of today (``_get_claims``: the same
         amount as the page, the WhatsApp text and the letter); from its delivery on, what it claimed
-        that day (``amount_claimed``, written before it is rendered). A reminder before any due
-        date claims the installments falling due."""
+        that day (``amount_claimed``, written before it is rendered). A reminder when nothing is
+        claimed yet: the installments falling due (each once)."""
         queued = self.filtered(lambda dispatch: dispatch.state == "queued" and not dispatch.amount_claimed)
         claims = queued.debtor_id._origin._get_claims() if queued else {}
         for dispatch in self:
@@ -98,18 +104,98 @@ class CreditRecoveryDispatch(models.Model):
             elif claim and claim.total > 0:
                 dispatch.amount_due = float(claim.total)
             else:
-                # An invoice claimed once, at its latest action (a queued message may carry two).
-                per_invoice = {action.move_id: action.amount for action in dispatch.action_ids.sorted("id")}
-                dispatch.amount_due = sum(per_invoice.values())
+                dispatch.amount_due = sum(dispatch._installment_actions().values())
+
+    def _installment_actions(self):
+        """``{(invoice, due date): amount}`` of the message's actions: an installment once, at its
+        latest action (a queued message may carry two stages of one installment)."""
+        self.ensure_one()
+        return {(action.move_id, action.due_date): action.amount for action in self.action_ids.sorted("id")}
+
+    @api.depends("state", "sent_at", "amount_claimed", "action_ids.amount", "action_ids.due_date", "action_ids.move_id")
+    def _compute_claim_rows(self):
+        """What each message's e-mail lists (see :meth:`_message_rows`), computed for a whole batch
+        with one ``_get_claims`` per day (a delivery renders many messages: no query per message)."""
+        days = {dispatch: dispatch._message_day() for dispatch in self}
+        claims = {}
+        for day in set(days.values()):
+            debtors = self.filtered(lambda dispatch, day=day: days[dispatch] == day).debtor_id._origin
+            claims[day] = debtors._get_claims(day)
+        move_ids = {
+            line.move.id for by_debtor in claims.values() for claim in by_debtor.values() for line in claim.lines
+        }
+        moves = self.env["account.move"].browse(move_ids) | self.action_ids.move_id
+        names = {move.id: move.name or "" for move in moves}  # one read for the batch
+        for dispatch in self:
+            day = days[dispatch]
+            claim = claims[day].get(dispatch.debtor_id._origin.id)
+            lines = claim.lines if claim else ()
+            keys = {(line.move.id, line.due) for line in lines}
+            due_soon = sorted(
+                (
+                    (due, names[move.id], move.id, amount)
+                    for (move, due), amount in dispatch._installment_actions().items()
+                    if due and due >= day and (move.id, due) not in keys
+                ),
+            )
+            dispatch.claim_rows = {
+                "claimed": [
+                    [
+                        line.move.id,
+                        names[line.move.id],
+                        fields.Date.to_string(line.due),
+                        float(line.charges.total),
+                        line.charges.days,
+                    ]
+                    for line in lines
+                ],
+                "due_soon": [
+                    [move_id, name, fields.Date.to_string(due), amount, 0] for due, name, move_id, amount in due_soon
+                ],
+            }
+
+    def _message_day(self):
+        self.ensure_one()
+        if self.state == "queued" or not self.sent_at:
+            return fields.Date.context_today(self)
+        return fields.Date.context_today(self, self.sent_at)
+
+    def _message_rows(self):
+        """What the message's e-mail lists, so that it adds up to what it claims and its PIX code asks:
+
+        - ``claimed``: every installment of the debtor's claimed amount of the message's day
+          (``_get_claims``, this message's actions or not), each with its own total (principal,
+          fine and interest): they add up to ``amount_due``, the page's and every channel's amount;
+        - ``due_soon``: the installments of its actions not due yet (a pre-due reminder), with their
+          open amount: listed apart, never owed now. When nothing is claimed, the message claims
+          them (``amount_due``).
+        Each is a list of ``{"move", "name", "due", "amount", "days"}`` in due-date order.
+        """
+        self.ensure_one()
+        rows = self.claim_rows or {}
+        Move = self.env["account.move"]
+        return {
+            kind: [
+                {
+                    "move": Move.browse(move_id),
+                    "name": name,
+                    "due": fields.Date.to_date(due),
+                    "amount": amount,
+                    "days": days,
+                }
+                for move_id, name, due, amount, days in rows.get(kind, [])
+            ]
+            for kind in ("claimed", "due_soon")
+        }
 
     def _invoice_amounts(self):
-        """``{invoice: amount}`` the message's e-mail lists: a queued message, each invoice's part of
-        the debtor's claimed amount of today (what its total claims); a sent one, what each claimed."""
+        """``{invoice: amount}``: each invoice's part of the claimed amount of the message's day (its
+        claimed installments). Kept for a stage e-mail not yet reloaded; :meth:`_message_rows` lists
+        each installment."""
         self.ensure_one()
-        amounts = {action.move_id: action.amount for action in self.action_ids.sorted("id")}
-        if self.state == "queued" and not self.amount_claimed:  # at delivery the actions hold them
-            claim = self.debtor_id._origin._get_claims()[self.debtor_id._origin.id]
-            amounts.update({move: float(total) for move, total in claim.by_move().items() if move in amounts})
+        amounts = {}
+        for row in self._message_rows()["claimed"]:
+            amounts[row["move"]] = amounts.get(row["move"], 0.0) + row["amount"]
         return amounts
 
     @api.depends("stage_id", "action_ids")

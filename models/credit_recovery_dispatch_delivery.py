@@ -92,17 +92,19 @@ class CreditRecoveryDispatch(models.Model):
             return
         kept = [row for dispatch in allowed for row in kept_by_dispatch[dispatch.id]]
         # The message is the decision: the kept actions, their invoices, amounts and highest stage.
-        # Each invoice claims its part of the debtor's claimed amount of the day (overdue
-        # installments with fine and interest); a reminder, the installment falling due.
+        # The message claims the debtor's claimed amount of the day (overdue installments with fine
+        # and interest); a reminder when nothing is claimed, the installments falling due.
+        # Each action is of one installment (invoice, due date): it claims that installment's own
+        # total, never its invoice's whole share.
         claims = allowed.debtor_id._get_claims(today)
-        per_move = {
-            debtor_id: {move.id: float(total) for move, total in claim.by_move().items()}
+        per_installment = {
+            debtor_id: {(line.move.id, line.due): float(line.charges.total) for line in claim.lines}
             for debtor_id, claim in claims.items()
         }
         claimed = defaultdict(dict)
         for row in kept:
-            row["amount"] = per_move[row["debtor_id"]].get(row["move_id"], row["amount"])
-            claimed[row["dispatch_id"]][row["move_id"]] = row["amount"]
+            row["amount"] = per_installment[row["debtor_id"]].get((row["move_id"], row["due_date"]), row["amount"])
+            claimed[row["dispatch_id"]][row["move_id"], row["due_date"]] = row["amount"]
         Action._update_amounts(kept)
         allowed._set_decision(kept_by_dispatch)
         self._write_states(

@@ -208,7 +208,8 @@ class CreditRecoveryPortal(models.AbstractModel):
 
     @api.model
     def _promise(self, link, date, ip=None, user_agent=None):
-        """ "I will pay on ``date``": a promise of the page's total, as an agent would log it."""
+        """ "I will pay on ``date``": a promise of the amount claimed today (the page's total, its
+        invoices and their claimed principal), as an agent would log it."""
         values = self._page_values(link)
         try:
             date = fields.Date.to_date(date) if date else None
@@ -217,11 +218,14 @@ class CreditRecoveryPortal(models.AbstractModel):
         today = values["today"]
         if not date or date < today or (date - today).days > 30:
             raise UserError(self.env._("Choose a payment date within the next 30 days."))
-        payable = self.env["account.move"].union(*[row["move"] for row in values["rows"] if row["payable"]])
-        if not payable or values["total"] <= 0:
-            raise UserError(self.env._("There is nothing to promise on this page today."))
-        promised = link.sudo().debtor_id.promise_ids.filtered(
-            lambda promise: promise.state == "open" and promise.invoice_ids & payable
+        # The promise is of the amount claimed today (``_get_claims``): its installments already due,
+        # never one not due yet, nor an excluded, prescribed, disputed or promised invoice.
+        claimed_rows = values["claimed_rows"]
+        invoices = self.env["account.move"].union(*[row["move"] for row in claimed_rows])
+        open_promises = link.sudo().debtor_id.promise_ids.filtered(lambda promise: promise.state == "open")
+        # A promised invoice is no longer claimed: a form sent twice finds its invoices promised.
+        promised = open_promises.filtered(lambda promise: promise.invoice_ids & invoices) or (
+            not invoices and open_promises.sorted("id", reverse=True)
         )
         if promised:
             # A form sent twice, or a second date: said to the debtor, not in the back office's words.
@@ -231,15 +235,18 @@ class CreditRecoveryPortal(models.AbstractModel):
                     date=format_date(self.env, promised[:1].date),
                 )
             )
-        # A promise covers the open amount of the invoices (the late charges follow the payment).
-        amount = sum(row["principal"] for row in values["rows"] if row["payable"])
+        if not invoices or values["total"] <= 0:
+            raise UserError(self.env._("There is nothing to promise on this page today."))
+        # A promise covers the open amount of the installments claimed (the late charges follow the
+        # payment): paying what the page claims keeps it.
+        amount = sum(row["principal"] for row in claimed_rows)
         return self._log_action(
             link,
             "account_credit_recovery.outcome_promise",
             self.env._(
                 "The debtor promised on the self-service page to pay on %(date)s.", date=format_date(self.env, date)
             ),
-            payable,
+            invoices,
             ip=ip,
             user_agent=user_agent,
             promise_amount=amount,

@@ -131,10 +131,16 @@ class CreditRecoveryAgreementPortal(models.Model):
     portal_pix_code = fields.Char(string="PIX Code", compute="_compute_portal_pix_code")
 
     def _compute_portal_pix_code(self):
+        """The PIX code of the next unpaid installment, for what is still due on it (after a partial
+        payment, the rest: never its full amount again)."""
         for agreement in self:
-            first = agreement.line_ids.filtered(lambda line: not line.paid).sorted("date_due")[:1]
+            first = agreement.line_ids.filtered(lambda line: not line.paid).sorted(
+                lambda line: (line.date_due, line.sequence, line.id)
+            )[:1]
             agreement.portal_pix_code = (
-                self.env["credit.recovery.portal"]._pix_code(agreement.company_id, first.amount, agreement.name)
+                self.env["credit.recovery.portal"]._pix_code(
+                    agreement.company_id, first.amount_residual, agreement.name
+                )
                 if first
                 else False
             )

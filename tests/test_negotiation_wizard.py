@@ -51,17 +51,20 @@ class TestNegotiationWizard(CreditRecoveryCommon):
         self.assertEqual(agreement.state, "active")
 
     def test_fine_cap_holds_on_the_total(self):
-        """R$ 5.400,00 in 7 invoices of 771,43/771,42: 2 % is R$ 108,00, not the 108,01 of per-line rounding."""
+        """R$ 5.400,00 in 7 invoices of 771,43/771,42: 2 % of each rounded down, 7 x 15,42 = R$ 107,94.
+
+        Never the 108,01 of half-up rounding per line, nor a line above its own 2 % (15,4286).
+        """
         invoices = self.invoice.browse()
         for amount in [771.43] * 6 + [771.42]:
             invoices |= self.create_invoice(amount, date(2026, 9, 9), date(2026, 10, 9))
         with self.on(TODAY):
             self.env["account.move"]._cron_refresh_recovery_state()
         wizard = self.open_wizard(invoices)
-        self.assertEqual((wizard.principal, wizard.fine), (5400.0, 108.0))
+        self.assertEqual((wizard.principal, wizard.fine), (5400.0, 107.94))
         with self.on(TODAY):
             agreement = self.env["credit.recovery.agreement"].browse(wizard.save().action_prepare()["res_id"])
-        self.assertEqual(agreement.fine, 108.0)
+        self.assertEqual(agreement.fine, 107.94)
 
     def test_wizard_shows_debt_limits_and_schedule_preview(self):
         wizard = self.open_wizard()

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools.misc import format_amount
 
@@ -131,7 +132,11 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         )
         rendered = dispatch._render_messages(self.stage_notice)
         self.assertEqual(dispatch.amount_due, amount)
-        self.assertAlmostEqual(sum(dispatch._invoice_amounts().values()), amount, msg="its rows add up to its total")
+        self.assertAlmostEqual(
+            sum(row["amount"] for row in dispatch._message_rows()["claimed"]),
+            amount,
+            msg="its rows add up to its total",
+        )
         self.assertIn(formatted, rendered["subject"])
         self.assertIn(formatted, rendered["body"])
         self.assertIn(formatted, rendered["sms"])
@@ -166,9 +171,146 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         self.assertAlmostEqual(offer.principal + offer.fine + offer.interest, amount)
         self.assertEqual(offer._portal_not_due_principal(), 0.0)
 
+    def make_dispatch(self, stage, installments):
+        """A queued message at ``stage`` with one action per ``(invoice, due date, amount)``."""
+        dispatch = (
+            self.env["credit.recovery.dispatch"]
+            .sudo()
+            .create(
+                {
+                    "debtor_id": self.debtor.id,
+                    "company_id": self.company.id,
+                    "stage_id": stage.id,
+                    "scheduled_at": fields.Datetime.now(),
+                }
+            )
+        )
+        self.env["credit.recovery.action"].sudo().create(
+            [
+                {
+                    "move_id": invoice.id,
+                    "stage_id": stage.id,
+                    "due_date": due,
+                    "amount": amount,
+                    "reached_date": self.today,
+                    "dispatch_id": dispatch.id,
+                }
+                for invoice, due, amount in installments
+            ]
+        )
+        return dispatch
+
+    def money(self, amount):
+        return format_amount(self.env, amount, self.company.currency_id)
+
+    def test_stage_email_rows_add_up_to_what_it_claims(self):
+        """Every claimed installment is listed with its own total (two installments of one invoice
+        each their own), adding up to the total and the PIX code; a reminder of an installment not
+        due yet is listed apart, as falling due, never in what is owed now."""
+        payment_term = self.env["account.payment.term"].create(
+            {
+                "name": "2 installments",
+                "line_ids": [
+                    Command.create({"value": "fixed", "value_amount": 150.0, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 100.0, "nb_days": 30}),
+                ],
+            }
+        )
+        split = self.create_invoice(410.0, self.today - timedelta(days=75), payment_term=payment_term)
+        self.env["account.move"]._cron_refresh_recovery_state()
+        dues = sorted(split.line_ids.filtered("date_maturity").mapped("date_maturity"))
+        claim = self.debtor._get_claims()[self.debtor.id]
+        lines = {(line.move, line.due): line.charges.total for line in claim.lines}
+        self.assertEqual({due for move, due in lines if move == split}, set(dues))
+        soon = self.not_due[:1]
+        dispatch = self.make_dispatch(
+            self.stage_notice,
+            [
+                (split, dues[0], 150.0),
+                (split, dues[1], 260.0),
+                (self.overdue[0], self.overdue[0].invoice_date_due, 433.0),
+                (soon, soon.invoice_date_due, 600.0),
+            ],
+        )
+        rows = dispatch._message_rows()
+        amount = float(claim.total)
+        self.assertEqual(dispatch.amount_due, amount)
+        self.assertEqual(
+            [(row["move"], row["due"], row["amount"]) for row in rows["claimed"]],
+            [(line.move, line.due, float(line.charges.total)) for line in claim.lines],
+            "every claimed installment, the message's actions or not, each with its own total",
+        )
+        self.assertAlmostEqual(sum(row["amount"] for row in rows["claimed"]), amount)
+        self.assertEqual([(row["move"], row["amount"]) for row in rows["due_soon"]], [(soon, 600.0)])
+        rendered = dispatch._render_messages(self.stage_notice)
+        body = rendered["body"]
+        for line in claim.lines:
+            self.assertIn(self.money(float(line.charges.total)), body)
+        self.assertNotIn(
+            self.money(float(lines[split, dues[0]] + lines[split, dues[1]])), body, "never the invoice's whole share"
+        )
+        self.assertIn(self.overdue[1].name, body, "claimed without an action of this message: listed")
+        self.assertIn("not included in the total above", body)
+        self.assertIn(self.money(600.0), body)
+        self.assertIn(self.money(amount), rendered["subject"])
+        self.assertEqual(float(pix.amount_of(dispatch.portal_pix_code)), amount)
+
+        # A reminder-only message: the claimed amount is listed (what it totals), its installment apart.
+        reminder = self.make_dispatch(self.stage_reminder, [(soon, soon.invoice_date_due, 600.0)])
+        rows = reminder._message_rows()
+        self.assertEqual(reminder.amount_due, amount)
+        self.assertAlmostEqual(sum(row["amount"] for row in rows["claimed"]), amount)
+        self.assertEqual([(row["move"], row["amount"]) for row in rows["due_soon"]], [(soon, 600.0)])
+        body = reminder._render_messages(self.stage_reminder)["body"]
+        self.assertIn(self.overdue[0].name, body)
+        self.assertIn(split.name, body)
+
+        # Nothing claimed: the reminder claims the installment falling due, as falling due.
+        (self.overdue | split).button_draft()
+        (self.overdue | split).button_cancel()
+        reminder.invalidate_recordset()
+        rows = reminder._message_rows()
+        self.assertFalse(rows["claimed"])
+        self.assertEqual(reminder.amount_due, 600.0)
+        body = reminder._render_messages(self.stage_reminder)["body"]
+        self.assertIn("friendly reminder", body)
+        self.assertIn("Total falling due", body)
+        self.assertNotIn("Days overdue", body)
+        self.assertEqual(float(pix.amount_of(reminder.portal_pix_code)), 600.0)
+
+    def test_page_promise_covers_the_claim_only(self):
+        """The page's promise is of the claimed amount: its invoices and their claimed principal, never
+        an invoice not due yet; an older promise on another invoice does not block it."""
+        older = self.create_invoice(150.0, self.today - timedelta(days=50), self.today - timedelta(days=20))
+        self.env["account.move"]._cron_refresh_recovery_state()
+        self.env["credit.recovery.promise"].sudo().create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "debtor_id": self.debtor.id,
+                "invoice_ids": [Command.set(older.ids)],
+                "amount": 150.0,
+                "date": self.today + timedelta(days=3),
+            }
+        )
+        claim = self.debtor._get_claims()[self.debtor.id]
+        self.assertEqual(set(claim.by_move()), set(self.overdue), "the promised invoice is not claimed")
+        Portal = self.env["credit.recovery.portal"]
+        values = Portal._page_values(self.link)
+        self.assertIn(older, [row["move"] for row in values["other_rows"]])
+        contact = Portal._promise(self.link, self.today + timedelta(days=5))
+        promise = self.debtor.promise_ids.filtered(lambda promise: promise.invoice_ids != older)
+        self.assertEqual(len(promise), 1, contact)
+        self.assertEqual(promise.invoice_ids, self.overdue, "never an invoice not due yet")
+        self.assertEqual(promise.amount, float(claim.principal))
+        self.assertAlmostEqual(promise.amount, 633.0)
+        with self.assertRaisesRegex(UserError, "You have already promised to pay on"):
+            Portal._promise(self.link, self.today + timedelta(days=6))
+
     def test_fine_is_rounded_once_and_capped_on_the_page_the_pix_code_and_the_offer(self):
         # Issue 28: R$ 1.450,15 in three installments, 2 % fine: 29,003 at most (half-up per
-        # installment it was 3 x 9,67 = 29,01, and the page asked a cent more than the offer).
+        # installment it was 3 x 9,67 = 29,01, and the page asked a cent more than the offer). Each
+        # installment's 2 % rounded down: 3 x 9,66 = 28,98 on the page and in the offer alike.
         self.not_due.button_draft()
         self.not_due.button_cancel()
         self.overdue.button_draft()
@@ -190,10 +332,10 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         self.env["account.move"]._cron_refresh_recovery_state()
         values = self.env["credit.recovery.portal"]._page_values(self.link)
         fine = sum(row["fine"] for row in values["claimed_rows"])
-        self.assertAlmostEqual(fine, 29.00)
+        self.assertAlmostEqual(fine, 28.98)
         self.assertLessEqual(Decimal(str(fine)), Decimal("1450.15") * 2 / 100)
         debt = self.env["credit.recovery.agreement"]._prepare_agreement_vals(invoice)
-        self.assertAlmostEqual(debt["fine"], 29.00)
+        self.assertAlmostEqual(debt["fine"], 28.98)
         offer_total = debt["principal"] + debt["fine"] + debt["interest"]
         self.assertAlmostEqual(values["total"], offer_total)
         self.assertEqual(float(pix.amount_of(values["pix_total"])), round(offer_total, 2))
@@ -223,6 +365,20 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         self.assertLess(html.index("o_credit_recovery_next_installment"), html.index("o_credit_recovery_not_due"))
         for line in agreement.line_ids:
             self.assertIn(f"{line.amount:,.2f}", html, "the schedule")
+
+        # A partial payment of the next installment: the page and its PIX code ask for the rest.
+        self.env["account.payment.register"].with_context(
+            active_model="account.move.line", active_ids=first.move_line_id.ids
+        ).create({"payment_date": self.today, "amount": 50.0})._create_payments()
+        rest = round(first.amount - 50.0, 2)
+        self.assertAlmostEqual(first.amount_residual, rest)
+        self.assertFalse(first.paid)
+        agreement.invalidate_recordset(["portal_pix_code"])
+        self.assertEqual(float(pix.amount_of(agreement.portal_pix_code)), rest)
+        html = self.verified_html()
+        block = html[html.index("o_credit_recovery_next_installment") :]
+        self.assertRegex(block[:3000], rf"o_credit_recovery_next_amount[^>]*>R\$\W*<span[^>]*>{rest:,.2f}<")
+        self.assertIn(agreement.portal_pix_code, block[:3000])
 
         # Once everything is paid, and only then, nothing is open.
         for line in agreement.line_ids:

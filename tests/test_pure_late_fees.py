@@ -1,7 +1,7 @@
 """Fine, interest and prescription figures checked against hand-computed values."""
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -57,9 +57,21 @@ class TestLateFees(PureCase):
         assert half_up == Decimal("108.01")
         assert sum(late_charges(principal, d, on, 2, 1).fine for principal, d in lines) <= Decimal("108.00")
         charges = late_charges_lines(lines, on, 2, 1)
-        assert sum(c.fine for c in charges) == Decimal("108.00")
+        # 2 % of each installment (15,4286 / 15,4284) rounded down: 15,42 each, 107,94 <= 108,00.
+        assert sum(c.fine for c in charges) == Decimal("107.94")
         assert sum(c.principal for c in charges) == Decimal("5400.00")
-        assert all(c.fine in (Decimal("15.42"), Decimal("15.43")) for c in charges)
+        assert all(c.fine == Decimal("15.42") for c in charges)
+
+    def test_fine_of_one_installment_holds_its_own_cap(self):
+        # Two installments of R$ 100,25: 2 % is 2,005 each. The cumulated allocation gave 2,00 and
+        # 2,01 (4,01 on 200,50 minus 2,00): the second above its own cap, and the page's PIX code
+        # of that installment charged it.
+        on = date(2026, 3, 10)
+        lines = [(Decimal("100.25"), date(2026, 1, 10)), (Decimal("100.25"), date(2026, 2, 10))]
+        charges = late_charges_lines(lines, on, 2, 1)
+        assert [c.fine for c in charges] == [Decimal("2.00"), Decimal("2.00")]
+        claim = build_claim([(i, "INV", p, d) for i, (p, d) in enumerate(lines)], on, 2, 1)
+        assert [line.charges.fine for line in claim.lines] == [Decimal("2.00"), Decimal("2.00")]
 
     def test_fine_cap_lines_not_yet_due_have_no_fine(self):
         lines = [(Decimal("100.00"), date(2026, 1, 10)), (Decimal("100.00"), date(2026, 3, 10))]
@@ -69,7 +81,8 @@ class TestLateFees(PureCase):
     def test_issue_28_example_page_offer_and_cap_agree(self):
         # Issue 28: R$ 1.450,15 in three installments. Rounded half-up per installment the fine was
         # 3 x 9,67 = 29,01, above 2 % of the principal (29,003); the page (per installment) and the
-        # offer (on the total) then asked amounts a cent apart. One rule: 29,00 everywhere.
+        # offer (on the total) then asked amounts a cent apart. One rule: 2 % of each installment
+        # rounded down (9,66 x 3 = 28,98), everywhere.
         on = date(2026, 3, 10)
         lines = [
             (Decimal("483.38"), date(2026, 1, 10)),
@@ -79,9 +92,9 @@ class TestLateFees(PureCase):
         half_up = sum((p * 2 / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for p, _d in lines)
         assert half_up == Decimal("29.01")
         charges = late_charges_lines(lines, on, 2, 1)
-        assert sum(c.fine for c in charges) == Decimal("29.00")
+        assert sum(c.fine for c in charges) == Decimal("28.98")
         claim = build_claim([(i, "INV", p, d) for i, (p, d) in enumerate(lines)], on, 2, 1)
-        assert (claim.principal, claim.fine) == (Decimal("1450.15"), Decimal("29.00"))
+        assert (claim.principal, claim.fine) == (Decimal("1450.15"), Decimal("28.98"))
         assert claim.total == sum(c.total for c in charges)
         assert all(late_charges(p, d, on, 2, 1).fine <= p * 2 / 100 for p, d in lines)
 
@@ -102,11 +115,15 @@ class TestLateFees(PureCase):
         lines = [(principal, date.fromordinal(on.toordinal() - days)) for principal, days in installments]
         overdue = [principal for principal, due in lines if due < on]
         charges = late_charges_lines(lines, on, fine_percent, 1)
+        cent = Decimal("0.01")
         total_fine = sum(c.fine for c in charges)
-        cap = sum(overdue, Decimal(0)) * fine_percent / 100
-        assert total_fine <= cap
-        assert cap - total_fine < Decimal("0.01"), "rounded down once, on the total: less than a cent under the cap"
-        assert all(c.fine >= 0 and c.fine <= c.principal * fine_percent / 100 + Decimal("0.01") for c in charges)
+        total_cap = (sum(overdue, Decimal(0)) * fine_percent / 100).quantize(cent, rounding=ROUND_DOWN)
+        assert total_fine <= total_cap, "the total fine holds the cap on the total principal"
+        for charge, (principal, due) in zip(charges, lines, strict=True):
+            line_cap = (principal * fine_percent / 100).quantize(cent, rounding=ROUND_DOWN)
+            assert 0 <= charge.fine <= line_cap, "each installment's fine holds its own cap"
+            if due < on:
+                assert charge.fine == line_cap, "rounded down once per installment: never less than that"
         assert all(not c.fine for c, (_p, due) in zip(charges, lines, strict=True) if due >= on)
         for principal, due in lines:
             assert late_charges(principal, due, on, fine_percent, 1).fine <= principal * fine_percent / 100

@@ -1,8 +1,8 @@
 """Late fine, default interest and prescription: exact decimal arithmetic.
 
-One rounding rule, everywhere: the fine is rounded DOWN to the cent, on the cumulated principal of
-the overdue installments of a debt (so neither an installment's fine nor the debt's total ever
-exceeds the percentage: the cap holds); the interest is rounded half-up to the cent per installment.
+One rounding rule, everywhere: the fine is rounded DOWN to the cent on each overdue installment's
+principal (so neither an installment's fine nor the debt's total ever exceeds the percentage: both
+caps hold); the interest is rounded half-up to the cent per installment.
 
 Brazilian defaults: fine at most 2 % of the overdue installment for consumers (CDC
 art. 52 §1); default interest simple, pro rata die (monthly rate / 30 per day), never
@@ -42,7 +42,7 @@ def late_charges(principal, due: date, on: date, fine_percent, interest_percent_
 
     Nothing is charged before or on the due date. Each amount is rounded once, at
     the end, to ``digits`` decimals: the fine down (never above its cap), the interest half-up.
-    For the installments of one debt use :func:`late_charges_lines`: its fine's total holds the cap.
+    For the installments of one debt use :func:`late_charges_lines`.
     """
     principal = _round(_dec(principal), digits)
     days = max((on - due).days, 0)
@@ -72,27 +72,16 @@ def prescription_status(due: date, today: date) -> str:
 
 
 def late_charges_lines(lines, on: date, fine_percent, interest_percent_month, *, digits=2):
-    """:func:`late_charges` of each ``(principal, due)`` of one debt, the fine allocated so its total holds the cap.
+    """:func:`late_charges` of each ``(principal, due)`` of one debt: both caps of the fine hold.
 
-    Rounding the fine per installment can put the total one cent above the legal cap
-    (CDC art. 52 §1: 2 % of R$ 5.400,00 is R$ 108,00, not R$ 108,01). The fine of the overdue
-    lines is computed on their cumulated principal, rounded down, and each line gets the
-    difference of two cumulated fines: the parts sum exactly to the capped total.
+    CDC art. 52 §1 caps the fine at 2 % of each installment ("do valor da prestação"): each
+    line's fine is rounded down on its own principal, so it never exceeds its own cap (two
+    installments of R$ 100,25 are fined R$ 2,00 each, never R$ 2,00 and R$ 2,01). A sum of
+    amounts rounded down never exceeds the rounded-down sum: the debt's total fine holds the cap
+    on the total principal too (R$ 5.400,00 in 7 installments: 7 x 15,42 = 107,94 <= 108,00).
+    The page, the PIX codes, the letter, the messages and the agreement all use this function.
     """
-    result = [
+    return [
         late_charges(principal, due, on, fine_percent, interest_percent_month, digits=digits)
         for principal, due in lines
     ]
-    quantum = Decimal(1).scaleb(-digits)
-    cumulated = Decimal(0)
-    previous_fine = Decimal(0).quantize(quantum)
-    allocated = []
-    for charges in result:
-        if not charges.days or charges.principal <= 0:
-            allocated.append(charges)
-            continue
-        cumulated += charges.principal
-        cumulated_fine = (cumulated * _dec(fine_percent) / 100).quantize(quantum, rounding=ROUND_DOWN)
-        allocated.append(LateCharges(charges.principal, charges.days, cumulated_fine - previous_fine, charges.interest))
-        previous_fine = cumulated_fine
-    return allocated
