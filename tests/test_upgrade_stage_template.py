@@ -23,7 +23,7 @@ class TestUpgradeStageTemplate(CreditRecoveryCommon):
         self.migrate(self.env.cr, "18.0.1.3.0")
         self.template.invalidate_recordset()
         self.assertNotIn("Former shipped body", self.template.body_html)
-        self.assertIn("invoice_amounts", self.template.body_html)
+        self.assertIn("_message_rows", self.template.body_html)
 
     def test_an_administrators_wording_is_kept(self):
         admin = new_test_user(self.env, "template_admin", groups="base.group_system,account.group_account_manager")

@@ -1,5 +1,5 @@
 """18.0.1.4.0: the shipped stage e-mail lists each invoice with its late charges, adding up to the
-one claimed amount of the day (``credit.recovery.dispatch._invoice_amounts``). Its file is
+one claimed amount of the day (``credit.recovery.dispatch._message_rows``). Its file is
 ``noupdate``, so an upgrade alone keeps the former body (rows without fine and interest under a
 total with them): the shipped record is loaded again, as 18.0.1.3.0 did, unless a person edited
 it (last written by another user than the superuser, who alone installs and upgrades): an
