@@ -69,7 +69,10 @@ class CreditRecoveryWorklist(models.Model):
 
     @api.model
     def action_open(self, limit=PAGE):
-        """Rank the current user's debtors and open the best ``limit`` of them."""
+        """Rank the current user's debtors and open the best ``limit`` of them (a page when the
+        caller gives no positive number)."""
+        if not isinstance(limit, int) or limit < 1:
+            limit = PAGE
         self._rebuild(limit=limit)
         return {
             "type": "ir.actions.act_window",
@@ -147,31 +150,30 @@ class CreditRecoveryWorklist(models.Model):
             policy = policies.get(company_id)
             if not policy:
                 continue
-            if policy.id not in windows:
-                windows[policy.id] = policy._get_contact_window()
-                weights[policy.id] = policy._get_score_weights()
+            if company_id not in windows:  # one policy per company
+                windows[company_id] = policy._get_contact_window()
+                weights[company_id] = policy._get_score_weights()
             tz = contact_timezone(partner_tz, company_tz, user_tz)
             if tz not in local_nows:
                 local_nows[tz] = pytz.utc.localize(now).astimezone(pytz.timezone(tz)).replace(tzinfo=None)
-            day_counts = counts.get(debtor_id, {})
-            key = (policy.id, tz)
-            if day_counts or key not in open_now:
+            day_counts = counts.get(debtor_id)
+            if day_counts or (company_id, tz) not in open_now:
                 allowed = decide_contact(
                     local_nows[tz],
-                    windows[policy.id],
-                    day_counts,
+                    windows[company_id],
+                    day_counts or {},
                     policy.max_contacts_per_day,
                     policy.max_contacts_per_week,
                 ).allowed
                 if not day_counts:
-                    open_now[key] = allowed
+                    open_now[company_id, tz] = allowed
             else:
-                allowed = open_now[key]
+                allowed = open_now[company_id, tz]
             if not allowed:
                 continue
             kept, broken, reached = history.get(debtor_id, (0, 0, False))
             factors = ScoreFactors(
-                days_overdue=days_overdue,
+                days_overdue=days_overdue or 0,
                 promises_kept=kept,
                 promises_broken=broken,
                 days_since_contact=(now - last).days if last else None,
@@ -179,9 +181,9 @@ class CreditRecoveryWorklist(models.Model):
                 profile_severity=round(100 * (sequence or 0) / max_severity),
                 contactable=contactable,
             )
-            if (policy.id, factors) not in scores:
-                scores[policy.id, factors] = payment_score(factors, weights[policy.id])
-            score, points = scores[policy.id, factors]
+            if (company_id, factors) not in scores:
+                scores[company_id, factors] = payment_score(factors, weights[company_id])
+            score, points = scores[company_id, factors]
             ranked.append((-amount * score, debtor_id, company_id, amount, score, points))
         ranked.sort(key=lambda row: (row[0], row[1]))
         labels = self._factor_labels()

@@ -154,7 +154,7 @@ class TestWorklist(CreditRecoveryCommon):
         skip rule that applies to an invoice at its stage."""
         br = self.env.ref("base.br").id
 
-        def debtor_with(name, **move_vals):
+        def debtor_with(name):
             partner = self.env["res.partner"].create({"name": name, "country_id": br, "mobile": "+55 11 98765-7777"})
             self.create_invoice(700.0, date(2026, 10, 14), date(2026, 11, 13), partner=partner)
             move = self.create_invoice(200.0, date(2026, 10, 14), date(2026, 11, 13), partner=partner)
