@@ -108,6 +108,13 @@ class TestWorklist(CreditRecoveryCommon):
         clerk = new_test_user(self.env, login="clerk", groups="base.group_user")
         with self.assertRaises(AccessError):
             Worklist.with_user(clerk)._rebuild()
+        with self.assertRaises(AccessError):
+            Worklist.with_user(clerk).action_load_more()
+        # Whatever size the caller asks, from any context: his own debtors, a page at most.
+        Worklist.with_user(self.agent).with_context(active_test=False).action_open(limit="all")
+        self.assertEqual(Worklist.with_user(self.agent).search([]).partner_id, self.bruno)
+        Worklist.with_user(self.agent).action_load_more()
+        self.assertEqual(Worklist.with_user(self.agent).search([]).partner_id, self.bruno)
 
     @freeze_time(MONDAY_9H_SP)
     def test_rows_are_the_servers(self):
