@@ -23,18 +23,22 @@ SKIP_REASONS = [
 # shared by the planning (new pairs) and the delivery (planned actions, checked again).
 # ``amount`` is what the message claims for the invoice: its overdue amount, or before the
 # due date (a reminder) the open amount of the installment falling due.
-FACT_COLUMNS = SQL(
-    """s.stage_id AS current_stage_id, COALESCE(m.recovery_excluded, FALSE) AS excluded,
-       CASE WHEN s.amount_overdue > 0 THEN s.amount_overdue
+CLAIM_AMOUNT = SQL(
+    """CASE WHEN s.amount_overdue > 0 THEN s.amount_overdue
             ELSE (SELECT COALESCE(SUM(l.amount_residual), 0)
                     FROM account_move_line l JOIN account_account acc ON acc.id = l.account_id
                    WHERE l.move_id = m.id AND acc.account_type = 'asset_receivable' AND NOT l.reconciled
-                     AND l.date_maturity = s.oldest_due_date) END AS amount,
+                     AND l.date_maturity = s.oldest_due_date) END"""
+)
+FACT_COLUMNS = SQL(
+    """s.stage_id AS current_stage_id, COALESCE(m.recovery_excluded, FALSE) AS excluded,
+       %s AS amount,
        m.recovery_dispute_state AS dispute_state, m.recovery_paused_since IS NOT NULL AS paused,
        m.recovery_agreement_id IS NOT NULL AS is_agreement_entry, s.oldest_due_date AS oldest_due,
        COALESCE(p.recovery_do_not_contact, FALSE) AS do_not_contact,
        EXISTS (SELECT 1 FROM credit_recovery_agreement g
-                WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active') AS has_agreement"""
+                WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active') AS has_agreement""",
+    CLAIM_AMOUNT,
 )
 
 

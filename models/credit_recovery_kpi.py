@@ -424,8 +424,7 @@ class CreditRecoveryKpi(models.AbstractModel):
         debtors = self.env.execute_query(
             SQL(
                 """
-                SELECT COUNT(*) FILTER (WHERE NOT COALESCE(partner.recovery_no_valid_phone, TRUE)
-                                          AND COALESCE(partner.email, '') LIKE %(at)s), COUNT(*)
+                SELECT COUNT(*) FILTER (WHERE %(contactable)s), COUNT(*)
                   FROM credit_recovery_debtor debtor
                   JOIN res_partner partner ON partner.id = debtor.partner_id
                  WHERE debtor.company_id = %(company)s AND debtor.amount_overdue > 0
@@ -433,7 +432,7 @@ class CreditRecoveryKpi(models.AbstractModel):
                 """,
                 company=company_id,
                 user=user_id,
-                at="%@%",
+                contactable=self.env["res.partner"]._recovery_contactable_sql("partner"),
             )
         )[0]
         return {

@@ -9,9 +9,14 @@ from odoo.tools import SQL
 
 from ..tools.contact_rules import decide_contact
 from ..tools.kpi import ScoreFactors, payment_score
+from ..tools.late_fees import last_prescribed_due
+from ..tools.timezone import contact_timezone
+from .credit_recovery_action import CLAIM_AMOUNT
 
 # Promises counted by the score: those closed in the last 12 months.
 SCORE_HISTORY_DAYS = 365
+# Rows built per opening (a page of the list); *Load more* builds one page more.
+PAGE = 80
 
 
 class CreditRecoveryWorklist(models.Model):
@@ -19,11 +24,14 @@ class CreditRecoveryWorklist(models.Model):
 
     Expected recovery = amount the agent may claim today x payment score. The claimable amount
     follows the run's skip rules (``credit.recovery.action._claims_by_debtor``: disputes, promises,
-    agreements, exclusions, prescription); debtors who asked not to be contacted, refused calls, or
-    whom the contact window or the caps do not allow now (``tools.contact_rules``) are left out.
-    The score is additive points per factor (``tools.kpi.payment_score``), weights on the policy,
-    shown on each row. Rows are built for the user who opens the list and replaced each time (a
-    regular model rather than a wizard: the list is a page of the app, with its own record rule).
+    agreements, exclusions, prescription); debtors who asked not to be contacted, refused calls, have
+    no valid phone number (an e-mail-only debtor is the e-mails' to reach), or whom the contact
+    window or the caps do not allow now (``tools.contact_rules``) are left out. The score is
+    additive points per factor (``tools.kpi.payment_score``), weights on the policy, shown on each
+    row. The ranking runs over all the user's debtors at each opening, set-based; rows are built
+    for the best page only (``PAGE``, *Load more* for the next), for the user who opens the list,
+    and replaced each time (a regular model rather than a wizard: the list is a page of the app,
+    with its own record rule).
     """
 
     _name = "credit.recovery.worklist"
@@ -60,9 +68,12 @@ class CreditRecoveryWorklist(models.Model):
         return super().write(vals)
 
     @api.model
-    def action_open(self):
-        """Rebuild the current user's list and open it."""
-        self._rebuild()
+    def action_open(self, limit=PAGE):
+        """Rank the current user's debtors and open the best ``limit`` of them (a page when the
+        caller gives no positive number)."""
+        if not isinstance(limit, int) or limit < 1:
+            limit = PAGE
+        self._rebuild(limit=limit)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Contact now"),
@@ -76,10 +87,18 @@ class CreditRecoveryWorklist(models.Model):
                 self.env._(
                     "Your debtors in collection were all contacted today (the policy's daily cap), or the "
                     "contact window is closed, or none may be contacted (disputes, promises, agreements, "
-                    "opt-outs). Open the list again later: it is ranked afresh each time."
+                    "opt-outs, no valid phone number). Open the list again later: it is ranked afresh each time."
                 ),
             ),
         }
+
+    def action_load_more(self):
+        """Rank again with one page more than the user has now, and reload the list in place (the
+        list's header button: the rows selected, if any, do not matter; the new rows are on the
+        list's next page)."""
+        shown = self.search_count([("create_uid", "=", self.env.uid)])
+        self._rebuild(limit=(shown // PAGE + 1) * PAGE)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def action_open_debtor(self):
         self.ensure_one()
@@ -91,80 +110,145 @@ class CreditRecoveryWorklist(models.Model):
         }
 
     @api.model
-    def _rebuild(self, now=None):
-        """Replace the current user's rows; returns them."""
+    def _rebuild(self, now=None, limit=PAGE):
+        """Replace the current user's rows by the best ``limit`` ones (all of them when ``None``);
+        returns them."""
         if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_agent"):
             raise AccessError(self.env._("Only collection agents and managers have a worklist."))
-        vals_list = self._prepare_rows(now or fields.Datetime.now())
+        vals_list = self._prepare_rows(now or fields.Datetime.now(), limit)
         # Checked above; sudo keeps the user as the rows' creator (the record rule's key).
-        self.sudo().search([("create_uid", "=", self.env.uid)]).unlink()
+        self.env.flush_all()
+        self.env.cr.execute(SQL("DELETE FROM credit_recovery_worklist WHERE create_uid = %s", self.env.uid))
+        self.invalidate_model()
         return self.sudo().create(vals_list).sudo(False)
 
     @api.model
-    def _prepare_rows(self, now):
-        """Row values, ranked, of the debtors the user may contact at ``now``."""
+    def _prepare_rows(self, now, limit=None):
+        """Row values of the best ``limit`` debtors the user may call at ``now``, ranked.
+
+        Set-based: one query selects the candidates (the user's debtors, record rules applied, with
+        something to claim, a valid phone and no opt-out) with what the score needs and their
+        claimable amount; the contact rules and the score (``tools``) run on plain tuples, memoised
+        (most debtors share a time zone, an empty count and their factors); only the rows shown are
+        built.
+        """
         domain = [("company_id", "in", self.env.companies.ids), ("amount_overdue", ">", 0)]
         if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
             domain.append(("user_id", "=", self.env.uid))
-        debtors = self.env["credit.recovery.debtor"].search(domain)
-        debtors = debtors.filtered(
-            lambda debtor: (
-                not debtor.partner_id.recovery_do_not_contact
-                and not debtor.partner_id._recovery_channel_opted_out("phone")
-            )
-        )
-        claims = self.env["credit.recovery.action"].sudo()._claims_by_debtor(debtors.ids)
-        debtors = debtors.filtered(lambda debtor: claims.get(debtor.id))
-        policies = self.env["credit.recovery.policy"]._get_company_policies(debtors.company_id)
-        counts = self.env["credit.recovery.contact"].sudo()._outbound_counts_by_debtor(debtors.ids, now)
-        history = self._score_history(debtors.ids, now)
+        visible = self.env["credit.recovery.debtor"]._search(domain)
+        candidates = self._fetch_candidates(visible, fields.Date.context_today(self))
+        if not candidates:
+            return []
+        ids = [row[0] for row in candidates]
+        companies = self.env["res.company"].browse({row[1] for row in candidates})
+        policies = self.env["credit.recovery.policy"]._get_company_policies(companies)
+        counts = self.env["credit.recovery.contact"].sudo()._outbound_counts_by_debtor(ids, now)
+        history = self._score_history(ids, now)
         max_severity = self.env["credit.recovery.profile"].sudo()._read_group([], [], ["sequence:max"])[0][0] or 1
-        labels = self._factor_labels()
-        windows, rows = {}, []
-        for debtor in debtors:
-            policy = policies.get(debtor.company_id.id)
+        company_tz, user_tz = self.env.company.partner_id.tz, self.env.user.tz
+        windows, weights, local_nows, open_now, scores = {}, {}, {}, {}, {}
+        ranked = []
+        for debtor_id, company_id, partner_tz, days_overdue, last, sequence, contactable, amount in candidates:
+            policy = policies.get(company_id)
             if not policy:
                 continue
-            if policy.id not in windows:
-                windows[policy.id] = policy._get_contact_window()
-            tz = pytz.timezone(debtor.partner_id._recovery_tz())
-            local_now = pytz.utc.localize(now).astimezone(tz).replace(tzinfo=None)
-            decision = decide_contact(
-                local_now,
-                windows[policy.id],
-                counts.get(debtor.id, {}),
-                policy.max_contacts_per_day,
-                policy.max_contacts_per_week,
-            )
-            if not decision.allowed:
+            if company_id not in windows:  # one policy per company
+                windows[company_id] = policy._get_contact_window()
+                weights[company_id] = policy._get_score_weights()
+            tz = contact_timezone(partner_tz, company_tz, user_tz)
+            if tz not in local_nows:
+                local_nows[tz] = pytz.utc.localize(now).astimezone(pytz.timezone(tz)).replace(tzinfo=None)
+            day_counts = counts.get(debtor_id)
+            if day_counts or (company_id, tz) not in open_now:
+                allowed = decide_contact(
+                    local_nows[tz],
+                    windows[company_id],
+                    day_counts or {},
+                    policy.max_contacts_per_day,
+                    policy.max_contacts_per_week,
+                ).allowed
+                if not day_counts:
+                    open_now[company_id, tz] = allowed
+            else:
+                allowed = open_now[company_id, tz]
+            if not allowed:
                 continue
-            kept, broken, reached = history.get(debtor.id, (0, 0, False))
-            last = debtor.last_contact_date
+            kept, broken, reached = history.get(debtor_id, (0, 0, False))
             factors = ScoreFactors(
-                days_overdue=debtor.days_overdue,
+                days_overdue=days_overdue or 0,
                 promises_kept=kept,
                 promises_broken=broken,
                 days_since_contact=(now - last).days if last else None,
                 last_contact_reached=reached,
-                profile_severity=round(100 * (debtor.profile_id.sequence or 0) / max_severity),
-                contactable=not debtor.no_valid_phone and bool(debtor.email),
+                profile_severity=round(100 * (sequence or 0) / max_severity),
+                contactable=contactable,
             )
-            score, points = payment_score(factors, policy._get_score_weights())
-            amount = sum(claims[debtor.id].values())
-            rows.append(
-                {
-                    "debtor_id": debtor.id,
-                    "company_id": debtor.company_id.id,
-                    "amount_claimable": amount,
-                    "score": round(score * 100),
-                    "expected_recovery": amount * score,
-                    "reasons": ", ".join(f"{labels[code]} {value:+g}" for code, value in points),
-                }
+            if (company_id, factors) not in scores:
+                scores[company_id, factors] = payment_score(factors, weights[company_id])
+            score, points = scores[company_id, factors]
+            ranked.append((-amount * score, debtor_id, company_id, amount, score, points))
+        ranked.sort(key=lambda row: (row[0], row[1]))
+        labels = self._factor_labels()
+        return [
+            {
+                "rank": rank,
+                "debtor_id": debtor_id,
+                "company_id": company_id,
+                "amount_claimable": amount,
+                "score": round(score * 100),
+                "expected_recovery": amount * score,
+                "reasons": ", ".join(f"{labels[code]} {value:+g}" for code, value in points),
+            }
+            for rank, (_key, debtor_id, company_id, amount, score, points) in enumerate(
+                ranked[:limit] if limit else ranked, start=1
             )
-        rows.sort(key=lambda row: (-row["expected_recovery"], row["debtor_id"]))
-        for rank, row in enumerate(rows, start=1):
-            row["rank"] = rank
-        return rows
+        ]
+
+    def _fetch_candidates(self, visible, today):
+        """``[(debtor, company, partner tz, days overdue, last contact, profile sequence, contactable,
+        claimable amount)]`` of the debtors of the query ``visible`` who may be called: neither
+        *do not contact* nor *no collection calls*, a valid phone number (a debtor reachable by
+        e-mail only is the e-mail's, not the call list's), and something to claim ``today``.
+
+        The claimable amount is the sum of what ``credit.recovery.action._claims_by_debtor`` claims
+        (its amounts, ``CLAIM_AMOUNT``, and the skip rules of ``tools.collection.skip_reason`` that
+        apply to an invoice at its current stage: prescribed, excluded, disputed, paused by a
+        promise, under an active agreement), computed in SQL for all candidates at once; the tests
+        prove both equal (``test_analytics_worklist``).
+        """
+        self.env.flush_all()
+        return self.env.execute_query(
+            SQL(
+                """
+                SELECT debtor.id, debtor.company_id, partner.tz, debtor.days_overdue, debtor.last_contact_date,
+                       profile.sequence, %(contactable)s, claim.amount
+                  FROM credit_recovery_debtor debtor
+                  JOIN res_partner partner ON partner.id = debtor.partner_id
+                  LEFT JOIN credit_recovery_profile profile ON profile.id = debtor.profile_id
+                 CROSS JOIN LATERAL (
+                        SELECT SUM(%(amount)s) AS amount, COUNT(*) AS invoices
+                          FROM account_move m
+                          JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
+                         WHERE m.recovery_debtor_id = debtor.id AND s.stage_id IS NOT NULL
+                           AND NOT COALESCE(m.recovery_excluded, FALSE)
+                           AND COALESCE(m.recovery_dispute_state, '') NOT IN ('open', 'valid')
+                           AND m.recovery_paused_since IS NULL
+                           AND (s.oldest_due_date IS NULL OR s.oldest_due_date > %(prescribed_until)s)
+                           AND (m.recovery_agreement_id IS NOT NULL
+                                OR NOT EXISTS (SELECT 1 FROM credit_recovery_agreement g
+                                                WHERE g.debtor_id = debtor.id AND g.state = 'active'))
+                       ) claim
+                 WHERE debtor.id IN %(visible)s AND claim.invoices > 0
+                   AND NOT COALESCE(partner.recovery_do_not_contact, FALSE)
+                   AND NOT COALESCE(partner.recovery_optout_phone, FALSE)
+                   AND NOT COALESCE(partner.recovery_no_valid_phone, TRUE)
+                """,
+                contactable=self.env["res.partner"]._recovery_contactable_sql("partner"),
+                visible=visible.subselect(),
+                amount=CLAIM_AMOUNT,
+                prescribed_until=last_prescribed_due(today),
+            )
+        )
 
     def _score_history(self, debtor_ids, now):
         """``{debtor_id: (promises kept, promises broken, last contact reached)}``, two queries."""

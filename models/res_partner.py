@@ -289,6 +289,19 @@ class ResPartner(models.Model):
         debtor's) and ``company_tz`` (its company partner's), else UTC (no user in a batch)."""
         return SQL("COALESCE(%s, %s, %s)", partner_tz, company_tz, FALLBACK_TZ)
 
+    @api.model
+    def _recovery_contactable_sql(self, partner):
+        """SQL condition: the partner (table alias ``partner``) has a valid MOBILE (in either number
+        field, as ``_recovery_whatsapp_number`` reads them; a landline is no mobile) and an e-mail.
+        The one definition of "contactable": the dashboard's contactability and the payment score."""
+        return SQL(
+            """(((%(p)s.recovery_mobile_valid AND %(p)s.recovery_mobile_type = 'mobile')
+                 OR (%(p)s.recovery_phone_valid AND %(p)s.recovery_phone_type = 'mobile'))
+                AND COALESCE(%(p)s.email, '') LIKE %(at)s)""",
+            p=SQL.identifier(partner),
+            at="%@%",
+        )
+
     def _recovery_sms_number(self):
         """The E.164 number collection SMS go to (a valid mobile), or ``False``."""
         self.ensure_one()

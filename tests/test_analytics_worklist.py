@@ -1,10 +1,12 @@
 from datetime import date, datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
 from .common import CreditRecoveryCommon
 
@@ -25,15 +27,20 @@ class TestWorklist(CreditRecoveryCommon):
             return cls.env["res.partner"].create({"name": name, "country_id": br, "tz": tz, **vals})
 
         cls.ana = customer("Ana", mobile="+55 11 98765-4321", email="ana@example.com")
-        cls.bruno = customer("Bruno")
-        cls.carla = customer("Carla", recovery_do_not_contact=True)
-        cls.davi = customer("Davi", recovery_optout_phone=True)
+        # A landline and an e-mail: may be called, but has no valid mobile.
+        cls.bruno = customer("Bruno", phone="+55 11 3333-4444", email="bruno@example.com")
+        cls.carla = customer(
+            "Carla", mobile="+55 11 98765-2222", email="carla@example.com", recovery_do_not_contact=True
+        )
+        cls.davi = customer("Davi", mobile="+55 11 98765-3333", recovery_optout_phone=True)
         cls.eva = customer("Eva", mobile="+55 11 98765-1111")
-        cls.fabio = customer("Fábio")
+        cls.fabio = customer("Fábio", mobile="+55 11 98765-5555")
+        # No phone number at all: the e-mails' debtor, not the call list's.
+        cls.gil = customer("Gil", email="gil@example.com")
         # Ana 1,000 due 40 days ago; Bruno 3,000 due 100 days ago; the others 500 due 10 days ago.
         cls.create_invoice(1000.0, date(2026, 9, 14), date(2026, 10, 14), partner=cls.ana)
         cls.create_invoice(3000.0, date(2026, 7, 16), date(2026, 8, 15), partner=cls.bruno)
-        for partner in (cls.carla, cls.davi, cls.eva):
+        for partner in (cls.carla, cls.davi, cls.eva, cls.gil):
             cls.create_invoice(500.0, date(2026, 10, 14), date(2026, 11, 13), partner=partner)
         promised = cls.create_invoice(500.0, date(2026, 10, 14), date(2026, 11, 13), partner=cls.fabio)
         with cls.on(date(2026, 11, 20)):
@@ -69,14 +76,16 @@ class TestWorklist(CreditRecoveryCommon):
     @freeze_time(MONDAY_9H_SP)
     def test_order_scores_and_exclusions_by_hand(self):
         rows = self.env["credit.recovery.worklist"].with_user(self.manager)._rebuild()
-        # Carla asked not to be contacted, Davi refused calls, Fábio promised, Eva is over the cap.
+        # Carla asked not to be contacted, Davi refused calls, Fábio promised, Eva is over the cap, Gil has
+        # no phone number.
         self.assertEqual(rows.mapped("partner_id"), self.bruno | self.ana, "Bruno (3,000) before Ana (1,000)")
         self.assertEqual(rows.mapped("rank"), [1, 2])
         bruno, ana = rows
         # Ana: 50 + 30 x (0.5 - 40/180) = +8.3 for 40 days late, +5 valid mobile and e-mail, + profile.
         self.assertEqual(ana.score, round(50 + 8.3 + 5 + self.profile_points(self.debtor_ana)))
-        # Bruno: 30 x (0.5 - 100/180) = -1.7 for 100 days late, no mobile.
+        # Bruno: 30 x (0.5 - 100/180) = -1.7 for 100 days late; a landline and an e-mail: no valid mobile.
         self.assertEqual(bruno.score, round(50 - 1.7 + self.profile_points(self.debtor_bruno)))
+        self.assertNotIn("valid mobile", bruno.reasons)
         self.assertAlmostEqual(
             bruno.expected_recovery, 3000 * (50 - 1.7 + self.profile_points(self.debtor_bruno)) / 100
         )
@@ -99,6 +108,13 @@ class TestWorklist(CreditRecoveryCommon):
         clerk = new_test_user(self.env, login="clerk", groups="base.group_user")
         with self.assertRaises(AccessError):
             Worklist.with_user(clerk)._rebuild()
+        with self.assertRaises(AccessError):
+            Worklist.with_user(clerk).action_load_more()
+        # Whatever size the caller asks, from any context: his own debtors, a page at most.
+        Worklist.with_user(self.agent).with_context(active_test=False).action_open(limit="all")
+        self.assertEqual(Worklist.with_user(self.agent).search([]).partner_id, self.bruno)
+        Worklist.with_user(self.agent).action_load_more()
+        self.assertEqual(Worklist.with_user(self.agent).search([]).partner_id, self.bruno)
 
     @freeze_time(MONDAY_9H_SP)
     def test_rows_are_the_servers(self):
@@ -110,3 +126,107 @@ class TestWorklist(CreditRecoveryCommon):
             rows.with_user(self.agent).write({"expected_recovery": 1e9})
         with self.assertRaises(AccessError):
             rows.with_user(self.agent).unlink()
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_no_phone_no_call(self):
+        """Gil, an e-mail and no phone, has 500 to claim and nothing stops a call but the number."""
+        debtor_gil = self.gil.with_company(self.company).recovery_debtor_id
+        claims = self.env["credit.recovery.action"].sudo()._claims_by_debtor(debtor_gil.ids)
+        self.assertEqual(sum(claims[debtor_gil.id].values()), 500.0)
+        rows = self.env["credit.recovery.worklist"].with_user(self.manager)._rebuild()
+        self.assertNotIn(self.gil, rows.partner_id)
+        self.gil.phone = "+55 11 3333-5555"
+        rows = self.env["credit.recovery.worklist"].with_user(self.manager)._rebuild()
+        self.assertIn(self.gil, rows.partner_id, "a landline is a phone to call")
+
+    def test_contactability_counts_a_valid_mobile_and_an_email(self):
+        """7 debtors with something overdue; a valid mobile and an e-mail: Ana and Carla only (Bruno's
+        number is a landline, Eva has no e-mail, Gil no phone, Davi and Fábio no e-mail): 2 / 7."""
+        rates = self.env["credit.recovery.kpi"]._contact_rates(self.company.id, TODAY, TODAY, None)
+        self.assertAlmostEqual(rates["contactability"], 100 * 2 / 7)
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_a_page_of_the_best_and_load_more(self):
+        Worklist = self.env["credit.recovery.worklist"].with_user(self.manager)
+        rows = Worklist._rebuild(limit=1)
+        self.assertEqual(rows.partner_id, self.bruno, "the best first")
+        self.assertEqual(rows.rank, 1)
+        with patch("odoo.addons.account_credit_recovery.models.credit_recovery_worklist.PAGE", 1):
+            Worklist.action_load_more()
+        self.assertEqual(Worklist.search([]).mapped("partner_id"), self.bruno | self.ana)
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_claimable_amount_is_the_runs(self):
+        """The list's set-based claimable amount equals the run's ``_claims_by_debtor`` under every
+        skip rule that applies to an invoice at its stage."""
+        br = self.env.ref("base.br").id
+
+        def debtor_with(name):
+            partner = self.env["res.partner"].create({"name": name, "country_id": br, "mobile": "+55 11 98765-7777"})
+            self.create_invoice(700.0, date(2026, 10, 14), date(2026, 11, 13), partner=partner)
+            move = self.create_invoice(200.0, date(2026, 10, 14), date(2026, 11, 13), partner=partner)
+            return partner, move
+
+        excluded, move_excluded = debtor_with("Excluded")
+        disputed, move_disputed = debtor_with("Disputed")
+        paused, move_paused = debtor_with("Paused")
+        prescribed, move_prescribed = debtor_with("Prescribed")
+        agreed, _move = debtor_with("Agreed")
+        entry, move_entry = debtor_with("Agreement entry")
+        self.refresh_on(TODAY)
+        debtors = {
+            partner: partner.with_company(self.company).recovery_debtor_id
+            for partner in (excluded, disputed, paused, prescribed, agreed, entry, self.ana, self.bruno, self.fabio)
+        }
+        self.env.flush_all()
+        for column, value, move in (
+            ("recovery_excluded", True, move_excluded),
+            ("recovery_dispute_state", "open", move_disputed),
+            ("recovery_paused_since", TODAY, move_paused),
+        ):
+            self.env.cr.execute(
+                SQL("UPDATE account_move SET %s = %s WHERE id = %s", SQL.identifier(column), value, move.id)
+            )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE credit_recovery_invoice SET oldest_due_date = %s WHERE id = %s",
+                date(2021, 11, 23),
+                move_prescribed.recovery_invoice_id.id,
+            )
+        )
+        # Active agreements, as the columns the rules read (negotiating one is another test's matter).
+        for partner in (agreed, entry):
+            (agreement_id,) = self.env.execute_query(
+                SQL(
+                    """INSERT INTO credit_recovery_agreement (partner_id, debtor_id, company_id, state,
+                                                              negotiation_date, periodicity)
+                       VALUES (%s, %s, %s, 'active', %s, 'monthly') RETURNING id""",
+                    partner.id,
+                    debtors[partner].id,
+                    self.company.id,
+                    TODAY,
+                )
+            )[0]
+        self.env.cr.execute(
+            SQL("UPDATE account_move SET recovery_agreement_id = %s WHERE id = %s", agreement_id, move_entry.id)
+        )
+        self.env.invalidate_all()
+        ids = [debtor.id for debtor in debtors.values()]
+        claims = self.env["credit.recovery.action"].sudo()._claims_by_debtor(ids)
+        expected = {debtor_id: sum(amounts.values()) for debtor_id, amounts in claims.items() if amounts}
+        Worklist = self.env["credit.recovery.worklist"].sudo()
+        rows = Worklist._fetch_candidates(self.env["credit.recovery.debtor"]._search([("id", "in", ids)]), TODAY)
+        self.assertEqual({row[0]: row[7] for row in rows}, expected)
+        # By hand: 700 each where one invoice of 200 is skipped; the agreed debtor's entry alone.
+        self.assertEqual(
+            expected,
+            {
+                debtors[excluded].id: 700.0,
+                debtors[disputed].id: 700.0,
+                debtors[paused].id: 700.0,
+                debtors[prescribed].id: 700.0,
+                debtors[entry].id: 200.0,
+                debtors[self.ana].id: 1000.0,
+                debtors[self.bruno].id: 3000.0,
+            },
+        )

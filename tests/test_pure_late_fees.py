@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 from odoo.tests import tagged
 
 from ..tools.claim import build_claim
-from ..tools.late_fees import late_charges, late_charges_lines, prescription_date, prescription_status
+from ..tools.late_fees import (
+    last_prescribed_due,
+    late_charges,
+    late_charges_lines,
+    prescription_date,
+    prescription_status,
+)
 from .common import PureCase
 
 
@@ -47,6 +53,19 @@ class TestLateFees(PureCase):
         assert prescription_status(date(2021, 3, 15), date(2026, 3, 14)) == "soon"
         assert prescription_status(date(2021, 9, 10), date(2026, 3, 15)) == "soon"
         assert prescription_status(date(2021, 9, 12), date(2026, 3, 15)) == "ok"
+
+    def test_last_prescribed_due_by_hand(self):
+        assert last_prescribed_due(date(2026, 3, 15)) == date(2021, 3, 15)
+        # 29 February 2024 prescribes on 28 February 2029, with 28 February 2024.
+        assert last_prescribed_due(date(2029, 2, 28)) == date(2024, 2, 29)
+        assert last_prescribed_due(date(2029, 3, 1)) == date(2024, 3, 1)
+
+    @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
+    def test_last_prescribed_due_splits_prescribed_from_not(self, today):
+        """The Contact now query compares due dates with it: the same split as ``prescription_status``."""
+        cutoff = last_prescribed_due(today)
+        assert prescription_status(cutoff, today) == "prescribed"
+        assert prescription_status(date.fromordinal(cutoff.toordinal() + 1), today) != "prescribed"
 
     def test_fine_cap_holds_on_the_total_to_the_cent(self):
         # R$ 5.400,00 in 7 installments (6 x 771,43 + 771,42): rounded per installment the fine

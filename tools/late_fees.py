@@ -10,7 +10,7 @@ compounded (STF Súmula 121); prescription 5 years after the due date (CC art. 2
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 PRESCRIPTION_YEARS = 5
@@ -69,6 +69,17 @@ def prescription_status(due: date, today: date) -> str:
     if (limit - today).days <= PRESCRIPTION_WARNING_DAYS:
         return "soon"
     return "ok"
+
+
+def last_prescribed_due(today: date) -> date:
+    """The latest due date prescribed on ``today``: a debt is prescribed when its due date is on or
+    before it (``prescription_date`` never decreases), so that SQL can compare a column with it."""
+    due = today.replace(year=today.year - PRESCRIPTION_YEARS, day=1) + timedelta(days=today.day - 1)
+    while prescription_date(due) > today:
+        due -= timedelta(days=1)
+    while prescription_date(due + timedelta(days=1)) <= today:
+        due += timedelta(days=1)
+    return due
 
 
 def late_charges_lines(lines, on: date, fine_percent, interest_percent_month, *, digits=2):
