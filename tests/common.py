@@ -186,6 +186,17 @@ class CreditRecoveryCommon(AccountTestInvoicingCommon):
         self.assertIn(text, str(catcher.exception))
 
     @classmethod
+    def set_agreement_accounts(cls):
+        """The policy's journal and accounts for agreements (the generic chart's: the tests' company)."""
+        cls.policy.write(
+            {
+                "agreement_journal_id": cls.company_data["default_journal_misc"].id,
+                "agreement_income_account_id": cls.company_data["default_account_revenue"].id,
+                "agreement_discount_account_id": cls.company_data["default_account_expense"].id,
+            }
+        )
+
+    @classmethod
     def pay(cls, invoice, amount, payment_date):
         with cls.on(payment_date):
             cls.env["account.payment.register"].with_context(

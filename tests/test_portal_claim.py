@@ -43,13 +43,7 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
                 "proxy_value": "cobranca@example.com",
             }
         )
-        cls.policy.write(
-            {
-                "agreement_journal_id": cls.company_data["default_journal_misc"].id,
-                "agreement_income_account_id": cls.company_data["default_account_revenue"].id,
-                "agreement_discount_account_id": cls.company_data["default_account_expense"].id,
-            }
-        )
+        cls.set_agreement_accounts()
         cls.customer.write(
             {
                 "vat": "123.456.789-09",

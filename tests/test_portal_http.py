@@ -32,13 +32,7 @@ class PortalHttpCommon(CreditRecoveryCommon, HttpCase):
                 "proxy_value": "cobranca@example.com",
             }
         )
-        cls.policy.write(
-            {
-                "agreement_journal_id": cls.company_data["default_journal_misc"].id,
-                "agreement_income_account_id": cls.company_data["default_account_revenue"].id,
-                "agreement_discount_account_id": cls.company_data["default_account_expense"].id,
-            }
-        )
+        cls.set_agreement_accounts()
         cls.customer.vat = "123.456.789-09"
         cls.today = fields.Date.today()
         cls.invoice = cls.create_invoice(1000.0, cls.today - timedelta(days=75), cls.today - timedelta(days=45))

@@ -25,13 +25,7 @@ class TestSecurityAgreement(CreditRecoveryCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.policy.write(
-            {
-                "agreement_journal_id": cls.company_data["default_journal_misc"].id,
-                "agreement_income_account_id": cls.company_data["default_account_revenue"].id,
-                "agreement_discount_account_id": cls.company_data["default_account_expense"].id,
-            }
-        )
+        cls.set_agreement_accounts()
         cls.invoice = cls.create_invoice(1000.0, date(2026, 9, 9), date(2026, 10, 9))
         with cls.on(TODAY):
             cls.env["account.move"]._cron_refresh_recovery_state()
