@@ -149,9 +149,9 @@ class CreditRecoveryPortalToken(models.Model):
     def _identity_method(self, policy, now=None):
         """What the page asks before showing any amount: ``"digits"`` (the CPF digits that are
         not public), ``"code"`` (a one-time code sent to the registered mobile or e-mail),
-        ``"call"`` (nothing can be checked safely on the page: the debtor calls the company) or
-        ``None`` (the link is enough: the policy asks nothing, or the debtor has no CPF/CNPJ and
-        nowhere to send a code).
+        ``"call"`` (nothing can be checked safely on the page, e.g. no CPF and nowhere to send a
+        code: the debtor calls the company, the link alone never shows the debt) or ``None`` (the
+        policy asks nothing).
 
         Only a CPF has digits worth asking (``tools.identity``): a company (CNPJ) gets the code.
         A policy asking for the digits sends a code instead when the debtor has no CPF, or when
@@ -167,9 +167,7 @@ class CreditRecoveryPortalToken(models.Model):
             return "code"
         if digits:
             return "digits"
-        if kind:
-            return "call"
-        return None
+        return "call"
 
     def _digits_suspended(self, now=None):
         """Whether the digits check of this link is suspended (24 hours after too many wrong

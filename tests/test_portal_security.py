@@ -406,6 +406,21 @@ class TestPortalSecurity(PortalHttpCommon):
         self.assertEqual(self.link._identity_method(self.policy), "digits")
         self.assertEqual(self.link._check_identity("12309", self.policy, "198.51.100.61"), "ok")
 
+    def test_nothing_to_check_shows_no_debt_on_the_link_alone(self):
+        """The policy asks for an identity check, the customer has no CPF/CNPJ, no mobile and no
+        e-mail: the link alone never showed the debt before; the page says to call."""
+        self.customer.write({"vat": False, "email": False, "mobile": False, "phone": False})
+        self.company.phone = "(11) 3333-4444"
+        html = self.url_open(self.url).text
+        self.assertEqual(self.link._identity_method(self.policy), "call")
+        self.assertIn("o_credit_recovery_call_us", html)
+        self.assertIn(self.company.phone, html)
+        self.assertNotIn("o_credit_recovery_total", html)
+        self.assertNotIn(self.invoice.name, html)
+        # Without the policy's check, the link is enough (as the policy says).
+        self.policy.portal_identity_check = False
+        self.assertIn("o_credit_recovery_total", self.url_open(self.url).text)
+
     def test_an_ipv6_client_is_its_64_network(self):
         self.policy.portal_max_attempts = 2
         self.assertEqual(self.link._check_identity("99999", self.policy, "2001:db8:1:2::1"), "wrong")
