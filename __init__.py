@@ -1,6 +1,6 @@
 from . import controllers
 from . import models
-from . import report
+from . import reports
 from . import wizards
 from . import demo
 from .hooks import post_init_hook

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..report.credit_recovery_dossier import DOSSIER_DIGEST_MARK
+from ..reports.credit_recovery_dossier import DOSSIER_DIGEST_MARK
 
 
 class CreditRecoveryDebtor(models.Model):
