@@ -8,10 +8,10 @@ from odoo import api, fields, models
 from odoo.tools import SQL, html2plaintext
 
 from ..tools import collection
+from ..tools.collection import highest_stage_id
 from ..tools.contact_rules import decide_contact
 from ..tools.sql import batch_update
 from ..tools.timezone import contact_timezone
-from .credit_recovery_run import highest_stage_id
 
 _logger = logging.getLogger(__name__)
 DELIVERY_BATCH = 200

@@ -9,9 +9,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 
-# Imported from here by the delivery (``credit_recovery_dispatch_delivery``); defined in ``tools``.
-from ..tools.collection import highest_stage_id  # noqa: F401  # pylint: disable=unused-import
-
 _logger = logging.getLogger(__name__)
 # A run with no batch for this long is flagged as stalled on the run list.
 STALL_AFTER = timedelta(hours=1)
