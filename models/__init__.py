@@ -46,11 +46,22 @@ from . import credit_recovery_portal_token
 from . import credit_recovery_portal_feedback
 from . import credit_recovery_portal
 from . import credit_recovery_portal_actions
-from . import credit_recovery_portal_fields
+
+# What the self-service page adds to other models, one file per model.
+from . import credit_recovery_contact_portal
+from . import credit_recovery_policy_portal
+from . import res_company_portal
+from . import res_partner_bank
+from . import credit_recovery_agreement_portal
+from . import credit_recovery_debtor_portal
+from . import credit_recovery_dispatch_portal
 from . import credit_recovery_debtor_portal_link
 from . import credit_recovery_snapshot
 from . import credit_recovery_kpi
 from . import credit_recovery_kpi_dashboard
 from . import credit_recovery_worklist
 from . import credit_recovery_reason_analysis
+
+# After credit_recovery_kpi_dashboard: its get_dashboard does not call super(), the experiments'
+# override adds to it. After the dispatch and its delivery, whose template choice and sending it wraps.
 from . import credit_recovery_experiment
