@@ -1,3 +1,16 @@
+"""A/B tests of the stages' message templates, across three models.
+
+- The stage (``credit.recovery.stage``) may name a variant B of its e-mail and SMS templates.
+- The message (``credit.recovery.dispatch``) changes how it is sent: a debtor drawn for variant B
+  (``tools.kpi.pick_variant``, fixed per debtor and stage) is sent the variant templates, and the
+  variant is recorded on the message before it is rendered.
+- The dashboard (``credit.recovery.kpi``) gains the month's experiments: per stage and variant,
+  the share of messages followed by a payment, and whether the difference is significant.
+
+Loaded last among the models (see ``models/__init__.py``): it wraps methods defined by the
+dispatch, its delivery and the dashboard.
+"""
+
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -11,6 +24,8 @@ EXPERIMENT_WINDOW_DAYS = 30
 
 
 class CreditRecoveryStage(models.Model):
+    """A stage may test a variant B of its e-mail and SMS templates against its own (variant A)."""
+
     _inherit = "credit.recovery.stage"
 
     mail_template_variant_id = fields.Many2one(
@@ -27,11 +42,15 @@ class CreditRecoveryStage(models.Model):
     )
 
     def _has_variants(self):
+        """Whether the stage tests a variant of its e-mail or SMS template."""
         self.ensure_one()
         return bool(self.mail_template_variant_id or self.sms_template_variant_id)
 
 
 class CreditRecoveryDispatch(models.Model):
+    """Which template a message is sent with: when its stage tests a variant, the debtor's draw
+    chooses, and the message records the variant it was sent with (read by the experiments)."""
+
     _inherit = "credit.recovery.dispatch"
 
     variant = fields.Selection(
@@ -49,6 +68,7 @@ class CreditRecoveryDispatch(models.Model):
         return mail_template, sms_template
 
     def _variant_for(self, stage):
+        """The variant already recorded on the message, else the debtor's draw for ``stage``."""
         return self.variant or pick_variant(self.debtor_id.id, stage.id)
 
     def _send_stage_actions(self):
@@ -59,6 +79,8 @@ class CreditRecoveryDispatch(models.Model):
 
 
 class CreditRecoveryKpi(models.AbstractModel):
+    """The template experiments' results, and the dashboard that shows those of the month."""
+
     _inherit = "credit.recovery.kpi"
 
     @api.model
