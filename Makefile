@@ -22,6 +22,8 @@ help:
 	@echo "            and a year of aging snapshots (target 2 s)"
 	@echo "            Contact now over the same data for a manager and an agent, cold and warm (target 1 s)"
 	@echo "            the debtor's self-service page: 200 requests on loopback, 100 invoices (target p95 300 ms)"
+	@echo "            (times: targets on the developers' 2-core machine); every step runs and prints its lines, the"
+	@echo "            ratios included; the targets missed are listed at the end, and only then the exit is non-zero"
 	@echo "make bench-scale  collection run over 1,000,000 invoices and 200,000 debtors (target 150 s), the next"
 	@echo "            day's run, the ratio to 100,000 invoices over 20,000 debtors (target 11x: linear), peak memory"
 	@echo "make pot    regenerate i18n/$(ADDON).pot"
@@ -86,17 +88,15 @@ BENCH_DB ?= credit_recovery_bench
 bench: $(CONF)
 	@$(PSQL) -c 'drop database if exists "$(BENCH_DB)"'
 	$(ODOO) -c $(CONF) -d $(BENCH_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
-	@rc=0; $(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn < dev/bench_dossier.py || rc=$$?; \
-	BENCH_RESULT_FILE=$(BUILD)/bench-engine.s $(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn \
-	  < dev/bench_engine.py || rc=$$?; \
-	$(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn < dev/bench_kpi.py || rc=$$?; \
-	$(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn < dev/bench_worklist.py || rc=$$?; \
-	$(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn < dev/bench_portal.py || rc=$$?; \
+	@failed=; rm -f $(BUILD)/bench-engine.s $(BUILD)/bench-oca.s $(BUILD)/bench-misses.txt; \
+	export BENCH_MISSES_FILE=$(BUILD)/bench-misses.txt; \
+	for step in dossier engine kpi worklist portal; do \
+	  BENCH_RESULT_FILE=$(BUILD)/bench-$$step.s $(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn \
+	    < dev/bench_$$step.py || failed="$$failed $$step"; \
+	done; \
 	$(PSQL) -c 'drop database if exists "$(BENCH_DB)"'; \
-	BENCH_RESULT_FILE=$(BUILD)/bench-oca.s PYTHON=$(PYTHON) dev/bench_oca.sh || rc=$$?; \
-	if [ $$rc = 0 ]; then ours=$$(cat $(BUILD)/bench-engine.s); oca=$$(cat $(BUILD)/bench-oca.s); \
-	  $(PYTHON) -c "print(f'engine vs OCA: {$$oca:.1f} s / {$$ours:.1f} s = {$$oca / $$ours:.1f}x faster (target: 10x)')"; fi; \
-	exit $$rc
+	BENCH_OCA_DB=$(BENCH_DB)_oca BENCH_RESULT_FILE=$(BUILD)/bench-oca.s PYTHON=$(PYTHON) dev/bench_oca.sh || failed="$$failed oca"; \
+	$(PYTHON) dev/bench_summary.py $(BUILD)/bench-engine.s $(BUILD)/bench-oca.s $$failed
 
 # Installed once, copied for each size (CREATE DATABASE ... TEMPLATE); each size is generated, then run
 # in a process of its own (dev/bench_scale.py). The large size needs ~15 GB of disk while it exists.

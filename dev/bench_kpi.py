@@ -3,7 +3,9 @@
 Run by `make bench` through `odoo shell`, after the engine benchmark on the same database (its
 invoices are reused; generated here when absent). A third of the installments get a partial
 payment during the month and a year of daily aging snapshots is cloned from today's, so that the
-KPI queries see realistic volumes. Times ``credit.recovery.kpi.get_kpis`` (target: 2 s).
+KPI queries see realistic volumes. Times ``credit.recovery.kpi.get_kpis`` (target: 2 s on the
+developers' 2-core machine, a miss recorded by dev/bench_targets.py) and, as a ratio of the same
+run, against one plain SQL scan of the receivable lines.
 """
 
 import os
@@ -16,12 +18,13 @@ from odoo.tools import SQL
 
 sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
 from bench_data import generate
+from bench_targets import check, target
 
 from odoo.addons.account_credit_recovery.tools.kpi import ScoreFactors, payment_score
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", "100000"))
 DEBTORS = int(os.environ.get("BENCH_DEBTORS", "20000"))
-TARGET = 2.0
+TARGET = target("kpis", 2)
 
 env = env  # noqa: F821, PLW0127 - provided by odoo shell
 cr = env.cr
@@ -83,6 +86,20 @@ env.invalidate_all()
 started = time.perf_counter()
 kpis = env["credit.recovery.kpi"].get_kpis(env.company.id, today - timedelta(days=59), today)
 elapsed = time.perf_counter() - started
+# The same run's yardstick (#29): one full scan of the receivable lines summing their balances, plain SQL,
+# its first execution in this process, right after the cold KPIs (PostgreSQL's buffers cannot be emptied
+# from SQL: they hold what the KPIs read, which makes the scan faster and the ratio stricter, if anything).
+env.flush_all()
+started = time.perf_counter()
+cr.execute(
+    SQL(
+        """SELECT COUNT(*), SUM(l.balance) FROM account_move_line l
+             JOIN account_account a ON a.id = l.account_id
+            WHERE a.account_type = 'asset_receivable'"""
+    )
+)
+scan_lines, _scan_sum = cr.fetchone()
+scan = time.perf_counter() - started
 # A second call, as on a server already running (the first loads the ORM's caches).
 started = time.perf_counter()
 env["credit.recovery.kpi"].get_kpis(env.company.id, today - timedelta(days=89), today - timedelta(days=30))
@@ -92,10 +109,12 @@ written = env["credit.recovery.snapshot"]._write_day(env.company, today)
 snapshot_time = time.perf_counter() - started
 print(
     f"kpis: {INVOICES} invoices, {DEBTORS} debtors, {snapshot_rows} snapshot rows: KPIs of 60 days in "
-    f"{elapsed:.2f} s (target: {TARGET:.0f} s; {warm:.2f} s on a warm server), "
+    f"{elapsed:.2f} s ({check('kpis cold', elapsed, TARGET, 's')}; {warm:.2f} s on a warm server), "
     f"DSO {kpis['dso'] or 0:.1f} d, CEI {kpis['cei'] or 0:.1f} %; "
     f"daily snapshot {snapshot_time:.2f} s"
 )
+print(f"kpis: one scan of the {scan_lines} receivable lines (SQL, summing balances) in {scan:.3f} s")
+print(f"kpis vs one receivable scan: {elapsed / scan:.1f}x")
 
 # Calibration of the payment score: recovery rate (paid in the month / open at its start) per decile.
 cr.execute(
@@ -130,5 +149,3 @@ print(
     )
 )
 cr.rollback()
-if elapsed > TARGET:
-    sys.exit(1)

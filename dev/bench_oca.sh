@@ -4,7 +4,7 @@
 # compat editable mode, its odoo.addons namespace does not see site-packages), Odoo runs
 # with .build/odoo-oca.conf (.build/odoo.conf + that folder) on a throwaway database that
 # holds account_credit_control and not this addon. BENCH_INVOICES, BENCH_DEBTORS and
-# BENCH_RESULT_FILE are read by dev/bench_oca.py.
+# BENCH_RESULT_FILE are read by dev/bench_oca.py; BENCH_OCA_DB names the database.
 set -euo pipefail
 
 OCA_VERSION=18.0.2.0.2.6
@@ -14,7 +14,7 @@ BUILD=$ROOT/.build
 OCA=$BUILD/oca
 CONF=$BUILD/odoo.conf
 OCA_CONF=$BUILD/odoo-oca.conf
-DB=credit_recovery_bench_oca
+DB=${BENCH_OCA_DB:-credit_recovery_bench_oca}
 WHEEL=$OCA/dist/odoo_addon_account_credit_control-$OCA_VERSION-py3-none-any.whl
 ADDONS=$OCA/odoo/addons
 cd "$ROOT"

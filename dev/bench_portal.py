@@ -4,12 +4,13 @@ Run by `make bench` through `odoo shell` (last, on the throwaway bench database)
 company with a PIX key, a debtor with 100 overdue invoices (ORM), its personal link; the data is
 committed, Odoo's own threaded HTTP server is started on a free loopback port, the debtor passes
 the CPF check once, then 200 sequential GET of the page are timed. Prints one line with the p95.
-Target (issue 13): p95 <= 300 ms.
+Target (issue 13): p95 <= 300 ms on the developers' 2-core machine (dev/bench_targets.py).
 """
 
 import os
 import socket
 import statistics
+import sys
 import time
 from datetime import timedelta
 
@@ -19,7 +20,11 @@ from odoo import Command, fields, http
 from odoo.service import server
 from odoo.tools import config
 
-INVOICES, REQUESTS, TARGET_MS = 100, 200, 300
+sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
+from bench_targets import check, target
+
+INVOICES, REQUESTS = 100, 200
+TARGET_MS = target("portal_ms", 300)
 
 env = env  # noqa: F821, PLW0127 - provided by odoo shell
 cr = env.cr
@@ -100,5 +105,5 @@ p95 = times[int(0.95 * REQUESTS) - 1]
 print(
     f"portal: {REQUESTS} requests of the self-service page ({INVOICES} invoices, {rows} installments shown) "
     f"on loopback: median {statistics.median(times):.0f} ms, p95 {p95:.0f} ms, max {times[-1]:.0f} ms "
-    f"(target {TARGET_MS} ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    f"({check('portal p95', p95, TARGET_MS, 'ms')}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
 )

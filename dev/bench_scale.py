@@ -20,6 +20,7 @@ from freezegun import freeze_time
 
 sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
 from bench_data import drive_runs, generate, prepare_collection
+from bench_targets import MACHINE
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", "1000000"))
 DEBTORS = int(os.environ.get("BENCH_DEBTORS", "200000"))
@@ -67,9 +68,9 @@ def phase_summary(phases):
 def bench_run():
     run, elapsed, calls, queries, phases = run_until_done()
     print(
-        f"{label}: first run in {elapsed:.1f} s (target: {TARGET:.0f} s), {calls} batches, {queries} SQL queries "
-        f"({phase_summary(phases)}); {run.invoice_count} invoices evaluated, {run.stage_change_count} stage "
-        f"actions, {run.dispatch_count} messages queued"
+        f"{label}: first run in {elapsed:.1f} s (target: {TARGET:.0f} s on {MACHINE}), {calls} batches, "
+        f"{queries} SQL queries ({phase_summary(phases)}); {run.invoice_count} invoices evaluated, "
+        f"{run.stage_change_count} stage actions, {run.dispatch_count} messages queued"
     )
     if RESULT_FILE:
         with open(RESULT_FILE, "w", encoding="utf-8") as result:

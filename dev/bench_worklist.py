@@ -6,8 +6,8 @@ valid mobile (``prepare_collection``) and the numbers' derived columns; an agent
 for one debtor in ten. The list is opened next week on Wednesday at 15:00 UTC (12:00 in Brasília,
 in the contact window; the other benchmarks' runs used this week's caps). Times
 ``credit.recovery.worklist._rebuild``: a first (cold) call after the ORM's caches are emptied,
-then a second (warm) one, for the manager and then the agent (target: 1 s each). Everything is
-rolled back.
+then a second (warm) one, for the manager and then the agent (target: 1 s each on the developers' 2-core
+machine; a miss is recorded, dev/bench_targets.py). Everything is rolled back.
 """
 
 import os
@@ -21,10 +21,11 @@ from odoo.tools import SQL
 
 sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
 from bench_data import generate, prepare_collection
+from bench_targets import check, target
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", "100000"))
 DEBTORS = int(os.environ.get("BENCH_DEBTORS", "20000"))
-TARGET = 1.0
+TARGET = target("contact_now", 1)
 
 env = env  # noqa: F821, PLW0127 - provided by odoo shell
 cr = env.cr
@@ -96,8 +97,6 @@ print(
         f"{'manager' if user == manager else 'agent'} {times[0]:.2f} s cold, {times[1]:.2f} s warm ({rows} rows)"
         for user, times, rows in figures
     )
-    + f" (target: {TARGET:.0f} s)"
+    + f" ({check('contact now (slowest opening)', max(max(times) for _u, times, _r in figures), TARGET, 's')})"
 )
 cr.rollback()
-if max(max(times) for _user, times, _rows in figures) > TARGET:
-    sys.exit(1)
