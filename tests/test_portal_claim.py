@@ -24,6 +24,8 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
     # The page's own helpers (identity check, CSRF), whatever they become.
     csrf = portal_http.PortalHttpCommon.csrf
     open_page = portal_http.PortalHttpCommon.open_page
+    accept_occasional_3x = portal_http.PortalHttpCommon.accept_occasional_3x
+    terms_html = portal_http.PortalHttpCommon.terms_html
 
     @classmethod
     def setUpClass(cls):
@@ -336,15 +338,7 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         self.assertEqual(self.debtor.amount_claimable, values["total"])
 
     def test_after_an_agreement_the_page_leads_with_the_next_installment(self):
-        template = self.env.ref("account_credit_recovery.proposal_occasional_3x")
-        agreement = self.env["credit.recovery.portal"]._accept_offer(
-            self.link,
-            template_id=template.id,
-            installments=3,
-            first_due=fields.Date.to_string(self.today + timedelta(days=10)),
-            name="Maria Silva",
-            signature=SIGNATURE,
-        )
+        agreement = self.accept_occasional_3x()
         self.assertEqual(agreement.state, "active")
         html = self.verified_html()
         self.assertNotIn("o_credit_recovery_nothing_open", html)
@@ -391,20 +385,8 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         self.assertNotIn("o_credit_recovery_next_installment", response.text)
 
     def test_agreement_terms_print_agencia_and_conta(self):
-        template = self.env.ref("account_credit_recovery.proposal_occasional_3x")
-        agreement = self.env["credit.recovery.portal"]._accept_offer(
-            self.link,
-            template_id=template.id,
-            installments=3,
-            first_due=fields.Date.to_string(self.today + timedelta(days=10)),
-            name="Maria Silva",
-            signature=SIGNATURE,
-        )
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html("account_credit_recovery.action_report_agreement_terms", agreement.ids)[0]
-            .decode()
-        )
+        agreement = self.accept_occasional_3x()
+        html = self.terms_html(agreement)
         self.assertNotIn("BIC", html)
         self.assertNotIn("BRASBRRJ", html)
         self.assertIn("Banco do Brasil S.A.", html)
@@ -412,10 +394,6 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
         self.assertRegex(html, r'o_credit_recovery_account"[^>]*>12345-6<')
         # An account number without a plain agência is printed as stored: no agência invented.
         self.company.partner_id.bank_ids.acc_number = "0001-123456"
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html("account_credit_recovery.action_report_agreement_terms", agreement.ids)[0]
-            .decode()
-        )
+        html = self.terms_html(agreement)
         self.assertRegex(html, r'o_credit_recovery_agency"[^>]*>—<')
         self.assertRegex(html, r'o_credit_recovery_account"[^>]*>0001-123456<')

@@ -60,6 +60,26 @@ class PortalHttpCommon(CreditRecoveryCommon, HttpCase):
         self.assertIn("o_credit_recovery_total", response.text)
         return response.text
 
+    def accept_occasional_3x(self):
+        """The debtor accepts the shipped 3x offer on the page, first due in 10 days, and signs."""
+        template = self.env.ref("account_credit_recovery.proposal_occasional_3x")
+        return self.env["credit.recovery.portal"]._accept_offer(
+            self.link,
+            template_id=template.id,
+            installments=3,
+            first_due=fields.Date.to_string(self.today + timedelta(days=10)),
+            name="Maria Silva",
+            signature=SIGNATURE,
+        )
+
+    def terms_html(self, agreement):
+        """The agreement terms as printed (HTML of the QWeb report)."""
+        return (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_credit_recovery.action_report_agreement_terms", agreement.ids)[0]
+            .decode()
+        )
+
     def post(self, path, data, html=None, files=None):
         data = {**data, "csrf_token": self.csrf(html or self.url_open(self.url).text)}
         return self.url_open(f"{self.url}{path}", data=data, files=files)
@@ -331,20 +351,8 @@ class TestPortalHttp(PortalHttpCommon):
         self.assertIn(self.debtor.portal_pix_code, text)
         self.assertEqual(float(pix.amount_of(self.debtor.portal_pix_code)), self.debtor.amount_claimable)
         # The agreement terms: the PIX code of the next installment and the link.
-        template = self.env.ref("account_credit_recovery.proposal_occasional_3x")
-        agreement = self.env["credit.recovery.portal"]._accept_offer(
-            self.link,
-            template_id=template.id,
-            installments=3,
-            first_due=fields.Date.to_string(self.today + timedelta(days=10)),
-            name="Maria Silva",
-            signature=SIGNATURE,
-        )
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html("account_credit_recovery.action_report_agreement_terms", agreement.ids)[0]
-            .decode()
-        )
+        agreement = self.accept_occasional_3x()
+        html = self.terms_html(agreement)
         self.assertEqual(pix.validate(agreement.portal_pix_code), [])
         self.assertIn(agreement.portal_pix_code, html)
         self.assertIn(self.link.url, html)
