@@ -1,8 +1,9 @@
 """The amount claimed from a debtor on a day: one rule, used by every channel and the page.
 
 What is claimed is the open installments already due (due date before the day) of the invoices
-that may be claimed, with the late fine and interest of :func:`late_fees.late_charges_lines` (one
-allocation over the whole claim, so the fine's total holds the cap of CDC art. 52 §1). An
+that may be claimed, with the late fine and interest of :func:`late_fees.late_charges_lines` (each
+installment's fine rounded down on its own, so neither it nor the claim's total fine exceeds the
+cap of CDC art. 52 §1). An
 installment not due yet is never part of it: it may be paid in advance, it is not owed.
 """
 
