@@ -1,3 +1,4 @@
+import logging
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
@@ -5,6 +6,8 @@ from odoo.tools import SQL
 
 from ..tools.evidence import EVIDENCE_VERSION, evidence_hash, evidence_payload, ledger_hash, sha256_hex
 from ..tools.sql import batch_update
+
+_logger = logging.getLogger(__name__)
 
 
 class CreditRecoveryContact(models.Model):
@@ -149,7 +152,7 @@ class CreditRecoveryContact(models.Model):
         the dossier name them). Their attachments are frozen (copies with the same name and
         content: the digest does not change), and all of them are chained, oldest first,
         altered ones included, so the ledger covers the digests as they were sealed.
-        Returns the altered logs."""
+        Returns the altered logs (and names them in the server log)."""
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
@@ -166,6 +169,12 @@ class CreditRecoveryContact(models.Model):
         contacts._write_column_values({contact.id: {"evidence_version": version} for contact in contacts})
         altered = contacts._get_tampered()
         altered._write_workflow({"evidence_altered_before_upgrade": True})
+        if altered:
+            _logger.warning(
+                "Contact logs %s no longer matched their digest when the evidence ledger was built: they were "
+                "changed before the upgrade. They keep their digest and are flagged as altered.",
+                altered.ids,
+            )
         contacts._freeze_attachments()
         contacts._chain(contacts.company_id)
         return altered

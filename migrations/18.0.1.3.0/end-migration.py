@@ -8,13 +8,9 @@ never re-sealed as if intact. Their attachments are frozen (same names and conte
 digests hold) and the logs are chained with their digests as they are, oldest first.
 """
 
-import logging
-
 from odoo import SUPERUSER_ID, api
 
-_logger = logging.getLogger(__name__)
-
-# The payload the logs of 18.0.1.2.0 were sealed with (``tools.evidence.payload_v1``).
+# The payload the logs sealed before the evidence ledger carry (``tools.evidence.payload_v1``).
 FORMER_VERSION = 1
 
 
@@ -22,10 +18,4 @@ def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
-    altered = env["credit.recovery.contact"]._adopt_former_seals(FORMER_VERSION)
-    if altered:
-        _logger.warning(
-            "Contact logs %s no longer matched their digest when the evidence ledger was built: they were "
-            "changed before the upgrade. They keep their digest and are flagged as altered.",
-            altered.ids,
-        )
+    env["credit.recovery.contact"]._adopt_former_seals(FORMER_VERSION)
