@@ -3,6 +3,9 @@ PYTHON   ?= python3
 ADDON    := account_credit_recovery
 BUILD    := $(CURDIR)/.build
 ADDONS   := $(BUILD)/addons
+# Bridges to other apps (sale, point_of_sale, a payment gateway…): small auto-install modules of
+# their own, kept in this repository, on the addons path next to the addon.
+BRIDGES  := $(CURDIR)/bridges
 CONF     := $(BUILD)/odoo.conf
 DB       ?= credit_recovery_demo
 TEST_DB  ?= credit_recovery_test
@@ -45,8 +48,8 @@ $(ADDONS)/$(ADDON):
 $(CONF): $(BUILD)/.deps $(ADDONS)/$(ADDON) FORCE
 	@read -r host port user <<< "$$(dev/pg.sh $(BUILD)/pg)" || exit 1; \
 	odoo_addons=$$($(PYTHON) dev/odoo-addons-path.py) || exit 1; \
-	printf '[options]\naddons_path = %s,%s\ndb_host = %s\ndb_port = %s\ndb_user = %s\ndata_dir = %s\nadmin_passwd = admin\nhttp_port = %s\nlist_db = False\n' \
-	  "$$odoo_addons" "$(ADDONS)" "$$host" "$$port" "$$user" "$(BUILD)/data" "$(PORT)" > $@
+	printf '[options]\naddons_path = %s,%s,%s\ndb_host = %s\ndb_port = %s\ndb_user = %s\ndata_dir = %s\nadmin_passwd = admin\nhttp_port = %s\nlist_db = False\n' \
+	  "$$odoo_addons" "$(ADDONS)" "$(BRIDGES)" "$$host" "$$port" "$$user" "$(BUILD)/data" "$(PORT)" > $@
 FORCE:
 
 PSQL = read -r host port user <<< "$$(dev/pg.sh $(BUILD)/pg)" && psql -h $$host -p $$port -U $$user -d postgres -qAt
@@ -64,18 +67,28 @@ run: $(CONF)
 # with OCA queue_job installed too (dev/queue_job.sh); the others run where it is not installed.
 QUEUE_JOB_CONF := $(BUILD)/odoo-queue-job.conf
 QUEUE_JOB_TESTS := $(ADDONS)/$(ADDON)/tests/test_queue_job.py
+# The bridges' tests run in a copy of the test database where the apps they bridge are installed
+# too (the bridges install themselves with them: auto_install).
+BRIDGE_APPS := sale_management,point_of_sale
+BRIDGE_TESTS = $(wildcard $(BRIDGES)/*/tests)
 PYTEST := PYTHONPATH=$(CURDIR)/dev $(PYTHON) -m pytest -p no:cacheprovider -p pytest_no_skip --odoo-http \
   --rootdir=$(ADDONS)/$(ADDON)
 test: $(CONF)
 	@$(PSQL) -c 'drop database if exists "$(TEST_DB)"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_queue_job"'
+	@$(PSQL) -c 'drop database if exists "$(TEST_DB)_bridges"'
 	$(ODOO) -c $(CONF) -d $(TEST_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
 	PYTHON=$(PYTHON) dev/queue_job.sh
 	@$(PSQL) -c 'create database "$(TEST_DB)_queue_job" template "$(TEST_DB)"'
 	$(ODOO) -c $(QUEUE_JOB_CONF) -d $(TEST_DB)_queue_job -i queue_job --without-demo=all --stop-after-init --log-level=warn
+	@$(PSQL) -c 'create database "$(TEST_DB)_bridges" template "$(TEST_DB)"'
+	$(ODOO) -c $(CONF) -d $(TEST_DB)_bridges -i $(BRIDGE_APPS) --without-demo=all --stop-after-init --log-level=warn
 	@rc=0; $(PYTEST) --odoo-database=$(TEST_DB) --odoo-config=$(CONF) --ignore=$(QUEUE_JOB_TESTS) \
 	  $(ADDONS)/$(ADDON)/tests $(PYTEST_ARGS) || rc=$$?; \
 	$(PYTEST) --odoo-database=$(TEST_DB)_queue_job --odoo-config=$(QUEUE_JOB_CONF) $(QUEUE_JOB_TESTS) || rc=$$?; \
+	$(PYTEST) --rootdir=$(BRIDGES) --odoo-database=$(TEST_DB)_bridges --odoo-config=$(CONF) \
+	  $(BRIDGE_TESTS) $(PYTEST_ARGS) || rc=$$?; \
 	$(PSQL) -c 'drop database if exists "$(TEST_DB)"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_queue_job"'; \
+	$(PSQL) -c 'drop database if exists "$(TEST_DB)_bridges"'; \
 	exit $$rc
 
 lint: $(BUILD)/.deps $(ADDONS)/$(ADDON)
@@ -83,6 +96,8 @@ lint: $(BUILD)/.deps $(ADDONS)/$(ADDON)
 	$(PYTHON) -m ruff format --check .
 	cd $(ADDONS) && $(PYTHON) -m pylint --rcfile=$(CURDIR)/.pylintrc \
 	  --disable=no-member,import-error,missing-readme $(ADDON)
+	cd $(BRIDGES) && $(PYTHON) -m pylint --rcfile=$(CURDIR)/.pylintrc \
+	  --disable=no-member,import-error,missing-readme $(notdir $(wildcard $(BRIDGES)/*))
 
 BENCH_DB ?= credit_recovery_bench
 bench: $(CONF)
@@ -121,9 +136,16 @@ bench-scale: $(CONF)
 
 pot: $(CONF)
 	@$(PSQL) -c 'drop database if exists "$(ADDON)_pot"'
-	$(ODOO) -c $(CONF) -d $(ADDON)_pot -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
+	$(ODOO) -c $(CONF) -d $(ADDON)_pot -i $(ADDON),$(BRIDGE_APPS) --without-demo=all --stop-after-init --log-level=warn
 	$(ODOO) -c $(CONF) -d $(ADDON)_pot --i18n-export=i18n/$(ADDON).pot --modules=$(ADDON) --stop-after-init --log-level=warn
 	$(PYTHON) dev/clean_pot.py i18n/$(ADDON).pot
+	@for module in $$($(PSQL) -d $(ADDON)_pot -c "select name from ir_module_module where state = 'installed'" | \
+	    grep -Fx -f <(ls $(BRIDGES))); do \
+	  mkdir -p $(BRIDGES)/$$module/i18n; \
+	  $(ODOO) -c $(CONF) -d $(ADDON)_pot --i18n-export=$(BRIDGES)/$$module/i18n/$$module.pot --modules=$$module \
+	    --stop-after-init --log-level=warn || exit 1; \
+	  $(PYTHON) dev/clean_pot.py $(BRIDGES)/$$module/i18n/$$module.pot --bridge; \
+	done
 	@$(PSQL) -c 'drop database if exists "$(ADDON)_pot"'
 
 clean:

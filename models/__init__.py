@@ -65,3 +65,5 @@ from . import credit_recovery_reason_analysis
 # After credit_recovery_kpi_dashboard: its get_dashboard does not call super(), the experiments'
 # override adds to it. After the dispatch and its delivery, whose template choice and sending it wraps.
 from . import credit_recovery_experiment
+from . import credit_recovery_debtor_credit
+from . import res_partner_credit

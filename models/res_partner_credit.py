@@ -1,0 +1,46 @@
+"""Whether the store may sell on credit to a customer now: the one answer the sale, Point of Sale and
+invoice bridges ask (``res.partner._recovery_credit_blocks``)."""
+
+from odoo import models
+
+from ..tools.collection import CREDIT_AGREEMENT_PENDING, CREDIT_RESTRICTED
+
+BLOCKING_STATUSES = (CREDIT_RESTRICTED, CREDIT_AGREEMENT_PENDING)
+
+
+class ResPartnerCredit(models.Model):
+    _inherit = "res.partner"
+
+    def _recovery_credit_blocks(self, company=None):
+        """``{partner_id: block}`` for the partners of ``self`` whose collection record (their
+        commercial entity's, in ``company``, default the current one) forbids new credit sales now;
+        partners free to buy on credit are absent.
+
+        ``block`` is a dict: ``debtor`` (the ``credit.recovery.debtor``, sudo), ``status`` (its credit
+        status), ``stage`` (stage name or ``""``), ``amount_overdue`` (float), ``currency``
+        (``res.currency``), ``link`` (the debtor's personal page URL or ``False``) and ``message``:
+        a translated sentence for the seller that says why and what to do.
+
+        Read with ``sudo()``: a salesperson or cashier needs the answer, not access to collection.
+        One search for the whole recordset.
+        """
+        company = company or self.env.company
+        commercial = self.commercial_partner_id
+        debtors = (
+            self.env["credit.recovery.debtor"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", commercial.ids),
+                    ("company_id", "=", company.id),
+                    ("credit_status", "in", BLOCKING_STATUSES),
+                ]
+            )
+        )
+        by_commercial = {debtor.partner_id.id: debtor for debtor in debtors}
+        blocks = {}
+        for partner in self:
+            debtor = by_commercial.get(partner.commercial_partner_id.id)
+            if debtor:
+                blocks[partner.id] = debtor._recovery_credit_block_vals()
+        return blocks
