@@ -1,14 +1,12 @@
 from collections import defaultdict
 from datetime import timedelta
 
-import pytz
-
 from odoo import models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_datetime
 
 from ..tools import contact_rules
-from ..tools.contact_rules import ContactWindow, decide_contact
+from ..tools.contact_rules import ContactWindow, contact_moment, to_local, zone
 from .credit_recovery_contact import TIMELESS_CHANNELS
 
 
@@ -65,28 +63,24 @@ class CreditRecoveryContact(models.Model):
             if policy.id not in windows:
                 windows[policy.id] = policy._get_contact_window()
             window = open_window if contact.channel in TIMELESS_CHANNELS else windows[policy.id]
-            tz = pytz.timezone(contact.partner_id._recovery_tz())
+            tz = zone(contact.partner_id._recovery_tz()).zone  # an unknown name is UTC, shown as such
             counts = day_counts.get(contact.partner_id.id, {})
             moments = [contact.date]
             if not self.env.su and now - timedelta(hours=policy.backdate_limit_hours) <= contact.date:
                 # Recorded as it happens (or soon after): the real moment is at most now.
                 moments.append(max(now, contact.date))
             caps = (policy.max_contacts_per_day, policy.max_contacts_per_week)
-            cap_decision = decide_contact(contact._local(contact.date, tz), open_window, counts, *caps)
+            cap_decision = contact_moment(contact.date, tz, open_window, counts, caps)
             over_cap[contact] = not cap_decision.allowed
             if contact.override_justification:
                 continue
             # Starting: the caps refuse too, and the next allowed moment respects them.
             counts, caps = (counts, caps) if contact.state == "draft" else ({}, (0, 0))
             for moment in moments:
-                decision = decide_contact(contact._local(moment, tz), window, counts, *caps)
+                decision = contact_moment(moment, tz, window, counts, caps)
                 if not decision.allowed:
-                    raise UserError(contact._refusal_message(decision, policy, tz.zone))
+                    raise UserError(contact._refusal_message(decision, policy, tz))
         return over_cap
-
-    @staticmethod
-    def _local(moment, tz):
-        return pytz.utc.localize(moment).astimezone(tz).replace(tzinfo=None)
 
     def _outbound_day_counts(self):
         """``{partner_id: {local date: n}}`` of other outbound logs in the weeks concerned (one query)."""
@@ -105,11 +99,11 @@ class CreditRecoveryContact(models.Model):
             ],
             ["partner_id", "date"],
         )
-        tz_by_partner = {partner.id: pytz.timezone(partner._recovery_tz()) for partner in self.partner_id}
+        tz_by_partner = {partner.id: partner._recovery_tz() for partner in self.partner_id}
         counts = defaultdict(lambda: defaultdict(int))
         for other in others:
             tz = tz_by_partner[other.partner_id.id]
-            counts[other.partner_id.id][pytz.utc.localize(other.date).astimezone(tz).date()] += 1
+            counts[other.partner_id.id][to_local(other.date, tz).date()] += 1
         return counts
 
     def _refusal_message(self, decision, policy, tz):
@@ -123,9 +117,8 @@ class CreditRecoveryContact(models.Model):
                 "the limit of %(count)s contact(s) per week is reached", count=policy.max_contacts_per_week
             ),
         }
-        if decision.next_moment:
-            next_utc = pytz.timezone(tz).localize(decision.next_moment).astimezone(pytz.utc).replace(tzinfo=None)
-            when = format_datetime(self.env, next_utc, tz=tz, dt_format="short")
+        if decision.next_utc:
+            when = format_datetime(self.env, decision.next_utc, tz=tz, dt_format="short")
             return self.env._(
                 "%(partner)s cannot be contacted now: %(reason)s. Next allowed moment: %(when)s (%(tz)s). "
                 "A Collection Manager can override this with a justification.",

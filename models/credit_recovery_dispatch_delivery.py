@@ -1,7 +1,6 @@
 import logging
 from collections import defaultdict
 
-import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -9,7 +8,7 @@ from odoo.tools import SQL, html2plaintext
 
 from ..tools import collection
 from ..tools.collection import highest_stage_id
-from ..tools.contact_rules import decide_contact
+from ..tools.contact_rules import contact_moment
 from ..tools.sql import batch_update
 from ..tools.timezone import contact_timezone
 
@@ -178,13 +177,9 @@ class CreditRecoveryDispatch(models.Model):
             day_counts = counts.get(dispatch.debtor_id.id, {})
             key = (policy.id, tz_name, tuple(sorted(day_counts.items())))
             if key not in decisions:
-                tz = pytz.timezone(tz_name)
-                local_now = pytz.utc.localize(now).astimezone(tz).replace(tzinfo=None)
-                decision = decide_contact(
-                    local_now, windows[policy.id], day_counts, policy.max_contacts_per_day, policy.max_contacts_per_week
-                )
-                moment = decision.next_moment and tz.localize(decision.next_moment).astimezone(pytz.utc)
-                decisions[key] = (decision.allowed, moment and moment.replace(tzinfo=None))
+                caps = (policy.max_contacts_per_day, policy.max_contacts_per_week)
+                decision = contact_moment(now, tz_name, windows[policy.id], day_counts, caps)
+                decisions[key] = (decision.allowed, decision.next_utc)
             is_allowed, moment = decisions[key]
             if is_allowed:
                 allowed |= dispatch

@@ -1,14 +1,12 @@
 from collections import defaultdict
 from datetime import datetime
 
-import pytz
-
 from odoo import fields, models
 from odoo.tools import SQL
 
 from ..tools import collection
 from ..tools.collection import highest_stage_id
-from ..tools.contact_rules import decide_contact
+from ..tools.contact_rules import contact_moment, to_utc
 from ..tools.sql import batch_update
 
 PLAN_BATCH = 5000
@@ -173,19 +171,10 @@ class CreditRecoveryRun(models.Model):
             day_counts = counts.get(debtor_id, {})
             key = (tz_name, tuple(sorted(day_counts.items())))
             if key not in memo:
-                try:
-                    tz = pytz.timezone(tz_name)
-                except pytz.UnknownTimeZoneError:
-                    tz = pytz.utc
-                local_now = pytz.utc.localize(now).astimezone(tz).replace(tzinfo=None)
-                decision = decide_contact(
-                    local_now,
-                    window,
-                    day_counts,
-                    policy.max_contacts_per_day,
-                    policy.max_contacts_per_week,
+                caps = (policy.max_contacts_per_day, policy.max_contacts_per_week)
+                decision = contact_moment(now, tz_name, window, day_counts, caps)
+                memo[key] = decision.next_utc or to_utc(
+                    datetime.combine(decision.local.date(), datetime.max.time()), tz_name
                 )
-                moment = decision.next_moment or datetime.combine(local_now.date(), datetime.max.time())
-                memo[key] = tz.localize(moment).astimezone(pytz.utc).replace(tzinfo=None)
             moments[debtor_id] = memo[key]
         return moments

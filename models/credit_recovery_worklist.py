@@ -1,13 +1,12 @@
 from datetime import timedelta
 
-import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from ..tools.contact_rules import decide_contact
+from ..tools.contact_rules import contact_moment
 from ..tools.kpi import ScoreFactors, payment_score
 from ..tools.late_fees import last_prescribed_due
 from ..tools.timezone import contact_timezone
@@ -146,7 +145,7 @@ class CreditRecoveryWorklist(models.Model):
         history = self._score_history(ids, now)
         max_severity = self.env["credit.recovery.profile"].sudo()._read_group([], [], ["sequence:max"])[0][0] or 1
         company_tz, user_tz = self.env.company.partner_id.tz, self.env.user.tz
-        windows, weights, local_nows, open_now, scores = {}, {}, {}, {}, {}
+        windows, weights, open_now, scores = {}, {}, {}, {}
         ranked = []
         for debtor_id, company_id, partner_tz, days_overdue, last, sequence, contactable, amount in candidates:
             policy = policies.get(company_id)
@@ -156,17 +155,10 @@ class CreditRecoveryWorklist(models.Model):
                 windows[company_id] = policy._get_contact_window()
                 weights[company_id] = policy._get_score_weights()
             tz = contact_timezone(partner_tz, company_tz, user_tz)
-            if tz not in local_nows:
-                local_nows[tz] = pytz.utc.localize(now).astimezone(pytz.timezone(tz)).replace(tzinfo=None)
             day_counts = counts.get(debtor_id)
             if day_counts or (company_id, tz) not in open_now:
-                allowed = decide_contact(
-                    local_nows[tz],
-                    windows[company_id],
-                    day_counts or {},
-                    policy.max_contacts_per_day,
-                    policy.max_contacts_per_week,
-                ).allowed
+                caps = (policy.max_contacts_per_day, policy.max_contacts_per_week)
+                allowed = contact_moment(now, tz, windows[company_id], day_counts or {}, caps).allowed
                 if not day_counts:
                     open_now[company_id, tz] = allowed
             else:

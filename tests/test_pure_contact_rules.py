@@ -4,7 +4,16 @@ from datetime import date, datetime
 
 from odoo.tests import tagged
 
-from ..tools.contact_rules import DAY_CAP, HOLIDAY, OK, OUTSIDE_WINDOW, WEEK_CAP, ContactWindow, decide_contact
+from ..tools.contact_rules import (
+    DAY_CAP,
+    HOLIDAY,
+    OK,
+    OUTSIDE_WINDOW,
+    WEEK_CAP,
+    ContactWindow,
+    contact_moment,
+    decide_contact,
+)
 from ..tools.evidence import canonical_json, evidence_hash, sha256_hex
 from .common import PureCase
 
@@ -54,6 +63,29 @@ class TestContactRules(PureCase):
         assert (decision.reason, decision.next_moment) == (WEEK_CAP, datetime(2026, 11, 30, 8, 0))
         # Contacts of the previous week do not count.
         assert decide_contact(datetime(2026, 11, 30, 10, 0), SP_WINDOW, counts, 1, 3).allowed
+
+    def test_contact_moment_converts_once(self):
+        # 10:30 UTC is 07:30 in São Paulo (UTC-3): before the window; next allowed 08:00 local = 11:00 UTC.
+        moment = contact_moment(datetime(2026, 11, 23, 10, 30), "America/Sao_Paulo", SP_WINDOW, {}, (1, 3))
+        assert (moment.reason, moment.local, moment.next_utc) == (
+            OUTSIDE_WINDOW,
+            datetime(2026, 11, 23, 7, 30),
+            datetime(2026, 11, 23, 11, 0),
+        )
+        # The local day counts with the caps: 01:30 UTC on the 24th is still the 23rd in São Paulo.
+        counts = {date(2026, 11, 23): 1}
+        moment = contact_moment(datetime(2026, 11, 24, 1, 30), "America/Sao_Paulo", SP_WINDOW, counts, (1, 3))
+        assert (moment.reason, moment.next_utc) == (DAY_CAP, datetime(2026, 11, 24, 11, 0))
+        assert contact_moment(datetime(2026, 11, 23, 12, 0), "America/Sao_Paulo", SP_WINDOW, {}, (1, 3)).allowed
+
+    def test_contact_moment_unknown_time_zone_is_utc(self):
+        for name in ("Mars/Olympus_Mons", "", None):
+            moment = contact_moment(datetime(2026, 11, 23, 7, 30), name, SP_WINDOW, {}, (1, 3))
+            assert (moment.reason, moment.local, moment.next_utc) == (
+                OUTSIDE_WINDOW,
+                datetime(2026, 11, 23, 7, 30),
+                datetime(2026, 11, 23, 8, 0),
+            )
 
     def test_evidence_hash_is_canonical_and_sensitive(self):
         first = {"b": 1, "a": [1, 2], "when": date(2026, 11, 23), "notes": "Prometeu pagar sexta"}

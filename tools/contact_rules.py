@@ -1,11 +1,17 @@
 """When a debtor may be contacted: weekly window, holidays and per-day / per-week caps.
 
-Everything here works on *local* naive datetimes (the debtor's time zone); the ORM
-converts before and after. Weeks are ISO weeks (Monday to Sunday).
+The rules work on *local* naive datetimes (the debtor's time zone); :func:`contact_moment` is the
+one entry point from a UTC moment (the ORM's): it converts to the debtor's clock, decides, and
+gives the next allowed moment back in UTC, an unknown time zone read as UTC in one place. The run,
+the delivery, the contact log and *Contact now* all call it. Weeks are ISO weeks (Monday to Sunday).
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+
+import pytz
+
+from .timezone import FALLBACK_TZ
 
 OK = "ok"
 OUTSIDE_WINDOW = "window"
@@ -103,3 +109,46 @@ def decide_contact(moment: datetime, window: ContactWindow, day_counts, max_per_
             if candidate is None:
                 break
     return ContactDecision(reason, None)
+
+
+def zone(tz_name: str | None):
+    """The pytz zone of ``tz_name``; an unknown or empty name is UTC (a debtor's free-typed
+    ``tz`` never stops a run)."""
+    try:
+        return pytz.timezone(tz_name or FALLBACK_TZ)
+    except pytz.UnknownTimeZoneError:
+        return pytz.utc
+
+
+def to_local(moment_utc: datetime, tz_name: str | None) -> datetime:
+    """The naive UTC ``moment_utc`` on the clock of ``tz_name`` (naive)."""
+    return pytz.utc.localize(moment_utc).astimezone(zone(tz_name)).replace(tzinfo=None)
+
+
+def to_utc(moment_local: datetime, tz_name: str | None) -> datetime:
+    """The naive local ``moment_local`` of ``tz_name`` in UTC (naive)."""
+    return zone(tz_name).localize(moment_local).astimezone(pytz.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class ContactMoment:
+    """:func:`contact_moment`'s answer: ``reason`` (``OK`` when allowed), the next allowed moment in
+    UTC (``None`` when the window has none) and the moment on the debtor's clock."""
+
+    reason: str
+    next_utc: datetime | None
+    local: datetime
+
+    @property
+    def allowed(self) -> bool:
+        return self.reason == OK
+
+
+def contact_moment(now_utc: datetime, tz_name, window: ContactWindow, day_counts, caps: tuple[int, int]):
+    """May one more outbound contact happen at the naive UTC ``now_utc`` for a debtor whose clock
+    is ``tz_name``, with ``caps`` = (per day, per week) (see :func:`decide_contact`)? The one
+    conversion of the contact rules."""
+    local = to_local(now_utc, tz_name)
+    decision = decide_contact(local, window, day_counts, *caps)
+    next_utc = to_utc(decision.next_moment, tz_name) if decision.next_moment else None
+    return ContactMoment(decision.reason, next_utc, local)
