@@ -18,7 +18,7 @@ from . import credit_recovery_debtor_claim
 from . import credit_recovery_debtor_evidence
 from . import credit_recovery_dispatch
 from . import credit_recovery_dispatch_delivery
-from . import credit_recovery_dispatch_counting
+from . import credit_recovery_contact_counting
 from . import credit_recovery_evidence_chain
 from . import credit_recovery_invoice
 from . import credit_recovery_invoice_refresh

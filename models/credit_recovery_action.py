@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 from ..tools import collection
 from ..tools.late_fees import prescription_status
+from ..tools.sql import batch_insert
 
 SKIP_REASONS = [
     (collection.SKIP_PRESCRIBED, "Prescribed debt (CC art. 206 §5 I)"),
@@ -145,26 +146,25 @@ class CreditRecoveryAction(models.Model):
         if not rows:
             return 0
         inserted = self.env.execute_query(
-            SQL(
-                """
-                INSERT INTO credit_recovery_action
-                       (move_id, stage_id, due_date, amount, reached_date, run_id, state, skip_reason, dispatch_id)
-                SELECT v.move, v.stage, v.due, v.amount, %(today)s, %(run)s,
-                       CASE WHEN v.reason IS NULL THEN 'planned' ELSE 'skipped' END, v.reason, v.dispatch
-                  FROM (SELECT unnest(%(moves)s::int[]) AS move, unnest(%(stages)s::int[]) AS stage,
-                               unnest(%(dues)s::date[]) AS due, unnest(%(amounts)s::numeric[]) AS amount,
-                               unnest(%(reasons)s::varchar[]) AS reason, unnest(%(dispatches)s::int[]) AS dispatch) v
-                ON CONFLICT (move_id, stage_id, due_date) DO NOTHING
-                RETURNING id
-                """,
-                today=today,
-                run=run.id,
-                moves=[row["move_id"] for row in rows],
-                stages=[row["stage_id"] for row in rows],
-                dues=[row["due_date"] for row in rows],
-                amounts=[row["amount"] for row in rows],
-                reasons=[row.get("skip_reason") for row in rows],
-                dispatches=[row.get("dispatch_id") for row in rows],
+            batch_insert(
+                self._table,
+                [
+                    {
+                        "move_id": row["move_id"],
+                        "stage_id": row["stage_id"],
+                        "due_date": row["due_date"],
+                        "amount": row["amount"],
+                        "skip_reason": row.get("skip_reason"),
+                        "state": "skipped" if row.get("skip_reason") else "planned",
+                        "dispatch_id": row.get("dispatch_id"),
+                    }
+                    for row in rows
+                ],
+                {"move_id": "int", "stage_id": "int", "due_date": "date", "amount": "numeric", "dispatch_id": "int"},
+                # No uid: the table has no audit columns (``_log_access = False``, kept narrow).
+                constants={"reached_date": today, "run_id": run.id},
+                on_conflict=SQL("ON CONFLICT (move_id, stage_id, due_date) DO NOTHING"),
+                returning=SQL("id"),
             )
         )
         return len(inserted)

@@ -3,6 +3,8 @@ from psycopg2 import errors
 from odoo import api, fields, models
 from odoo.tools import SQL, mute_logger
 
+from ..tools.sql import audit_columns, audit_values
+
 
 class CreditRecoveryEvidenceChain(models.Model):
     """The head of a company's evidence ledger: the last sealed contact log's position and digest.
@@ -40,12 +42,14 @@ class CreditRecoveryEvidenceChain(models.Model):
                 self.env.cr.execute(
                     SQL(
                         """
-                        INSERT INTO credit_recovery_evidence_chain (company_id, sequence, create_date, write_date)
-                        SELECT company_id, 0, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                        INSERT INTO credit_recovery_evidence_chain (company_id, sequence, %(audit_columns)s)
+                        SELECT company_id, 0, %(audit_values)s
                           FROM unnest(%(companies)s::int[]) AS company_id
                         ON CONFLICT (company_id) DO NOTHING
                         """,
                         companies=companies.ids,
+                        audit_columns=audit_columns(),
+                        audit_values=audit_values(self.env.uid),
                     )
                 )
                 rows = self.env.execute_query(

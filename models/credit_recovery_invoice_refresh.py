@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.sql import audit_columns, audit_values
 from .account_move import RECOVERY_MOVE_TYPES
 from .credit_recovery_invoice import STATE_FIELDS
 
@@ -198,9 +199,8 @@ class AccountMove(models.Model):
             SQL(
                 """
                 WITH created AS (
-                    INSERT INTO credit_recovery_invoice (move_id, company_id, create_uid, create_date, write_uid,
-                                                         write_date)
-                    SELECT id, company_id, %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                    INSERT INTO credit_recovery_invoice (move_id, company_id, %(audit_columns)s)
+                    SELECT id, company_id, %(audit_values)s
                       FROM account_move
                      WHERE state = 'posted' AND (move_type IN %(types)s OR recovery_agreement_id IS NOT NULL)
                     ON CONFLICT (move_id) DO NOTHING
@@ -208,7 +208,8 @@ class AccountMove(models.Model):
                 )
                 UPDATE account_move m SET recovery_invoice_id = created.id FROM created WHERE m.id = created.move_id
                 """,
-                uid=self.env.uid,
+                audit_columns=audit_columns(),
+                audit_values=audit_values(self.env.uid),
                 types=RECOVERY_MOVE_TYPES,
             )
         )

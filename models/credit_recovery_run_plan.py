@@ -7,7 +7,7 @@ from odoo.tools import SQL
 from ..tools import collection
 from ..tools.collection import highest_stage_id
 from ..tools.contact_rules import contact_moment, to_utc
-from ..tools.sql import batch_update
+from ..tools.sql import batch_insert, batch_update
 
 PLAN_BATCH = 5000
 
@@ -91,22 +91,16 @@ class CreditRecoveryRun(models.Model):
             return {}
         return dict(
             self.env.execute_query(
-                SQL(
-                    """
-                    INSERT INTO credit_recovery_dispatch
-                           (debtor_id, company_id, run_id, stage_id, scheduled_at, state,
-                            create_uid, create_date, write_uid, write_date)
-                    SELECT unnest(%(debtors)s::int[]), %(company)s, %(run)s, unnest(%(stages)s::int[]),
-                           unnest(%(moments)s::timestamp[]), 'queued',
-                           %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
-                    RETURNING debtor_id, id
-                    """,
-                    debtors=[debtor for debtor, _stage in new_dispatches],
-                    stages=[stage for _debtor, stage in new_dispatches],
-                    moments=[schedule[debtor] for debtor, _stage in new_dispatches],
-                    company=self.company_id.id,
-                    run=self.id,
+                batch_insert(
+                    "credit_recovery_dispatch",
+                    [
+                        {"debtor_id": debtor, "stage_id": stage, "scheduled_at": schedule[debtor]}
+                        for debtor, stage in new_dispatches
+                    ],
+                    {"debtor_id": "int", "stage_id": "int", "scheduled_at": "timestamp"},
                     uid=self.env.uid,
+                    constants={"company_id": self.company_id.id, "run_id": self.id, "state": "queued"},
+                    returning=SQL("debtor_id, id"),
                 )
             )
         )

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..tools.kpi import BUCKETS
+from ..tools.sql import audit_columns, audit_values
 
 BUCKET_SELECTION = [
     ("not_due", "Not due"),
@@ -172,10 +173,10 @@ class CreditRecoverySnapshot(models.Model):
                 )
                 INSERT INTO credit_recovery_snapshot
                        (date, company_id, bucket, stage_id, profile_id, user_id, amount, installment_count,
-                        debtor_count, is_rebuilt, create_uid, create_date, write_uid, write_date)
+                        debtor_count, is_rebuilt, %(audit_columns)s)
                 SELECT %(day)s, %(company)s, %(bucket)s AS bucket, staged.stage_id, debtor.profile_id, debtor.user_id,
                        ROUND(SUM(open_lines.residual)::numeric, 2), COUNT(*), COUNT(DISTINCT open_lines.debtor_id),
-                       %(rebuilt)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                       %(rebuilt)s, %(audit_values)s
                   FROM open_lines
                   JOIN credit_recovery_debtor debtor ON debtor.id = open_lines.debtor_id
                   JOIN staged ON staged.move_id = open_lines.move_id
@@ -188,7 +189,8 @@ class CreditRecoverySnapshot(models.Model):
                 company=company.id,
                 bucket=bucket_case_sql(SQL("(%s::date - open_lines.due)", day)),
                 rebuilt=rebuilt,
-                uid=self.env.uid,
+                audit_columns=audit_columns(),
+                audit_values=audit_values(self.env.uid),
             )
         )
         self.invalidate_model()

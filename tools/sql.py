@@ -1,4 +1,7 @@
-"""The batch UPDATE the engine writes its set-based results with (no ORM, no database here)."""
+"""The batch statements the engine writes its set-based results with (no ORM, no database here):
+one UPDATE of many rows (:func:`batch_update`), one INSERT of many rows (:func:`batch_insert`), and
+the ORM's own bookkeeping columns an INSERT into an ORM table must fill (:func:`audit_columns`,
+:func:`audit_values`), set in this one place."""
 
 from odoo.tools import SQL
 
@@ -36,4 +39,50 @@ def batch_update(table, values, types, *, overwrite=(), extra=None):
         SQL(", ").join(assignments),
         list(values),
         SQL(", ").join(arrays),
+    )
+
+
+# The columns the ORM fills on every row it creates (``create_uid``…): an INSERT written in SQL
+# into a table the ORM owns fills them too, or the records look created by nobody, never.
+AUDIT_COLUMNS = ("create_uid", "create_date", "write_uid", "write_date")
+
+
+def audit_columns():
+    """``create_uid, create_date, write_uid, write_date`` for an INSERT's column list."""
+    return SQL(", ").join(SQL.identifier(column) for column in AUDIT_COLUMNS)
+
+
+def audit_values(uid):
+    """The values of :func:`audit_columns` for a row created now by user ``uid`` (UTC, as the ORM)."""
+    return SQL("%s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC'", uid, uid)
+
+
+def batch_insert(table, rows, types, *, uid=None, constants=None, on_conflict=None, returning=None):
+    """One ``INSERT`` of ``rows`` (a list of ``{column: value}``, the same columns in each) into the
+    ORM table ``table``, created by user ``uid`` (``None`` for a model without the audit columns,
+    ``_log_access = False``).
+
+    The values travel as one array per column (``unnest``), cast to ``types[column]`` (``varchar``
+    when absent); ``constants`` (``{column: value}``) are the same for every row; the audit columns
+    are filled when ``uid`` is given (:func:`audit_values`). ``on_conflict`` is an ``SQL``
+    (``ON CONFLICT (…) DO NOTHING``), ``returning`` an ``SQL`` list of columns to return.
+    """
+    constants = constants or {}
+    columns = sorted({column for row in rows for column in row})
+    arrays = [
+        SQL("unnest(%s::%s[])", [row.get(column) for row in rows], SQL(types.get(column, "varchar")))
+        for column in columns
+    ]
+    names = [SQL.identifier(column) for column in [*columns, *constants]]
+    values = [*arrays, *(SQL("%s", value) for value in constants.values())]
+    if uid is not None:
+        names.append(audit_columns())
+        values.append(audit_values(uid))
+    return SQL(
+        "INSERT INTO %s (%s) SELECT %s %s %s",
+        SQL.identifier(table),
+        SQL(", ").join(names),
+        SQL(", ").join(values),
+        on_conflict or SQL(),
+        SQL("RETURNING %s", returning) if returning else SQL(),
     )
