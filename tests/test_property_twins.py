@@ -52,6 +52,15 @@ invoices = st.fixed_dictionaries(
     }
 )
 ledgers = st.lists(invoices, min_size=1, max_size=5)
+# Each example posts and pays real invoices: a handful is what the suite can afford; the same ones
+# each time (derandomize), and a failure prints its ledger rather than shrinking for minutes.
+SETTINGS = {
+    "max_examples": 10,
+    "deadline": None,
+    "derandomize": True,
+    "suppress_health_check": list(HealthCheck),
+    "phases": [Phase.explicit, Phase.generate],
+}
 
 
 @tagged("post_install", "-at_install")
@@ -96,75 +105,54 @@ class TestRuleTwins(CreditRecoveryCommon):
         records.invalidate_recordset(names)
         return {record.id: tuple(record[name] for name in names) for record in records}
 
-    def _rolled_back(self, check, ledger):
-        """Run ``check(ledger)`` and roll its records back (each example starts from the same data)."""
+    def _assert_twins_agree(self, ledger, records_of, names, wipe, refresh):
+        """Post ``ledger``; on ``TODAY`` compute ``names`` of ``records_of(moves)`` by the ORM, then
+        ``wipe`` (SQL resetting those columns to impossible values) and ``refresh`` (the run's
+        set-based twin): both must give the same values. Rolled back afterwards (each example
+        starts from the same data)."""
         self.env.flush_all()
         self.env.cr.execute("SAVEPOINT property_twin")
         try:
-            check(ledger)
+            moves = self._post_ledger(ledger)
+            records = records_of(moves)
+            with self.on(TODAY):
+                self.env["account.move"]._recovery_refresh_states(moves.recovery_invoice_id.ids)
+                for name in names:
+                    self.env.add_to_compute(records._fields[name], records)
+                self.env.flush_all()
+                orm = self._read(records, names)
+                self.env.cr.execute(wipe, [records.ids])
+                records.invalidate_recordset()
+                refresh(records)
+                sql = self._read(records, names)
+            self.assertTrue(records)
+            self.assertEqual(orm, sql, f"ledger {ledger}")
         finally:
             self.env.invalidate_all()
             self.env.cr.execute("ROLLBACK TO SAVEPOINT property_twin")
             self.env.invalidate_all()
 
-    @settings(
-        max_examples=10,
-        deadline=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.explicit, Phase.generate],
-    )
+    @settings(**SETTINGS)
     @given(ledger=ledgers)
     def test_invoice_state_orm_and_sql_agree(self, ledger):
-        def check(ledger):
-            states = self._post_ledger(ledger).recovery_invoice_id
-            with self.on(TODAY):
-                # The ORM: every stored field of the compute recomputed today.
-                for name in STATE_FIELDS:
-                    self.env.add_to_compute(states._fields[name], states)
-                self.env.flush_all()
-                orm = self._read(states, STATE_FIELDS)
-                # The run: the same rows wiped, then the set-based refresh.
-                self.env.cr.execute(
-                    "UPDATE credit_recovery_invoice SET stage_id = NULL, days_overdue = -1, amount_overdue = -1, "
-                    "oldest_due_date = NULL, next_action_date = NULL, refresh_date = NULL WHERE id = ANY(%s)",
-                    [states.ids],
-                )
-                states.invalidate_recordset()
-                self.env["account.move"]._recovery_refresh_states(states.ids)
-                sql = self._read(states, STATE_FIELDS)
-            self.assertEqual(orm, sql, f"ledger {ledger}")
+        self._assert_twins_agree(
+            ledger,
+            lambda moves: moves.recovery_invoice_id,
+            STATE_FIELDS,
+            "UPDATE credit_recovery_invoice SET stage_id = NULL, days_overdue = -1, amount_overdue = -1, "
+            "oldest_due_date = NULL, next_action_date = NULL, refresh_date = NULL WHERE id = ANY(%s)",
+            lambda states: self.env["account.move"]._recovery_refresh_states(states.ids),
+        )
 
-        self._rolled_back(check, ledger)
-
-    @settings(
-        max_examples=10,
-        deadline=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.explicit, Phase.generate],
-    )
+    @settings(**SETTINGS)
     @given(ledger=ledgers)
     def test_debtor_aggregates_orm_and_sql_agree(self, ledger):
-        def check(ledger):
-            moves = self._post_ledger(ledger)
-            debtors = moves.recovery_debtor_id
-            with self.on(TODAY):
-                self.env["account.move"]._recovery_refresh_states(moves.recovery_invoice_id.ids)
-                for name in DEBTOR_FIELDS:
-                    self.env.add_to_compute(debtors._fields[name], debtors)
-                self.env.flush_all()
-                orm = self._read(debtors, DEBTOR_FIELDS)
-                self.env.cr.execute(
-                    "UPDATE credit_recovery_debtor SET amount_overdue = -1, days_overdue = -1, "
-                    "overdue_invoice_count = -1, stage_id = NULL, next_action_date = NULL, overdue_episodes = -1, "
-                    "credit_status = NULL, profile_computed_id = NULL, profile_id = NULL WHERE id = ANY(%s)",
-                    [debtors.ids],
-                )
-                debtors.invalidate_recordset()
-                debtors._recovery_refresh_aggregates()
-                sql = self._read(debtors, DEBTOR_FIELDS)
-            self.assertTrue(debtors, "every ledger has a debtor")
-            self.assertEqual(orm, sql, f"ledger {ledger}")
-
-        self._rolled_back(check, ledger)
+        self._assert_twins_agree(
+            ledger,
+            lambda moves: moves.recovery_debtor_id,
+            DEBTOR_FIELDS,
+            "UPDATE credit_recovery_debtor SET amount_overdue = -1, days_overdue = -1, overdue_invoice_count = -1, "
+            "stage_id = NULL, next_action_date = NULL, overdue_episodes = -1, credit_status = NULL, "
+            "profile_computed_id = NULL, profile_id = NULL WHERE id = ANY(%s)",
+            lambda debtors: debtors._recovery_refresh_aggregates(),
+        )
