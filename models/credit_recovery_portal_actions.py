@@ -7,6 +7,7 @@ from odoo.tools import format_date
 from odoo.tools.mimetypes import guess_mimetype
 
 from ..tools.portal_input import RECEIPT_MIMETYPES, text_html
+from .credit_recovery_agreement import TERM_FIELDS
 from .credit_recovery_portal import RECEIPT_MAX_BYTES
 
 
@@ -21,7 +22,43 @@ class CreditRecoveryPortal(models.AbstractModel):
         """Create, confirm and sign the agreement the debtor accepted: only inside the profile's
         limits (checked again here, whatever the browser sent). Returns the agreement."""
         link = link.sudo()
-        debtor = link.debtor_id
+        name = self._check_signature(name, signature)
+        offer, vals, invoices = self._prepare_offer(link, template_id, installments, first_due)
+        problems = self._offer_problems(offer)
+        if problems:
+            raise AccessError(
+                self.env._(
+                    "These terms are beyond what can be accepted online: %(problems)s", problems="; ".join(problems)
+                )
+            )
+        agreement = self._create_accepted_agreement(link.debtor_id, vals, invoices)
+        agreement.write(
+            {
+                "portal_signature": signature,
+                "portal_signed_by": name,
+                "portal_signed_on": fields.Datetime.now(),
+                "portal_signed_ip": (ip or "")[:64],
+            }
+        )
+        attachment = self._attach_signed_terms(agreement, name)
+        self._log_action(
+            link,
+            "account_credit_recovery.outcome_agreement",
+            self.env._(
+                "Agreement %(agreement)s accepted and signed on the self-service page by %(name)s.",
+                agreement=agreement.name,
+                name=name,
+            ),
+            invoices,
+            ip=ip,
+            user_agent=user_agent,
+            attachments=attachment,
+        )
+        return agreement
+
+    @api.model
+    def _check_signature(self, name, signature):
+        """The signer's typed name, stripped, once the name and a readable signature are there."""
         name = (name or "").strip()
         if not name or not signature:
             raise UserError(self.env._("Type your full name and sign to accept the agreement."))
@@ -31,15 +68,12 @@ class CreditRecoveryPortal(models.AbstractModel):
             raise UserError(self.env._("The signature could not be read: sign again.")) from error
         if not signature_bytes:
             raise UserError(self.env._("Type your full name and sign to accept the agreement."))
-        offer, vals, invoices = self._prepare_offer(link, template_id, installments, first_due)
-        problems = self._offer_problems(offer)
-        if problems:
-            raise AccessError(
-                self.env._(
-                    "These terms are beyond what can be accepted online: %(problems)s", problems="; ".join(problems)
-                )
-            )
-        now = fields.Datetime.now()
+        return name
+
+    @api.model
+    def _create_accepted_agreement(self, debtor, vals, invoices):
+        """The confirmed agreement of the accepted terms ``vals`` on ``invoices`` (checked by the
+        caller), refused again if the stored agreement's own verdict says beyond the limits."""
         # The public user's company is not the creditor's: the accounting runs in the creditor's.
         agreement = (
             self.env["credit.recovery.agreement"]
@@ -50,31 +84,18 @@ class CreditRecoveryPortal(models.AbstractModel):
                     "invoice_ids": [Command.set(invoices.ids)],
                     # Who follows the agreement up (its activities): an active user, never the system.
                     "user_id": debtor._get_collection_responsible().id,
-                    **{
-                        key: vals[key]
-                        for key in (
-                            "discount_charges_percent",
-                            "discount_principal_percent",
-                            "down_payment",
-                            "installments",
-                            "periodicity",
-                            "first_due",
-                        )
-                    },
+                    **{key: vals[key] for key in TERM_FIELDS},
                 }
             )
         )
         if not agreement.within_limits:  # the stored agreement's own verdict, after create
             raise AccessError(self.env._("These terms are beyond what can be accepted online."))
         agreement.action_confirm()
-        agreement.write(
-            {
-                "portal_signature": signature,
-                "portal_signed_by": name,
-                "portal_signed_on": now,
-                "portal_signed_ip": (ip or "")[:64],
-            }
-        )
+        return agreement
+
+    @api.model
+    def _attach_signed_terms(self, agreement, name):
+        """The signed terms as a PDF on the agreement, posted in its chatter; the attachment."""
         pdf = (
             self.env["ir.actions.report"]
             .sudo()
@@ -98,20 +119,7 @@ class CreditRecoveryPortal(models.AbstractModel):
             attachment_ids=attachment.ids,
             subtype_xmlid="mail.mt_note",
         )
-        self._log_action(
-            link,
-            "account_credit_recovery.outcome_agreement",
-            self.env._(
-                "Agreement %(agreement)s accepted and signed on the self-service page by %(name)s.",
-                agreement=agreement.name,
-                name=name,
-            ),
-            invoices,
-            ip=ip,
-            user_agent=user_agent,
-            attachments=attachment,
-        )
-        return agreement
+        return attachment
 
     @api.model
     def _request_offer(self, link, *, template_id, installments, first_due, ip=None, user_agent=None):

@@ -6,6 +6,7 @@ from markupsafe import Markup, escape
 from odoo import Command, api, fields, models
 from odoo.tools.misc import format_date
 
+from ..models.credit_recovery_agreement import TERM_FIELDS
 from ..models.credit_recovery_proposal_template import PERIODICITIES
 from ..tools import negotiation
 
@@ -90,15 +91,7 @@ class CreditRecoveryNegotiation(models.TransientModel):
                 "at most %(days)s days from today", days=profile.max_first_installment_days
             )
 
-    @api.depends(
-        "invoice_ids",
-        "discount_charges_percent",
-        "discount_principal_percent",
-        "down_payment",
-        "installments",
-        "periodicity",
-        "first_due",
-    )
+    @api.depends("invoice_ids", *TERM_FIELDS)
     def _compute_preview(self):
         for wizard in self:
             preview = wizard._get_preview()
