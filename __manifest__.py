@@ -45,6 +45,7 @@
         "views/credit_recovery_portal_views.xml",
         "views/credit_recovery_portal_templates.xml",
         "views/credit_recovery_dashboard_views.xml",
+        "views/credit_recovery_credit_quality_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -67,3 +67,5 @@ from . import credit_recovery_reason_analysis
 from . import credit_recovery_experiment
 from . import credit_recovery_debtor_credit
 from . import res_partner_credit
+from . import credit_recovery_debtor_fraud
+from . import account_move_first_payment

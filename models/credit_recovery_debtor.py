@@ -24,6 +24,8 @@ WORKFLOW_FIELDS = frozenset(
         "bureau_listed_date",
         "bureau_removed_date",
         "planned_run_id",
+        "fraud_state",
+        "fraud_flagged_on",
         "contact_count",
         "last_contact_date",
         "callback_date",

@@ -221,7 +221,9 @@ class AccountMove(models.Model):
         done, remaining = self._recovery_refresh_batch()
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if not remaining:
-            self.env["credit.recovery.debtor"]._recovery_refresh_history()
+            Debtor = self.env["credit.recovery.debtor"]
+            Debtor._recovery_refresh_history()
+            Debtor._recovery_flag_first_payment_defaults(self.env["res.company"].sudo().search([]))
 
     @api.model
     def _recovery_schedule_refresh(self, companies):
