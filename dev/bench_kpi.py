@@ -25,6 +25,7 @@ from odoo.addons.account_credit_recovery.tools.kpi import ScoreFactors, payment_
 INVOICES = int(os.environ.get("BENCH_INVOICES", "100000"))
 DEBTORS = int(os.environ.get("BENCH_DEBTORS", "20000"))
 TARGET = target("kpis", 2)
+VINTAGE_TARGET = target("vintage", 2)
 
 env = env  # noqa: F821, PLW0127 - provided by odoo shell
 cr = env.cr
@@ -147,5 +148,40 @@ print(
         for index, rows in enumerate(deciles)
         if rows
     )
+)
+
+# Vintage curves over a year of credit sales (#24): the bench invoices spread over the last 12 months,
+# each due 30 days after its sale, their payments as above; one pivot read (sale month x months after).
+cr.execute(
+    SQL(
+        """UPDATE account_move
+              SET invoice_date = %(today)s - 30 - mod(id, 365), invoice_date_due = %(today)s - mod(id, 365)
+            WHERE ref LIKE %(bench)s""",
+        today=today,
+        bench="bench-%",
+    )
+)
+cr.execute(
+    SQL(
+        """UPDATE account_move_line l SET date_maturity = m.invoice_date_due, date = m.invoice_date,
+                  display_type = 'payment_term'
+             FROM account_move m
+            WHERE m.id = l.move_id AND m.ref LIKE %s AND l.date_maturity IS NOT NULL""",
+        "bench-%",
+    )
+)
+for table in ("account_move", "account_move_line"):
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+env.invalidate_all()
+started = time.perf_counter()
+cells = env["credit.recovery.vintage"]._read_group(
+    [("company_id", "=", env.company.id), ("threshold", "=", "30")],
+    ["sale_month:month", "months_on_book"],
+    ["rate:avg"],
+)
+vintage = time.perf_counter() - started
+print(
+    f"vintage: a year of credit sales ({INVOICES} invoices), {len(cells)} cells (month of sale x month after) "
+    f"in {vintage:.2f} s ({check('vintage', vintage, VINTAGE_TARGET, 's')})"
 )
 cr.rollback()
