@@ -44,3 +44,39 @@ class ResPartnerCredit(models.Model):
             if debtor:
                 blocks[partner.id] = debtor._recovery_credit_block_vals()
         return blocks
+
+    def _recovery_credit_info(self, company=None):
+        """``{partner_id: info}`` for every partner of ``self`` (the Point of Sale loads it for its
+        customers): ``status`` (the collection record's credit status, ``"normal"`` without one),
+        ``blocked`` (bool: no new credit sale now), ``message`` (the seller's sentence when
+        blocked, else ``""``), ``limit`` (the customer's credit limit in ``company``, float, or
+        ``False`` when none is set), ``available`` (``limit`` minus what the customer owes, never
+        below 0, or ``False`` without a limit) and ``restored`` (bool: credit just given back, the
+        till shows "crédito liberado"). Read with ``sudo()``, a few queries for the whole set."""
+        company = company or self.env.company
+        blocks = self._recovery_credit_blocks(company)
+        commercial = self.commercial_partner_id
+        debtors = (
+            self.env["credit.recovery.debtor"]
+            .sudo()
+            .search([("partner_id", "in", commercial.ids), ("company_id", "=", company.id)])
+        )
+        by_commercial = {debtor.partner_id.id: debtor for debtor in debtors}
+        partners = commercial.sudo().with_company(company)
+        limits = {partner.id: partner.credit_limit for partner in partners}
+        owed = {partner.id: partner.credit for partner in partners}
+        info = {}
+        for partner in self:
+            commercial_id = partner.commercial_partner_id.id
+            debtor = by_commercial.get(commercial_id)
+            block = blocks.get(partner.id)
+            limit = limits.get(commercial_id) or False
+            info[partner.id] = {
+                "status": debtor.credit_status if debtor else "normal",
+                "blocked": bool(block),
+                "message": block["message"] if block else "",
+                "limit": limit,
+                "available": max(limit - owed.get(commercial_id, 0.0), 0.0) if limit else False,
+                "restored": bool(debtor and debtor.credit_status == "restored"),
+            }
+        return info
