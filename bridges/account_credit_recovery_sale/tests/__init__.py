@@ -1,1 +1,2 @@
+from . import test_pure_payment_terms
 from . import test_sale_credit
