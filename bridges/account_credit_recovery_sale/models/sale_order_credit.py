@@ -124,7 +124,7 @@ class SaleOrder(models.Model):
         immediate. Terms are the order's, or else the customer's default in the order's company;
         without either the invoice is due on its date (Odoo's rule): a cash sale."""
         self.ensure_one()
-        if self.currency_id.is_zero(self.amount_total):
+        if not self.currency_id or self.currency_id.is_zero(self.amount_total):
             return False
         if self._recovery_paid_online():
             return False

@@ -337,3 +337,14 @@ class TestSaleCredit(CreditRecoveryCommon):
                 form.recovery_credit_restored_message,
                 "Maria Silva's credit is available again: limit $\xa05,000.00, available $\xa05,000.00.",
             )
+
+    def test_refusal_and_banner_in_the_sellers_language(self):
+        self.env["res.lang"]._activate_lang("pt_BR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["account_credit_recovery", "account_credit_recovery_sale"], ["pt_BR"], overwrite=True
+        )
+        order = self.order(self.term_30_days)
+        with self.assertRaisesText(UserError, f"{order.name} é uma venda a prazo e não pode ser confirmada."):
+            self.confirm(order, lang="pt_BR")
+        views = order.with_user(self.salesman).with_context(lang="pt_BR").get_views([(False, "form")])
+        self.assertIn("Crédito bloqueado pela cobrança: este pedido é a prazo", views["views"]["form"]["arch"])
