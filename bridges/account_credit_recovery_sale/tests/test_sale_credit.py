@@ -263,7 +263,7 @@ class TestSaleCredit(CreditRecoveryCommon):
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.recovery_credit_override_user_id, self.sales_manager)
         for record in (order, self.debtor):
-            note = record.message_ids[0]
+            note = record.message_ids.filtered(lambda message: "on credit although" in (message.body or ""))
             self.assertEqual(note.author_id, self.sales_manager.partner_id)
             self.assertIn(f"{self.sales_manager.name} confirmed {order.name}", note.body)
             self.assertIn("Guarantor &lt;b&gt;signed&lt;/b&gt; &amp; store manager agreed", note.body)
