@@ -1,2 +1,3 @@
 from . import test_pure_payment_terms
 from . import test_sale_credit
+from . import test_sale_credit_portal
