@@ -385,7 +385,7 @@ class CreditRecoveryDebtor(models.Model):
             columns["restored"].append(
                 today if applied == cl.LIMIT_BLOCKED and state.state != cl.LIMIT_BLOCKED else None
             )
-            columns["override_end"].append(state.reason == cl.REASON_OVERRIDE_END)
+            columns["override_end"].append(applied == cl.LIMIT_OVERRIDE and state.state != cl.LIMIT_OVERRIDE)
         self.env.cr.execute(
             SQL(
                 """
