@@ -106,7 +106,7 @@ class CreditRecoveryDebtor(models.Model):
             debtor.credit_repurchase_amount = amounts.get(debtor.id, 0.0)
 
     def _check_client_vals(self, names):
-        super()._check_client_vals(names)
+        res = super()._check_client_vals(names)
         if CREDIT_WORKFLOW_FIELDS & names:
             raise AccessError(
                 self.env._(
@@ -114,6 +114,7 @@ class CreditRecoveryDebtor(models.Model):
                     "Override Credit Limit button (a reason and an end date)."
                 )
             )
+        return res
 
     def action_open_credit_override(self):
         self.ensure_one()
@@ -226,15 +227,17 @@ class CreditRecoveryDebtor(models.Model):
         """The stored status changes outside the run (a payment, an agreement): the limit follows
         before the transaction ends, batched in one pre-commit step (nothing is written for the
         debtors whose limit stays as it is)."""
-        super()._compute_credit_status()
+        res = super()._compute_credit_status()
         ids = {debtor.id for debtor in self if debtor.id}
         if ids:
             self._recovery_queue_credit_limits(ids)
+        return res
 
     def _recovery_refresh_aggregates(self, run=None):
         """The run's set-based refresh (planning phase, history): the limits follow in the same batch."""
-        super()._recovery_refresh_aggregates(run=run)
+        res = super()._recovery_refresh_aggregates(run=run)
         self._recovery_apply_credit_limits()
+        return res
 
     def _recovery_queue_credit_limits(self, debtor_ids):
         pending = self.env.cr.precommit.data.setdefault("recovery_credit_limit_ids", set())

@@ -206,7 +206,9 @@ class TestCreditStore(CreditRecoveryCommon):
         debtor.invalidate_recordset()
         self.assertEqual(debtor.credit_welcome_date, TODAY)
         debtor._recovery_welcome_back()  # again: nothing more
-        again = self.env["mail.mail"].search_count([("res_id", "=", debtor.id), ("subject", "ilike", "available again")])
+        again = self.env["mail.mail"].search_count(
+            [("res_id", "=", debtor.id), ("subject", "ilike", "available again")]
+        )
         self.assertEqual(again, 1)
         self.assertTrue(template)
 
