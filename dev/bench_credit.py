@@ -17,9 +17,10 @@ sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
 from bench_targets import check, target
 
 TARGET = target("credit_limits_ratio", 1.10)
+ROUNDS = int(os.environ.get("BENCH_CREDIT_ROUNDS", "1"))
 
 
-def _plan_once(env, follow):
+def _plan_once(env, follow, profile=None):
     """Refresh then plan one run of the company with ``credit_limit_follow`` = ``follow``; returns
     ``(plan seconds, debtors planned, limits changed)``. Rolled back by the caller."""
     policy = env["credit.recovery.policy"].search([("company_id", "=", env.company.id)])
@@ -40,6 +41,8 @@ def _plan_once(env, follow):
     env.cr.execute(SQL("ANALYZE credit_recovery_invoice"))
     env.cr.execute(SQL("SET LOCAL jit = off"))
     debtors = 0
+    if profile:
+        profile.enable()
     started = time.perf_counter()
     while True:
         count, _changes, _dispatches, _last = run._plan_batch()
@@ -47,11 +50,13 @@ def _plan_once(env, follow):
             break
         debtors += count
     seconds = time.perf_counter() - started
+    if profile:
+        profile.disable()
     changed = env.execute_query(SQL("SELECT COUNT(*) FROM credit_recovery_credit_change"))[0][0]
     return seconds, debtors, changed
 
 
-def measure(env, rounds=int(os.environ.get("BENCH_CREDIT_ROUNDS", "1"))):
+def measure(env, rounds=ROUNDS):
     """Print the planning phase without and with the limits following collection, and their ratio
     (the best of ``rounds`` each, alternated); returns the ratio."""
     env.cr.commit()
@@ -79,9 +84,33 @@ if __name__ == "__main__" and "env" in globals():
     from bench_data import generate, prepare_collection
 
     env = env  # noqa: F821, PLW0127 - provided by odoo shell
-    prepare_collection(
-        env,
-        generate(env, int(os.environ.get("BENCH_INVOICES", "5000")), int(os.environ.get("BENCH_DEBTORS", "1000"))),
-    )
-    measure(env)
+    if not env.execute_query(SQL("SELECT 1 FROM account_move WHERE ref LIKE 'bench-%%' LIMIT 1")):
+        invoices = int(os.environ.get("BENCH_INVOICES", "5000"))
+        prepare_collection(env, generate(env, invoices, int(os.environ.get("BENCH_DEBTORS", "1000"))))
+    if os.environ.get("BENCH_CREDIT_PROFILE"):
+        import cProfile
+        import pstats
+
+        from odoo import sql_db
+
+        sql_times = {}
+        execute = sql_db.Cursor.execute
+
+        def timed_execute(self, query, params=None, log_exceptions=True):
+            begin = time.perf_counter()
+            try:
+                return execute(self, query, params, log_exceptions)
+            finally:
+                key = " ".join(str(getattr(query, "code", query)).split())[:90]
+                sql_times[key] = sql_times.get(key, 0.0) + time.perf_counter() - begin
+
+        sql_db.Cursor.execute = timed_execute
+        profiler = cProfile.Profile()
+        _plan_once(env, True, profiler)
+        env.cr.rollback()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        for statement, seconds in sorted(sql_times.items(), key=lambda item: -item[1])[:15]:
+            print(f"SQL {seconds:6.2f} s  {statement}")
+    else:
+        measure(env)
     env.cr.rollback()

@@ -126,9 +126,18 @@ def credit_change_sentences(env):
 
 def credit_change_note(env, sentences, reason, old_limit, new_limit, *, currency, until=None, reason_text=None):
     """The chatter note of one change (HTML-escaped: a manager's reason is typed text)."""
+    amounts = sentences.setdefault("amounts", {})
+
+    def amount(value):
+        # Memoized: a batch repeats the same few limits (the blocked one first), and formatting costs.
+        key = (value, currency.id)
+        if key not in amounts:
+            amounts[key] = format_amount(env, value, currency) if value else sentences["no_limit"]
+        return amounts[key]
+
     text = sentences[reason] % {
-        "new": format_amount(env, new_limit, currency) if new_limit else sentences["no_limit"],
-        "old": format_amount(env, old_limit, currency) if old_limit else sentences["no_limit"],
+        "new": amount(new_limit),
+        "old": amount(old_limit),
         "until": format_date(env, until) if until else "",
     }
     if reason_text:
