@@ -396,15 +396,13 @@ class CreditRecoveryDebtor(models.Model):
                    SET credit_limit_state = v.state, credit_applied_limit = v.lim, credit_normal_limit = v.normal,
                        credit_restored_until = v.until,
                        credit_restored_date = COALESCE(v.restored, d.credit_restored_date),
-                       credit_override_until = CASE WHEN v.override_end THEN NULL ELSE d.credit_override_until END,
-                       write_date = now() at time zone 'UTC', write_uid = %(uid)s
+                       credit_override_until = CASE WHEN v.override_end THEN NULL ELSE d.credit_override_until END
                   FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(state)s::varchar[]) AS state,
                                unnest(%(limit)s::float[]) AS lim, unnest(%(normal)s::float[]) AS normal,
                                unnest(%(until)s::date[]) AS until, unnest(%(restored)s::date[]) AS restored,
                                unnest(%(override_end)s::bool[]) AS override_end) v
                  WHERE d.id = v.id
                 """,
-                uid=self.env.uid,
                 **columns,
             )
         )
