@@ -255,11 +255,17 @@ class TestSaleCredit(SaleCreditCommon):
         self.assertIn("action_recovery_credit_override", manager_arch)
 
         self.pay(self.invoice, 1000.0, TODAY)
-        self.customer.with_company(self.company).credit_limit = 5000.0
-        order.invalidate_recordset()
         with self.on(TODAY):
+            self.env.cr.flush()  # the pre-commit step where collection gives the limit back
             form = Form(order.with_user(self.salesman))
             self.assertFalse(form.recovery_credit_block_message)
+            self.assertEqual(
+                form.recovery_credit_restored_message,
+                "Maria Silva's credit is available again: the collection is settled.",
+            )
+            self.customer.with_company(self.company).credit_limit = 5000.0
+            order.invalidate_recordset()
+            form = Form(order.with_user(self.salesman))
             self.assertEqual(
                 form.recovery_credit_restored_message,
                 "Maria Silva's credit is available again: limit $\xa05,000.00, available $\xa05,000.00.",
