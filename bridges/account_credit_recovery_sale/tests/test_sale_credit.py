@@ -281,3 +281,21 @@ class TestSaleCredit(SaleCreditCommon):
             self.confirm(order, lang="pt_BR")
         views = order.with_user(self.salesman).with_context(lang="pt_BR").get_views([(False, "form")])
         self.assertIn("Crédito bloqueado pela cobrança: este pedido é a prazo", views["views"]["form"]["arch"])
+
+    def test_invoice_of_an_overridden_order_is_posted_where_the_policy_blocks_credit_invoices(self):
+        self.policy.credit_invoice_block = "block"
+        self.product_a.invoice_policy = "order"
+        overridden = self.order(self.term_30_days, user=self.sales_manager)
+        other = self.order(self.term_30_days, user=self.sales_manager)
+        with self.on(TODAY):
+            overridden.with_user(self.sales_manager)._recovery_confirm_override("Guarantor signed")
+            invoice = overridden._create_invoices()
+            self.assertFalse(invoice.recovery_credit_warning)
+            invoice.action_post()
+            self.assertEqual(invoice.state, "posted")
+            other.with_user(self.sales_manager)._recovery_confirm_override("Guarantor signed")
+            other.sudo().recovery_credit_override_user_id = self.salesman  # no longer a manager's decision
+            other_invoice = other._create_invoices()
+            self.assertTrue(other_invoice.recovery_credit_warning)
+            with self.assertRaisesText(UserError, "collection blocks new credit for this customer"):
+                other_invoice.action_post()
