@@ -126,7 +126,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         if not self.currency_id or self.currency_id.is_zero(self.amount_total):
             return False
-        if self._recovery_paid_online():
+        if self._recovery_paid_online() or self._recovery_settled_at_the_till():
             return False
         terms = self.payment_term_id or self.partner_id.with_company(self.company_id).property_payment_term_id
         return bool(terms) and not terms._recovery_is_immediate()
@@ -138,6 +138,17 @@ class SaleOrder(models.Model):
         self.ensure_one()
         order = self.sudo()
         return order.amount_paid > 0 and order._is_confirmation_amount_reached()
+
+    def _recovery_settled_at_the_till(self):
+        """With ``pos_sale``: the quotation was settled by a paid Point of Sale order (Odoo confirms
+        it while the till's order is synced). The till took the payment; paying with *Customer
+        Account* is the Point of Sale bridge's to judge, and a sale that happened is never lost.
+        Read with ``sudo``: POS lines are the cashiers'."""
+        self.ensure_one()
+        order = self.sudo()
+        if "pos_order_line_ids" not in order._fields:
+            return False
+        return any(line.order_id.state not in ("draft", "cancel") for line in order.pos_order_line_ids)
 
     def _recovery_credit_blocks_by_order(self):
         """``{order: block}`` for the orders whose invoiced customer's credit is blocked in the
