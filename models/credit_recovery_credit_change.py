@@ -51,7 +51,7 @@ class CreditRecoveryCreditChange(models.Model):
             columns["debtor"].append(debtor_id)
             columns["company"].append(company_id)
             columns["reason"].append(state.reason)
-            columns["restoration"].append(applied == cl.LIMIT_BLOCKED and state.state != cl.LIMIT_BLOCKED)
+            columns["restoration"].append(cl.is_restoration(applied, state))
             columns["frm"].append(applied)
             columns["to"].append(state.state)
             columns["lfrom"].append(current)
