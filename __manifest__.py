@@ -23,6 +23,7 @@
         "data/credit_recovery_agreement_data.xml",
         "data/credit_recovery_playbook_data.xml",
         "data/ir_cron_data.xml",
+        "data/credit_recovery_credit_data.xml",
         "views/credit_recovery_policy_views.xml",
         "views/credit_recovery_stage_views.xml",
         "views/credit_recovery_profile_views.xml",
@@ -46,6 +47,7 @@
         "views/credit_recovery_portal_templates.xml",
         "views/credit_recovery_dashboard_views.xml",
         "views/credit_recovery_credit_quality_views.xml",
+        "views/credit_recovery_credit_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

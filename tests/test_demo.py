@@ -186,3 +186,17 @@ class TestKanbanCurrency(HttpCase):
                 info["user_companies"]["allowed_companies"][str(company.id)]["recovery_currency_id"],
                 company.currency_id.id,
             )
+
+    def test_store_credit_a_restricted_and_a_restored_customer(self):
+        """Issue 27: the store flow can be seen, a customer refused credit and one given it back."""
+        Debtor = self.env["credit.recovery.debtor"]
+        blocked = Debtor.search([("company_id", "=", self.company.id), ("credit_limit_state", "=", "blocked")])
+        self.assertTrue(blocked)
+        info = blocked[0].partner_id._recovery_credit_info(self.company)[blocked[0].partner_id.id]
+        self.assertTrue(info["blocked"])
+        restored = Debtor.search([("company_id", "=", self.company.id), ("credit_restored_date", "!=", False)])
+        self.assertEqual(len(restored), 1)
+        self.assertEqual(restored.credit_limit_state, "restored", "the recurrent profile: half the limit for 90 days")
+        self.assertEqual(restored.partner_id.with_company(self.company).credit_limit, restored.credit_normal_limit / 2)
+        info = restored.partner_id._recovery_credit_info(self.company)[restored.partner_id.id]
+        self.assertEqual((info["blocked"], info["restored"]), (False, True))

@@ -7,5 +7,10 @@
     "author": "account_credit_recovery developers",
     "website": "https://github.com/account-credit-recovery/account_credit_recovery",
     "depends": ["account_credit_recovery", "sale"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/sale_order_views.xml",
+        "wizards/credit_recovery_sale_override_views.xml",
+    ],
     "auto_install": True,
 }

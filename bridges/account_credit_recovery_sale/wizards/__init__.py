@@ -1,0 +1,1 @@
+from . import credit_recovery_sale_override
