@@ -13,6 +13,7 @@
         "data/credit_recovery_pix_data.xml",
         "data/credit_recovery_pix_mail_data.xml",
         "views/credit_recovery_pix_charge_views.xml",
+        "views/credit_recovery_portal_templates.xml",
     ],
     "auto_install": ["account_credit_recovery"],
 }

@@ -3,8 +3,10 @@
 import logging
 from decimal import Decimal
 
+import psycopg2
+
 from odoo import api, fields, models
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, mute_logger
 
 from odoo.addons.account_credit_recovery.tools import identity
 from odoo.addons.payment_pix_api.tools.api_pix import PixApiError
@@ -201,18 +203,26 @@ class CreditRecoveryPixCharge(models.Model):
             )
             values["expiry_seconds"] = max(hours, 1) * 3600
         transaction = provider._pix_create_charge(spec.kind, float(spec.amount), debtor.partner_id, **values)
-        return self.create(
-            {
-                "debtor_id": debtor.id,
-                "company_id": debtor.company_id.id,
-                "key": spec.key,
-                "kind": spec.kind,
-                "amount": float(spec.amount),
-                "due_date": spec.due,
-                "move_line_ids": [fields.Command.set(lines.ids)],
-                "transaction_id": transaction.id,
-            }
-        )
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                charge = self.create(
+                    {
+                        "debtor_id": debtor.id,
+                        "company_id": debtor.company_id.id,
+                        "key": spec.key,
+                        "kind": spec.kind,
+                        "amount": float(spec.amount),
+                        "due_date": spec.due,
+                        "move_line_ids": [fields.Command.set(lines.ids)],
+                        "transaction_id": transaction.id,
+                    }
+                )
+                self.env.flush_all()
+        except psycopg2.errors.UniqueViolation:
+            # Another request made this claim's charge meanwhile (a debtor's two tabs): keep theirs.
+            transaction._pix_remove()
+            return self.search([("key", "=", spec.key), ("state", "=", "active")], limit=1)
+        return charge
 
     @api.model
     def _describe(self, spec, lines):

@@ -2,6 +2,8 @@
 
 from odoo import api, models
 
+from odoo.addons.payment import utils as payment_utils
+
 
 class CreditRecoveryPortal(models.AbstractModel):
     """``_pix_codes`` gives each claim its dynamic charge's code (``credit.recovery.pix.charge``),
@@ -28,7 +30,8 @@ class CreditRecoveryPortal(models.AbstractModel):
     @api.model
     def _page_values(self, link, today=None):
         """The page hands its codes to the debtor: their charges are created now. In sandbox, each
-        dynamic code can be paid from the page (``pix_sandbox``: ``{code: charge}``)."""
+        dynamic code can be paid from the page (``pix_sandbox``: ``{code: {reference, access_token}}``,
+        what ``payment_pix_api``'s sandbox route asks)."""
         portal = self.with_context(recovery_pix_charge=True)
         values = super(CreditRecoveryPortal, portal)._page_values(link.with_context(recovery_pix_charge=True), today)
         codes = {row["pix"] for row in values["rows"] if row["pix"]} | {values["pix_total"]}
@@ -39,8 +42,13 @@ class CreditRecoveryPortal(models.AbstractModel):
             .search([("debtor_id", "=", values["debtor"].id), ("state", "=", "active")])
         )
         values["pix_sandbox"] = {
-            charge.copy_paste: charge
+            charge.copy_paste: {
+                "reference": charge.transaction_id.reference,
+                "access_token": payment_utils.generate_access_token(
+                    charge.transaction_id.reference, charge.transaction_id.pix_txid
+                ),
+            }
             for charge in charges
-            if charge.copy_paste in codes and charge.transaction_id.provider_id._pix_recovery_is_sandbox()
+            if charge.copy_paste in codes and charge.transaction_id.pix_is_sandbox
         }
         return values
