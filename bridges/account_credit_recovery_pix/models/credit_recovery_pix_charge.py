@@ -6,6 +6,7 @@ from decimal import Decimal
 import psycopg2
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, mute_logger
 
 from odoo.addons.account_credit_recovery.tools import identity
@@ -15,9 +16,6 @@ from ..tools import charge_plan
 
 _logger = logging.getLogger(__name__)
 
-# What a "pay today" charge (cob) stays payable for, unless ir.config_parameter
-# account_credit_recovery_pix.cob_expiry_hours says otherwise: a message is read a day or two later.
-DEFAULT_COB_EXPIRY_HOURS = 72
 # The PSP's solicitacaoPagador holds 140 characters.
 DESCRIPTION_SIZE = 140
 
@@ -128,6 +126,7 @@ class CreditRecoveryPixCharge(models.Model):
         if not provider:
             return results
         digits = company.currency_id.decimal_places
+        today = fields.Date.context_today(self)
         wanted = {}
         for index, ((amount, _reference), claim) in enumerate(
             zip(charges, claims or [None] * len(charges), strict=True)
@@ -143,6 +142,8 @@ class CreditRecoveryPixCharge(models.Model):
                 principal=claim.get("principal"),
                 due=claim.get("due"),
                 has_tax_id=bool(identity.document_kind(debtor.partner_id.vat)),
+                today=today,
+                validity_days=provider.pix_due_validity_days,
             )
         if not wanted:
             return results
@@ -171,7 +172,7 @@ class CreditRecoveryPixCharge(models.Model):
                 if action == charge_plan.REPLACE:
                     existing._supersede(self.env._("Replaced by a charge of the claim as it is now."))
                 charge = charge_model._create_at_psp(provider, spec, claim)
-            except PixApiError as error:
+            except (PixApiError, UserError) as error:
                 _logger.warning("PIX charge %s of company %s: %s", spec.key, company.id, error)
                 results[index] = (False, charge_model, str(error) or error.__class__.__name__)
                 continue
@@ -195,13 +196,6 @@ class CreditRecoveryPixCharge(models.Model):
                 fine=policy.fine_percent if policy else 0.0,
                 interest=policy.interest_percent_month if policy else 0.0,
             )
-        else:
-            hours = int(
-                self.env["ir.config_parameter"]
-                .sudo()
-                .get_param("account_credit_recovery_pix.cob_expiry_hours", DEFAULT_COB_EXPIRY_HOURS)
-            )
-            values["expiry_seconds"] = max(hours, 1) * 3600
         transaction = provider._pix_create_charge(spec.kind, float(spec.amount), debtor.partner_id, **values)
         try:
             with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
@@ -251,7 +245,7 @@ class CreditRecoveryPixCharge(models.Model):
         for charge in self.filtered(lambda charge: charge.state in ("active", "superseded")):
             try:
                 charge.transaction_id._pix_remove()
-            except PixApiError as error:
+            except (PixApiError, UserError) as error:
                 _logger.warning("PIX charge %s could not be removed: %s", charge.id, error)
                 charge.write(
                     {

@@ -45,6 +45,15 @@ class TestChargePlan(PureCase):
             (wanted.kind, wanted.key, wanted.amount, wanted.due), ("cob", "line-7", Decimal("105.10"), None)
         )
 
+    def test_an_installment_overdue_longer_than_a_cobv_stays_payable_is_a_cob_of_today_s_total(self):
+        today = date(2026, 12, 7)
+        for due, kind in ((today - timedelta(days=29), "cobv"), (today - timedelta(days=30), "cob")):
+            with self.subTest(due=due):
+                wanted = charge_plan.wanted_charge(
+                    "installment", 3, [7], Decimal("105.10"), principal=100, due=due, today=today, validity_days=30
+                )
+                self.assertEqual(wanted.kind, kind)
+
     def test_today_s_total_is_a_cob_keyed_by_the_debtor(self):
         wanted = charge_plan.wanted_charge("today", 3, [7, 8], Decimal("210.20"))
         self.assertEqual((wanted.kind, wanted.key, wanted.line_ids), ("cob", "debtor-3", frozenset({7, 8})))

@@ -43,17 +43,21 @@ def claim_key(kind, debtor_id, line_ids):
     return f"debtor-{debtor_id}"
 
 
-def wanted_charge(kind, debtor_id, line_ids, amount, *, principal=None, due=None, has_tax_id=True):
+def wanted_charge(
+    kind, debtor_id, line_ids, amount, *, principal=None, due=None, has_tax_id=True, today=None, validity_days=None
+):
     """The :class:`Wanted` charge of a claim (``credit.recovery.portal._pix_claim``).
 
     An installment is a ``cobv`` of its open amount with its due date (the bank adds the policy's
-    fine and interest after it, so a later payment asks what the law allows); it needs the
-    debtor's CPF/CNPJ, without which it is a ``cob`` of today's total. What is claimed today is
-    a ``cob`` of its total.
+    fine and interest after it, so a later payment asks what the law allows). A ``cobv`` needs the
+    debtor's CPF/CNPJ, and is payable ``validity_days`` after its due date only: an installment
+    without them, or overdue too long, is a ``cob`` of today's total. What is claimed today is a
+    ``cob`` of its total.
     """
     line_ids = frozenset(line_ids)
     key = claim_key(kind, debtor_id, line_ids)
-    if kind == "installment" and due and principal and has_tax_id:
+    payable = validity_days is None or today is None or (due and (today - due).days < validity_days)
+    if kind == "installment" and due and principal and has_tax_id and payable:
         return Wanted(key, "cobv", Decimal(str(principal)), line_ids, due)
     return Wanted(key, "cob", Decimal(str(amount)), line_ids)
 
