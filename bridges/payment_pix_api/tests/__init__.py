@@ -1,0 +1,1 @@
+from . import test_pure_api_pix
