@@ -1,1 +1,2 @@
+from . import test_pix_charges
 from . import test_pure_charge_plan
