@@ -83,7 +83,7 @@ class CreditRecoveryPortal(models.AbstractModel):
         return {"debtor": debtor, "lines": lines, "kind": kind, "due": due, "principal": principal}
 
     @api.model
-    def _pix_codes(self, company, charges, claims=None):
+    def _pix_codes(self, company, charges, claims=None):  # pylint: disable=unused-argument
         """The PIX codes of ``charges`` (``[(amount, reference)]``, ``False`` where the amount is not
         positive) to the company's first bank account able to make them.
 

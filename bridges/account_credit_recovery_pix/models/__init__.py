@@ -3,7 +3,7 @@ from . import account_move_line
 from . import credit_recovery_contact
 from . import credit_recovery_debtor
 from . import credit_recovery_dispatch
-from . import credit_recovery_handouts
+from . import credit_recovery_letter
 from . import credit_recovery_pix_charge
 from . import credit_recovery_portal
 from . import payment_pix_received

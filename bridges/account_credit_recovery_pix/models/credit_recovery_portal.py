@@ -49,6 +49,6 @@ class CreditRecoveryPortal(models.AbstractModel):
                 ),
             }
             for charge in charges
-            if charge.copy_paste in codes and charge.transaction_id.pix_is_sandbox
+            if charge.copy_paste in codes and charge.transaction_id.provider_id.pix_psp == "sandbox"
         }
         return values

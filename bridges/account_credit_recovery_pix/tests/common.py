@@ -22,6 +22,7 @@ class PixCollectionCommon(CreditRecoveryCommon, HttpCase):
 
     @classmethod
     def setUpClass(cls):
+        # pylint: disable=unsubscriptable-object
         super().setUpClass()
         cls.psp = cls.enterClassContext(PspSimulator())
         brl = cls.env.ref("base.BRL")
@@ -48,7 +49,6 @@ class PixCollectionCommon(CreditRecoveryCommon, HttpCase):
                 "city": "São Paulo",
             }
         )
-        cls.env.ref("payment.payment_method_pix").active = True
         cls.provider = cls.env["payment.provider"].create(
             {
                 "name": "PIX (simulated PSP)",
@@ -66,6 +66,7 @@ class PixCollectionCommon(CreditRecoveryCommon, HttpCase):
                 "payment_method_ids": [Command.set(cls.env.ref("payment.payment_method_pix").ids)],
             }
         )
+        cls.env.ref("payment.payment_method_pix").active = True
         cls.today = fields.Date.today()
         # Overdue: 433,00 for 40 days (longer than a cobv stays payable: a cob of its total) and
         # 200,00 for 10 days (a cobv); not due yet: 600,00 in 20 days.
@@ -129,8 +130,8 @@ class PixCollectionCommon(CreditRecoveryCommon, HttpCase):
         )
         return dispatch
 
-    def sent_body(self, dispatch):
-        """The e-mail the delivery queued for ``dispatch``."""
+    def sent_body(self):
+        """The last e-mail the delivery queued for the debtor."""
         mail = (
             self.env["mail.mail"]
             .sudo()
