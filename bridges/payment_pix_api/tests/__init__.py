@@ -1,1 +1,2 @@
 from . import test_pure_api_pix
+from . import test_pix_provider

@@ -101,6 +101,15 @@ class PspSimulator:
         self._thread = None
         self._tmpdir = None
 
+    def reset(self):
+        """Forget everything (charges, received PIX, webhooks, tokens, logs) and come back up."""
+        with self._lock:
+            self.down = False
+            for store in (self.charges, self.received, self.webhooks, self.tokens):
+                store.clear()
+            for log in (self.requests, self.notifications, self.pending_notifications):
+                log.clear()
+
     # --- lifecycle ------------------------------------------------------------------------------
     def __enter__(self):
         return self.start()

@@ -12,6 +12,7 @@ import requests
 from odoo.tests import BaseCase, tagged
 
 from ..tools import api_pix, brcode
+from ..tools.certificate import pem_bundle
 from .psp_simulator import PspSimulator
 
 DEBTOR_CPF = "529.982.247-25"
@@ -338,3 +339,24 @@ class TestClientAgainstSimulator(BaseCase):
             self.assertIsNone(caught.exception.status)
             with self.assertRaises(requests.RequestException):
                 requests.get(psp.url + "/pix", verify=psp.ca_path, timeout=5)
+
+
+@tagged("post_install", "-at_install")
+class TestCertificate(BaseCase):
+    def test_pem_bundle_of_the_formats_psps_hand_out(self):
+        with PspSimulator(tls=True) as psp:
+            with open(psp.client_cert_path, "rb") as cert_file, open(psp.client_key_path, "rb") as key_file:
+                cert, key = cert_file.read(), key_file.read()
+            from_p12 = pem_bundle(psp.client_p12)
+            self.assertEqual(from_p12, pem_bundle(cert, key))
+            self.assertEqual(from_p12, pem_bundle(psp.client_pem))
+            self.assertTrue(from_p12.startswith(b"-----BEGIN CERTIFICATE-----"))
+            self.assertIn(b"PRIVATE KEY", from_p12)
+            with self.assertRaisesRegex(ValueError, "private key is missing"):
+                pem_bundle(cert)
+            with open(psp.ca_path, "rb") as ca_file, self.assertRaisesRegex(ValueError, "does not belong"):
+                pem_bundle(ca_file.read(), key)
+            with self.assertRaisesRegex(ValueError, "neither PEM nor PKCS#12"):
+                pem_bundle(b"junk")
+            with self.assertRaisesRegex(ValueError, "no valid certificate"):
+                pem_bundle(b"-----BEGIN CERTIFICATE-----\njunk\n-----END CERTIFICATE-----\n")
