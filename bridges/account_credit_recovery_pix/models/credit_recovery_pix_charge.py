@@ -110,7 +110,7 @@ class CreditRecoveryPixCharge(models.Model):
         )
 
     @api.model
-    def _get_codes(self, company, charges, claims, create=False):
+    def _get_codes(self, company, charges, claims, create=False, max_new=None):
         """``[(code, charge, error)]`` for ``charges`` (``[(amount, reference)]``) and their ``claims``
         (``credit.recovery.portal._pix_claim``, ``None`` when unknown): each claim's live dynamic
         code, or ``(False, empty, error)`` where the static code must do (no provider, no claim, the
@@ -118,7 +118,9 @@ class CreditRecoveryPixCharge(models.Model):
 
         One read of the live charges of the batch. Without ``create`` a live charge asking the same
         amount is reused and nothing else is done (no call to the PSP): that is what a computed
-        field may do. With it, charges are created, updated or replaced at the PSP as needed.
+        field may do. With it, charges are created, updated or replaced at the PSP as needed, at
+        most ``max_new`` new installment charges (each is a call to the PSP: a page listing a hundred
+        installments gives the first ones theirs, the others their static code, the total its own).
         """
         charge_model = self.sudo()
         results = [(False, charge_model, False)] * len(charges)
@@ -163,6 +165,10 @@ class CreditRecoveryPixCharge(models.Model):
             if not create:
                 continue
             claim = claims[index]
+            if action != charge_plan.UPDATE and claim["kind"] == "installment" and max_new is not None:
+                if max_new <= 0:
+                    continue
+                max_new -= 1
             try:
                 if action == charge_plan.UPDATE:
                     existing.transaction_id._pix_update_amount(float(spec.amount))
@@ -183,7 +189,7 @@ class CreditRecoveryPixCharge(models.Model):
     @api.model
     def _create_at_psp(self, provider, spec, claim):
         """Create ``spec``'s charge at the PSP and its record (the PSP's transaction with it)."""
-        debtor, lines = claim["debtor"], claim["lines"]
+        debtor, lines = claim["debtor"].sudo(), claim["lines"].sudo()
         policy = self.env["credit.recovery.portal"]._get_policy(debtor.company_id)
         values = {
             "invoices": lines.move_id,

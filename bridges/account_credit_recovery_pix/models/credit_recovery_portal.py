@@ -4,6 +4,10 @@ from odoo import api, models
 
 from odoo.addons.payment import utils as payment_utils
 
+# New installment charges one visit of the page makes at the PSP (a call each); the rest get theirs
+# at the next visits, the static code meanwhile.
+PAGE_MAX_NEW_CHARGES = 12
+
 
 class CreditRecoveryPortal(models.AbstractModel):
     """``_pix_codes`` gives each claim its dynamic charge's code (``credit.recovery.pix.charge``),
@@ -23,7 +27,11 @@ class CreditRecoveryPortal(models.AbstractModel):
         if not claims or not any(claims):
             return codes
         found = self.env["credit.recovery.pix.charge"]._get_codes(
-            company, charges, claims, create=bool(self.env.context.get("recovery_pix_charge"))
+            company,
+            charges,
+            claims,
+            create=bool(self.env.context.get("recovery_pix_charge")),
+            max_new=self.env.context.get("recovery_pix_max_new"),
         )
         return [dynamic or static for static, (dynamic, _charge, _error) in zip(codes, found, strict=True)]
 
@@ -32,8 +40,9 @@ class CreditRecoveryPortal(models.AbstractModel):
         """The page hands its codes to the debtor: their charges are created now. In sandbox, each
         dynamic code can be paid from the page (``pix_sandbox``: ``{code: {reference, access_token}}``,
         what ``payment_pix_api``'s sandbox route asks)."""
-        portal = self.with_context(recovery_pix_charge=True)
-        values = super(CreditRecoveryPortal, portal)._page_values(link.with_context(recovery_pix_charge=True), today)
+        context = {"recovery_pix_charge": True, "recovery_pix_max_new": PAGE_MAX_NEW_CHARGES}
+        portal = self.with_context(**context)
+        values = super(CreditRecoveryPortal, portal)._page_values(link.with_context(**context), today)
         codes = {row["pix"] for row in values["rows"] if row["pix"]} | {values["pix_total"]}
         codes |= {agreement.portal_pix_code for agreement in values["agreements"]}
         charges = (
