@@ -1,8 +1,7 @@
 """The PIX codes of collection: each claim's dynamic charge when the company has a PIX API provider."""
 
 from odoo import api, models
-
-from odoo.addons.payment import utils as payment_utils
+from odoo.tools.misc import hmac as hmac_tool
 
 # New installment charges one visit of the page makes at the PSP (a call each); the rest get theirs
 # at the next visits, the static code meanwhile.
@@ -53,11 +52,15 @@ class CreditRecoveryPortal(models.AbstractModel):
         values["pix_sandbox"] = {
             charge.copy_paste: {
                 "reference": charge.transaction_id.reference,
-                "access_token": payment_utils.generate_access_token(
-                    charge.transaction_id.reference, charge.transaction_id.pix_txid
-                ),
+                "access_token": self._pix_sandbox_token(charge.transaction_id),
             }
             for charge in charges
             if charge.copy_paste in codes and charge.transaction_id.provider_id.pix_psp == "sandbox"
         }
         return values
+
+    @api.model
+    def _pix_sandbox_token(self, transaction):
+        """``payment.utils.generate_access_token(reference, txid)`` (what the sandbox route checks),
+        computed without an HTTP request (the page's values are also computed outside one)."""
+        return hmac_tool(self.env(su=True), "generate_access_token", f"{transaction.reference}|{transaction.pix_txid}")

@@ -216,3 +216,16 @@ class TestPixCharges(PixCollectionCommon):
         self.assertEqual(pix.validate(values["pix_total"]), [])
         self.assertEqual(float(pix.amount_of(values["pix_total"])), values["total"])
         self.assertFalse(self.charges())
+
+    def test_only_a_sandbox_provider_s_codes_can_be_paid_from_the_page(self):
+        html = self.open_page()
+        self.assertNotIn("Simulate payment (sandbox)", html, "a real PSP's charges are paid at a bank only")
+        self.provider.pix_psp = "sandbox"
+        self.env["credit.recovery.pix.charge"].sudo().search([]).write({"state": "removed"})
+        html = self.open_page()
+        values = self.page_values()
+        charge = self.charges(key=f"debtor-{self.debtor.id}", state="active")
+        self.assertEqual(charge.copy_paste, values["pix_total"])
+        self.assertIn("Simulate payment (sandbox)", html)
+        self.assertIn('action="/payment/pix_api/sandbox/pay"', html)
+        self.assertIn(f'name="reference" value="{charge.transaction_id.reference}"', html)
