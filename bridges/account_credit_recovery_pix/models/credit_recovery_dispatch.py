@@ -36,20 +36,22 @@ class CreditRecoveryDispatch(models.Model):
         each message what its code is (one UPDATE for the batch). The message goes out whatever
         happens: with the static code and the PSP's error when the charge could not be made."""
         charge_model = self.env["credit.recovery.pix.charge"]
+        companies = self.company_id.filtered(charge_model._get_provider)
         # Only the messages whose e-mail goes out carry a code (the SMS carries the page's link).
         emailed = self.filtered(
             lambda dispatch: (
-                dispatch._get_message_templates(dispatch.stage_id)[0]
+                dispatch.company_id in companies
+                and dispatch._get_message_templates(dispatch.stage_id)[0]
                 and dispatch.debtor_id.partner_id.email
                 and not dispatch.debtor_id.partner_id.recovery_optout_email
                 and not dispatch.debtor_id.partner_id.recovery_email_bounced
             )
         )
+        if not emailed:
+            return
         charges = dict(zip(emailed, emailed._pix_charges(), strict=True))
         values = {}
         for company in emailed.company_id:
-            if not charge_model._get_provider(company):
-                continue
             dispatches = emailed.filtered(lambda dispatch, company=company: dispatch.company_id == company)
             batch = [charges[dispatch] for dispatch in dispatches]
             amounts, claims = [charge[:2] for charge in batch], [charge[2] for charge in batch]
