@@ -7,4 +7,11 @@
     "author": "account_credit_recovery developers",
     "website": "https://github.com/account-credit-recovery/account_credit_recovery",
     "depends": ["payment", "account_payment"],
+    "data": [
+        "security/payment_pix_received_security.xml",
+        "data/ir_cron_data.xml",
+        "views/payment_pix_received_views.xml",
+        "views/payment_provider_settlement_views.xml",
+        "views/payment_transaction_settlement_views.xml",
+    ],
 }

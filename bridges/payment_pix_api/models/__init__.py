@@ -1,0 +1,1 @@
+from . import payment_pix_received, payment_pix_refund, payment_provider_settlement, payment_transaction_settlement
