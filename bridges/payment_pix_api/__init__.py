@@ -1,4 +1,4 @@
-from . import models
+from . import controllers, models
 
 from odoo.addons.payment import reset_payment_provider, setup_provider
 
