@@ -14,6 +14,7 @@
         "views/payment_transaction_views.xml",
         "data/payment_provider_data.xml",
     ],
+    "demo": ["demo/payment_provider_demo.xml"],
     "assets": {
         "web.assets_frontend": ["payment_pix_api/static/src/js/pix_copy.js"],
     },
