@@ -4,6 +4,8 @@ PSPs hand it out as PKCS#12 (Efí's ``.p12``, usually without a password) or as 
 Inter's ``.crt`` and ``.key``). Nothing here is logged: the key is a secret.
 """
 
+import re
+
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -37,10 +39,14 @@ def pem_bundle(certificate, key=None, password=None):
             raise ValueError("the PKCS#12 file holds no certificate or no private key")
         certs = [cert, *(chain or [])]
     else:
+        blocks = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", certificate, re.S)
         try:
-            certs = x509.load_pem_x509_certificates(certificate)
+            # One block at a time: load_pem_x509_certificates needs cryptography 39, Odoo pins 3.4.8 on Python 3.11.
+            certs = [x509.load_pem_x509_certificate(block) for block in blocks]
         except ValueError as error:
             raise ValueError("the PEM file holds no valid certificate") from error
+        if not certs:
+            raise ValueError("the PEM file holds no valid certificate")
         key_source = key if key and PEM_MARK in key else certificate
         if b"PRIVATE KEY" not in key_source:
             raise ValueError("the private key is missing: upload it with the certificate")
