@@ -1,1 +1,3 @@
+from . import test_pure_api_pix
+from . import test_pix_provider
 from . import test_pix_settlement
