@@ -9,11 +9,11 @@
     "depends": ["payment", "account_payment"],
     "external_dependencies": {"python": ["requests", "cryptography"]},
     "data": [
-        "security/payment_pix_received_security.xml",
         "views/payment_pix_templates.xml",
         "views/payment_provider_views.xml",
         "views/payment_transaction_views.xml",
         "data/payment_provider_data.xml",
+        "security/payment_pix_received_security.xml",
         "data/ir_cron_data.xml",
         "views/payment_pix_received_views.xml",
         "views/payment_provider_settlement_views.xml",

@@ -33,7 +33,8 @@ class PixApiController(http.Controller):
         length = request.httprequest.content_length
         if length is not None and length > MAX_NOTIFICATION_BYTES:
             return self._answer(413, "notification too large")
-        raw = request.httprequest.get_data(cache=False)
+        # Cached: a request retried after losing a race (two deliveries at once) reads it again.
+        raw = request.httprequest.get_data()
         status, message = provider._pix_handle_notification(raw, source="webhook")
         return self._answer(status, message)
 

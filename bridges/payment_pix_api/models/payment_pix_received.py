@@ -106,6 +106,7 @@ class PaymentPixReceived(models.Model):
         self.env.flush_all()
         now = fields.Datetime.now()
         uid = self.env.uid
+        brl = self.env.ref("base.BRL")  # a PIX is in reais
         rows = []
         for e2e, pix in by_e2e.items():
             tx = tx_by_txid.get(pix["txid"])
@@ -115,7 +116,7 @@ class PaymentPixReceived(models.Model):
                     e2e,
                     pix["txid"],
                     pix["amount"],
-                    provider.company_id.currency_id.id,
+                    brl.id,
                     pix["paid_at"],
                     pix["payer_name"] or None,
                     pix["payer_document"] or None,

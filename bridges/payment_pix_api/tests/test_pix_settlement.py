@@ -6,81 +6,38 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from .common import PIX_KEY, PixCommon
+from .psp_simulator import new_e2eid
 
-from .psp_simulator import PspSimulator, new_e2eid
-
-PIX_KEY = "cobranca@example.com"
 LOGGERS = (
     "odoo.addons.payment_pix_api.models.payment_provider_settlement",
     "odoo.addons.payment.models.payment_transaction",
 )
 
 
-class PixSettlementCommon(AccountTestInvoicingCommon, HttpCase):
-    """A ``pix_api`` provider on the simulated PSP, its webhook registered at the simulator."""
+class PixSettlementCommon(PixCommon, HttpCase):
+    """The provider's webhook registered at the simulated PSP, which posts to Odoo's real route."""
 
     @classmethod
     def setUpClass(cls):
-        # pylint: disable=unsubscriptable-object
         super().setUpClass()
-        cls.psp = cls.enterClassContext(PspSimulator())
-        cls.company = cls.company_data["company"]
-        cls.journal = cls.company_data["default_journal_bank"]
-        cls.provider = cls.create_pix_provider(psp_url=cls.psp.url, token_url=cls.psp.token_url)
-        cls.customer = cls.env["res.partner"].create(
-            {"name": "Maria Silva", "vat": "123.456.789-09", "email": "maria@example.com"}
-        )
+        cls.provider = cls.pix_provider
+        cls.journal = cls.provider.journal_id
+        cls.customer = cls.pix_debtor
         cls.today = fields.Date.today()
-        cls.provider.action_pix_register_webhook()
-
-    @classmethod
-    def create_pix_provider(cls, sandbox=False, psp_url=None, token_url=None):
-        # pylint: disable=unsubscriptable-object
-        values = {
-            "name": "PIX (test)",
-            "code": "pix_api",
-            "state": "test",
-            "company_id": cls.company.id,
-            "journal_id": cls.journal.id,
-            "pix_key": PIX_KEY,
-        }
-        if sandbox:
-            values["pix_psp"] = "sandbox"
-        else:
-            values.update(
-                {
-                    "pix_psp": "generic",
-                    "pix_api_url": psp_url,
-                    "pix_token_url": token_url,
-                    "pix_client_id": "sim-client-id",
-                    "pix_client_secret": "sim-client-secret",
-                }
-            )
-        return cls.env["payment.provider"].create(values)
 
     def setUp(self):
         super().setUp()
-        self.psp.notifications.clear()
+        self.provider.action_pix_register_webhook()
 
     # helpers -------------------------------------------------------------------------------------
     def invoice(self, amount, days_overdue=10):
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.customer.id,
-                "invoice_date": self.today - timedelta(days=days_overdue + 30),
-                "invoice_date_due": self.today - timedelta(days=days_overdue),
-                "invoice_line_ids": [Command.create({"name": "Item", "price_unit": amount, "tax_ids": []})],
-            }
-        )
-        move.action_post()
-        return move
+        return self.pix_invoice(amount, self.today - timedelta(days=days_overdue))
 
     def charge(self, invoices, amount=None, provider=None):
         amount = amount if amount is not None else sum(invoices.mapped("amount_residual"))
@@ -319,7 +276,7 @@ class TestPixSandbox(PixSettlementCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sandbox = cls.create_pix_provider(sandbox=True)
+        cls.sandbox = cls.make_pix_provider()
         cls.manager = new_test_user(
             cls.env, login="pix_sandbox_manager", groups="base.group_user,account.group_account_manager"
         )
