@@ -4,6 +4,7 @@ static code, and why, when the PSP cannot be reached."""
 
 from datetime import timedelta
 from decimal import Decimal
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -12,6 +13,7 @@ from odoo.tests import tagged
 
 from odoo.addons.account_credit_recovery.tools import pix
 
+from ..models import credit_recovery_portal as portal_module
 from .common import PixCollectionCommon
 
 REMOVED = "REMOVIDA_PELO_USUARIO_RECEBEDOR"
@@ -229,3 +231,31 @@ class TestPixCharges(PixCollectionCommon):
         self.assertIn("Simulate payment (sandbox)", html)
         self.assertIn('action="/payment/pix_api/sandbox/pay"', html)
         self.assertIn(f'name="reference" value="{charge.transaction_id.reference}"', html)
+
+    def test_the_delivery_cron_prepares_each_message_s_charge(self):
+        dispatch = self.queued_message()
+        # 13:00 in São Paulo, inside the default contact window.
+        with freeze_time(f"{self.today} 16:00:00"):
+            self.env["credit.recovery.dispatch"]._deliver_batch()
+        self.env.invalidate_all()
+        self.assertEqual(dispatch.state, "sent", dispatch.note)
+        self.assertTrue(dispatch.pix_charge_id)
+        self.assertEqual(dispatch.pix_note, f"PIX: dynamic charge {dispatch.pix_charge_id.txid}")
+        at_psp = self.psp.charges[dispatch.pix_charge_id.txid]
+        self.assertEqual(
+            Decimal(at_psp["body"]["valor"]["original"]),
+            Decimal(str(dispatch.amount_claimed)).quantize(Decimal("0.01")),
+        )
+        self.assertIn(at_psp["pixCopiaECola"], self.sent_body())
+        self.assertEqual(dispatch.portal_pix_code, at_psp["pixCopiaECola"], "the message shows the code it carried")
+
+    def test_a_visit_makes_a_few_new_installment_charges_the_rest_at_the_next_visits(self):
+        with patch.object(portal_module, "PAGE_MAX_NEW_CHARGES", 1):
+            first = self.page_values()
+            dynamic = [row for row in first["rows"] if self.at_psp(row["pix"])]
+            self.assertEqual(len(dynamic), 1, "one new installment charge a visit here")
+            self.assertTrue(self.at_psp(first["pix_total"]), "the total has its charge whatever the cap")
+            static = [row for row in first["rows"] if not self.at_psp(row["pix"])]
+            self.assertTrue(static and all(pix.validate(row["pix"]) == [] for row in static), "the others: static")
+            second = self.page_values()
+        self.assertEqual(len([row for row in second["rows"] if self.at_psp(row["pix"])]), 2)
