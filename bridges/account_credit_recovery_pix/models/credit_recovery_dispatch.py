@@ -31,28 +31,34 @@ class CreditRecoveryDispatch(models.Model):
         self._pix_prepare()
         return super()._render_batch()
 
+    def _pix_hands_code(self):
+        """Whether this message hands its PIX code to the debtor: its e-mail goes out (the SMS
+        carries the page's link only), or a WhatsApp template of its stage (the WhatsApp bridge's
+        ``whatsapp_template_id``, which may carry ``portal_pix_code``)."""
+        self.ensure_one()
+        partner = self.debtor_id.partner_id
+        emailed = bool(
+            self._get_message_templates(self.stage_id)[0]
+            and partner.email
+            and not partner.recovery_optout_email
+            and not partner.recovery_email_bounced
+        )
+        stage = self.stage_id
+        return emailed or bool("whatsapp_template_id" in stage._fields and stage.whatsapp_template_id)
+
     def _pix_prepare(self):
         """Before the batch is rendered: each message's charge, reused or made now at the PSP, and on
         each message what its code is (one UPDATE for the batch). The message goes out whatever
         happens: with the static code and the PSP's error when the charge could not be made."""
         charge_model = self.env["credit.recovery.pix.charge"]
         companies = self.company_id.filtered(charge_model._get_provider)
-        # Only the messages whose e-mail goes out carry a code (the SMS carries the page's link).
-        emailed = self.filtered(
-            lambda dispatch: (
-                dispatch.company_id in companies
-                and dispatch._get_message_templates(dispatch.stage_id)[0]
-                and dispatch.debtor_id.partner_id.email
-                and not dispatch.debtor_id.partner_id.recovery_optout_email
-                and not dispatch.debtor_id.partner_id.recovery_email_bounced
-            )
-        )
-        if not emailed:
+        handing = self.filtered(lambda dispatch: dispatch.company_id in companies and dispatch._pix_hands_code())
+        if not handing:
             return
-        charges = dict(zip(emailed, emailed._pix_charges(), strict=True))
+        charges = dict(zip(handing, handing._pix_charges(), strict=True))
         values = {}
-        for company in emailed.company_id:
-            dispatches = emailed.filtered(lambda dispatch, company=company: dispatch.company_id == company)
+        for company in handing.company_id:
+            dispatches = handing.filtered(lambda dispatch, company=company: dispatch.company_id == company)
             batch = [charges[dispatch] for dispatch in dispatches]
             amounts, claims = [charge[:2] for charge in batch], [charge[2] for charge in batch]
             found = charge_model._get_codes(company, amounts, claims, create=True)
