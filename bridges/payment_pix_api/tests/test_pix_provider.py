@@ -175,6 +175,19 @@ class TestPixCharges(PixCommon):
         )
         self.assertIn(invoice.name, transaction.reference)
 
+    def test_charges_for_a_user_without_access_to_payments(self):
+        """Collection agents and the public user of a page have no access to providers and
+        transactions: the charge's methods work for them all the same."""
+        agent = new_test_user(self.env, login="pix_agent", groups="base.group_user")
+        provider = self.pix_provider.with_user(agent)
+        with self.assertRaises(AccessError):
+            provider.read(["state"])
+        transaction = provider._pix_create_charge("cob", 30, self.pix_debtor.with_user(agent))
+        transaction.with_user(agent)._pix_update_amount(25)
+        transaction.with_user(agent)._pix_remove()
+        self.assertEqual(self.psp.charges[transaction.pix_txid]["status"], "REMOVIDA_PELO_USUARIO_RECEBEDOR")
+        self.assertEqual(transaction.sudo().state, "cancel")
+
     def test_cob_default_expiry_and_debtor_without_document(self):
         anonymous = self.env["res.partner"].create({"name": "No Document"})
         transaction = self.pix_provider._pix_create_charge("cob", 5, anonymous)
