@@ -1,2 +1,3 @@
 from . import test_pure_api_pix
+from . import test_pure_translation
 from . import test_pix_provider
