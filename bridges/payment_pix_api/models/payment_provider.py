@@ -261,16 +261,20 @@ class PaymentProvider(models.Model):
 
         Raises ``PixApiError`` when the PSP is unreachable or refuses, and ``UserError`` when the
         charge cannot be asked (no CPF/CNPJ for a cobv…): then nothing is created, even when the
-        caller catches the error and goes on (the transaction is made inside a savepoint)."""
+        caller catches the error and goes on (the transaction is made inside a savepoint).
+
+        Server code calls it for whoever works (a collection agent, the public user of a page):
+        providers and transactions are administrators' records, so it works as superuser; it is
+        private, never reachable over RPC."""
         self.ensure_one()
+        provider = self.sudo()
         if kind not in ("cob", "cobv"):
             raise ValueError(f"unknown PIX charge kind {kind!r}")
-        if self.state == "disabled":
-            raise UserError(self.env._("The PIX provider %(name)s is disabled.", name=self.name))
+        if provider.state == "disabled":
+            raise UserError(self.env._("The PIX provider %(name)s is disabled.", name=provider.name))
         if kind == "cobv" and not due_date:
             raise UserError(self.env._("A PIX charge with a due date needs the due date."))
-        self._pix_check_configured()
-        provider = self.sudo()
+        provider._pix_check_configured()
         currency = self.env.ref("base.BRL")
         invoices = invoices or self.env["account.move"]
         transactions = self.env["payment.transaction"].sudo()

@@ -128,6 +128,7 @@ class TestPixConnection(PixCommon):
             provider.write({"pix_certificate": base64.b64encode(psp.client_p12), "pix_certificate_name": "cert.p12"})
             self.assert_notification(provider.action_pix_test_connection(), "success")
             path = provider._pix_certificate_path()
+            self.addCleanup(os.remove, path)  # the filestore outlives the test's transaction
             self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
             with open(psp.client_cert_path, "rb") as cert, open(psp.client_key_path, "rb") as key:
                 provider.write(
@@ -137,6 +138,7 @@ class TestPixConnection(PixCommon):
                     }
                 )
             transaction = provider._pix_create_charge("cob", 10, self.pix_debtor)
+            self.addCleanup(os.remove, provider._pix_certificate_path())
             self.assertEqual(psp.charges[transaction.pix_txid]["status"], "ATIVA")
             provider.pix_certificate_key = False
             self.assert_notification(provider.action_pix_test_connection(), "danger", "private key is missing")
@@ -174,6 +176,19 @@ class TestPixCharges(PixCommon):
             transaction.pix_expires_at, fields.Datetime.now() + timedelta(seconds=3600), delta=timedelta(minutes=1)
         )
         self.assertIn(invoice.name, transaction.reference)
+
+    def test_charges_for_a_user_without_access_to_payments(self):
+        """Collection agents and the public user of a page have no access to providers and
+        transactions: the charge's methods work for them all the same."""
+        agent = new_test_user(self.env, login="pix_agent", groups="base.group_user")
+        provider = self.pix_provider.with_user(agent)
+        with self.assertRaises(AccessError):
+            provider.read(["state"])
+        transaction = provider._pix_create_charge("cob", 30, self.pix_debtor.with_user(agent))
+        transaction.with_user(agent)._pix_update_amount(25)
+        transaction.with_user(agent)._pix_remove()
+        self.assertEqual(self.psp.charges[transaction.pix_txid]["status"], "REMOVIDA_PELO_USUARIO_RECEBEDOR")
+        self.assertEqual(transaction.sudo().state, "cancel")
 
     def test_cob_default_expiry_and_debtor_without_document(self):
         anonymous = self.env["res.partner"].create({"name": "No Document"})
