@@ -195,7 +195,7 @@ finally:
 
 cr.rollback()
 env.invalidate_all()
-registered = env["payment.pix.received"].search_count([("provider_id", "=", provider.id), ("state", "=", "registered")])
+registered = env["payment.pix.received"].search_count([("transaction_id", "in", txs.ids), ("state", "=", "registered")])
 paid = len(pix_invoices.filtered(lambda move: move.payment_state in ("paid", "in_payment")))
 failed = [status for status in statuses if status != 200]
 if failed or registered != COUNT or paid != COUNT:
