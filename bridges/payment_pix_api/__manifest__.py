@@ -19,6 +19,7 @@
         "views/payment_provider_settlement_views.xml",
         "views/payment_transaction_settlement_views.xml",
     ],
+    "demo": ["demo/payment_provider_demo.xml"],
     "assets": {
         "web.assets_frontend": ["payment_pix_api/static/src/js/pix_copy.js"],
     },

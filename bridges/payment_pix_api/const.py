@@ -23,6 +23,9 @@ PSP_URLS = {
 # Efí takes the token request as JSON; the others the standard form encoding.
 TOKEN_JSON_PSPS = {"efi"}
 
+# Banco Inter takes the client id and secret as form fields of the token request, not in HTTP basic.
+CREDENTIALS_IN_BODY_PSPS = {"inter"}
+
 # Banco Inter grants only the scopes asked for in the token request.
 PSP_SCOPES = {
     "inter": "cob.write cob.read cobv.write cobv.read pix.write pix.read webhook.write webhook.read",

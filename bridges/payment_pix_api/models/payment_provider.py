@@ -112,8 +112,6 @@ class PaymentProvider(models.Model):
         try:
             client = provider._pix_client()
             client.token(force=True)
-        except ValueError as error:
-            return self._pix_notify("danger", self.env._("Certificate: %(error)s.", error=str(error)))
         except api_pix.PixApiError as error:
             return self._pix_notify("danger", self._pix_explain(error, step="token"))
         try:
@@ -192,14 +190,20 @@ class PaymentProvider(models.Model):
         if provider.pix_psp == "sandbox":
             raise UserError(self.env._("A sandbox PIX provider has no API to call."))
         cache = _TOKEN_CACHES.setdefault((self.env.cr.dbname, provider.id), {})
+        try:
+            certificate = provider._pix_certificate_path()
+        except ValueError as error:
+            # A certificate that cannot be used is a PSP that cannot be reached: callers fall back.
+            raise api_pix.PixApiError(f"the client certificate cannot be used: {error}") from error
         return api_pix.PixApiClient(
             provider.pix_base_url,
             provider.pix_token_url,
             provider.pix_client_id,
             provider.pix_client_secret,
-            cert=provider._pix_certificate_path(),
+            cert=certificate,
             scope=const.PSP_SCOPES.get(provider.pix_psp),
             token_json=provider.pix_psp in const.TOKEN_JSON_PSPS,
+            credentials_in_body=provider.pix_psp in const.CREDENTIALS_IN_BODY_PSPS,
             token_cache=cache,
         )
 
@@ -257,14 +261,20 @@ class PaymentProvider(models.Model):
 
         Raises ``PixApiError`` when the PSP is unreachable or refuses, and ``UserError`` when the
         charge cannot be asked (no CPF/CNPJ for a cobv…): then nothing is created, even when the
-        caller catches the error and goes on (the transaction is made inside a savepoint)."""
+        caller catches the error and goes on (the transaction is made inside a savepoint).
+
+        Server code calls it for whoever works (a collection agent, the public user of a page):
+        providers and transactions are administrators' records, so it works as superuser; it is
+        private, never reachable over RPC."""
         self.ensure_one()
+        provider = self.sudo()
         if kind not in ("cob", "cobv"):
             raise ValueError(f"unknown PIX charge kind {kind!r}")
+        if provider.state == "disabled":
+            raise UserError(self.env._("The PIX provider %(name)s is disabled.", name=provider.name))
         if kind == "cobv" and not due_date:
             raise UserError(self.env._("A PIX charge with a due date needs the due date."))
-        self._pix_check_configured()
-        provider = self.sudo()
+        provider._pix_check_configured()
         currency = self.env.ref("base.BRL")
         invoices = invoices or self.env["account.move"]
         transactions = self.env["payment.transaction"].sudo()

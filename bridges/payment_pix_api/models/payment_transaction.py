@@ -169,8 +169,10 @@ class PaymentTransaction(models.Model):
         )
 
     def _pix_update_amount(self, amount):
-        """Change the amount of this live charge (``PATCH valor.original``); same txid."""
+        """Change the amount of this live charge (``PATCH valor.original``); same txid. As superuser,
+        as :meth:`payment.provider._pix_create_charge`."""
         self.ensure_one()
+        self = self.sudo()  # noqa: PLW0642 - transactions are administrators' records
         self._pix_check_live()
         provider = self.provider_id.sudo()
         if provider.pix_psp == "sandbox":
@@ -202,8 +204,8 @@ class PaymentTransaction(models.Model):
         """Remove these charges at the PSP (``REMOVIDA_PELO_USUARIO_RECEBEDOR``) and cancel the
         transactions; idempotent: a charge already removed is left as it is, a charge the PSP
         reports paid is kept for settlement (its status CONCLUIDA). ``PixApiError`` when the PSP
-        cannot be reached (kept in ``pix_error``)."""
-        for transaction in self.filtered(lambda tx: tx.provider_code == "pix_api" and tx.pix_txid):
+        cannot be reached (kept in ``pix_error``). As superuser, as the charge's creation."""
+        for transaction in self.sudo().filtered(lambda tx: tx.provider_code == "pix_api" and tx.pix_txid):
             if transaction.pix_status in REMOVED_STATUSES or transaction.state == "cancel":
                 continue
             if transaction.pix_status == "CONCLUIDA" or transaction.state == "done":

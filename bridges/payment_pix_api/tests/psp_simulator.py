@@ -256,12 +256,15 @@ class PspSimulator:
 
     # --- behaviour of the endpoints --------------------------------------------------------------
     def _issue_token(self, authorization, body):
+        """OAuth2 client credentials, in HTTP basic auth or as form fields (client_secret_post)."""
         try:
             scheme, _space, encoded = (authorization or "").partition(" ")
             user, _colon, password = base64.b64decode(encoded).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             scheme = user = password = ""
-        if scheme.lower() != "basic" or (user, password) != (self.client_id, self.client_secret):
+        if scheme.lower() != "basic":
+            user, password = body.get("client_id"), body.get("client_secret")
+        if (user, password) != (self.client_id, self.client_secret):
             raise _ProblemError(401, "AcessoNegado", "Acesso Negado", "invalid client credentials")
         if body.get("grant_type") != "client_credentials":
             raise _ProblemError(
@@ -567,7 +570,15 @@ class PspSimulator:
     # --- HTTP dispatch ---------------------------------------------------------------------------
     def handle(self, method, path, query, headers, raw):
         """``(status, body)`` of one request; records it in ``.requests``."""
-        self.requests.append({"method": method, "path": path, "query": query, "body": raw.decode("utf-8", "replace")})
+        self.requests.append(
+            {
+                "method": method,
+                "path": path,
+                "query": query,
+                "headers": dict(headers.items()),
+                "body": raw.decode("utf-8", "replace"),
+            }
+        )
         if self.down:
             raise _ProblemError(503, "ServicoIndisponivel", "Serviço Indisponível", "PSP simulado fora do ar")
         try:

@@ -76,6 +76,24 @@ class TestPixConnection(PixCommon):
         provider.state = "test"
         self.assertEqual(provider.pix_base_url, "https://psp.example/api/v2")  # generic: kept as typed
 
+    def test_banco_inter_token_request(self):
+        """Inter: the scopes asked and the credentials as form fields (client_secret_post)."""
+        provider = self.make_pix_provider(self.psp, pix_psp="inter")
+        self.assertEqual(provider.pix_base_url, "https://cdpj-sandbox.partners.uatinter.co/pix/v2")
+        provider.write({"pix_base_url": self.psp.url, "pix_token_url": self.psp.token_url})
+        self.assert_notification(provider.action_pix_test_connection(), "success")
+        token_request = self.psp.requests[0]
+        self.assertNotIn("Authorization", token_request["headers"])
+        self.assertIn("scope=cob.write+cob.read+cobv.write", token_request["body"])
+        self.assertIn("client_secret=", token_request["body"])
+
+    def test_efi_token_request_is_json(self):
+        provider = self.make_pix_provider(self.psp, pix_psp="efi")
+        provider.write({"pix_base_url": self.psp.url, "pix_token_url": self.psp.token_url})
+        self.assert_notification(provider.action_pix_test_connection(), "success")
+        self.assertEqual(self.psp.requests[0]["body"], '{"grant_type": "client_credentials"}')
+        self.assertTrue(self.psp.requests[0]["headers"]["Authorization"].startswith("Basic "))
+
     def test_sandbox_cannot_be_enabled(self):
         with self.assertRaises(ValidationError):
             self.make_pix_provider().state = "enabled"
@@ -157,6 +175,19 @@ class TestPixCharges(PixCommon):
         )
         self.assertIn(invoice.name, transaction.reference)
 
+    def test_charges_for_a_user_without_access_to_payments(self):
+        """Collection agents and the public user of a page have no access to providers and
+        transactions: the charge's methods work for them all the same."""
+        agent = new_test_user(self.env, login="pix_agent", groups="base.group_user")
+        provider = self.pix_provider.with_user(agent)
+        with self.assertRaises(AccessError):
+            provider.read(["state"])
+        transaction = provider._pix_create_charge("cob", 30, self.pix_debtor.with_user(agent))
+        transaction.with_user(agent)._pix_update_amount(25)
+        transaction.with_user(agent)._pix_remove()
+        self.assertEqual(self.psp.charges[transaction.pix_txid]["status"], "REMOVIDA_PELO_USUARIO_RECEBEDOR")
+        self.assertEqual(transaction.sudo().state, "cancel")
+
     def test_cob_default_expiry_and_debtor_without_document(self):
         anonymous = self.env["res.partner"].create({"name": "No Document"})
         transaction = self.pix_provider._pix_create_charge("cob", 5, anonymous)
@@ -185,6 +216,18 @@ class TestPixCharges(PixCommon):
         )
         self.assertEqual((transaction.pix_kind, transaction.pix_due_date), ("cobv", due))
         self.assertEqual(transaction.pix_expires_at.date(), due + timedelta(days=30))
+
+    def test_disabled_provider_makes_no_charge(self):
+        self.pix_provider.state = "disabled"
+        with self.assertRaisesRegex(UserError, "disabled"):
+            self.pix_provider._pix_create_charge("cob", 10, self.pix_debtor)
+        self.assertEqual(self.psp.charges, {})
+
+    def test_unusable_certificate_is_a_psp_failure(self):
+        self.pix_provider.pix_certificate = base64.b64encode(b"junk")
+        with self.assertRaisesRegex(api_pix.PixApiError, "certificate") as caught:
+            self.pix_provider._pix_create_charge("cob", 10, self.pix_debtor)
+        self.assertIsNone(caught.exception.status)
 
     def test_cobv_needs_the_debtor_document(self):
         anonymous = self.env["res.partner"].create({"name": "No Document"})

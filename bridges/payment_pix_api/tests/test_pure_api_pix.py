@@ -262,6 +262,14 @@ class TestClientAgainstSimulator(BaseCase):
                 json.loads(psp.requests[0]["body"]), {"grant_type": "client_credentials", "scope": "cob.write"}
             )
 
+    def test_token_request_with_the_credentials_in_the_form(self):
+        with PspSimulator() as psp:
+            client_of(psp, credentials_in_body=True).token()
+            [request] = psp.requests
+            self.assertNotIn("Authorization", request["headers"])
+            self.assertIn(f"client_id={psp.client_id}", request["body"])
+            self.assertIn("grant_type=client_credentials", request["body"])
+
     def test_wrong_credentials_and_unreachable(self):
         with PspSimulator() as psp:
             bad = api_pix.PixApiClient(psp.url, psp.token_url, psp.client_id, "wrong")

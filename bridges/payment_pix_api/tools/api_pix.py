@@ -292,7 +292,8 @@ class PixApiClient:
     """One PSP account. ``token_cache``: a dict shared between clients of the same credentials
     (the server keeps one per provider) so that a token serves until it expires; ``scope``: the
     OAuth scopes some PSPs require (Banco Inter); ``token_json``: send the token request as JSON
-    (Efí) rather than the standard form encoding."""
+    (Efí) rather than the standard form encoding; ``credentials_in_body``: send the client id and
+    secret as form fields (OAuth's ``client_secret_post``, Banco Inter) instead of HTTP basic."""
 
     def __init__(
         self,
@@ -306,6 +307,7 @@ class PixApiClient:
         timeout=10,
         scope=None,
         token_json=False,
+        credentials_in_body=False,
         token_cache=None,
         session=None,
     ):
@@ -320,6 +322,7 @@ class PixApiClient:
         self.timeout = timeout
         self.scope = scope
         self.token_json = token_json
+        self.credentials_in_body = credentials_in_body
         self._cache = token_cache if token_cache is not None else {}
         self._cache_key = (self.token_url, self.client_id)
         self._lock = threading.Lock()
@@ -355,8 +358,13 @@ class PixApiClient:
             data = {"grant_type": "client_credentials"}
             if self.scope:
                 data["scope"] = self.scope
+            if self.credentials_in_body:
+                data.update(client_id=self.client_id, client_secret=self._client_secret)
+                auth = None
+            else:
+                auth = (self.client_id, self._client_secret)
             payload = {"json": data} if self.token_json else {"data": data}
-            response = self._send("POST", self.token_url, auth=(self.client_id, self._client_secret), **payload)
+            response = self._send("POST", self.token_url, auth=auth, **payload)
             body = self._body(response)
             if response.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
                 self._cache.pop(self._cache_key, None)
