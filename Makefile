@@ -25,6 +25,8 @@ help:
 	@echo "            and a year of aging snapshots (target 2 s)"
 	@echo "            Contact now over the same data for a manager and an agent, cold and warm (target 1 s)"
 	@echo "            the debtor's self-service page: 200 requests on loopback, 100 invoices (target p95 300 ms)"
+	@echo "            PIX settlement: 1,000 notifications to the webhook of a running server, confirmed at a"
+	@echo "            simulated PSP and reconciled (targets 50/s, p95 200 ms), against Register Payment by hand"
 	@echo "            (times: targets on the developers' 2-core machine); every step runs and prints its lines, the"
 	@echo "            ratios included; the targets missed are listed at the end, and only then the exit is non-zero"
 	@echo "make bench-scale  collection run over 1,000,000 invoices and 200,000 debtors (target 150 s), the next"
@@ -105,7 +107,7 @@ bench: $(CONF)
 	$(ODOO) -c $(CONF) -d $(BENCH_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
 	@failed=; rm -f $(BUILD)/bench-engine.s $(BUILD)/bench-oca.s $(BUILD)/bench-misses.txt; \
 	export BENCH_MISSES_FILE=$(BUILD)/bench-misses.txt; \
-	for step in dossier engine kpi worklist portal; do \
+	for step in dossier engine kpi worklist portal pix; do \
 	  BENCH_RESULT_FILE=$(BUILD)/bench-$$step.s $(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn \
 	    < dev/bench_$$step.py || failed="$$failed $$step"; \
 	done; \

@@ -22,13 +22,21 @@ class CreditRecoveryAgreementPortal(models.Model):
     def _compute_portal_pix_code(self):
         """The PIX code of the next unpaid installment, for what is still due on it (after a partial
         payment, the rest: never its full amount again)."""
+        Portal = self.env["credit.recovery.portal"]
         for agreement in self:
             first = agreement.line_ids.filtered(lambda line: not line.paid).sorted(
                 lambda line: (line.date_due, line.sequence, line.id)
             )[:1]
             agreement.portal_pix_code = (
-                self.env["credit.recovery.portal"]._pix_code(
-                    agreement.company_id, first.amount_residual, agreement.name
+                Portal._pix_code(
+                    agreement.company_id,
+                    first.amount_residual,
+                    agreement.name,
+                    Portal._pix_claim(
+                        agreement.debtor_id, first.move_line_id, "installment", first.date_due, first.amount_residual
+                    )
+                    if first.move_line_id
+                    else None,
                 )
                 if first
                 else False

@@ -55,8 +55,11 @@ class CreditRecoveryDebtorClaim(models.Model):
         for debtor_id, move_id, line_id, residual, due in rows:
             by_debtor.setdefault(debtor_id, []).append((line_id, move_id, residual, due))
         Move = self.env["account.move"]
+        rates = {}  # one policy read per company, not per debtor
         for debtor in self.browse(list(by_debtor)):
-            fine, interest = self._get_policy_rates(debtor.company_id)
+            if debtor.company_id not in rates:
+                rates[debtor.company_id] = self._get_policy_rates(debtor.company_id)
+            fine, interest = rates[debtor.company_id]
             installments = [
                 (line_id, Move.browse(move_id), residual, due)
                 for line_id, move_id, residual, due in by_debtor[debtor.id]

@@ -24,12 +24,19 @@ class CreditRecoveryDebtorPortal(models.Model):
             debtor.portal_url = links[debtor._origin.id].url if debtor._origin.id in links else False
 
     def _compute_portal_pix_code(self):
+        claims = self._origin._get_claims()
         for debtor in self:
-            debtor.portal_pix_code = debtor._portal_pix_code(debtor.amount_claimable)
+            debtor.portal_pix_code = debtor._portal_pix_code(debtor.amount_claimable, claims.get(debtor._origin.id))
 
-    def _portal_pix_code(self, amount):
-        """The PIX code of ``amount`` with the reference the self-service page gives its total."""
+    def _portal_pix_code(self, amount, claim=None):
+        """The PIX code of ``amount`` with the reference the self-service page gives its total;
+        ``claim`` (``tools.claim.Claim``): what that total is, when it is today's claimed amount."""
         self.ensure_one()
-        return self.env["credit.recovery.portal"]._pix_code(
-            self.company_id, amount, self.partner_id.ref or self.display_name
+        Portal = self.env["credit.recovery.portal"]
+        lines = self.env["account.move.line"].browse(line.key for line in claim.lines) if claim else None
+        return Portal._pix_code(
+            self.company_id,
+            amount,
+            self.partner_id.ref or self.display_name,
+            Portal._pix_claim(self._origin, lines) if lines else None,
         )

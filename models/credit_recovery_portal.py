@@ -67,14 +67,29 @@ class CreditRecoveryPortal(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _pix_code(self, company, amount, reference=""):
+    def _pix_code(self, company, amount, reference="", claim=None):
         """The PIX code of ``amount`` to the company's first bank account able to make one."""
-        return self._pix_codes(company, [(amount, reference)])[0]
+        return self._pix_codes(company, [(amount, reference)], [claim])[0]
 
     @api.model
-    def _pix_codes(self, company, charges):
+    def _pix_claim(self, debtor, lines, kind="today", due=None, principal=None):
+        """What a PIX code claims, for :meth:`_pix_codes`: ``debtor``'s receivable journal items
+        ``lines`` (an invoice's or an agreement's installments), and ``kind``:
+
+        - ``"today"``: their total of today (with today's fine and interest), to pay now;
+        - ``"installment"``: one installment due on ``due``, its open amount ``principal``, the
+          policy's fine and interest running after ``due``.
+        """
+        return {"debtor": debtor, "lines": lines, "kind": kind, "due": due, "principal": principal}
+
+    @api.model
+    def _pix_codes(self, company, charges, claims=None):  # pylint: disable=unused-argument
         """The PIX codes of ``charges`` (``[(amount, reference)]``, ``False`` where the amount is not
-        positive) to the company's first bank account able to make them."""
+        positive) to the company's first bank account able to make them.
+
+        ``claims``: for each charge, what it claims (:meth:`_pix_claim`, ``None`` when unknown). The
+        static BR Code made here does not need it: it is the hook of a module that gives each claim
+        a dynamic charge of its own (``account_credit_recovery_pix``) and falls back on this code."""
         wanted = [index for index, (amount, _reference) in enumerate(charges) if amount and amount > 0]
         codes = [False] * len(charges)
         if not company or not wanted:
@@ -173,11 +188,20 @@ class CreditRecoveryPortal(models.AbstractModel):
                     "pix": False,
                 }
             )
-        codes = self._pix_codes(company, [(row["total"] if row["payable"] else 0, row["name"]) for row in rows])
+        codes = self._pix_codes(
+            company,
+            [(row["total"] if row["payable"] else 0, row["name"]) for row in rows],
+            [
+                self._pix_claim(debtor, row["line"], "installment", row["due"], row["residual"])
+                if row["payable"]
+                else None
+                for row in rows
+            ],
+        )
         for row, code in zip(rows, codes, strict=True):
             row["pix"] = code
         total = float(claim.total)
-        pix_total = debtor._portal_pix_code(total) if total > 0 else False
+        pix_total = debtor._portal_pix_code(total, claim) if total > 0 else False
         agreement_next = {
             agreement.id: agreement.line_ids.filtered(lambda line: not line.paid).sorted(
                 lambda line: (line.date_due, line.sequence, line.id)

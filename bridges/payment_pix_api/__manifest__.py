@@ -7,4 +7,22 @@
     "author": "account_credit_recovery developers",
     "website": "https://github.com/account-credit-recovery/account_credit_recovery",
     "depends": ["payment", "account_payment"],
+    "external_dependencies": {"python": ["requests", "cryptography"]},
+    "data": [
+        "views/payment_pix_templates.xml",
+        "views/payment_provider_views.xml",
+        "views/payment_transaction_views.xml",
+        "data/payment_provider_data.xml",
+        "security/payment_pix_received_security.xml",
+        "data/ir_cron_data.xml",
+        "views/payment_pix_received_views.xml",
+        "views/payment_provider_settlement_views.xml",
+        "views/payment_transaction_settlement_views.xml",
+    ],
+    "demo": ["demo/payment_provider_demo.xml"],
+    "assets": {
+        "web.assets_frontend": ["payment_pix_api/static/src/js/pix_copy.js"],
+    },
+    "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
 }
