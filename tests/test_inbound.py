@@ -304,3 +304,20 @@ class TestInbound(CreditRecoveryCommon):
         self.assertEqual(len(confirmation), 1)
         with self.assertRaisesText(UserError, "refused contacts by Email"):
             self.debtor.with_user(self.agent)._recovery_send_reply("email", "Olá")
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_inbound_message_in_the_dossier(self):
+        log = self.receive(
+            "Não reconheço <b>essa</b> compra",
+            "wamid.dossier",
+            attachments=[("print.png", b"\x89PNG image", "image/png")],
+        )
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_credit_recovery.action_report_dossier", self.debtor.ids)[0]
+            .decode()
+        )
+        self.assertIn("Não reconheço &lt;b&gt;essa&lt;/b&gt; compra", html)
+        self.assertIn("Message ID: wamid.dossier", html)
+        self.assertIn("print.png", html)
+        self.assertIn(log.evidence_hash, html)
