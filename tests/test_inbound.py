@@ -321,3 +321,51 @@ class TestInbound(CreditRecoveryCommon):
         self.assertIn("Message ID: wamid.dossier", html)
         self.assertIn("print.png", html)
         self.assertIn(log.evidence_hash, html)
+
+
+@tagged("post_install", "-at_install")
+class TestInboundCollectionEmail(CreditRecoveryCommon):
+    """A reply to the e-mail the collection run sent lands on the debtor by its references."""
+
+    DUE = date(2026, 3, 2)
+    NOTICE_DAY = datetime(2026, 3, 10, 13, 0)  # 10:00 in São Paulo, a Tuesday
+
+    def test_reply_to_the_runs_email_is_an_inbound_log(self):
+        alias_domain = self.env["mail.alias.domain"].create(
+            {"name": "collect.example.com", "catchall_alias": "catchall", "bounce_alias": "bounce"}
+        )
+        self.company.alias_domain_id = alias_domain
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Joana Lima",
+                "email": "joana@example.org",
+                "tz": "America/Sao_Paulo",
+                "country_id": self.env.ref("base.br").id,
+            }
+        )
+        self.create_invoice(150.0, date(2026, 2, 1), self.DUE, partner=partner)
+        Run = self.env["credit.recovery.run"]
+        with self.on(self.NOTICE_DAY):
+            for _call in range(20):
+                Run._cron_run_collection()
+                if not Run.search_count([("state", "in", ("refresh", "plan"))]):
+                    break
+            self.env["credit.recovery.dispatch"]._deliver_batch()
+        debtor = self.env["credit.recovery.debtor"].search([("partner_id", "=", partner.id)])
+        sent = debtor.contact_ids.filtered(lambda log: log.channel == "email" and log.is_automatic)
+        self.assertEqual(len(sent), 1, "the run sent its collection e-mail")
+        self.assertIn("catchall@collect.example.com", sent.message_id.reply_to, "replies come back to Odoo")
+        raw = REPLY_EMAIL.format(
+            to="catchall@collect.example.com",
+            subject=f"Re: {sent.message_id.subject}",
+            message_id="<joana-1@example.org>",
+            threading=f"In-Reply-To: {sent.message_id.message_id}\nReferences: {sent.message_id.message_id}\n",
+            headers="",
+            body="Não reconheço essa compra.\n\n> Sua fatura está em atraso",
+        ).replace("Maria Silva <maria@example.org>", "Joana Lima <joana@example.org>")
+        with self.on(self.NOTICE_DAY):
+            self.env["mail.thread"].message_process(None, raw.encode())
+        log = debtor.contact_ids.filtered(lambda contact: contact.direction == "inbound")
+        self.assertEqual((log.channel, log.external_id, log.reply_to_id), ("email", "<joana-1@example.org>", sent))
+        self.assertEqual((log.notes, log.suggested_meaning), ("Não reconheço essa compra.", "dispute"))
+        self.assertTrue(log.evidence_hash)
