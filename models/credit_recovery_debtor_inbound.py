@@ -22,6 +22,8 @@ MAX_EXTERNAL_ID_CHARS = 512
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Channels whose opt-out a stop request sets (``res.partner.recovery_optout_<channel>``).
 OPTOUT_CHANNELS = ("phone", "whatsapp", "sms", "email")
+# Channels an agent may answer by from the Reply dialog (the page has no way back to the debtor).
+REPLY_CHANNELS = ("whatsapp", "sms", "email")
 
 
 def _excerpt(text, size):
@@ -75,7 +77,8 @@ class CreditRecoveryDebtor(models.Model):
         """The Reply dialog: the channel the customer last wrote by."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_reply")
-        action["context"] = {"default_debtor_id": self.id, "default_channel": self.last_inbound_channel or "email"}
+        channel = self.last_inbound_channel if self.last_inbound_channel in REPLY_CHANNELS else "email"
+        action["context"] = {"default_debtor_id": self.id, "default_channel": channel}
         return action
 
     # ------------------------------------------------------------------

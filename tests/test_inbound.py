@@ -162,6 +162,9 @@ class TestInbound(CreditRecoveryCommon):
         sent = self.debtor.conversation_ids.filtered(lambda contact: contact.direction == "outbound")
         self.assertEqual((sent.channel, sent.notes), ("sms", "Olá, recebemos sua mensagem"))
         self.assertEqual(self.debtor.conversation_ids.sorted(lambda contact: (contact.date, contact.id))[-1], sent)
+        self.receive("oi de novo", "chat-1", channel="chat")
+        action = self.debtor.with_user(self.agent).action_reply()
+        self.assertEqual(action["context"]["default_channel"], "email", "the page has no way back: e-mail")
 
     @freeze_time(MONDAY_9H_SP)
     def test_agent_cannot_alter_sealed_inbound_logs(self):
