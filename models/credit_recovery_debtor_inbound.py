@@ -6,9 +6,10 @@ import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import plaintext2html
+from odoo.tools import clean_context
 
 from ..tools.inbound import STOP_PHONE, stop_request, suggest_meaning
+from ..tools.portal_input import text_html
 
 _logger = logging.getLogger(__name__)
 
@@ -108,6 +109,8 @@ class CreditRecoveryDebtor(models.Model):
         logs) after parsing what came from outside; it trusts neither the context nor the caller.
         """
         self.ensure_one()
+        # Nothing from the caller's context: no ``default_*`` value reaches the log.
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         debtor = self.sudo()
         Contact = self.env["credit.recovery.contact"].sudo().with_company(debtor.company_id)
         channels = dict(Contact._fields["channel"]._description_selection(self.env))
@@ -225,7 +228,7 @@ class CreditRecoveryDebtor(models.Model):
             activity_type_id=activity_type.id,
             summary=self.env._("The customer wrote by %(channel)s", channel=channels[log.channel]),
             # Typed by the public: escaped, never rendered as HTML.
-            note=plaintext2html(_excerpt(log.notes, 500)),
+            note=text_html(_excerpt(log.notes, 500)),
             user_id=self._get_collection_responsible().id,
         )
 
@@ -311,6 +314,7 @@ class CreditRecoveryDebtor(models.Model):
         """Record the outbound log and deliver it. ``justification``: the contact rules are
         overridden (the system's own confirmations of an opt-out only)."""
         self.ensure_one()
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         text = self._recovery_plain_text(text)
         if not text:
             raise UserError(self.env._("Type the message to send."))
@@ -359,7 +363,15 @@ class CreditRecoveryDebtor(models.Model):
             self.env["mail.message"]
             .sudo()
             .search(
-                [("model", "=", self._name), ("res_id", "=", self.id), ("message_type", "in", ("email", "comment"))],
+                [
+                    ("model", "=", self._name),
+                    ("res_id", "=", self.id),
+                    "|",
+                    ("message_type", "=", "email"),
+                    "&",
+                    ("message_type", "=", "comment"),
+                    ("subtype_id", "=", self.env.ref("mail.mt_comment").id),
+                ],
                 order="id desc",
                 limit=1,
             )
@@ -371,7 +383,7 @@ class CreditRecoveryDebtor(models.Model):
             self.sudo()
             .with_context(mail_notify_force_send=False, mail_create_nosubscribe=True)
             .message_post(
-                body=plaintext2html(text),
+                body=text_html(text),
                 subject=subject,
                 partner_ids=partner.ids,
                 parent_id=parent.id or False,

@@ -18,7 +18,7 @@ Subject: {subject}
 Message-ID: {message_id}
 {threading}Date: Mon, 23 Nov 2026 12:00:00 +0000
 MIME-Version: 1.0
-{headers}Content-Type: text/plain; charset=utf-8
+{headers}Content-Type: {content_type}; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 {body}
@@ -188,6 +188,16 @@ class TestInbound(CreditRecoveryCommon):
                 }
             )
         self.assertFalse(log._get_tampered())
+        # A caller's context sets nothing on the log: no outcome, no automatic flag, no seal of its own.
+        forged = self.debtor.with_context(
+            default_outcome_id=self.env.ref("account_credit_recovery.outcome_do_not_contact").id,
+            default_is_automatic=True,
+            default_direction="outbound",
+            default_evidence_hash="0" * 64,
+        )._recovery_receive_inbound("whatsapp", "oi", "wamid.context")
+        self.assertEqual((forged.direction, forged.outcome_id.id, forged.is_automatic), ("inbound", False, False))
+        self.assertNotEqual(forged.evidence_hash, "0" * 64)
+        self.assertFalse(self.customer.recovery_do_not_contact)
 
     @freeze_time(MONDAY_9H_SP)
     def test_suggestion_promise_button(self):
@@ -252,6 +262,7 @@ class TestInbound(CreditRecoveryCommon):
             message_id=message_id,
             threading=threading,
             headers=kwargs.get("headers", ""),
+            content_type=kwargs.get("content_type", "text/plain"),
             body=body,
         )
         return self.env["mail.thread"].message_process(None, raw.encode())
@@ -275,6 +286,24 @@ class TestInbound(CreditRecoveryCommon):
         self.assertEqual(
             self.env["credit.recovery.contact"].search_count([("external_id", "=", "<reply-1@example.org>")]), 1
         )
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_email_html_reply_stays_plain_text(self):
+        sent = self.debtor.with_user(self.agent)._recovery_send_reply("email", "Quando pode pagar?")
+        body = (
+            '<div>Paguei <b>ontem</b><img src="x" onerror="alert(1)"><a href="https://evil.example">pix</a></div>'
+            '<div class="gmail_quote">Em seg. escreveu:<blockquote>Quando pode pagar?</blockquote></div>'
+        )
+        self.process(body, "<html-1@example.org>", in_reply_to=sent.message_id.message_id, content_type="text/html")
+        log = self.env["credit.recovery.contact"].search([("external_id", "=", "<html-1@example.org>")])
+        self.assertEqual(log.suggested_meaning, "paid")
+        self.assertIn("Paguei", log.notes)
+        self.assertNotIn("<", log.notes.replace("<https://evil.example>", ""))
+        self.assertNotIn("Quando pode pagar", log.notes, "the quoted message is left out")
+        posted = self.debtor.message_ids.filtered(lambda message: message.message_id == "<html-1@example.org>")
+        self.assertTrue(posted)
+        self.assertNotIn("<img", str(posted.body))
+        self.assertNotIn("<a ", str(posted.body))
 
     @freeze_time(MONDAY_9H_SP)
     def test_email_out_of_office_is_not_a_contact(self):
@@ -364,6 +393,7 @@ class TestInboundCollectionEmail(CreditRecoveryCommon):
             message_id="<joana-1@example.org>",
             threading=f"In-Reply-To: {sent.message_id.message_id}\nReferences: {sent.message_id.message_id}\n",
             headers="",
+            content_type="text/plain",
             body="Não reconheço essa compra.\n\n> Sua fatura está em atraso",
         ).replace("Maria Silva <maria@example.org>", "Joana Lima <joana@example.org>")
         with self.on(self.NOTICE_DAY):
