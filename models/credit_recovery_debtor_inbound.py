@@ -141,8 +141,6 @@ class CreditRecoveryDebtor(models.Model):
             "user_id": debtor._get_collection_responsible().id,
             "notes": text,
         }
-        if channel in ("whatsapp", "sms", "phone"):
-            vals["phone_number"] = partner._recovery_sms_number() or False
         if files:
             vals["attachment_ids"] = [Command.set(files.ids)]
         log = Contact.create(vals)
@@ -244,6 +242,18 @@ class CreditRecoveryDebtor(models.Model):
                     "The customer asked to stop contacts by %(channel)s, which has no opt-out: "
                     "check what they want and set it by hand.",
                     channel=channels.get(channel, channel),
+                ),
+                subtype_xmlid="mail.mt_note",
+                author_id=self.env.ref("base.partner_root").id,
+            )
+            return
+        if partner[f"recovery_optout_{channel}"]:
+            self.message_post(
+                body=self.env._(
+                    "The customer asked again to stop collection contacts by %(channel)s (message #%(log)s): "
+                    "the opt-out was already set.",
+                    channel=channels[channel],
+                    log=log.id,
                 ),
                 subtype_xmlid="mail.mt_note",
                 author_id=self.env.ref("base.partner_root").id,

@@ -118,6 +118,12 @@ class TestInbound(CreditRecoveryCommon):
         self.assertEqual((sms.number, sms.state), ("+5511987654321", "outgoing"))
         with self.assertRaisesText(UserError, "refused contacts by SMS"):
             self.debtor.with_user(self.agent)._recovery_send_reply("sms", "Olá Maria")
+        self.receive("STOP", "sms-1b", channel="sms")
+        self.assertEqual(
+            len(self.debtor.conversation_ids.filtered(lambda contact: contact.direction == "outbound")),
+            1,
+            "asked twice: confirmed once",
+        )
         # E-mail is another channel: still allowed.
         self.assertEqual(self.debtor.with_user(self.agent)._recovery_send_reply("email", "Olá").channel, "email")
 
@@ -304,6 +310,27 @@ class TestInbound(CreditRecoveryCommon):
         self.assertTrue(posted)
         self.assertNotIn("<img", str(posted.body))
         self.assertNotIn("<a ", str(posted.body))
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_email_of_a_colleague_is_not_a_contact(self):
+        sent = self.debtor.with_user(self.agent)._recovery_send_reply("email", "Quando pode pagar?")
+        self.agent.partner_id.email = "agent@company.example"
+        raw = REPLY_EMAIL.format(
+            to="catchall@collect.example.com",
+            subject="Re: Your account",
+            message_id="<agent-1@company.example>",
+            threading=f"In-Reply-To: {sent.message_id.message_id}\n",
+            headers="",
+            content_type="text/plain",
+            body="Já paguei, disse ela ao telefone",
+        ).replace("Maria Silva <maria@example.org>", "Agent <agent@company.example>")
+        self.env["mail.thread"].message_process(None, raw.encode())
+        self.assertTrue(
+            self.debtor.message_ids.filtered(lambda message: message.message_id == "<agent-1@company.example>")
+        )
+        self.assertFalse(
+            self.env["credit.recovery.contact"].search([("external_id", "=", "<agent-1@company.example>")])
+        )
 
     @freeze_time(MONDAY_9H_SP)
     def test_email_out_of_office_is_not_a_contact(self):
