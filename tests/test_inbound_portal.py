@@ -1,8 +1,10 @@
 import re
+from datetime import date
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from ..models.credit_recovery_portal_message import PORTAL_MESSAGES_PER_DAY
+from .common import CreditRecoveryCommon
 from .test_portal_http import PortalHttpCommon
 
 
@@ -60,3 +62,23 @@ class TestInboundPortal(PortalHttpCommon):
         html = self.open_page(verify=False)
         self.post("/message", {"text": "oi"}, html)
         self.assertFalse(self.chat_logs())
+
+
+@tagged("post_install", "-at_install")
+class TestConversationTour(CreditRecoveryCommon, HttpCase):
+    """In Chromium: the agent reads the message in the debtor's conversation and records its promise."""
+
+    def test_agent_records_the_promise_from_the_conversation(self):
+        self.customer.tz = "America/Sao_Paulo"
+        self.create_invoice(500.0, date(2026, 8, 2), date(2026, 9, 1))
+        debtor = self.env["credit.recovery.debtor"].search([("partner_id", "=", self.customer.id)])
+        debtor.sudo().user_id = self.agent
+        log = debtor._recovery_receive_inbound("chat", "<b>Só</b> consigo dia 10", "tour-1")
+        self.assertEqual(log.suggested_meaning, "promise")
+        self.start_tour(
+            f"/odoo/action-account_credit_recovery.action_credit_recovery_debtor/{debtor.id}",
+            "credit_recovery_conversation_tour",
+            login=self.agent.login,
+        )
+        promise = self.env["credit.recovery.promise"].search([("contact_id", "=", log.id)])
+        self.assertEqual((promise.date, log.suggestion_state), (log.suggested_date, "accepted"))
