@@ -75,3 +75,8 @@ from . import credit_recovery_profile_credit
 from . import account_move_credit
 from . import credit_recovery_kpi_repurchase
 from . import credit_recovery_run_credit
+from . import credit_recovery_contact_inbound
+from . import credit_recovery_debtor_inbound
+from . import credit_recovery_debtor_mail
+from . import mail_thread
+from . import credit_recovery_portal_message

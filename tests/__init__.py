@@ -43,3 +43,6 @@ from . import test_property_twins
 from . import test_credit_quality
 from . import test_pure_credit_limit
 from . import test_credit_store
+from . import test_pure_inbound
+from . import test_inbound
+from . import test_inbound_portal
