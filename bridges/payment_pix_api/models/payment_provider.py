@@ -1,4 +1,5 @@
 import base64
+import contextlib
 import hashlib
 import logging
 import os
@@ -216,9 +217,8 @@ class PaymentProvider(models.Model):
             return None
         certificate = base64.b64decode(provider.pix_certificate)
         key = base64.b64decode(provider.pix_certificate_key) if provider.pix_certificate_key else None
-        digest = hashlib.sha256(certificate + b"\0" + (key or b"")).hexdigest()
         folder = os.path.join(config.filestore(self.env.cr.dbname), "payment_pix_api")
-        path = os.path.join(folder, f"{digest}.pem")
+        path = os.path.join(folder, f"{provider._pix_certificate_digest()}.pem")
         if not os.path.exists(path):
             bundle = pem_bundle(certificate, key)
             os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -226,7 +226,24 @@ class PaymentProvider(models.Model):
             with os.fdopen(descriptor, "wb") as output:
                 output.write(bundle)
             os.replace(path + ".tmp", path)
+            self._pix_prune_certificate_bundles(folder)
         return path
+
+    def _pix_certificate_digest(self):
+        self.ensure_one()
+        certificate = base64.b64decode(self.pix_certificate)
+        key = base64.b64decode(self.pix_certificate_key) if self.pix_certificate_key else b""
+        return hashlib.sha256(certificate + b"\0" + key).hexdigest()
+
+    def _pix_prune_certificate_bundles(self, folder):
+        """Delete the bundles (private keys) of certificates no provider holds any more: a replaced
+        or removed certificate leaves no key on disk past the next one written."""
+        providers = self.sudo().with_context(active_test=False).search([("code", "=", "pix_api")])
+        kept = {f"{provider._pix_certificate_digest()}.pem" for provider in providers if provider.pix_certificate}
+        for name in os.listdir(folder):
+            if name.endswith(".pem") and name not in kept:
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(folder, name))
 
     def _get_supported_currencies(self):
         supported = super()._get_supported_currencies()
@@ -277,6 +294,14 @@ class PaymentProvider(models.Model):
         provider._pix_check_configured()
         currency = self.env.ref("base.BRL")
         invoices = invoices or self.env["account.move"]
+        if any(invoice.currency_id != currency for invoice in invoices):
+            raise UserError(self.env._("A PIX charge is in reais: these invoices are in another currency."))
+        if provider.company_id and any(invoice.company_id != provider.company_id for invoice in invoices):
+            raise UserError(self.env._("A PIX charge can only name invoices of the provider's company."))
+        # What the PSP is asked (two decimals) is what the transaction keeps, so settlement matches it.
+        amount = currency.round(amount)
+        if currency.compare_amounts(amount, 0) <= 0:
+            raise UserError(self.env._("A PIX charge is of a positive amount."))
         transactions = self.env["payment.transaction"].sudo()
         reference = transactions._compute_reference(
             provider.code, prefix=reference, invoice_ids=[fields.Command.set(invoices.ids)]

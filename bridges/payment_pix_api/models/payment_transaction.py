@@ -3,8 +3,10 @@ import functools
 import io
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
+
+import pytz
 
 from odoo import fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -15,6 +17,10 @@ from ..tools import api_pix, brcode
 _logger = logging.getLogger(__name__)
 
 REMOVED_STATUSES = ("REMOVIDA_PELO_USUARIO_RECEBEDOR", "REMOVIDA_PELO_PSP")
+# The sandbox's codes carry this key, never a real one: nobody can pay them.
+SANDBOX_KEY = "sandbox@example.com"
+# API Pix due dates are days on Brazil's official clock.
+BRAZIL_TZ = pytz.timezone("America/Sao_Paulo")
 
 
 @functools.lru_cache(maxsize=256)
@@ -64,11 +70,11 @@ class PaymentTransaction(models.Model):
                 self._pix_put_charge("cob", description=self.reference)
             except (api_pix.PixApiError, UserError, ValueError) as error:
                 _logger.warning("PIX charge of transaction %s refused: %s", self.reference, error)
+                # The PSP's or TLS's own text (host names, certificate problems) is for the log, not the payer.
                 raise ValidationError(
                     self.env._(
-                        "PIX is not available right now (%(reason)s). Please try again in a few minutes "
-                        "or choose another payment method.",
-                        reason=self.pix_error or str(error),
+                        "PIX is not available right now. Please try again in a few minutes or choose another "
+                        "payment method."
                     )
                 ) from error
             self._set_pending()
@@ -133,7 +139,9 @@ class PaymentTransaction(models.Model):
                 interest_percent_month=interest,
                 description=description,
             )
-            expires_at = fields.Datetime.to_datetime(due_date) + timedelta(days=validity + 1, seconds=-1)
+            # The end of the last payable day on Brazil's clock (where API Pix dates are), in UTC.
+            last_day = datetime.combine(due_date + timedelta(days=validity), time.max).replace(microsecond=0)
+            expires_at = BRAZIL_TZ.localize(last_day).astimezone(pytz.utc).replace(tzinfo=None)
         if provider.pix_psp == "sandbox":
             answer = {"status": "ATIVA", "pixCopiaECola": self._pix_sandbox_code(txid)}
         else:
@@ -157,11 +165,13 @@ class PaymentTransaction(models.Model):
         )
 
     def _pix_sandbox_code(self, txid, amount=None):
-        """A static-format BR Code of the sandbox: the provider's key (or a placeholder), the
+        """A static-format BR Code of the sandbox: a placeholder key (never a real one), the
         amount, the company's name and city, and the txid (its first 25 characters) as reference."""
         company = self.company_id or self.env.company
+        # Never the provider's real key: a sandbox code must not be payable (the page says no bank
+        # receives it, and a test-mode provider may be published to customers).
         return brcode.build_static(
-            self.provider_id.sudo().pix_key or "sandbox@example.com",
+            SANDBOX_KEY,
             company.name or "",
             company.city or "",
             self.amount if amount is None else amount,
@@ -175,6 +185,9 @@ class PaymentTransaction(models.Model):
         self = self.sudo()  # noqa: PLW0642 - transactions are administrators' records
         self._pix_check_live()
         provider = self.provider_id.sudo()
+        amount = self.currency_id.round(amount)
+        if self.currency_id.compare_amounts(amount, 0) <= 0:
+            raise UserError(self.env._("A PIX charge is of a positive amount."))
         if provider.pix_psp == "sandbox":
             self.write({"amount": amount, "pix_copy_paste": self._pix_sandbox_code(self.pix_txid, amount)})
             return

@@ -3,10 +3,11 @@ change, removal, the PSP down, the sandbox, and Odoo's own payment flow (process
 the portal's Pay now over HTTP)."""
 
 import base64
+import contextlib
 import os
 import re
 import socket
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from unittest import mock
 
 from psycopg2 import IntegrityError
@@ -16,6 +17,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import is_html_empty, mute_logger
 
+from ..models.payment_transaction import SANDBOX_KEY
 from ..tools import api_pix, brcode
 from .common import DEBTOR_CPF, PIX_KEY, PixCommon
 from .psp_simulator import PspSimulator
@@ -128,7 +130,7 @@ class TestPixConnection(PixCommon):
             provider.write({"pix_certificate": base64.b64encode(psp.client_p12), "pix_certificate_name": "cert.p12"})
             self.assert_notification(provider.action_pix_test_connection(), "success")
             path = provider._pix_certificate_path()
-            self.addCleanup(os.remove, path)  # the filestore outlives the test's transaction
+            self.addCleanup(_remove, path)  # the filestore outlives the test's transaction
             self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
             with open(psp.client_cert_path, "rb") as cert, open(psp.client_key_path, "rb") as key:
                 provider.write(
@@ -138,10 +140,17 @@ class TestPixConnection(PixCommon):
                     }
                 )
             transaction = provider._pix_create_charge("cob", 10, self.pix_debtor)
-            self.addCleanup(os.remove, provider._pix_certificate_path())
+            self.addCleanup(_remove, provider._pix_certificate_path())
             self.assertEqual(psp.charges[transaction.pix_txid]["status"], "ATIVA")
+            # The replaced certificate's bundle (its private key) is gone from the disk.
+            self.assertFalse(os.path.exists(path))
             provider.pix_certificate_key = False
             self.assert_notification(provider.action_pix_test_connection(), "danger", "private key is missing")
+
+
+def _remove(path):
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
 
 
 @tagged("post_install", "-at_install")
@@ -217,7 +226,8 @@ class TestPixCharges(PixCommon):
             },
         )
         self.assertEqual((transaction.pix_kind, transaction.pix_due_date), ("cobv", due))
-        self.assertEqual(transaction.pix_expires_at.date(), due + timedelta(days=30))
+        # Payable until the end of the 30th day after the due date on Brazil's clock (UTC-3): 02:59:59 UTC next day.
+        self.assertEqual(transaction.pix_expires_at, datetime.combine(due + timedelta(days=31), time(2, 59, 59)))
 
     def test_disabled_provider_makes_no_charge(self):
         self.pix_provider.state = "disabled"
@@ -317,7 +327,9 @@ class TestPixCharges(PixCommon):
         fields_ = brcode.parse(transaction.pix_copy_paste)
         self.assertEqual(fields_["54"], "42.50")
         self.assertEqual(brcode.parse(fields_["62"])["05"], transaction.pix_txid[:25])
-        self.assertEqual(brcode.parse(fields_["26"])["01"], PIX_KEY)
+        # Never the provider's real key: a sandbox code cannot be paid.
+        self.assertEqual(brcode.parse(fields_["26"])["01"], SANDBOX_KEY)
+        self.assertNotIn(PIX_KEY, transaction.pix_copy_paste)
         transaction._pix_update_amount(40)
         self.assertEqual(brcode.parse(transaction.pix_copy_paste)["54"], "40.00")
         transaction._pix_remove()
