@@ -150,7 +150,13 @@ class TestPosCredit(TestPointOfSaleHttpCommon):
         self.assertIn("300,00", message, "amounts formatted for the cashier")
         self.main_pos_config.with_user(self.pos_user).open_ui()
         order = self.sync(self.order_payload(self.blocked, self.customer_account))
-        self.assertEqual(self.flags().summary, f"Venda na Conta do Cliente com crédito bloqueado: {order.name}")
+        self.assertEqual(self.flags().summary, f"Venda na conta do cliente com crédito bloqueado: {order.name}")
+        self.assertIn("operador de caixa: A simple PoS man!", self.flags().note)
+        # The till's own words (JS and templates) reach the cashier's browser in pt_BR.
+        web, _lang = self.env["ir.http"].get_translations_for_webclient(["account_credit_recovery_pos"], "pt_BR")
+        strings = {message["id"]: message["string"] for message in web["account_credit_recovery_pos"]["messages"]}
+        self.assertEqual(strings["Customer Account refused"], "Conta do cliente recusada")
+        self.assertEqual(strings["Credit restored"], "Crédito liberado")
 
     def test_status_read_for_many_customers_in_one_go(self):
         """The computed fields are batched: reading them for many customers costs the same queries as
