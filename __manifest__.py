@@ -45,6 +45,8 @@
         "views/credit_recovery_portal_views.xml",
         "views/credit_recovery_portal_templates.xml",
         "views/credit_recovery_dashboard_views.xml",
+        "data/credit_recovery_credit_data.xml",
+        "views/credit_recovery_credit_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

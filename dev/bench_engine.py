@@ -20,6 +20,7 @@ from freezegun import freeze_time
 from odoo.tools import SQL
 
 sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
+from bench_credit import measure as measure_credit_limits
 from bench_data import drive_runs, generate, prepare_collection
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", "100000"))
@@ -40,6 +41,8 @@ env.ref("account_credit_recovery.stage_legal").sms_template_id = env.ref(
 # Mobiles, debtors (with their chatter, which the delivery posts to), links and stale states, committed.
 prepare_collection(env, generate(env, INVOICES, DEBTORS), quiet=False)
 generated = time.perf_counter() - started
+# Issue 27: the planning phase with the credit limits following collection vs without (rolled back).
+measure_credit_limits(env)
 
 sql_times = {}
 sql_counts = {}

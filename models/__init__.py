@@ -67,3 +67,9 @@ from . import credit_recovery_reason_analysis
 from . import credit_recovery_experiment
 from . import credit_recovery_debtor_credit
 from . import res_partner_credit
+from . import credit_recovery_credit_change
+from . import credit_recovery_policy_credit
+from . import credit_recovery_profile_credit
+from . import account_move_credit
+from . import credit_recovery_kpi_repurchase
+from . import credit_recovery_run_credit

@@ -1,16 +1,180 @@
-"""What the store is told when a debtor's collection status forbids new credit (the sale, Point of
-Sale and invoice bridges show it; ``res.partner._recovery_credit_blocks`` asks for it)."""
+"""The debtor's credit at the store: whether new credit is blocked (the policy's definition of
+*restricted*), the customer's credit limit following collection (blocked, restored, normal, a
+manager's override), its log, and what the store is told (``res.partner._recovery_credit_blocks``)."""
 
-from odoo import models
-from odoo.tools import format_amount
+import json
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL, format_amount, format_date
+
+from ..tools import credit_limit as cl
+from ..tools.collection import CREDIT_AGREEMENT_PENDING, CREDIT_RESTRICTED
+from ..tools.kpi import REPURCHASE_DAYS
+
+LIMIT_STATES = [
+    (cl.LIMIT_NORMAL, "Normal"),
+    (cl.LIMIT_BLOCKED, "Blocked"),
+    (cl.LIMIT_RESTORED, "Restored Limit"),
+    (cl.LIMIT_OVERRIDE, "Set by a Manager"),
+]
+# Written by the workflow (set-based SQL) and the override wizard (sudo after its check) only.
+CREDIT_WORKFLOW_FIELDS = frozenset(
+    {
+        "credit_limit_state",
+        "credit_applied_limit",
+        "credit_normal_limit",
+        "credit_restored_date",
+        "credit_restored_until",
+        "credit_welcome_date",
+        "credit_override_limit",
+        "credit_override_until",
+        "credit_override_reason",
+    }
+)
+# "Crédito liberado": the till shows it this many days after the restoration.
+RESTORED_SHOWN_DAYS = 30
+APPLY_BATCH = 5000
 
 
 class CreditRecoveryDebtor(models.Model):
     _inherit = "credit.recovery.debtor"
 
+    credit_limit_state = fields.Selection(
+        LIMIT_STATES,
+        string="Credit Limit Applied",
+        default=cl.LIMIT_NORMAL,
+        readonly=True,
+        copy=False,
+        help="What collection does with the customer's credit limit: nothing (normal), blocked (no new credit), "
+        "the profile's restored limit for a while, or a limit set by a Collection Manager.",
+    )
+    credit_applied_limit = fields.Float(string="Credit Limit Set", readonly=True, copy=False)
+    credit_normal_limit = fields.Float(
+        string="Normal Credit Limit",
+        readonly=True,
+        copy=False,
+        help="The customer's own credit limit, remembered when collection changed it and given back exactly.",
+    )
+    credit_restored_date = fields.Date(string="Credit Restored On", readonly=True, copy=False)
+    credit_restored_until = fields.Date(string="Restored Limit Until", readonly=True, copy=False)
+    credit_welcome_date = fields.Date(
+        string="Welcome-Back Sent For",
+        readonly=True,
+        copy=False,
+        help="The restoration whose welcome-back message was sent: one message per restoration.",
+    )
+    credit_override_limit = fields.Float(string="Override Limit", readonly=True, copy=False)
+    credit_override_until = fields.Date(string="Override Until", readonly=True, copy=False)
+    credit_override_reason = fields.Char(string="Override Reason (Credit)", readonly=True, copy=False)
+    credit_blocked = fields.Boolean(
+        string="New Credit Blocked",
+        compute="_compute_credit_blocked",
+        help="The collection policy blocks new credit sales for this customer now.",
+    )
+    credit_repurchase_amount = fields.Monetary(
+        string="Bought Since Restored",
+        compute="_compute_credit_repurchase_amount",
+        help="Posted invoices and Point of Sale orders of the customer within 90 days of the latest restoration.",
+    )
+    credit_change_ids = fields.One2many(
+        "credit.recovery.credit.change", "debtor_id", string="Credit Limit Changes", readonly=True
+    )
+
+    @api.depends("credit_status", "stage_id", "days_overdue", "company_id")
+    def _compute_credit_blocked(self):
+        blocked = self._recovery_blocked_ids()
+        for debtor in self:
+            debtor.credit_blocked = debtor.id in blocked
+
+    @api.depends("credit_restored_date")
+    def _compute_credit_repurchase_amount(self):
+        restored = {
+            debtor.id: debtor.credit_restored_date for debtor in self if debtor.id and debtor.credit_restored_date
+        }
+        purchases = []
+        if restored:
+            purchases = self.env["credit.recovery.kpi"]._repurchase_purchases(
+                restored, min(restored.values()), max(restored.values())
+            )
+        amounts = {}
+        for debtor_id, day, amount in purchases:
+            if restored[debtor_id] <= day <= restored[debtor_id] + timedelta(days=REPURCHASE_DAYS):
+                amounts[debtor_id] = amounts.get(debtor_id, 0.0) + amount
+        for debtor in self:
+            debtor.credit_repurchase_amount = amounts.get(debtor.id, 0.0)
+
+    def _check_client_vals(self, names):
+        res = super()._check_client_vals(names)
+        if CREDIT_WORKFLOW_FIELDS & names:
+            raise AccessError(
+                self.env._(
+                    "The customer's credit limit follows collection: only a Collection Manager changes it, with the "
+                    "Override Credit Limit button (a reason and an end date)."
+                )
+            )
+        return res
+
+    def action_open_credit_override(self):
+        self.ensure_one()
+        self._check_credit_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Override Credit Limit"),
+            "res_model": "credit.recovery.credit.override",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_debtor_id": self.id},
+        }
+
+    def _check_credit_manager(self):
+        if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
+            raise AccessError(self.env._("Only a Collection Manager can override a customer's credit limit."))
+
+    def _recovery_set_credit_override(self, limit, until, reason):
+        """A manager's limit until ``until`` (included), with its reason; applied at once and logged.
+        ``until`` empty: the override ends now (the collection limit applies again)."""
+        self._check_credit_manager()
+        self.sudo().with_context(recovery_credit_override_by=self.env.user.id).write(
+            {
+                "credit_override_limit": limit,
+                "credit_override_until": until or False,
+                "credit_override_reason": reason,
+            }
+        )
+        self._recovery_apply_credit_limits(reason_text=reason)
+
+    def _recovery_blocked_ids(self):
+        """Ids of the debtors of ``self`` whose new credit sales the policy blocks now (no query per
+        debtor: the policies and stages of the batch are read once)."""
+        today = fields.Date.context_today(self)
+        candidates = self.sudo().filtered(
+            lambda debtor: (
+                debtor.credit_status in (CREDIT_RESTRICTED, CREDIT_AGREEMENT_PENDING)
+                and not (debtor.credit_override_until and debtor.credit_override_until >= today)
+            )
+        )
+        if not candidates:
+            return set()
+        policies = self.env["credit.recovery.policy"]._get_company_policies(candidates.company_id)
+        rules = {company_id: policy._credit_block_rule() for company_id, policy in policies.items()}
+        return {
+            debtor.id
+            for debtor in candidates
+            if cl.credit_blocked(
+                debtor.credit_status,
+                rules.get(debtor.company_id.id, cl.BlockRule()),
+                debtor.stage_id._ladder_key() if debtor.stage_id else None,
+                debtor.days_overdue,
+            )
+        }
+
     def _recovery_credit_block_vals(self):
         """The block of one debtor whose credit is not available (see
-        ``res.partner._recovery_credit_blocks``): why, in the seller's words, and what to do."""
+        ``res.partner._recovery_credit_blocks``): why, in the seller's words, and what to do.
+        Keys: ``debtor``, ``status``, ``stage``, ``amount_overdue``, ``currency``, ``link``,
+        ``message``, ``limit`` (the credit limit set, float) and ``limit_state``."""
         self.ensure_one()
         debtor = self.sudo()
         link = debtor.portal_link_url or False
@@ -40,4 +204,284 @@ class CreditRecoveryDebtor(models.Model):
             "currency": debtor.currency_id,
             "link": link,
             "message": f"{reason} {todo}",
+            "limit": debtor.credit_applied_limit,
+            "limit_state": debtor.credit_limit_state,
         }
+
+    def _recovery_recently_restored(self, today=None):
+        """Whether the credit was just given back (the till shows "crédito liberado")."""
+        self.ensure_one()
+        today = today or fields.Date.context_today(self)
+        return bool(
+            self.credit_limit_state == cl.LIMIT_RESTORED
+            or (
+                self.credit_restored_date
+                and self.credit_limit_state == cl.LIMIT_NORMAL
+                and self.credit_restored_date >= today - timedelta(days=RESTORED_SHOWN_DAYS)
+            )
+        )
+
+    # ------------------------------------------------------------------ status changes
+
+    def _compute_credit_status(self):
+        """The stored status changes outside the run (a payment, an agreement): the limit follows
+        before the transaction ends, batched in one pre-commit step (nothing is written for the
+        debtors whose limit stays as it is)."""
+        res = super()._compute_credit_status()
+        ids = {debtor.id for debtor in self if debtor.id}
+        if ids:
+            self._recovery_queue_credit_limits(ids)
+        return res
+
+    def _recovery_refresh_aggregates(self, run=None):
+        """The run's set-based refresh (planning phase, history): the limits follow in the same batch."""
+        res = super()._recovery_refresh_aggregates(run=run)
+        self._recovery_apply_credit_limits()
+        return res
+
+    def _recovery_queue_credit_limits(self, debtor_ids):
+        pending = self.env.cr.precommit.data.setdefault("recovery_credit_limit_ids", set())
+        if not pending:
+            self.env.cr.precommit.add(self._recovery_apply_queued_credit_limits)
+        pending.update(debtor_ids)
+
+    def _recovery_apply_queued_credit_limits(self):
+        ids = self.env.cr.precommit.data.pop("recovery_credit_limit_ids", set())
+        debtors = self.env["credit.recovery.debtor"].sudo().browse(sorted(ids)).exists()
+        debtors._recovery_apply_credit_limits()
+        self.env.flush_all()
+
+    @api.model
+    def _recovery_apply_credit_limits_daily(self, companies=None):
+        """Daily (end of the run): restored limits and overrides that ended, and every managed debtor the
+        run did not plan. Batches of ``APPLY_BATCH``; nothing is written when nothing changes."""
+        domain = [
+            "|",
+            ("credit_limit_state", "!=", cl.LIMIT_NORMAL),
+            ("credit_status", "in", (CREDIT_RESTRICTED, CREDIT_AGREEMENT_PENDING)),
+        ]
+        if companies is not None:
+            domain = [("company_id", "in", companies.ids), *domain]
+        debtors = self.sudo().search(domain, order="id")
+        for start in range(0, len(debtors), APPLY_BATCH):
+            debtors[start : start + APPLY_BATCH]._recovery_apply_credit_limits()
+
+    def _recovery_apply_credit_limits(self, today=None, reason_text=None):
+        """Set the customers' credit limits to what collection says today, set-based.
+
+        One query reads the debtors, their stage, profile and current limit; the decision is
+        ``tools.credit_limit.next_limit_state``; the changes are written with one UPDATE of the
+        partners' company-dependent ``credit_limit`` (a JSONB per company in Odoo 18), one of the
+        debtors, one INSERT of the log and one of the chatter notes. A policy that does not follow
+        collection (``credit_limit_follow`` off) gives the customers their normal limit back.
+        """
+        if not self:
+            return {}
+        today = today or fields.Date.context_today(self)
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT d.id, d.company_id, d.partner_id, d.credit_status, d.days_overdue,
+                       st.sequence, st.trigger_days, st.id, d.profile_id, COALESCE(d.credit_limit_state, 'normal'),
+                       COALESCE(d.credit_applied_limit, 0), COALESCE(d.credit_normal_limit, 0),
+                       d.credit_restored_until, COALESCE(d.credit_override_limit, 0), d.credit_override_until,
+                       (p.credit_limit ->> d.company_id::text)::float
+                  FROM credit_recovery_debtor d
+                  JOIN res_partner p ON p.id = d.partner_id
+                  LEFT JOIN credit_recovery_stage st ON st.id = d.stage_id
+                 WHERE d.id = ANY(%s)
+                """,
+                self.ids,
+            )
+        )
+        companies = self.env["res.company"].browse({row[1] for row in rows})
+        policies = self.env["credit.recovery.policy"]._get_company_policies(companies)
+        follow = {company_id for company_id, policy in policies.items() if policy.credit_limit_follow}
+        if not follow and all(row[9] == cl.LIMIT_NORMAL for row in rows):
+            return {}
+        block_rules = {company_id: policy._credit_block_rule() for company_id, policy in policies.items()}
+        profiles = self.env["credit.recovery.profile"].sudo().browse({row[8] for row in rows if row[8]})
+        restored_rules = {profile.id: profile._credit_restored_rule() for profile in profiles}
+        Partner = self.env["res.partner"]
+        fallback = {
+            company.id: Partner._fields["credit_limit"].get_company_dependent_fallback(Partner.with_company(company))
+            or 0.0
+            for company in companies
+        }
+        changes = []
+        for (
+            debtor_id,
+            company_id,
+            partner_id,
+            status,
+            days,
+            stage_seq,
+            stage_trigger,
+            stage_id,
+            profile_id,
+            applied,
+            applied_limit,
+            remembered,
+            restored_until,
+            override_limit,
+            override_until,
+            partner_limit,
+        ) in rows:
+            current = fallback.get(company_id, 0.0) if partner_limit is None else partner_limit
+            following = company_id in follow
+            blocked = following and cl.credit_blocked(
+                status,
+                block_rules.get(company_id, cl.BlockRule()),
+                (stage_seq, stage_trigger, stage_id) if stage_id else None,
+                days,
+            )
+            normal = current if applied == cl.LIMIT_NORMAL else remembered
+            state = cl.next_limit_state(
+                blocked=blocked,
+                applied=applied,
+                applied_limit=applied_limit,
+                normal=normal,
+                restored_until=restored_until,
+                rule=restored_rules.get(profile_id, cl.RestoredRule()) if following else cl.RestoredRule(),
+                today=today,
+                override_limit=override_limit,
+                override_until=override_until,
+            )
+            if state.reason:
+                changes.append((debtor_id, company_id, partner_id, applied, current, normal, state))
+        if changes:
+            self._recovery_write_credit_limits(changes, today, reason_text)
+        restored = [
+            change[0]
+            for change in changes
+            if change[3] == cl.LIMIT_BLOCKED and change[6].state in (cl.LIMIT_RESTORED, cl.LIMIT_NORMAL)
+        ]
+        if restored:
+            self.browse(restored)._recovery_welcome_back()
+        return {change[0]: change[6] for change in changes}
+
+    def _recovery_write_credit_limits(self, changes, today, reason_text=None):
+        """Write ``changes`` (``(debtor, company, partner, applied, current limit, normal, LimitState)``)
+        set-based: partners' limits, debtors, log, chatter."""
+        patches = {}
+        for _debtor, company_id, partner_id, _applied, _current, _normal, state in changes:
+            patches.setdefault(partner_id, {})[str(company_id)] = state.limit
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p SET credit_limit = COALESCE(p.credit_limit, '{}'::jsonb) || v.patch
+                  FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::jsonb[]) AS patch) v
+                 WHERE p.id = v.id
+                """,
+                list(patches),
+                [json.dumps(patch) for patch in patches.values()],
+            )
+        )
+        columns = {key: [] for key in ("id", "state", "limit", "normal", "until", "restored", "override_end")}
+        for debtor_id, _company, _partner, applied, _current, normal, state in changes:
+            columns["id"].append(debtor_id)
+            columns["state"].append(state.state)
+            columns["limit"].append(state.limit)
+            columns["normal"].append(normal)
+            columns["until"].append(state.restored_until)
+            columns["restored"].append(
+                today if applied == cl.LIMIT_BLOCKED and state.state != cl.LIMIT_BLOCKED else None
+            )
+            columns["override_end"].append(applied == cl.LIMIT_OVERRIDE and state.state != cl.LIMIT_OVERRIDE)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE credit_recovery_debtor d
+                   SET credit_limit_state = v.state, credit_applied_limit = v.lim, credit_normal_limit = v.normal,
+                       credit_restored_until = v.until,
+                       credit_restored_date = COALESCE(v.restored, d.credit_restored_date),
+                       credit_override_until = CASE WHEN v.override_end THEN NULL ELSE d.credit_override_until END,
+                       write_date = now() at time zone 'UTC', write_uid = %(uid)s
+                  FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(state)s::varchar[]) AS state,
+                               unnest(%(limit)s::float[]) AS lim, unnest(%(normal)s::float[]) AS normal,
+                               unnest(%(until)s::date[]) AS until, unnest(%(restored)s::date[]) AS restored,
+                               unnest(%(override_end)s::bool[]) AS override_end) v
+                 WHERE d.id = v.id
+                """,
+                uid=self.env.uid,
+                **columns,
+            )
+        )
+        self.env["credit.recovery.credit.change"]._recovery_log(changes, today, reason_text)
+        self.env["res.partner"].invalidate_model(["credit_limit", "use_partner_credit_limit"])
+        self.invalidate_model(
+            [
+                "credit_limit_state",
+                "credit_applied_limit",
+                "credit_normal_limit",
+                "credit_restored_until",
+                "credit_restored_date",
+                "credit_override_until",
+            ]
+        )
+
+    # ------------------------------------------------------------------ welcome back
+
+    def _recovery_welcome_back(self):
+        """One message per restoration (``credit_welcome_date``): thanks, the restored limit and the
+        policy's benefit (a coupon of the Loyalty app when installed and chosen, or its text). The
+        customer's opt-outs are honoured: no message to a customer who asked not to be contacted or
+        refused collection emails, or without an email address."""
+        template = self.env.ref("account_credit_recovery.mail_template_credit_welcome_back", raise_if_not_found=False)
+        debtors = self.sudo().filtered(
+            lambda debtor: debtor.credit_restored_date and debtor.credit_welcome_date != debtor.credit_restored_date
+        )
+        if not template or not debtors:
+            return
+        policies = self.env["credit.recovery.policy"]._get_company_policies(debtors.company_id)
+        to_send = debtors.filtered(
+            lambda debtor: (
+                debtor.partner_id.email
+                and not debtor.partner_id.recovery_do_not_contact
+                and not debtor.partner_id._recovery_channel_opted_out("email")
+            )
+        )
+        for debtor in to_send:
+            policy = policies.get(debtor.company_id.id)
+            benefit = debtor._recovery_welcome_benefit(policy)
+            template.with_context(recovery_benefit=benefit).send_mail(debtor.id, force_send=False)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE credit_recovery_debtor SET credit_welcome_date = credit_restored_date WHERE id = ANY(%s)",
+                debtors.ids,
+            )
+        )
+        debtors.invalidate_recordset(["credit_welcome_date"])
+
+    def _recovery_welcome_benefit(self, policy):
+        """The benefit told in the welcome-back message: a new coupon code of the policy's Loyalty program
+        (when the app is installed), else the policy's text, else ``""``."""
+        self.ensure_one()
+        if not policy:
+            return ""
+        program = policy.credit_benefit_program_ref
+        if program and program._name == "loyalty.program" and "loyalty.card" in self.env:
+            card = (
+                self.env["loyalty.card"]
+                .sudo()
+                .create({"program_id": program.id, "partner_id": self.partner_id.id, "points": 1})
+            )
+            return self.env._(
+                "%(benefit)s, code %(code)s",
+                benefit=policy.credit_benefit_text or program.display_name,
+                code=card.code,
+            )
+        return policy.credit_benefit_text or ""
+
+    def _recovery_welcome_limit_text(self):
+        """The restored limit in words for the welcome-back message."""
+        self.ensure_one()
+        if not self.credit_applied_limit:
+            return self.env._("your usual credit")
+        text = format_amount(self.env, self.credit_applied_limit, self.currency_id)
+        if self.credit_restored_until:
+            return self.env._(
+                "%(limit)s until %(date)s", limit=text, date=format_date(self.env, self.credit_restored_until)
+            )
+        return text

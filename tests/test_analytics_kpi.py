@@ -266,7 +266,10 @@ class TestAnalyticsKpi(CreditRecoveryCommon):
             board = self.env["credit.recovery.kpi"].with_user(self.manager).get_dashboard(self.company.id)
             mine = self.env["credit.recovery.kpi"].with_user(self.agent).get_dashboard(self.company.id)
         cards = {card["key"]: card for card in board["cards"]}
-        self.assertEqual(set(cards), {"overdue", "promises_today", "promises_broken", "agreements", "recovered", "cei"})
+        self.assertEqual(
+            set(cards),
+            {"overdue", "promises_today", "promises_broken", "agreements", "recovered", "cei", "customers_recovered"},
+        )
         self.assertEqual(cards["cei"]["value"], "50.0 %", "the month's CEI, as computed by hand")
         overdue = self.env["credit.recovery.debtor"].search(cards["overdue"]["action"]["domain"])
         self.assertEqual(overdue, self.maria_debtor | self.joao_debtor)

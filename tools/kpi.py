@@ -8,7 +8,7 @@ import calendar
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 # Aging buckets: (code, lowest days past due, highest days past due); ``None`` is open-ended.
 BUCKETS = (
@@ -199,3 +199,37 @@ def pick_variant(debtor_id, stage_id):
     always receives the same variant of a stage, and independent of the ids' order or parity."""
     digest = hashlib.sha256(f"credit-recovery-variant:{stage_id}:{debtor_id}".encode()).digest()
     return "b" if digest[0] & 1 else "a"
+
+
+REPURCHASE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Repurchase:
+    """Repurchase after restoration: ``restored`` debtors, ``bought`` of them bought again within the
+    window, ``rate`` (``bought / restored``, ``None`` without restorations) and ``amount`` they bought."""
+
+    restored: int
+    bought: int
+    rate: float | None
+    amount: float
+
+
+def repurchase_rate(restorations, purchases, days=REPURCHASE_DAYS) -> Repurchase:
+    """Share of the debtors restored in a period who bought again within ``days`` days of their
+    restoration, and what they bought then.
+
+    ``restorations``: ``{debtor: restoration date}`` (the debtor's latest restoration in the
+    period); ``purchases``: ``(debtor, date, amount)`` of posted customer invoices and Point of
+    Sale orders. A purchase counts from the day of the restoration (included) to ``days`` days
+    after it (included); the amount is the sum of those purchases.
+    """
+    bought = set()
+    amount = 0.0
+    for debtor, day, value in purchases:
+        restored_on = restorations.get(debtor)
+        if restored_on is None or not restored_on <= day <= restored_on + timedelta(days=days):
+            continue
+        bought.add(debtor)
+        amount += value
+    return Repurchase(len(restorations), len(bought), ratio(len(bought), len(restorations)), round(amount, 2))

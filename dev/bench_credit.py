@@ -1,0 +1,116 @@
+"""Benchmark: the run's planning phase with the customers' credit limits following collection vs
+without (issue 27), on the same data in the same process: the debtors enter collection (their credit
+status changes to restricted, and their limit is blocked, logged and noted on their chatter).
+
+Called by dev/bench_engine.py right after the data is generated (``measure(env)``), before its own
+run; each measurement is rolled back. Alone, on a small size (``odoo shell < dev/bench_credit.py``
+with ``BENCH_INVOICES``/``BENCH_DEBTORS``), it generates its data first.
+"""
+
+import os
+import sys
+import time
+
+from odoo.tools import SQL
+
+sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
+from bench_targets import check, target
+
+TARGET = target("credit_limits_ratio", 1.10)
+ROUNDS = int(os.environ.get("BENCH_CREDIT_ROUNDS", "1"))
+
+
+def _plan_once(env, follow, profile=None):
+    """Refresh then plan one run of the company with ``credit_limit_follow`` = ``follow``; returns
+    ``(plan seconds, debtors planned, limits changed)``. Rolled back by the caller."""
+    policy = env["credit.recovery.policy"].search([("company_id", "=", env.company.id)])
+    policy.credit_limit_follow = follow
+    # The customers have a credit limit of their own, given back exactly once they pay.
+    env.cr.execute(
+        SQL(
+            """UPDATE res_partner p SET credit_limit = jsonb_build_object(%s::text, 1500.0)
+                 FROM credit_recovery_debtor d WHERE d.partner_id = p.id AND d.company_id = %s""",
+            env.company.id,
+            env.company.id,
+        )
+    )
+    run = env["credit.recovery.run"]._start(policy)
+    while run._refresh_batch()[0]:
+        pass
+    run._move_to("plan")
+    env.cr.execute(SQL("ANALYZE credit_recovery_invoice"))
+    env.cr.execute(SQL("SET LOCAL jit = off"))
+    debtors = 0
+    if profile:
+        profile.enable()
+    started = time.perf_counter()
+    while True:
+        count, _changes, _dispatches, _last = run._plan_batch()
+        if not count:
+            break
+        debtors += count
+    seconds = time.perf_counter() - started
+    if profile:
+        profile.disable()
+    changed = env.execute_query(SQL("SELECT COUNT(*) FROM credit_recovery_credit_change"))[0][0]
+    return seconds, debtors, changed
+
+
+def measure(env, rounds=ROUNDS):
+    """Print the planning phase without and with the limits following collection, and their ratio
+    (the best of ``rounds`` each, alternated); returns the ratio."""
+    env.cr.commit()
+    best = {False: None, True: None}
+    details = {}
+    for _round in range(rounds):
+        for follow in (False, True):
+            seconds, debtors, changed = _plan_once(env, follow)
+            env.cr.rollback()
+            env.invalidate_all()
+            if best[follow] is None or seconds < best[follow]:
+                best[follow] = seconds
+                details[follow] = (debtors, changed)
+    ratio = best[True] / best[False]
+    print(
+        f"engine: planning phase of {details[True][0]} debtors entering collection: {best[False]:.1f} s without "
+        f"the credit limits following collection, {best[True]:.1f} s with ({details[True][1]} limits blocked, "
+        f"logged and noted): {ratio:.2f}x ({check('credit limits in planning', ratio, TARGET, 'x', absolute=False)}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
+    return ratio
+
+
+if __name__ == "__main__" and "env" in globals():
+    from bench_data import generate, prepare_collection
+
+    env = env  # noqa: F821, PLW0127 - provided by odoo shell
+    if not env.execute_query(SQL("SELECT 1 FROM account_move WHERE ref LIKE 'bench-%%' LIMIT 1")):
+        invoices = int(os.environ.get("BENCH_INVOICES", "5000"))
+        prepare_collection(env, generate(env, invoices, int(os.environ.get("BENCH_DEBTORS", "1000"))))
+    if os.environ.get("BENCH_CREDIT_PROFILE"):
+        import cProfile
+        import pstats
+
+        from odoo import sql_db
+
+        sql_times = {}
+        execute = sql_db.Cursor.execute
+
+        def timed_execute(self, query, params=None, log_exceptions=True):
+            begin = time.perf_counter()
+            try:
+                return execute(self, query, params, log_exceptions)
+            finally:
+                key = " ".join(str(getattr(query, "code", query)).split())[:90]
+                sql_times[key] = sql_times.get(key, 0.0) + time.perf_counter() - begin
+
+        sql_db.Cursor.execute = timed_execute
+        profiler = cProfile.Profile()
+        _plan_once(env, True, profiler)
+        env.cr.rollback()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        for statement, seconds in sorted(sql_times.items(), key=lambda item: -item[1])[:15]:
+            print(f"SQL {seconds:6.2f} s  {statement}")
+    else:
+        measure(env)
+    env.cr.rollback()
