@@ -45,41 +45,17 @@ class ResPartner(models.Model):
 
     @api.depends_context("company", "lang")
     def _compute_recovery_pos(self):
-        """One question for the whole recordset (the Point of Sale reads hundreds of customers)."""
-        info = self._recovery_pos_credit_info()
+        """One question for the whole recordset (the Point of Sale reads hundreds of customers):
+        ``res.partner._recovery_credit_info``, in the till's company and the cashier's language."""
+        info = self._origin._recovery_credit_info(company=self.env.company)
         for partner in self:
             vals = info.get(partner._origin.id) or {}
             partner.recovery_pos_blocked = bool(vals.get("blocked"))
             partner.recovery_pos_message = vals.get("message") or False
-            partner.recovery_pos_restored = bool(vals.get("restored")) and not vals.get("blocked")
+            partner.recovery_pos_restored = bool(vals.get("restored"))
             partner.recovery_pos_limit = vals.get("limit") or 0.0
             partner.recovery_pos_available = vals.get("available") or 0.0
 
     @api.model
     def _load_pos_data_fields(self, config_id):
         return [*super()._load_pos_data_fields(config_id), *POS_CREDIT_FIELDS]
-
-    def _recovery_pos_credit_info(self):
-        """``{partner_id: {"blocked", "message", "restored", "limit", "available"}}`` in the current
-        company, for the saved partners of ``self``.
-
-        The collection answer (``_recovery_credit_blocks``) with, for a restored customer, the credit
-        limit the store sees (the customer's Odoo credit limit, ``0`` when none) and what is left of
-        it after the open receivable. Read with ``sudo()``: a cashier needs the answer, not access to
-        collection or accounting.
-        """
-        partners = self._origin
-        company = self.env.company
-        blocks = partners._recovery_credit_blocks(company=company)
-        info = {}
-        for partner in partners.sudo().with_company(company):
-            block = blocks.get(partner.id)
-            limit = partner.credit_limit
-            info[partner.id] = {
-                "blocked": bool(block),
-                "message": block["message"] if block else "",
-                "restored": not block and partner.recovery_credit_status == "restored",
-                "limit": limit,
-                "available": max(limit - partner.credit, 0.0) if limit else 0.0,
-            }
-        return info
