@@ -33,7 +33,7 @@ class TestPosCredit(TestPointOfSaleHttpCommon):
             ]
         )
         today = fields.Date.context_today(cls.env["res.partner"])
-        cls.overdue_invoice(cls.blocked, 300.0, today - timedelta(days=45))
+        cls.blocked_invoice = cls.overdue_invoice(cls.blocked, 300.0, today - timedelta(days=45))
         settled = cls.overdue_invoice(cls.restored, 200.0, today - timedelta(days=45))
         cls.env["account.move"]._cron_refresh_recovery_state()
         cls.env["account.payment.register"].with_context(active_model="account.move", active_ids=settled.ids).create(
@@ -196,6 +196,21 @@ class TestPosCredit(TestPointOfSaleHttpCommon):
         self.pos_user.name = "<b>Caixa</b>"
         self.sync(self.order_payload(self.blocked, self.customer_account))
         self.assertIn("&lt;b&gt;Caixa&lt;/b&gt;", str(self.flags().sorted("id")[-1].note))
+
+    def test_blocked_customer_paid_up_buys_on_customer_account_again(self):
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.sync(self.order_payload(self.blocked, self.customer_account))
+        self.assertEqual(len(self.flags()), 1)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.blocked_invoice.ids
+        ).create({"payment_date": fields.Date.context_today(self.blocked)})._create_payments()
+        self.env["account.move"]._cron_refresh_recovery_state()
+        self.env.invalidate_all()
+        row = self.blocked.with_user(self.pos_user).read(["recovery_pos_blocked", "recovery_pos_restored"])[0]
+        self.assertEqual((row["recovery_pos_blocked"], row["recovery_pos_restored"]), (False, True))
+        order = self.sync(self.order_payload(self.blocked, self.customer_account))
+        self.assertEqual(order.state, "paid")
+        self.assertEqual(len(self.flags()), 1, "credit given back: no new flag")
 
     def test_cash_and_restored_customers_are_not_flagged(self):
         self.main_pos_config.with_user(self.pos_user).open_ui()
