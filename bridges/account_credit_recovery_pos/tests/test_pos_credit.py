@@ -232,3 +232,14 @@ class TestPosCredit(TestPointOfSaleHttpCommon):
         self.assertEqual(orders.state, "paid")
         self.assertEqual(orders.payment_ids.payment_method_id, self.customer_account)
         self.assertFalse(self.flags())
+
+    def test_till_speaks_the_cashier_language(self):
+        self.env["res.lang"]._activate_lang("pt_BR")
+        self.env["ir.module.module"].search(
+            [("name", "in", ("account_credit_recovery", "account_credit_recovery_pos"))]
+        )._update_translations(["pt_BR"])
+        self.pos_user.lang = "pt_BR"
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.start_pos_tour("account_credit_recovery_pos_refusal_pt_br", login="pos_user")
+        orders = self.env["pos.order"].search([("session_id", "=", self.main_pos_config.current_session_id.id)])
+        self.assertFalse(orders.filtered(lambda order: order.state != "draft"), "nothing validated")

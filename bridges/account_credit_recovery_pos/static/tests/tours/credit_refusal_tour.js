@@ -68,3 +68,38 @@ registry.category("web_tour.tours").add("account_credit_recovery_pos_refusal", {
             ReceiptScreen.isShown(),
         ].flat(),
 });
+
+// The same refusal for a cashier who works in Portuguese: the till's words come from the bridge's
+// pt_BR catalogue, the sentence from the server in the cashier's language.
+registry.category("web_tour.tours").add("account_credit_recovery_pos_refusal_pt_br", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm(),
+            ProductScreen.clickDisplayedProduct("Desk Organizer"),
+            {
+                content: "the product is on the order",
+                trigger: `.order-container .orderline:has(.product-name:contains("Desk Organizer"))`,
+            },
+            ProductScreen.clickPartnerButton(),
+            {
+                content: "the customer list tells the restored customer in Portuguese",
+                trigger: `.modal .partner-info:contains("Cliente Liberado") .o_recovery_pos_restored:contains("Crédito liberado"):contains("Disponível:")`,
+            },
+            ProductScreen.clickCustomer("Cliente Bloqueado"),
+            ProductScreen.clickPayButton(),
+            {
+                content: "the payment screen warns in Portuguese",
+                trigger: `.payment-screen .o_recovery_pos_blocked:contains("Conta do cliente bloqueada pela cobrança")`,
+            },
+            PaymentScreen.clickPaymentMethod("Customer Account"),
+            PaymentScreen.clickValidate(),
+            Dialog.is({ title: "Conta do cliente recusada" }),
+            {
+                content: "the sentence is the server's, in the cashier's language (amounts with a decimal comma)",
+                trigger: `.modal-body:contains("Cliente Bloqueado"):contains("300,00")`,
+            },
+            Dialog.confirm(),
+            PaymentScreen.isShown(),
+        ].flat(),
+});
