@@ -1,1 +1,2 @@
 from . import credit_recovery_demo
+from . import credit_recovery_demo_credit

@@ -412,6 +412,7 @@ class CreditRecoveryPolicy(models.Model):
         # national and São Paulo holidays of this year and the next (the yearly cron keeps them up)
         policy._fill_public_holidays([today.year, today.year + 1])
         partners = env["res.partner"].create([self._prepare_demo_partner_vals(row, brazil, lang) for row in CUSTOMERS])
+        self._create_demo_credit_limits(env, company, partners)  # issue 27
         invoices = self._create_demo_invoices(env, company, partners)
         self._pay_demo_invoices(env, invoices)
         self._create_demo_sales(env, company, partners)
@@ -430,6 +431,7 @@ class CreditRecoveryPolicy(models.Model):
         self._create_demo_promise_history(env, company)
         self._create_demo_agreements(env, company)
         self._run_demo_collection(env, company)
+        self._create_demo_credit_restored(env, company)  # issue 27
         # Analytics (issue 14): eight weeks of aging snapshots rebuilt from the invoices' history.
         env["credit.recovery.snapshot"]._rebuild_missing(company, today - timedelta(weeks=8), today)
 

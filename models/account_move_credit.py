@@ -24,11 +24,13 @@ class AccountMove(models.Model):
     def _recovery_is_credit_sale(self):
         """A customer invoice whose payment terms go beyond today (a cash invoice is due today at the latest)."""
         self.ensure_one()
+        if self.move_type != "out_invoice":
+            return False
         today = fields.Date.context_today(self)
         dues = [
             line.date_maturity for line in self.line_ids if line.display_type == "payment_term" and line.date_maturity
         ] or [self.invoice_date_due]
-        return self.move_type == "out_invoice" and any(due and due > today for due in dues)
+        return any(due and due > today for due in dues)
 
     def _recovery_credit_blocks_by_move(self):
         """``{move_id: block}`` of the credit sales of ``self`` whose customer may not buy on credit

@@ -25,7 +25,7 @@ class CreditRecoveryCreditChange(models.Model):
     _check_company_auto = True
 
     debtor_id = fields.Many2one("credit.recovery.debtor", required=True, index=True, ondelete="cascade", readonly=True)
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     partner_id = fields.Many2one(related="debtor_id.partner_id", string="Customer")
     currency_id = fields.Many2one(related="company_id.currency_id")
     date = fields.Date(required=True, readonly=True, index=True)
@@ -38,7 +38,6 @@ class CreditRecoveryCreditChange(models.Model):
     limit_from = fields.Monetary(string="Limit Before", readonly=True)
     limit_to = fields.Monetary(string="Limit After", readonly=True)
     note = fields.Char(readonly=True, help="The manager's reason of an override.")
-    user_id = fields.Many2one("res.users", string="By", readonly=True)
 
     def _recovery_log(self, changes, today, reason_text=None):
         """Insert one log row and one chatter note per change (two set-based INSERTs)."""
@@ -52,7 +51,7 @@ class CreditRecoveryCreditChange(models.Model):
             columns["debtor"].append(debtor_id)
             columns["company"].append(company_id)
             columns["reason"].append(state.reason)
-            columns["restoration"].append(applied == cl.LIMIT_BLOCKED and state.state != cl.LIMIT_BLOCKED)
+            columns["restoration"].append(cl.is_restoration(applied, state))
             columns["frm"].append(applied)
             columns["to"].append(state.state)
             columns["lfrom"].append(current)
@@ -78,10 +77,10 @@ class CreditRecoveryCreditChange(models.Model):
                 """
                 INSERT INTO credit_recovery_credit_change
                        (debtor_id, company_id, date, reason, restoration, state_from, state_to, limit_from, limit_to,
-                        note, user_id, create_uid, create_date, write_uid, write_date)
+                        note, create_uid, create_date, write_uid, write_date)
                 SELECT unnest(%(debtor)s::int[]), unnest(%(company)s::int[]), %(today)s, unnest(%(reason)s::varchar[]),
                        unnest(%(restoration)s::bool[]), unnest(%(frm)s::varchar[]), unnest(%(to)s::varchar[]),
-                       unnest(%(lfrom)s::numeric[]), unnest(%(lto)s::numeric[]), %(note)s, %(uid)s,
+                       unnest(%(lfrom)s::numeric[]), unnest(%(lto)s::numeric[]), %(note)s,
                        %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
                 """,
                 today=today,

@@ -348,15 +348,14 @@ class CreditRecoveryDebtor(models.Model):
                 override_limit=override_limit,
                 override_until=override_until,
             )
+            if not following and state.reason and state.state == cl.LIMIT_NORMAL:
+                # The policy stopped following collection: the normal limit back, no restoration.
+                state = cl.LimitState(cl.LIMIT_NORMAL, normal, None, cl.REASON_NORMAL)
             if state.reason:
                 changes.append((debtor_id, company_id, partner_id, applied, current, normal, state))
         if changes:
             self._recovery_write_credit_limits(changes, today, reason_text)
-        restored = [
-            change[0]
-            for change in changes
-            if change[3] == cl.LIMIT_BLOCKED and change[6].state in (cl.LIMIT_RESTORED, cl.LIMIT_NORMAL)
-        ]
+        restored = [change[0] for change in changes if cl.is_restoration(change[3], change[6])]
         if restored:
             self.browse(restored)._recovery_welcome_back()
         return {change[0]: change[6] for change in changes}
@@ -385,9 +384,7 @@ class CreditRecoveryDebtor(models.Model):
             columns["limit"].append(state.limit)
             columns["normal"].append(normal)
             columns["until"].append(state.restored_until)
-            columns["restored"].append(
-                today if applied == cl.LIMIT_BLOCKED and state.state != cl.LIMIT_BLOCKED else None
-            )
+            columns["restored"].append(today if cl.is_restoration(applied, state) else None)
             columns["override_end"].append(applied == cl.LIMIT_OVERRIDE and state.state != cl.LIMIT_OVERRIDE)
         self.env.cr.execute(
             SQL(
@@ -396,15 +393,13 @@ class CreditRecoveryDebtor(models.Model):
                    SET credit_limit_state = v.state, credit_applied_limit = v.lim, credit_normal_limit = v.normal,
                        credit_restored_until = v.until,
                        credit_restored_date = COALESCE(v.restored, d.credit_restored_date),
-                       credit_override_until = CASE WHEN v.override_end THEN NULL ELSE d.credit_override_until END,
-                       write_date = now() at time zone 'UTC', write_uid = %(uid)s
+                       credit_override_until = CASE WHEN v.override_end THEN NULL ELSE d.credit_override_until END
                   FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(state)s::varchar[]) AS state,
                                unnest(%(limit)s::float[]) AS lim, unnest(%(normal)s::float[]) AS normal,
                                unnest(%(until)s::date[]) AS until, unnest(%(restored)s::date[]) AS restored,
                                unnest(%(override_end)s::bool[]) AS override_end) v
                  WHERE d.id = v.id
                 """,
-                uid=self.env.uid,
                 **columns,
             )
         )

@@ -108,6 +108,7 @@ class CreditRecoveryKpi(models.AbstractModel):
         month_start = today.replace(day=1)
         figures = self._repurchase(company.id, month_start, today, self._check_scope(company.id)[1])
         rate = figures["repurchase_rate"]
+        rate_text = "—" if rate is None else "%.0f %%" % (rate * 100)
         domain = [("company_id", "=", company.id), ("restoration", "=", True), ("date", ">=", month_start)]
         result["cards"].append(
             {
@@ -120,7 +121,7 @@ class CreditRecoveryKpi(models.AbstractModel):
                 "value": self.env._(
                     "%(count)s · repurchase %(rate)s (%(amount)s)",
                     count=figures["customers_recovered"],
-                    rate=f"{rate * 100:.0f} %" if rate is not None else "—",
+                    rate=rate_text,
                     amount=company.currency_id.format(figures["repurchase_amount"]),
                 ),
                 "action": self._list_action(

@@ -113,6 +113,23 @@ class TestDemoData(CreditRecoveryCommon):
         agreements = self.env["credit.recovery.agreement"].search([("company_id", "=", self.company.id)])
         self.assertNotIn(self.env.ref("base.user_root"), agreements.user_id, "negotiated by an agent")
 
+    def test_store_credit_a_restricted_and_a_restored_customer(self):
+        """Issue 27: the store flow can be seen, a customer refused credit and one given it back."""
+        Debtor = self.env["credit.recovery.debtor"]
+        blocked = Debtor.search([("company_id", "=", self.company.id), ("credit_limit_state", "=", "blocked")])
+        self.assertTrue(blocked)
+        info = blocked[0].partner_id._recovery_credit_info(self.company)[blocked[0].partner_id.id]
+        self.assertTrue(info["blocked"])
+        restored = Debtor.search([("company_id", "=", self.company.id), ("credit_limit_state", "=", "restored")])[:1]
+        self.assertTrue(restored, "a customer who just paid, at the profile's restored limit for a while")
+        self.assertTrue(restored.credit_restored_until)
+        self.assertEqual(
+            restored.partner_id.with_company(self.company).credit_limit,
+            round(restored.credit_normal_limit * restored.profile_id.credit_restored_percent / 100, 2),
+        )
+        info = restored.partner_id._recovery_credit_info(self.company)[restored.partner_id.id]
+        self.assertEqual((info["blocked"], info["restored"]), (False, True))
+
 
 @tagged("post_install", "-at_install")
 class TestDemoClock(TransactionCase):

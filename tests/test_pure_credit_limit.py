@@ -84,6 +84,12 @@ class TestPureCreditLimit(PureCase):
     def test_unmanaged_customer_is_left_alone(self):
         self.assertIsNone(self.decide().reason)
 
+    def test_only_leaving_blocked_by_payment_is_a_restoration(self):
+        restored = self.decide(applied=cl.LIMIT_BLOCKED, applied_limit=0.01)
+        self.assertTrue(cl.is_restoration(cl.LIMIT_BLOCKED, restored))
+        overridden = self.decide(applied=cl.LIMIT_BLOCKED, applied_limit=0.01, override_limit=5.0, override_until=TODAY)
+        self.assertFalse(cl.is_restoration(cl.LIMIT_BLOCKED, overridden), "a manager's override is no restoration")
+
 
 @tagged("post_install", "-at_install")
 class TestPureRepurchase(PureCase):

@@ -136,3 +136,8 @@ def next_limit_state(
         # Not managed: the customer's own limit is the store's business, nothing to write.
         return state
     return LimitState(state.state, state.limit, state.restored_until, reason)
+
+
+def is_restoration(applied: str, state: LimitState) -> bool:
+    """Whether a change gives a blocked customer's credit back (the welcome back, *Customers recovered*)."""
+    return applied == LIMIT_BLOCKED and state.reason == REASON_RESTORED
