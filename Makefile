@@ -61,7 +61,7 @@ run: $(CONF)
 	@if [ -z "$$($(PSQL) -c "select 1 from pg_database where datname='$(DB)'")" ]; then \
 	  echo "Creating database $(DB) with Odoo's Brazilian localization, then $(ADDON) and its demo data…"; \
 	  $(ODOO) -c $(CONF) -d $(DB) -i l10n_br --load-language=pt_BR --stop-after-init || exit 1; \
-	  $(ODOO) -c $(CONF) -d $(DB) -i $(ADDON) --stop-after-init || exit 1; \
+	  $(ODOO) -c $(CONF) -d $(DB) -i $(ADDON),sale_management,point_of_sale --stop-after-init || exit 1; \
 	fi
 	$(ODOO) -c $(CONF) -d $(DB) --db-filter='^$(DB)$$'
 
