@@ -70,25 +70,34 @@ QUEUE_JOB_TESTS := $(ADDONS)/$(ADDON)/tests/test_queue_job.py
 # The bridges' tests run in a copy of the test database where the apps they bridge are installed
 # too (the bridges install themselves with them: auto_install).
 BRIDGE_APPS := sale_management,point_of_sale
-BRIDGE_TESTS = $(wildcard $(BRIDGES)/*/tests)
+# The WhatsApp Business bridge's tests run in a copy with OCA mail_gateway_whatsapp (dev/whatsapp.sh:
+# PyPI wheels, .build/odoo-whatsapp.conf); the bridge installs itself with it.
+WHATSAPP_CONF := $(BUILD)/odoo-whatsapp.conf
+WHATSAPP_TESTS := $(BRIDGES)/account_credit_recovery_whatsapp/tests
+BRIDGE_TESTS = $(filter-out $(WHATSAPP_TESTS),$(wildcard $(BRIDGES)/*/tests))
 PYTEST := PYTHONPATH=$(CURDIR)/dev $(PYTHON) -m pytest -p no:cacheprovider -p pytest_no_skip --odoo-http \
   --rootdir=$(ADDONS)/$(ADDON)
 test: $(CONF)
 	@$(PSQL) -c 'drop database if exists "$(TEST_DB)"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_queue_job"'
-	@$(PSQL) -c 'drop database if exists "$(TEST_DB)_bridges"'
+	@$(PSQL) -c 'drop database if exists "$(TEST_DB)_bridges"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_whatsapp"'
 	$(ODOO) -c $(CONF) -d $(TEST_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
 	PYTHON=$(PYTHON) dev/queue_job.sh
 	@$(PSQL) -c 'create database "$(TEST_DB)_queue_job" template "$(TEST_DB)"'
 	$(ODOO) -c $(QUEUE_JOB_CONF) -d $(TEST_DB)_queue_job -i queue_job --without-demo=all --stop-after-init --log-level=warn
 	@$(PSQL) -c 'create database "$(TEST_DB)_bridges" template "$(TEST_DB)"'
 	$(ODOO) -c $(CONF) -d $(TEST_DB)_bridges -i $(BRIDGE_APPS) --without-demo=all --stop-after-init --log-level=warn
+	PYTHON=$(PYTHON) dev/whatsapp.sh
+	@$(PSQL) -c 'create database "$(TEST_DB)_whatsapp" template "$(TEST_DB)"'
+	$(ODOO) -c $(WHATSAPP_CONF) -d $(TEST_DB)_whatsapp -i mail_gateway_whatsapp --without-demo=all --stop-after-init --log-level=warn
 	@rc=0; $(PYTEST) --odoo-database=$(TEST_DB) --odoo-config=$(CONF) --ignore=$(QUEUE_JOB_TESTS) \
 	  $(ADDONS)/$(ADDON)/tests $(PYTEST_ARGS) || rc=$$?; \
 	$(PYTEST) --odoo-database=$(TEST_DB)_queue_job --odoo-config=$(QUEUE_JOB_CONF) $(QUEUE_JOB_TESTS) || rc=$$?; \
 	$(PYTEST) --rootdir=$(BRIDGES) --odoo-database=$(TEST_DB)_bridges --odoo-config=$(CONF) \
 	  $(BRIDGE_TESTS) $(PYTEST_ARGS) || rc=$$?; \
+	$(PYTEST) --rootdir=$(BRIDGES) --odoo-database=$(TEST_DB)_whatsapp --odoo-config=$(WHATSAPP_CONF) \
+	  $(WHATSAPP_TESTS) $(PYTEST_ARGS) || rc=$$?; \
 	$(PSQL) -c 'drop database if exists "$(TEST_DB)"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_queue_job"'; \
-	$(PSQL) -c 'drop database if exists "$(TEST_DB)_bridges"'; \
+	$(PSQL) -c 'drop database if exists "$(TEST_DB)_bridges"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_whatsapp"'; \
 	exit $$rc
 
 lint: $(BUILD)/.deps $(ADDONS)/$(ADDON)
