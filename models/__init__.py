@@ -67,3 +67,7 @@ from . import credit_recovery_reason_analysis
 from . import credit_recovery_experiment
 from . import credit_recovery_debtor_credit
 from . import res_partner_credit
+from . import credit_recovery_contact_inbound
+from . import credit_recovery_debtor_inbound
+from . import credit_recovery_debtor_mail
+from . import mail_thread

@@ -49,6 +49,14 @@ WORKFLOW_FIELDS = {
     "delivery_failure",
     "dispatch_id",
     "message_id",
+    # Inbound messages (see credit_recovery_contact_inbound).
+    "external_id",
+    "reply_to_id",
+    "inbound_author_id",
+    "is_stop_request",
+    "suggested_meaning",
+    "suggested_date",
+    "suggestion_state",
 }
 # Workflow fields the collection run's own messages carry (see _create_automatic_logs).
 AUTOMATIC_FIELDS = {"is_automatic", "delivery_state", "dispatch_id", "message_id", "debtor_id"}

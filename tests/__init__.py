@@ -39,3 +39,5 @@ from . import test_security_privacy
 from . import test_team_day
 from . import test_translation
 from . import test_upgrade_stage_template
+from . import test_pure_inbound
+from . import test_inbound

@@ -1,3 +1,4 @@
 from . import credit_recovery_dispute
 from . import credit_recovery_exclude
 from . import credit_recovery_negotiation
+from . import credit_recovery_reply

@@ -21,6 +21,11 @@ class CreditRecoveryDispute(models.TransientModel):
     decision = fields.Selection(
         [("valid", "Valid: stop collecting"), ("invalid", "Rejected: resume collection")],
     )
+    contact_id = fields.Many2one(
+        "credit.recovery.contact",
+        string="Customer's Message",
+        help="The message whose suggestion this dispute accepts.",
+    )
 
     @api.model
     def _action_open(self, moves, mode):
@@ -37,6 +42,8 @@ class CreditRecoveryDispute(models.TransientModel):
             if not self.kind:
                 raise UserError(self.env._("Choose why the customer disputes these invoices."))
             moves._recovery_open_dispute(self.kind, self.note or "")
+            if self.contact_id:
+                self.contact_id._check_suggestion("dispute")._accept_suggestion(self.env._("Dispute opened"))
             return {"type": "ir.actions.act_window_close"}
         if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
             raise AccessError(self.env._("Only a Collection Manager can resolve a dispute."))
