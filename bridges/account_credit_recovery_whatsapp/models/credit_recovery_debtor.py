@@ -90,12 +90,13 @@ class CreditRecoveryDebtor(models.Model):
             except Exception:  # one message's failure never loses the others of the webhook
                 _logger.exception("WhatsApp message %s of debtor %s could not be recorded", message["id"], debtor.id)
 
-    def _recovery_whatsapp_send_text(self, text, contact=None):
-        """Send ``text`` to the debtor on WhatsApp now, through the company's WhatsApp gateway: free
-        text, so only within 24 hours of the debtor's last WhatsApp message (Meta's rule); outside
-        it a clear refusal. ``contact``: the outbound log it is recorded as, whose status it follows."""
+    def _recovery_send_reply_whatsapp(self, log, text):
+        """WhatsApp transport of the agent's answer (``_recovery_send_reply``): free text to the
+        debtor's mobile through the company's WhatsApp gateway, sent now, its statuses following
+        ``log``. Free text only within 24 hours of the debtor's last WhatsApp message (Meta's rule):
+        outside that window a clear refusal, and nothing is recorded."""
         self.ensure_one()
-        partner = self.partner_id
+        partner = self.partner_id.sudo()
         number = partner._recovery_whatsapp_number()
         if not number or partner.recovery_whatsapp_failed:
             raise UserError(
@@ -105,17 +106,16 @@ class CreditRecoveryDebtor(models.Model):
                     partner=partner.display_name,
                 )
             )
-        until = self.whatsapp_window_until
+        until = self.sudo().whatsapp_window_until
         if not until or until < fields.Datetime.now():
             raise UserError(
                 self.env._(
-                    "%(partner)s has not written on WhatsApp in the last 24 hours: WhatsApp allows only a template "
-                    "approved by Meta outside that window, no free text. Send a stage's template, or answer on "
-                    "another channel.",
+                    "%(partner)s has not written on WhatsApp in the last 24 hours: outside that window WhatsApp "
+                    "accepts only a template approved by Meta, no free text. The stages' templates go with the "
+                    "collection messages; answer by another channel meanwhile.",
                     partner=partner.display_name,
                 )
             )
-        gateway = self._whatsapp_gateway()
         message = (
             self.env["credit.recovery.whatsapp.message"]
             .sudo()
@@ -123,8 +123,8 @@ class CreditRecoveryDebtor(models.Model):
                 {
                     "company_id": self.company_id.id,
                     "debtor_id": self.id,
-                    "contact_id": contact.id if contact else False,
-                    "gateway_id": gateway.id,
+                    "contact_id": log.id,
+                    "gateway_id": self._whatsapp_gateway().id,
                     "number": number,
                     "payload": {"type": "text", "text": {"preview_url": False, "body": text}},
                     "body": text,

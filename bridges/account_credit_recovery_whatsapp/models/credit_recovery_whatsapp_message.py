@@ -115,6 +115,8 @@ class CreditRecoveryWhatsappMessage(models.Model):
                 code, text, wamid = self._parse_send_answer(response)
                 if wamid:
                     message.write({"state": "sent", "wamid": wamid, "sent_at": now, "attempts": message.attempts + 1})
+                    if message.contact_id and not message.contact_id.delivery_state:
+                        message.contact_id._write_workflow({"delivery_state": "sent"})
                 else:
                     message.write(
                         {"state": "failed", "error_code": code, "error_message": text, "attempts": message.attempts + 1}
