@@ -8,7 +8,9 @@ class CreditRecoveryContact(models.Model):
     _inherit = "credit.recovery.contact"
 
     delivery_state = fields.Selection(selection_add=[("read", "Read")], ondelete={"read": "set null"})
-    whatsapp_message_ids = fields.One2many("credit.recovery.whatsapp.message", "contact_id", readonly=True)
+    whatsapp_message_ids = fields.One2many(
+        "credit.recovery.whatsapp.message", "contact_id", string="WhatsApp Messages", readonly=True
+    )
 
     @api.model
     def _is_automatic_vals(self, vals):

@@ -21,7 +21,7 @@ class CreditRecoveryDispatch(models.Model):
     whatsapp_amount = fields.Char(
         string="Amount Claimed (text)",
         compute="_compute_whatsapp_values",
-        help="The amount the message claims, formatted in the company's currency.",
+        help="The amount the message claims, formatted in its currency and in the template's language.",
     )
     whatsapp_creditor = fields.Char(
         string="Creditor",
@@ -29,7 +29,9 @@ class CreditRecoveryDispatch(models.Model):
         help="The creditor's name and CNPJ, which every collection notice shows (CDC art. 42-A).",
     )
     preview_whatsapp = fields.Text(string="WhatsApp Text", compute="_compute_preview_whatsapp")
-    whatsapp_message_ids = fields.One2many("credit.recovery.whatsapp.message", "dispatch_id", readonly=True)
+    whatsapp_message_ids = fields.One2many(
+        "credit.recovery.whatsapp.message", "dispatch_id", string="WhatsApp Messages", readonly=True
+    )
 
     @api.depends("debtor_id", "amount_due", "company_id", "stage_id.whatsapp_template_id.language")
     def _compute_whatsapp_values(self):

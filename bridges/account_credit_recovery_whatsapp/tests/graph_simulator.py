@@ -31,6 +31,7 @@ class GraphSimulator:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.server = None
+        self.keep = True
 
     @property
     def url(self):
@@ -76,7 +77,8 @@ class GraphSimulator:
             return self._refuse(400, code, message, "OAuthException")
         with self._lock:
             wamid = f"wamid.SIM{next(self._ids):08d}"
-            self.sent.append(dict(body, wamid=wamid))
+            if self.keep:
+                self.sent.append(dict(body, wamid=wamid))
         return 200, {
             "messaging_product": "whatsapp",
             "contacts": [{"input": body["to"], "wa_id": body["to"]}],
@@ -163,3 +165,18 @@ def post_webhook(url, body, secret, forged=False, session=None):
         headers={"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={digest}"},
         timeout=30,
     )
+
+
+def main():
+    """Serve the simulator in a process of its own (``make bench``: Meta is not in Odoo's process):
+    ``graph_simulator.py TOKEN PHONE_NUMBER_ID`` prints its base URL, then serves until killed."""
+    import sys  # noqa: PLC0415 - only when run as a script
+
+    with GraphSimulator(sys.argv[1], sys.argv[2]) as graph:
+        graph.keep = False  # no record of what was sent: a bench sends tens of thousands
+        print(graph.url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
