@@ -79,7 +79,11 @@ moment = datetime.now().replace(hour=13, minute=0, second=0, microsecond=0)
 moment += timedelta(days=(1 - moment.weekday()) % 7 or 7)  # a Tuesday, 13:00 UTC: inside the window
 sample = Dispatch.search([("state", "=", "queued")], order="id")
 cr.execute(
-    SQL("UPDATE credit_recovery_dispatch SET scheduled_at = %s WHERE id = ANY(%s)", moment - timedelta(days=30), sample.ids)
+    SQL(
+        "UPDATE credit_recovery_dispatch SET scheduled_at = %s WHERE id = ANY(%s)",
+        moment - timedelta(days=30),
+        sample.ids,
+    )
 )
 env.invalidate_all()
 totals = {True: [0.0, 0], False: [0.0, 0]}
