@@ -174,7 +174,8 @@ def main():
 
     with GraphSimulator(sys.argv[1], sys.argv[2]) as graph:
         graph.keep = False  # no record of what was sent: a bench sends tens of thousands
-        print(graph.url, flush=True)
+        sys.stdout.write(graph.url + "\n")
+        sys.stdout.flush()
         threading.Event().wait()
 
 
