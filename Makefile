@@ -25,6 +25,7 @@ help:
 	@echo "            and a year of aging snapshots (target 2 s)"
 	@echo "            Contact now over the same data for a manager and an agent, cold and warm (target 1 s)"
 	@echo "            the debtor's self-service page: 200 requests on loopback, 100 invoices (target p95 300 ms)"
+	@echo "            the delivery with WhatsApp Business on (OCA gateway, simulated Graph API) vs without (target 1.3x)"
 	@echo "            (times: targets on the developers' 2-core machine); every step runs and prints its lines, the"
 	@echo "            ratios included; the targets missed are listed at the end, and only then the exit is non-zero"
 	@echo "make bench-scale  collection run over 1,000,000 invoices and 200,000 debtors (target 150 s), the next"
@@ -120,6 +121,7 @@ bench: $(CONF)
 	done; \
 	$(PSQL) -c 'drop database if exists "$(BENCH_DB)"'; \
 	BENCH_OCA_DB=$(BENCH_DB)_oca BENCH_RESULT_FILE=$(BUILD)/bench-oca.s PYTHON=$(PYTHON) dev/bench_oca.sh || failed="$$failed oca"; \
+	BENCH_WHATSAPP_DB=$(BENCH_DB)_whatsapp PYTHON=$(PYTHON) dev/bench_whatsapp.sh || failed="$$failed whatsapp"; \
 	$(PYTHON) dev/bench_summary.py $(BUILD)/bench-engine.s $(BUILD)/bench-oca.s $$failed
 
 # Installed once, copied for each size (CREATE DATABASE ... TEMPLATE); each size is generated, then run

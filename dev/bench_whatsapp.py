@@ -27,6 +27,12 @@ GRAPH_URL = os.environ["GRAPH_URL"]
 TOKEN, PHONE_NUMBER_ID = os.environ["GRAPH_TOKEN"], os.environ["GRAPH_PHONE_NUMBER_ID"]
 BATCH = 200
 
+
+def clock():
+    """A real monotonic clock inside freeze_time (which fakes time.perf_counter and time.monotonic)."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
 env = env  # noqa: F821, PLW0127 - provided by odoo shell
 cr = env.cr
 # As dev/bench_engine.py: every message is an e-mail and an SMS (the Legal action stage texts too).
@@ -93,12 +99,12 @@ with freeze_time(moment):
         on = bool((index // BATCH) % 2)
         stages.whatsapp_template_id = template if on else False
         env.flush_all()
-        started = time.perf_counter()
+        started = clock()
         done, _remaining = Dispatch._deliver_batch(limit=BATCH)
         if on:
             sent_whatsapp += Outbox._send_batch(limit=BATCH)[0]
         env.flush_all()
-        totals[on][0] += time.perf_counter() - started
+        totals[on][0] += clock() - started
         totals[on][1] += done
         if not done:
             break

@@ -44,6 +44,7 @@ class TestWhatsappStage(WhatsappCommon):
         )
         self.assertTrue(log.evidence_hash, "sealed as the e-mail's and the SMS's logs")
         self.assertIn("Olá, Maria.", log.notes)
+        self.assertEqual(dispatch.preview_whatsapp, message.body, "the preview is the text sent")
         self.send_queued()
         self.assertEqual(len(self.graph.sent), 1)
         sent = self.graph.sent[0]
@@ -137,6 +138,19 @@ class TestWhatsappStage(WhatsappCommon):
                 forged=True,
             )
         self.assertEqual((message.state, log.delivery_state), ("sent", "sent"))
+
+    def test_malformed_webhook_is_answered_and_ignored(self):
+        _dispatch, message = self.deliver_and_send()
+        with mute_logger(
+            "odoo.addons.account_credit_recovery_whatsapp.models.mail_gateway_whatsapp",
+            "odoo.addons.mail_gateway.controllers.gateway",
+        ):
+            self.webhook({"entry": "not a list"})
+            self.webhook({"entry": [{"changes": [{"field": "messages", "value": {"statuses": [{"id": 5}, "x"]}}]}]})
+            self.webhook(
+                notification("x", statuses=[{"id": message.wamid, "status": "seen-by-aliens", "timestamp": "soon"}])
+            )
+        self.assertEqual(message.state, "sent")
 
     def test_graph_refusal_keeps_its_code(self):
         self.graph.fail_numbers[self.number] = (131030, "Recipient phone number not in allowed list")
