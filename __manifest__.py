@@ -31,6 +31,7 @@
         "views/credit_recovery_promise_views.xml",
         "views/credit_recovery_agreement_views.xml",
         "views/credit_recovery_debtor_views.xml",
+        "views/credit_recovery_conversation_views.xml",
         "views/credit_recovery_run_views.xml",
         "views/credit_recovery_dispatch_views.xml",
         "views/credit_recovery_action_views.xml",

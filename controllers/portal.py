@@ -79,11 +79,13 @@ class CreditRecoveryPortal(http.Controller):
             "optout": request.env._("Done: you will no longer be contacted about this debt on those channels."),
             "feedback": request.env._("Thank you for your feedback."),
             "requested": request.env._("Your request was sent to our team: they will contact you shortly."),
+            "sent": request.env._("Your message was sent to our team: they will answer you shortly."),
         }
 
     def _page(self, link, status=200, **extra):
         values = request.env["credit.recovery.portal"].sudo()._page_values(link)
         values.update({"token": link.token, "message": None, "error": None, **extra})
+        values["message_nonce"] = request.env["credit.recovery.portal"]._new_message_nonce()
         return self._render("account_credit_recovery.portal_page", values, status=status)
 
     def _identity_page(self, link, error=None, status=200):
@@ -410,6 +412,16 @@ class CreditRecoveryPortal(http.Controller):
             )
 
         return self._act(token, "feedback", "_feedback", parse, client=False)
+
+    @http.route("/c/<string:token>/message", type="http", auth="public", methods=["POST"], sitemap=False)
+    def portal_message(self, token, text=None, nonce=None, **_kwargs):
+        def parse():
+            text_value = self._parse_text(text, portal_input.MAX_MESSAGE_CHARS)
+            if not text_value:
+                raise UserError(request.env._("Type your message."))
+            return (text_value,), {"nonce": nonce if isinstance(nonce, str) else None}
+
+        return self._act(token, "sent", "_send_message", parse)
 
     def _act(self, token, message, method, parse, client=True):
         """Run the debtor's action ``method`` with the values ``parse()`` returns (``args`` or

@@ -71,3 +71,4 @@ from . import credit_recovery_contact_inbound
 from . import credit_recovery_debtor_inbound
 from . import credit_recovery_debtor_mail
 from . import mail_thread
+from . import credit_recovery_portal_message

@@ -6,9 +6,10 @@ import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import plaintext2html
+from odoo.tools import clean_context
 
 from ..tools.inbound import STOP_PHONE, stop_request, suggest_meaning
+from ..tools.portal_input import text_html
 
 _logger = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ MAX_EXTERNAL_ID_CHARS = 512
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Channels whose opt-out a stop request sets (``res.partner.recovery_optout_<channel>``).
 OPTOUT_CHANNELS = ("phone", "whatsapp", "sms", "email")
+# Channels an agent may answer by from the Reply dialog (the page has no way back to the debtor).
+REPLY_CHANNELS = ("whatsapp", "sms", "email")
 
 
 def _excerpt(text, size):
@@ -75,7 +78,8 @@ class CreditRecoveryDebtor(models.Model):
         """The Reply dialog: the channel the customer last wrote by."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_reply")
-        action["context"] = {"default_debtor_id": self.id, "default_channel": self.last_inbound_channel or "email"}
+        channel = self.last_inbound_channel if self.last_inbound_channel in REPLY_CHANNELS else "email"
+        action["context"] = {"default_debtor_id": self.id, "default_channel": channel}
         return action
 
     # ------------------------------------------------------------------
@@ -105,6 +109,8 @@ class CreditRecoveryDebtor(models.Model):
         logs) after parsing what came from outside; it trusts neither the context nor the caller.
         """
         self.ensure_one()
+        # Nothing from the caller's context: no ``default_*`` value reaches the log.
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         debtor = self.sudo()
         Contact = self.env["credit.recovery.contact"].sudo().with_company(debtor.company_id)
         channels = dict(Contact._fields["channel"]._description_selection(self.env))
@@ -135,8 +141,6 @@ class CreditRecoveryDebtor(models.Model):
             "user_id": debtor._get_collection_responsible().id,
             "notes": text,
         }
-        if channel in ("whatsapp", "sms", "phone"):
-            vals["phone_number"] = partner._recovery_sms_number() or False
         if files:
             vals["attachment_ids"] = [Command.set(files.ids)]
         log = Contact.create(vals)
@@ -222,7 +226,7 @@ class CreditRecoveryDebtor(models.Model):
             activity_type_id=activity_type.id,
             summary=self.env._("The customer wrote by %(channel)s", channel=channels[log.channel]),
             # Typed by the public: escaped, never rendered as HTML.
-            note=plaintext2html(_excerpt(log.notes, 500)),
+            note=text_html(_excerpt(log.notes, 500)),
             user_id=self._get_collection_responsible().id,
         )
 
@@ -238,6 +242,18 @@ class CreditRecoveryDebtor(models.Model):
                     "The customer asked to stop contacts by %(channel)s, which has no opt-out: "
                     "check what they want and set it by hand.",
                     channel=channels.get(channel, channel),
+                ),
+                subtype_xmlid="mail.mt_note",
+                author_id=self.env.ref("base.partner_root").id,
+            )
+            return
+        if partner[f"recovery_optout_{channel}"]:
+            self.message_post(
+                body=self.env._(
+                    "The customer asked again to stop collection contacts by %(channel)s (message #%(log)s): "
+                    "the opt-out was already set.",
+                    channel=channels[channel],
+                    log=log.id,
                 ),
                 subtype_xmlid="mail.mt_note",
                 author_id=self.env.ref("base.partner_root").id,
@@ -308,6 +324,7 @@ class CreditRecoveryDebtor(models.Model):
         """Record the outbound log and deliver it. ``justification``: the contact rules are
         overridden (the system's own confirmations of an opt-out only)."""
         self.ensure_one()
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         text = self._recovery_plain_text(text)
         if not text:
             raise UserError(self.env._("Type the message to send."))
@@ -356,7 +373,15 @@ class CreditRecoveryDebtor(models.Model):
             self.env["mail.message"]
             .sudo()
             .search(
-                [("model", "=", self._name), ("res_id", "=", self.id), ("message_type", "in", ("email", "comment"))],
+                [
+                    ("model", "=", self._name),
+                    ("res_id", "=", self.id),
+                    "|",
+                    ("message_type", "=", "email"),
+                    "&",
+                    ("message_type", "=", "comment"),
+                    ("subtype_id", "=", self.env.ref("mail.mt_comment").id),
+                ],
                 order="id desc",
                 limit=1,
             )
@@ -368,7 +393,7 @@ class CreditRecoveryDebtor(models.Model):
             self.sudo()
             .with_context(mail_notify_force_send=False, mail_create_nosubscribe=True)
             .message_post(
-                body=plaintext2html(text),
+                body=text_html(text),
                 subject=subject,
                 partner_ids=partner.ids,
                 parent_id=parent.id or False,

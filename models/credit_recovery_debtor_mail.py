@@ -46,8 +46,18 @@ class CreditRecoveryDebtor(models.Model):
 
     def _recovery_receive_email(self, text, files, info):
         """An e-mail the customer sent to this record, parsed by the gateway: an inbound log
-        (``info``: ``message_id``, ``date``, ``in_reply_to``, ``references``, ``author_id``)."""
+        (``info``: ``message_id``, ``date``, ``in_reply_to``, ``references``, ``author_id``). A
+        message of an internal user (replying to a notification of the record) is none: returns
+        no log."""
         self.ensure_one()
+        author = self.env["res.partner"].sudo().browse(info["author_id"]).exists() if info["author_id"] else None
+        colleague = author and (
+            author.user_ids.filtered(lambda user: not user.share)
+            or self.env["res.company"].sudo().search_count([("partner_id", "=", author.id)], limit=1)
+        )
+        if colleague:
+            # A colleague answering a notification of this record: a note of the team, not the customer.
+            return self.env["credit.recovery.contact"]
         answered = self.env["credit.recovery.contact"]
         references = [ref for ref in (info["references"] + " " + info["in_reply_to"]).split() if ref]
         if references:
@@ -60,7 +70,6 @@ class CreditRecoveryDebtor(models.Model):
                     limit=1,
                 )
             )
-        author = self.env["res.partner"].sudo().browse(info["author_id"]).exists() if info["author_id"] else None
         return self._recovery_receive_inbound(
             "email",
             text,

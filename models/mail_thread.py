@@ -1,9 +1,10 @@
 import logging
 
 from odoo import api, models
-from odoo.tools import html2plaintext, plaintext2html
+from odoo.tools import html2plaintext
 
 from ..tools.inbound import auto_reply_reason, drop_quoted_html, strip_quoted_reply
+from ..tools.portal_input import text_html
 
 _logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class MailThread(models.AbstractModel):
             return super()._message_route_process(message, message_dict, routes)
         body = message_dict.get("body") or ""
         reply = strip_quoted_reply(html2plaintext(drop_quoted_html(body)))
-        message_dict["body"] = plaintext2html(html2plaintext(body))
+        message_dict["body"] = text_html(html2plaintext(body))
         headers = {name.lower(): str(value) for name, value in message.items()}
         reason = auto_reply_reason(headers, message_dict.get("subject") or "", message.get("Content-Type", ""))
         files = [

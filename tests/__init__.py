@@ -41,3 +41,4 @@ from . import test_translation
 from . import test_upgrade_stage_template
 from . import test_pure_inbound
 from . import test_inbound
+from . import test_inbound_portal

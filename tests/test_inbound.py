@@ -18,7 +18,7 @@ Subject: {subject}
 Message-ID: {message_id}
 {threading}Date: Mon, 23 Nov 2026 12:00:00 +0000
 MIME-Version: 1.0
-{headers}Content-Type: text/plain; charset=utf-8
+{headers}Content-Type: {content_type}; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 {body}
@@ -118,6 +118,12 @@ class TestInbound(CreditRecoveryCommon):
         self.assertEqual((sms.number, sms.state), ("+5511987654321", "outgoing"))
         with self.assertRaisesText(UserError, "refused contacts by SMS"):
             self.debtor.with_user(self.agent)._recovery_send_reply("sms", "Olá Maria")
+        self.receive("STOP", "sms-1b", channel="sms")
+        self.assertEqual(
+            len(self.debtor.conversation_ids.filtered(lambda contact: contact.direction == "outbound")),
+            1,
+            "asked twice: confirmed once",
+        )
         # E-mail is another channel: still allowed.
         self.assertEqual(self.debtor.with_user(self.agent)._recovery_send_reply("email", "Olá").channel, "email")
 
@@ -162,6 +168,9 @@ class TestInbound(CreditRecoveryCommon):
         sent = self.debtor.conversation_ids.filtered(lambda contact: contact.direction == "outbound")
         self.assertEqual((sent.channel, sent.notes), ("sms", "Olá, recebemos sua mensagem"))
         self.assertEqual(self.debtor.conversation_ids.sorted(lambda contact: (contact.date, contact.id))[-1], sent)
+        self.receive("oi de novo", "chat-1", channel="chat")
+        action = self.debtor.with_user(self.agent).action_reply()
+        self.assertEqual(action["context"]["default_channel"], "email", "the page has no way back: e-mail")
 
     @freeze_time(MONDAY_9H_SP)
     def test_agent_cannot_alter_sealed_inbound_logs(self):
@@ -185,6 +194,16 @@ class TestInbound(CreditRecoveryCommon):
                 }
             )
         self.assertFalse(log._get_tampered())
+        # A caller's context sets nothing on the log: no outcome, no automatic flag, no seal of its own.
+        forged = self.debtor.with_context(
+            default_outcome_id=self.env.ref("account_credit_recovery.outcome_do_not_contact").id,
+            default_is_automatic=True,
+            default_direction="outbound",
+            default_evidence_hash="0" * 64,
+        )._recovery_receive_inbound("whatsapp", "oi", "wamid.context")
+        self.assertEqual((forged.direction, forged.outcome_id.id, forged.is_automatic), ("inbound", False, False))
+        self.assertNotEqual(forged.evidence_hash, "0" * 64)
+        self.assertFalse(self.customer.recovery_do_not_contact)
 
     @freeze_time(MONDAY_9H_SP)
     def test_suggestion_promise_button(self):
@@ -249,6 +268,7 @@ class TestInbound(CreditRecoveryCommon):
             message_id=message_id,
             threading=threading,
             headers=kwargs.get("headers", ""),
+            content_type=kwargs.get("content_type", "text/plain"),
             body=body,
         )
         return self.env["mail.thread"].message_process(None, raw.encode())
@@ -271,6 +291,45 @@ class TestInbound(CreditRecoveryCommon):
         self.process(body, "<reply-1@example.org>", in_reply_to=sent.message_id.message_id)
         self.assertEqual(
             self.env["credit.recovery.contact"].search_count([("external_id", "=", "<reply-1@example.org>")]), 1
+        )
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_email_html_reply_stays_plain_text(self):
+        sent = self.debtor.with_user(self.agent)._recovery_send_reply("email", "Quando pode pagar?")
+        body = (
+            '<div>Paguei <b>ontem</b><img src="x" onerror="alert(1)"><a href="https://evil.example">pix</a></div>'
+            '<div class="gmail_quote">Em seg. escreveu:<blockquote>Quando pode pagar?</blockquote></div>'
+        )
+        self.process(body, "<html-1@example.org>", in_reply_to=sent.message_id.message_id, content_type="text/html")
+        log = self.env["credit.recovery.contact"].search([("external_id", "=", "<html-1@example.org>")])
+        self.assertEqual(log.suggested_meaning, "paid")
+        self.assertIn("Paguei", log.notes)
+        self.assertNotIn("<", log.notes.replace("<https://evil.example>", ""))
+        self.assertNotIn("Quando pode pagar", log.notes, "the quoted message is left out")
+        posted = self.debtor.message_ids.filtered(lambda message: message.message_id == "<html-1@example.org>")
+        self.assertTrue(posted)
+        self.assertNotIn("<img", str(posted.body))
+        self.assertNotIn("<a ", str(posted.body))
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_email_of_a_colleague_is_not_a_contact(self):
+        sent = self.debtor.with_user(self.agent)._recovery_send_reply("email", "Quando pode pagar?")
+        self.agent.partner_id.email = "agent@company.example"
+        raw = REPLY_EMAIL.format(
+            to="catchall@collect.example.com",
+            subject="Re: Your account",
+            message_id="<agent-1@company.example>",
+            threading=f"In-Reply-To: {sent.message_id.message_id}\n",
+            headers="",
+            content_type="text/plain",
+            body="Já paguei, disse ela ao telefone",
+        ).replace("Maria Silva <maria@example.org>", "Agent <agent@company.example>")
+        self.env["mail.thread"].message_process(None, raw.encode())
+        self.assertTrue(
+            self.debtor.message_ids.filtered(lambda message: message.message_id == "<agent-1@company.example>")
+        )
+        self.assertFalse(
+            self.env["credit.recovery.contact"].search([("external_id", "=", "<agent-1@company.example>")])
         )
 
     @freeze_time(MONDAY_9H_SP)
@@ -304,3 +363,69 @@ class TestInbound(CreditRecoveryCommon):
         self.assertEqual(len(confirmation), 1)
         with self.assertRaisesText(UserError, "refused contacts by Email"):
             self.debtor.with_user(self.agent)._recovery_send_reply("email", "Olá")
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_inbound_message_in_the_dossier(self):
+        log = self.receive(
+            "Não reconheço <b>essa</b> compra",
+            "wamid.dossier",
+            attachments=[("print.png", b"\x89PNG image", "image/png")],
+        )
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_credit_recovery.action_report_dossier", self.debtor.ids)[0]
+            .decode()
+        )
+        self.assertIn("Não reconheço &lt;b&gt;essa&lt;/b&gt; compra", html)
+        self.assertIn("Message ID: wamid.dossier", html)
+        self.assertIn("print.png", html)
+        self.assertIn(log.evidence_hash, html)
+
+
+@tagged("post_install", "-at_install")
+class TestInboundCollectionEmail(CreditRecoveryCommon):
+    """A reply to the e-mail the collection run sent lands on the debtor by its references."""
+
+    DUE = date(2026, 3, 2)
+    NOTICE_DAY = datetime(2026, 3, 10, 13, 0)  # 10:00 in São Paulo, a Tuesday
+
+    def test_reply_to_the_runs_email_is_an_inbound_log(self):
+        alias_domain = self.env["mail.alias.domain"].create(
+            {"name": "collect.example.com", "catchall_alias": "catchall", "bounce_alias": "bounce"}
+        )
+        self.company.alias_domain_id = alias_domain
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Joana Lima",
+                "email": "joana@example.org",
+                "tz": "America/Sao_Paulo",
+                "country_id": self.env.ref("base.br").id,
+            }
+        )
+        self.create_invoice(150.0, date(2026, 2, 1), self.DUE, partner=partner)
+        Run = self.env["credit.recovery.run"]
+        with self.on(self.NOTICE_DAY):
+            for _call in range(20):
+                Run._cron_run_collection()
+                if not Run.search_count([("state", "in", ("refresh", "plan"))]):
+                    break
+            self.env["credit.recovery.dispatch"]._deliver_batch()
+        debtor = self.env["credit.recovery.debtor"].search([("partner_id", "=", partner.id)])
+        sent = debtor.contact_ids.filtered(lambda log: log.channel == "email" and log.is_automatic)
+        self.assertEqual(len(sent), 1, "the run sent its collection e-mail")
+        self.assertIn("catchall@collect.example.com", sent.message_id.reply_to, "replies come back to Odoo")
+        raw = REPLY_EMAIL.format(
+            to="catchall@collect.example.com",
+            subject=f"Re: {sent.message_id.subject}",
+            message_id="<joana-1@example.org>",
+            threading=f"In-Reply-To: {sent.message_id.message_id}\nReferences: {sent.message_id.message_id}\n",
+            headers="",
+            content_type="text/plain",
+            body="Não reconheço essa compra.\n\n> Sua fatura está em atraso",
+        ).replace("Maria Silva <maria@example.org>", "Joana Lima <joana@example.org>")
+        with self.on(self.NOTICE_DAY):
+            self.env["mail.thread"].message_process(None, raw.encode())
+        log = debtor.contact_ids.filtered(lambda contact: contact.direction == "inbound")
+        self.assertEqual((log.channel, log.external_id, log.reply_to_id), ("email", "<joana-1@example.org>", sent))
+        self.assertEqual((log.notes, log.suggested_meaning), ("Não reconheço essa compra.", "dispute"))
+        self.assertTrue(log.evidence_hash)

@@ -24,6 +24,8 @@ MAX_FIRST_DUE_DAYS = 365
 # The longest note the debtor may type (a dispute, "already paid"), a name, a signature (base64).
 MAX_NOTE_CHARS = 2000
 MAX_NAME_CHARS = 200
+# The longest message the debtor may send the team from the page.
+MAX_MESSAGE_CHARS = 1000
 # The longest file name kept for a receipt (a longer one is cut, keeping its extension).
 MAX_FILE_NAME_CHARS = 200
 MAX_SIGNATURE_CHARS = 2 * 1024 * 1024

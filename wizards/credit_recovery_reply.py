@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.credit_recovery_debtor_inbound import REPLY_CHANNELS
+
 
 class CreditRecoveryReply(models.TransientModel):
     """Answer the customer from the conversation: on the channel they last wrote by, under the
@@ -19,7 +21,7 @@ class CreditRecoveryReply(models.TransientModel):
         return [
             (value, label)
             for value, label in self.env["credit.recovery.contact"]._fields["channel"]._description_selection(self.env)
-            if value in ("whatsapp", "sms", "email")
+            if value in REPLY_CHANNELS
         ]
 
     def action_send(self):
