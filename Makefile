@@ -27,6 +27,7 @@ help:
 	@echo "            the debtor's self-service page: 200 requests on loopback, 100 invoices (target p95 300 ms)"
 	@echo "            PIX settlement: 1,000 notifications to the webhook of a running server, confirmed at a"
 	@echo "            simulated PSP and reconciled (targets 50/s, p95 200 ms), against Register Payment by hand"
+	@echo "            the delivery with WhatsApp Business on (OCA gateway, simulated Graph API) vs without (target 1.3x)"
 	@echo "            (times: targets on the developers' 2-core machine); every step runs and prints its lines, the"
 	@echo "            ratios included; the targets missed are listed at the end, and only then the exit is non-zero"
 	@echo "make bench-scale  collection run over 1,000,000 invoices and 200,000 debtors (target 150 s), the next"
@@ -72,25 +73,34 @@ QUEUE_JOB_TESTS := $(ADDONS)/$(ADDON)/tests/test_queue_job.py
 # The bridges' tests run in a copy of the test database where the apps they bridge are installed
 # too (the bridges install themselves with them: auto_install).
 BRIDGE_APPS := sale_management,point_of_sale
-BRIDGE_TESTS = $(wildcard $(BRIDGES)/*/tests)
+# The WhatsApp Business bridge's tests run in a copy with OCA mail_gateway_whatsapp (dev/whatsapp.sh:
+# PyPI wheels, .build/odoo-whatsapp.conf); the bridge installs itself with it.
+WHATSAPP_CONF := $(BUILD)/odoo-whatsapp.conf
+WHATSAPP_TESTS := $(BRIDGES)/account_credit_recovery_whatsapp/tests
+BRIDGE_TESTS = $(filter-out $(WHATSAPP_TESTS),$(wildcard $(BRIDGES)/*/tests))
 PYTEST := PYTHONPATH=$(CURDIR)/dev $(PYTHON) -m pytest -p no:cacheprovider -p pytest_no_skip --odoo-http \
   --rootdir=$(ADDONS)/$(ADDON)
 test: $(CONF)
 	@$(PSQL) -c 'drop database if exists "$(TEST_DB)"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_queue_job"'
-	@$(PSQL) -c 'drop database if exists "$(TEST_DB)_bridges"'
+	@$(PSQL) -c 'drop database if exists "$(TEST_DB)_bridges"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_whatsapp"'
 	$(ODOO) -c $(CONF) -d $(TEST_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
 	PYTHON=$(PYTHON) dev/queue_job.sh
 	@$(PSQL) -c 'create database "$(TEST_DB)_queue_job" template "$(TEST_DB)"'
 	$(ODOO) -c $(QUEUE_JOB_CONF) -d $(TEST_DB)_queue_job -i queue_job --without-demo=all --stop-after-init --log-level=warn
 	@$(PSQL) -c 'create database "$(TEST_DB)_bridges" template "$(TEST_DB)"'
 	$(ODOO) -c $(CONF) -d $(TEST_DB)_bridges -i $(BRIDGE_APPS) --without-demo=all --stop-after-init --log-level=warn
+	PYTHON=$(PYTHON) dev/whatsapp.sh
+	@$(PSQL) -c 'create database "$(TEST_DB)_whatsapp" template "$(TEST_DB)"'
+	$(ODOO) -c $(WHATSAPP_CONF) -d $(TEST_DB)_whatsapp -i mail_gateway_whatsapp --without-demo=all --stop-after-init --log-level=warn
 	@rc=0; $(PYTEST) --odoo-database=$(TEST_DB) --odoo-config=$(CONF) --ignore=$(QUEUE_JOB_TESTS) \
 	  $(ADDONS)/$(ADDON)/tests $(PYTEST_ARGS) || rc=$$?; \
 	$(PYTEST) --odoo-database=$(TEST_DB)_queue_job --odoo-config=$(QUEUE_JOB_CONF) $(QUEUE_JOB_TESTS) || rc=$$?; \
 	$(PYTEST) --rootdir=$(BRIDGES) --odoo-database=$(TEST_DB)_bridges --odoo-config=$(CONF) \
 	  $(BRIDGE_TESTS) $(PYTEST_ARGS) || rc=$$?; \
+	$(PYTEST) --rootdir=$(BRIDGES) --odoo-database=$(TEST_DB)_whatsapp --odoo-config=$(WHATSAPP_CONF) \
+	  $(WHATSAPP_TESTS) $(PYTEST_ARGS) || rc=$$?; \
 	$(PSQL) -c 'drop database if exists "$(TEST_DB)"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_queue_job"'; \
-	$(PSQL) -c 'drop database if exists "$(TEST_DB)_bridges"'; \
+	$(PSQL) -c 'drop database if exists "$(TEST_DB)_bridges"'; $(PSQL) -c 'drop database if exists "$(TEST_DB)_whatsapp"'; \
 	exit $$rc
 
 lint: $(BUILD)/.deps $(ADDONS)/$(ADDON)
@@ -113,6 +123,7 @@ bench: $(CONF)
 	done; \
 	$(PSQL) -c 'drop database if exists "$(BENCH_DB)"'; \
 	BENCH_OCA_DB=$(BENCH_DB)_oca BENCH_RESULT_FILE=$(BUILD)/bench-oca.s PYTHON=$(PYTHON) dev/bench_oca.sh || failed="$$failed oca"; \
+	BENCH_WHATSAPP_DB=$(BENCH_DB)_whatsapp PYTHON=$(PYTHON) dev/bench_whatsapp.sh || failed="$$failed whatsapp"; \
 	$(PYTHON) dev/bench_summary.py $(BUILD)/bench-engine.s $(BUILD)/bench-oca.s $$failed
 
 # Installed once, copied for each size (CREATE DATABASE ... TEMPLATE); each size is generated, then run

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .account_move import DISPUTE_KINDS
 
@@ -33,6 +34,20 @@ class CreditRecoveryContactOutcome(models.Model):
         DISPUTE_KINDS,
         help="For outcomes that open a dispute: its reason.",
     )
+
+    @api.model
+    def _reached_sql(self, contact, outcome):  # pylint: disable=unused-argument
+        """Whether a logged contact (table alias ``contact``, its outcome joined as ``outcome``) reached
+        the debtor: the right-party signal of the contact rate and of *Contact now*. Its outcome says
+        so; a bridge adds its channel's own signal (a WhatsApp message read)."""
+        return SQL("%s.reached", SQL.identifier(outcome))
+
+    @api.model
+    def _attempt_sql(self, contact):
+        """Whether a logged outbound contact (alias ``contact``) counts as an attempt in the contact
+        rate: the agents' contacts, whose outcome says whether they reached the debtor; a bridge adds
+        the automatic messages that report it (WhatsApp's read receipts)."""
+        return SQL("NOT COALESCE(%s.is_automatic, FALSE)", SQL.identifier(contact))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used_in_logs(self):

@@ -118,7 +118,7 @@ class CreditRecoveryDispatch(models.Model):
         done, opted_out, values = [], [], {}
         for dispatch in allowed:
             counts = results[dispatch.id]
-            if not any(counts[kind] for kind in ("email", "sms", "activity", "bureau")):
+            if not any(counts.values()):  # nothing went out on any channel (a bridge's included)
                 opted_out.extend(kept_by_dispatch[dispatch.id])
                 values[dispatch.id] = {"state": "cancelled", "cancel_reason": collection.SKIP_OPT_OUT}
                 continue
@@ -232,6 +232,7 @@ class CreditRecoveryDispatch(models.Model):
         emails, texts = self._render_batch()
         self._post_emails(emails, results, notes)
         self._post_sms(texts, results, notes)
+        self._post_other_channels(results, notes)
         self._schedule_stage_activities(results, notes)
         notified = self.filtered(lambda dispatch: dispatch.stage_id.bureau_notice and results[dispatch.id]["email"])
         for debtor in notified.debtor_id.filtered(lambda debtor: debtor.bureau_state in (False, "removed")):
@@ -473,6 +474,11 @@ class CreditRecoveryDispatch(models.Model):
         )
         for dispatch, _number in to_send:
             results[dispatch.id]["sms"] = 1
+
+    def _post_other_channels(self, results, notes):
+        """The stage messages of the channels a bridge adds (WhatsApp Business…), for the whole batch:
+        each counts what it sent in ``results[dispatch id][its channel]`` and says in ``notes`` why
+        a message left it out. None here."""
 
     def _schedule_stage_activities(self, results, notes):
         """Each stage's activity and, for a letter, a "send the letter" one, for the debtor's

@@ -404,14 +404,15 @@ class CreditRecoveryKpi(models.AbstractModel):
 
     def _contact_rates(self, company_id, date_from, date_to, user_id):
         """Right-party contact rate of the period and contactability of the debtors with something open."""
+        Outcome = self.env["credit.recovery.contact.outcome"]
         contacts = self.env.execute_query(
             SQL(
                 """
-                SELECT COUNT(*) FILTER (WHERE outcome.reached), COUNT(*)
+                SELECT COUNT(*) FILTER (WHERE %(reached)s), COUNT(*)
                   FROM credit_recovery_contact contact
                   LEFT JOIN credit_recovery_contact_outcome outcome ON outcome.id = contact.outcome_id
                  WHERE contact.company_id = %(company)s AND contact.state = 'logged'
-                   AND contact.direction = 'outbound' AND NOT COALESCE(contact.is_automatic, FALSE)
+                   AND contact.direction = 'outbound' AND %(attempt)s
                    AND contact.date >= %(start)s AND contact.date < %(end)s
                    AND (%(user)s::int IS NULL OR contact.user_id = %(user)s)
                 """,
@@ -419,6 +420,8 @@ class CreditRecoveryKpi(models.AbstractModel):
                 start=date_from,
                 end=date_to + timedelta(days=1),
                 user=user_id,
+                reached=Outcome._reached_sql("contact", "outcome"),
+                attempt=Outcome._attempt_sql("contact"),
             )
         )[0]
         debtors = self.env.execute_query(

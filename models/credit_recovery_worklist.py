@@ -261,11 +261,12 @@ class CreditRecoveryWorklist(models.Model):
             history[debtor_id] = (kept, broken, False)
         for debtor_id, reached in self.env.execute_query(
             SQL(
-                """SELECT DISTINCT ON (contact.debtor_id) contact.debtor_id, COALESCE(outcome.reached, FALSE)
+                """SELECT DISTINCT ON (contact.debtor_id) contact.debtor_id, COALESCE(%s, FALSE)
                      FROM credit_recovery_contact contact
                      LEFT JOIN credit_recovery_contact_outcome outcome ON outcome.id = contact.outcome_id
                     WHERE contact.debtor_id = ANY(%s) AND contact.state = 'logged'
                     ORDER BY contact.debtor_id, contact.date DESC, contact.id DESC""",
+                self.env["credit.recovery.contact.outcome"]._reached_sql("contact", "outcome"),
                 list(debtor_ids),
             )
         ):

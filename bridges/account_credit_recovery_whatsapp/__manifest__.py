@@ -7,5 +7,11 @@
     "author": "account_credit_recovery developers",
     "website": "https://github.com/account-credit-recovery/account_credit_recovery",
     "depends": ["account_credit_recovery", "mail_gateway_whatsapp"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/credit_recovery_whatsapp_security.xml",
+        "data/ir_cron_data.xml",
+        "views/credit_recovery_whatsapp_views.xml",
+    ],
     "auto_install": True,
 }

@@ -1,0 +1,2 @@
+from . import test_whatsapp_stage
+from . import test_whatsapp_inbound
