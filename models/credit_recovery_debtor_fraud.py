@@ -43,9 +43,9 @@ class CreditRecoveryDebtor(models.Model):
         self.sudo().write({"fraud_state": state})
         return True
 
-    def _recovery_flag_first_payment_defaults(self, companies):
-        """Flag the debtors of ``companies`` with a first-payment default (FPD 30) not yet
-        judged: one query finds them, one write flags them, one note each says why."""
+    def _recovery_flag_first_payment_defaults(self, companies=None):
+        """Flag the debtors (of ``companies``, default all) with a first-payment default (FPD 30)
+        not yet judged: one query finds them, one write flags them, one note each says why."""
         Report = self.env["credit.recovery.first.payment"]
         debtors = (
             self.sudo().browse(Report._defaulted_debtor_ids(companies)).filtered(lambda debtor: not debtor.fraud_state)

@@ -223,7 +223,7 @@ class AccountMove(models.Model):
         if not remaining:
             Debtor = self.env["credit.recovery.debtor"]
             Debtor._recovery_refresh_history()
-            Debtor._recovery_flag_first_payment_defaults(self.env["res.company"].sudo().search([]))
+            Debtor._recovery_flag_first_payment_defaults()
 
     @api.model
     def _recovery_schedule_refresh(self, companies):

@@ -137,15 +137,15 @@ class CreditRecoveryFirstPayment(models.Model):
         )
 
     @api.model
-    def _defaulted_debtor_ids(self, companies, days=FPD_DAYS[0]):
-        """Debtors of ``companies`` with a credit sale whose first installment was still unpaid
-        ``days`` after its due date (one query)."""
+    def _defaulted_debtor_ids(self, companies=None, days=FPD_DAYS[0]):
+        """Debtors (of ``companies``, default all) with a credit sale whose first installment was
+        still unpaid ``days`` after its due date (one query)."""
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
-                "SELECT DISTINCT debtor_id FROM %s WHERE company_id = ANY(%s) AND debtor_id IS NOT NULL AND %s = 100",
+                "SELECT DISTINCT debtor_id FROM %s WHERE %s AND debtor_id IS NOT NULL AND %s = 100",
                 SQL.identifier(self._table),
-                companies.ids,
+                SQL("company_id = ANY(%s)", companies.ids) if companies is not None else SQL("TRUE"),
                 SQL.identifier(f"fpd{days}"),
             )
         )

@@ -25,7 +25,7 @@ class CreditRecoveryVintage(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     sale_month = fields.Date(string="Month of Sale", readonly=True)
     months_on_book = fields.Integer(string="Months after the Sale", readonly=True, aggregator=None)
-    observed_on = fields.Date(string="Observed On", readonly=True)
+    observed_on = fields.Date(readonly=True)
     threshold = fields.Selection(
         [(str(days), f"> {days} days") for days in FPD_DAYS], string="Overdue Beyond", readonly=True
     )
