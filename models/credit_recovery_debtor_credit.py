@@ -125,7 +125,7 @@ class CreditRecoveryDebtor(models.Model):
             "res_model": "credit.recovery.credit.override",
             "view_mode": "form",
             "target": "new",
-            "context": {"default_debtor_id": self.id},
+            "context": {"default_debtor_id": self.id, "default_company_id": self.company_id.id},
         }
 
     def _check_credit_manager(self):
@@ -134,9 +134,11 @@ class CreditRecoveryDebtor(models.Model):
 
     def _recovery_set_credit_override(self, limit, until, reason):
         """A manager's limit until ``until`` (included), with its reason; applied at once and logged.
-        ``until`` empty: the override ends now (the collection limit applies again)."""
+        ``until`` empty: the override ends now (the collection limit applies again). The manager
+        must have write access to these debtors (their company) before the write with ``sudo``."""
         self._check_credit_manager()
-        self.sudo().with_context(recovery_credit_override_by=self.env.user.id).write(
+        self.check_access("write")
+        self.sudo().write(
             {
                 "credit_override_limit": limit,
                 "credit_override_until": until or False,

@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from ..tools.credit_limit import BLOCKED_LIMIT
 from .common import CreditRecoveryCommon
@@ -59,7 +59,7 @@ class TestCreditStore(CreditRecoveryCommon):
         self.assertEqual(self.limit(), BLOCKED_LIMIT, "a tiny positive limit: 0 would mean no limit to Odoo")
         self.assertEqual(debtor.credit_normal_limit, 1000.0, "the normal limit is remembered")
         self.assertEqual(debtor.credit_change_ids.reason, "blocked")
-        self.assertIn("New credit blocked", debtor.message_ids[0].body)
+        self.assertIn("New credit blocked", "".join(debtor.message_ids.mapped("body")))
         info = self.customer._recovery_credit_info()[self.customer.id]
         self.assertEqual((info["status"], info["blocked"], info["available"]), ("restricted", True, 0.0))
         self.assertIn("new credit is blocked", info["message"])
@@ -162,6 +162,33 @@ class TestCreditStore(CreditRecoveryCommon):
         debtor.invalidate_recordset()
         self.assertEqual((debtor.credit_limit_state, self.limit()), ("blocked", BLOCKED_LIMIT), "ended by itself")
         self.assertFalse(debtor.credit_override_until)
+
+    def test_manager_of_another_company_cannot_touch_the_override(self):
+        """A Collection Manager of company B, directly or through the wizard, cannot set nor end the
+        override of a company A debtor (record rules are checked before the write with sudo)."""
+        self.settle()
+        debtor = self.debtor()
+        with self.on(TODAY):
+            debtor.with_user(self.manager)._recovery_set_credit_override(200.0, date(2026, 11, 30), "Agreed")
+        other = self.setup_other_company()["company"]
+        manager_b = new_test_user(
+            self.env,
+            login="collection_manager_b",
+            groups="base.group_user,account_credit_recovery.group_credit_recovery_manager",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        crafted = {"recovery_credit_override_by": manager_b.id, "allowed_company_ids": [other.id]}
+        with self.on(TODAY):
+            with self.assertRaises(AccessError):
+                debtor.with_user(manager_b).with_context(**crafted)._recovery_set_credit_override(0.0, False, "End")
+            with self.assertRaises(UserError):  # check_company: the wizard is company B's
+                self.env["credit.recovery.credit.override"].with_user(manager_b).with_context(**crafted).create(
+                    {"debtor_id": debtor.id, "limit": 0.0, "date_end": TODAY, "reason": "End"}
+                ).action_end()
+        debtor.invalidate_recordset()
+        self.assertEqual(debtor.credit_limit_state, "override")
+        self.assertEqual(debtor.credit_override_until, date(2026, 11, 30))
 
     def new_invoice(self, payment_term=None):
         vals = {

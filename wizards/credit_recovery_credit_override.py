@@ -9,7 +9,10 @@ class CreditRecoveryCreditOverride(models.TransientModel):
     _name = "credit.recovery.credit.override"
     _description = "Override Credit Limit"
 
-    debtor_id = fields.Many2one("credit.recovery.debtor", required=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company, ondelete="cascade"
+    )
+    debtor_id = fields.Many2one("credit.recovery.debtor", required=True, readonly=True, check_company=True)
     currency_id = fields.Many2one(related="debtor_id.currency_id")
     current_limit = fields.Float(related="debtor_id.credit_applied_limit", string="Credit Limit Set")
     limit = fields.Monetary(

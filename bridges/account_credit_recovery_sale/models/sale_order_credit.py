@@ -7,6 +7,12 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, plaintext2html
 
 MANAGER_GROUP = "account_credit_recovery.group_credit_recovery_manager"
+# Who reads the collection details on an order: never a portal follower.
+CREDIT_READERS = f"sales_team.group_sale_salesman,{MANAGER_GROUP}"
+OVERRIDE_FIELDS = ("recovery_credit_override_reason", "recovery_credit_override_user_id")
+# Key of ``cr.precommit.data`` holding the ids of the orders ``action_confirm`` has just checked:
+# server-side state of the transaction, out of reach of a caller's context or RPC arguments.
+CHECKED_KEY = "account_credit_recovery_sale.credit_checked_order_ids"
 
 
 class SaleOrder(models.Model):
@@ -15,11 +21,13 @@ class SaleOrder(models.Model):
     recovery_credit_block_message = fields.Text(
         string="Collection Block",
         compute="_compute_recovery_credit",
+        groups=CREDIT_READERS,
         help="Why the customer cannot buy on credit now and what to do (from the collection record).",
     )
     recovery_credit_link = fields.Char(
         string="Customer's Personal Page",
         compute="_compute_recovery_credit",
+        groups=CREDIT_READERS,
         help="The page where the customer pays or negotiates the overdue amount.",
     )
     recovery_credit_sale = fields.Boolean(
@@ -64,16 +72,70 @@ class SaleOrder(models.Model):
                 order._recovery_restored_message(info) if not block and info.get("restored") else False
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """The override is recorded by ``_recovery_confirm_override`` only (with its reason and log);
+        an order created already confirmed is checked as ``action_confirm`` checks it."""
+        if not self.env.su and any(name in vals for vals in vals_list for name in OVERRIDE_FIELDS):
+            raise self._recovery_override_fields_error()
+        orders = super().create(vals_list)
+        confirmed = orders.filtered(lambda order: order.state == "sale")
+        confirmed._recovery_raise_refusals(confirmed._recovery_uncovered_credit_blocks())
+        return orders
+
+    def write(self, vals):
+        """Whatever the path (RPC, ``sudo``): the override fields are written by
+        ``_recovery_confirm_override`` only; setting ``state`` to *sale* is checked as
+        ``action_confirm`` checks it (except for the orders ``action_confirm`` has just checked, a
+        mark kept on the cursor, out of reach of any caller); new payment terms on a confirmed order
+        do not turn it into a credit sale for a blocked customer. Checked after the write, with the
+        new values: the error rolls the write back."""
+        if not self.env.su and any(name in vals for name in OVERRIDE_FIELDS):
+            raise self._recovery_override_fields_error()
+        confirming = self.browse()
+        if vals.get("state") == "sale":
+            checked = self.env.cr.postcommit.data.get(CHECKED_KEY, set())
+            confirming = self.filtered(lambda order: order.state != "sale" and order.id not in checked)
+        retermed = self.browse()
+        if "payment_term_id" in vals:
+            retermed = self.filtered(
+                lambda order: (
+                    order.state == "sale"
+                    and order.payment_term_id.id != (vals["payment_term_id"] or False)
+                    and not order._recovery_is_credit_sale()
+                )
+            )
+        result = super().write(vals)
+        confirming._recovery_raise_refusals(confirming._recovery_uncovered_credit_blocks())
+        retermed = retermed.filtered(lambda order: order.state == "sale")
+        blocks = retermed._recovery_uncovered_credit_blocks()
+        if blocks:
+            raise UserError(
+                "\n\n".join(
+                    self.env._(
+                        "%(order)s is confirmed: these payment terms would make it a credit sale, and the "
+                        "customer's credit is blocked.\n%(why)s",
+                        order=order.name,
+                        why=block["message"],
+                    )
+                    for order, block in blocks.items()
+                )
+            )
+        return result
+
     def action_confirm(self):
         """Refuse the credit sales of customers whose credit is blocked (``UserError`` with the
-        collection record's message), before anything is written."""
-        refusals = self._recovery_credit_refusals()
-        if refusals:
-            raise UserError(
-                "\n\n".join(self._recovery_refusal_message(order, block) for order, block in refusals.items())
-            )
-        self._recovery_note_partial_online_payments()
-        return super().action_confirm()
+        collection record's message), before anything is written; the orders checked here are
+        marked on the cursor for the duration of the confirmation, so that ``write`` does not ask
+        again."""
+        self._recovery_raise_refusals(self._recovery_credit_refusals())
+        checked = self.env.cr.postcommit.data.setdefault(CHECKED_KEY, set())
+        marked = set(self.ids) - checked
+        checked.update(marked)
+        try:
+            return super().action_confirm()
+        finally:
+            checked.difference_update(marked)
 
     def action_draft(self):
         """A cancelled order set back to quotation is a new decision: the override is spent."""
@@ -101,17 +163,13 @@ class SaleOrder(models.Model):
         reason, instead of an error page for the customer (who has just signed)."""
         refusals = self._recovery_credit_refusals()
         for order, block in refusals.items():
-            note = self.env._(
-                "The customer accepted %(order)s online but it was not confirmed: it is a credit sale and the "
-                "customer's credit is blocked.\n%(why)s",
-                order=order.name,
-                why=block["message"],
-            )
-            order.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("Credit blocked: confirm for cash or ask a Collection Manager"),
-                note=plaintext2html(note),
-                user_id=order.user_id.id or SUPERUSER_ID,
+            order._recovery_schedule_blocked_activity(
+                self.env._(
+                    "The customer accepted %(order)s online but it was not confirmed: it is a credit sale and the "
+                    "customer's credit is blocked.\n%(why)s",
+                    order=order.name,
+                    why=block["message"],
+                )
             )
         remaining = self - self.browse([order.id for order in refusals])
         if remaining:
@@ -132,23 +190,28 @@ class SaleOrder(models.Model):
         return bool(terms) and not terms._recovery_is_immediate()
 
     def _recovery_paid_online(self):
-        """The authorized or done transactions reach the amount the order asks before confirmation
-        (all of it, or the prepayment the company or order requires). Read with ``sudo``: only
-        administrators read transactions."""
+        """Done online transactions cover the whole order: a prepayment (whose share the
+        salesperson sets) or a payment only authorized leaves the order on its terms. Read with
+        ``sudo``: only administrators read transactions."""
         self.ensure_one()
         order = self.sudo()
-        return order.amount_paid > 0 and order._is_confirmation_amount_reached()
+        done = order.transaction_ids.filtered(lambda tx: tx.state == "done" and tx.currency_id == order.currency_id)
+        return order.currency_id.compare_amounts(sum(done.mapped("amount")), order.amount_total) >= 0
 
     def _recovery_settled_at_the_till(self):
-        """With ``pos_sale``: the quotation was settled by a paid Point of Sale order (Odoo confirms
-        it while the till's order is synced). The till took the payment; paying with *Customer
-        Account* is the Point of Sale bridge's to judge, and a sale that happened is never lost.
-        Read with ``sudo``: POS lines are the cashiers'."""
+        """With ``pos_sale``: the quotation was sold at the till (Odoo confirms it while the till's
+        paid order is synced). That sale happened, so confirming it is never refused here: a
+        refusal would fail the till's sync and lose the sale. What the till may take on *Customer
+        Account* for a blocked customer is the till's rule (``account_credit_recovery_pos``, which
+        installs itself with the Point of Sale: refused at the till, online and offline, and an order
+        that reaches the server anyway is kept and flagged to the collection team). A refunded till
+        order settles nothing. Read with ``sudo``: POS records are the cashiers'."""
         self.ensure_one()
         order = self.sudo()
         if "pos_order_line_ids" not in order._fields:
             return False
-        return any(line.order_id.state not in ("draft", "cancel") for line in order.pos_order_line_ids)
+        tills = order.pos_order_line_ids.order_id.filtered(lambda till: till.state not in ("draft", "cancel"))
+        return bool(tills) and not (tills.lines.refund_orderline_ids or tills.lines.refunded_orderline_id)
 
     def _recovery_credit_blocks_by_order(self):
         """``{order: block}`` for the orders whose invoiced customer's credit is blocked in the
@@ -179,14 +242,47 @@ class SaleOrder(models.Model):
         """``{order: block}``: the quotations of ``self`` that must not be confirmed, credit sales of
         a blocked customer without a Collection Manager's override."""
         quotations = self.filtered(lambda order: order.state in ("draft", "sent"))
-        overridden = quotations.sudo().filtered(
+        return quotations._recovery_uncovered_credit_blocks()
+
+    def _recovery_uncovered_credit_blocks(self):
+        """``{order: block}`` for the orders of ``self``, whatever their state, that are credit sales
+        of a blocked customer without a Collection Manager's override."""
+        overridden = self.sudo().filtered(
             lambda order: (
                 order.recovery_credit_override_user_id
                 and order.recovery_credit_override_user_id.has_group(MANAGER_GROUP)
             )
         )
-        candidates = (quotations - overridden).filtered(lambda order: order._recovery_is_credit_sale())
+        candidates = (self - overridden).filtered(lambda order: order._recovery_is_credit_sale())
         return candidates._recovery_credit_blocks_by_order()
+
+    def _recovery_raise_refusals(self, refusals):
+        if refusals:
+            raise UserError(
+                "\n\n".join(self._recovery_refusal_message(order, block) for order, block in refusals.items())
+            )
+
+    def _recovery_schedule_blocked_activity(self, text):
+        """Tell the salesperson (one open activity per order) that the customer's confirmation of
+        this blocked credit sale was held; ``text`` is plain text, escaped."""
+        self.ensure_one()
+        summary = self.env._("Credit blocked: confirm for cash or ask a Collection Manager")
+        if self.activity_ids.filtered(lambda activity: activity.summary == summary):
+            return
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=plaintext2html(text),
+            user_id=self.user_id.id or SUPERUSER_ID,
+        )
+
+    def _recovery_override_fields_error(self):
+        return AccessError(
+            self.env._(
+                "A credit override is recorded only with the Confirm on Credit Anyway button (a Collection "
+                "Manager, with a reason)."
+            )
+        )
 
     def _recovery_refusal_message(self, order, block):
         parts = [
@@ -214,27 +310,6 @@ class SaleOrder(models.Model):
                 available=format_amount(self.env, info["available"] or 0.0, self.company_id.currency_id),
             )
         return self.env._("%(customer)s's credit is available again: the collection is settled.", customer=customer)
-
-    def _recovery_note_partial_online_payments(self):
-        """An order confirmed by an online prepayment that leaves a balance on credit for a blocked
-        customer is confirmed (the customer paid what was asked; refusing would leave a paid order
-        unconfirmed), and the salesperson reads why on the order."""
-        candidates = self.filtered(
-            lambda order: (
-                order.state in ("draft", "sent")
-                and order._recovery_paid_online()
-                and order.currency_id.compare_amounts(order.sudo().amount_paid, order.amount_total) < 0
-            )
-        )
-        for order, block in candidates._recovery_credit_blocks_by_order().items():
-            text = self.env._(
-                "Confirmed by an online prepayment of %(paid)s; the balance of %(balance)s is on the payment terms "
-                "although the customer's credit is blocked.\n%(why)s",
-                paid=format_amount(self.env, order.sudo().amount_paid, order.currency_id),
-                balance=format_amount(self.env, order.amount_total - order.sudo().amount_paid, order.currency_id),
-                why=block["message"],
-            )
-            order.sudo().message_post(body=plaintext2html(text), subtype_xmlid="mail.mt_note")
 
     def _recovery_check_manager(self):
         if not self.env.user.has_group(MANAGER_GROUP):

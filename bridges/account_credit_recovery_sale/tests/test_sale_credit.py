@@ -116,11 +116,20 @@ class TestSaleCredit(SaleCreditCommon):
             elsewhere.action_confirm()
         self.assertEqual(elsewhere.state, "sale")
 
-    def pay_online(self, order, amount):
+    def pay_online(self, order, amount, state="done"):
         """The customer pays ``amount`` online; the transaction's post-processing confirms the
         quotation through ``_check_amount_and_confirm_order`` (the path of the portal and the shop;
         the accounting payment it then creates is the provider journal's business, not ours)."""
         self.customer.email = "maria@example.com"  # the payment's message on the order is hers
+        if state == "authorized":  # a provider that captures later, as card providers do
+            provider_class = type(self.env["payment.provider"])
+            compute = provider_class._compute_feature_support_fields
+
+            def with_manual_capture(providers):
+                compute(providers)
+                providers.support_manual_capture = "full_only"
+
+            self.patch(provider_class, "_compute_feature_support_fields", with_manual_capture)
         provider = self.env["payment.provider"].create(
             {
                 "name": "Loopback provider",
@@ -135,15 +144,15 @@ class TestSaleCredit(SaleCreditCommon):
                 {
                     "provider_id": provider.id,
                     "payment_method_id": self.env.ref("payment.payment_method_unknown").id,
-                    "reference": f"{order.name}-online",
+                    "reference": f"{order.name}-online-{len(order.sudo().transaction_ids)}",
                     "amount": amount,
                     "currency_id": order.currency_id.id,
                     "partner_id": order.partner_id.id,
                     "sale_order_ids": [Command.set(order.ids)],
                 }
             )
-            transaction._set_done()
-            return transaction._check_amount_and_confirm_order()
+            transaction._set_done() if state == "done" else transaction._set_authorized()
+            return transaction.sudo()._check_amount_and_confirm_order()
 
     def test_online_payment_confirms_a_credit_order(self):
         """Paid online in full: not a credit sale, confirmed, without a note."""
@@ -153,15 +162,27 @@ class TestSaleCredit(SaleCreditCommon):
         self.assertEqual(order.state, "sale")
         self.assertFalse(order.message_ids.filtered(lambda message: "online prepayment" in (message.body or "")))
 
-    def test_online_prepayment_confirms_and_tells_the_seller(self):
-        """The prepayment the order asks for, paid online, confirms it (refusing would leave a paid
-        order unconfirmed); the seller reads that the balance is on credit for a blocked customer."""
+    def test_online_prepayment_leaves_a_blocked_credit_quotation(self):
+        """The prepayment share is the salesperson's to set (1 %): paid online, it does not make a
+        blocked customer's order a cash sale. At the payment's callback the order stays a quotation
+        (no error: the payment is kept) and the salesperson gets one activity; paid in full, done,
+        it is confirmed."""
         order = self.order(self.term_30_days)
-        order.write({"require_payment": True, "prepayment_percent": 0.5})
-        self.assertEqual(self.pay_online(order, 150.0), order)
+        order.write({"require_payment": True, "prepayment_percent": 0.01})
+        self.assertFalse(self.pay_online(order, 3.0))
+        self.assertEqual(order.state, "draft")
+        self.assertEqual(order.amount_paid, 3.0)
+        activity = order.activity_ids
+        self.assertEqual(activity.user_id, self.salesman)
+        self.assertIn("Credit blocked", activity.summary)
+        self.assertIn("paid $&nbsp;3.00 online", activity.note)
+        with self.assertRaisesText(UserError, "is a credit sale"):
+            self.confirm(order)
+        self.assertFalse(self.pay_online(order, 297.0, state="authorized"), "authorized is not paid")
+        self.assertEqual(order.state, "draft")
+        self.assertEqual(len(order.activity_ids), 1, "one activity, not one per payment")
+        self.assertEqual(self.pay_online(order, 297.0), order)
         self.assertEqual(order.state, "sale")
-        note = order.message_ids.filtered(lambda message: "online prepayment" in (message.body or ""))
-        self.assertIn("the balance of $&nbsp;150.00 is on the payment terms although the customer", note.body)
 
     def test_customer_signature_on_the_portal_leaves_a_blocked_credit_quotation(self):
         """The portal's acceptance (``_validate_order``, run as superuser for the customer) does not
