@@ -128,6 +128,7 @@ class TestPixConnection(PixCommon):
             provider.write({"pix_certificate": base64.b64encode(psp.client_p12), "pix_certificate_name": "cert.p12"})
             self.assert_notification(provider.action_pix_test_connection(), "success")
             path = provider._pix_certificate_path()
+            self.addCleanup(os.remove, path)  # the filestore outlives the test's transaction
             self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
             with open(psp.client_cert_path, "rb") as cert, open(psp.client_key_path, "rb") as key:
                 provider.write(
@@ -137,6 +138,7 @@ class TestPixConnection(PixCommon):
                     }
                 )
             transaction = provider._pix_create_charge("cob", 10, self.pix_debtor)
+            self.addCleanup(os.remove, provider._pix_certificate_path())
             self.assertEqual(psp.charges[transaction.pix_txid]["status"], "ATIVA")
             provider.pix_certificate_key = False
             self.assert_notification(provider.action_pix_test_connection(), "danger", "private key is missing")
