@@ -15,5 +15,6 @@
         "views/credit_recovery_pix_charge_views.xml",
         "views/credit_recovery_portal_templates.xml",
     ],
+    "demo": ["demo/credit_recovery_pix_demo.xml"],
     "auto_install": ["account_credit_recovery"],
 }

@@ -7,3 +7,4 @@ from . import credit_recovery_letter
 from . import credit_recovery_pix_charge
 from . import credit_recovery_portal
 from . import payment_pix_received
+from . import payment_provider

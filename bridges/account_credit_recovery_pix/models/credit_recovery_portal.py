@@ -1,7 +1,6 @@
 """The PIX codes of collection: each claim's dynamic charge when the company has a PIX API provider."""
 
 from odoo import api, models
-from odoo.tools.misc import hmac as hmac_tool
 
 # New installment charges one visit of the page makes at the PSP (a call each); the rest get theirs
 # at the next visits, the static code meanwhile.
@@ -61,6 +60,6 @@ class CreditRecoveryPortal(models.AbstractModel):
 
     @api.model
     def _pix_sandbox_token(self, transaction):
-        """``payment.utils.generate_access_token(reference, txid)`` (what the sandbox route checks),
-        computed without an HTTP request (the page's values are also computed outside one)."""
-        return hmac_tool(self.env(su=True), "generate_access_token", f"{transaction.reference}|{transaction.pix_txid}")
+        """The token the sandbox route checks (``payment.transaction._pix_sandbox_access_token``,
+        the one definition), read as superuser: the page is the public user's."""
+        return transaction.sudo()._pix_sandbox_access_token()

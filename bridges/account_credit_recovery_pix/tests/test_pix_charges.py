@@ -2,6 +2,7 @@
 WhatsApp text and the agreements carry it; reused, updated, replaced, removed when superseded; the
 static code, and why, when the PSP cannot be reached."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from unittest.mock import patch
@@ -231,6 +232,16 @@ class TestPixCharges(PixCollectionCommon):
         self.assertIn("Simulate payment (sandbox)", html)
         self.assertIn('action="/payment/pix_api/sandbox/pay"', html)
         self.assertIn(f'name="reference" value="{charge.transaction_id.reference}"', html)
+        # The page's own button, as the debtor presses it: its form's fields posted to the route.
+        form = html[html.index('action="/payment/pix_api/sandbox/pay"') :]
+        form = form[: form.index("</form>")]
+        fields_ = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+        response = self.url_open("/payment/pix_api/sandbox/pay", data=fields_, allow_redirects=False)
+        self.assertIn(response.status_code, (200, 303), response.text[:300])
+        self.env.invalidate_all()
+        paid = self.env["payment.transaction"].sudo().search([("reference", "=", fields_["reference"])])
+        self.assertEqual(paid.state, "done")
+        self.assertTrue(paid.payment_id, "the sandbox PIX was registered as a payment")
 
     def test_the_delivery_cron_prepares_each_message_s_charge(self):
         dispatch = self.queued_message()
