@@ -205,8 +205,9 @@ def pos_till(page):
     page.wait_for_selector(".screen-login .open-register-btn, .product-screen", timeout=180000)
     if page.query_selector(".screen-login .open-register-btn"):
         page.click(".screen-login .open-register-btn")
-        page.wait_for_selector(".modal .modal-footer .btn-primary", timeout=60000)
-        page.click(".modal .modal-footer .btn-primary")  # the opening cash count
+        page.wait_for_selector(".modal .modal-footer .btn-primary, article.product", timeout=60000)
+        if page.query_selector(".modal .modal-footer .btn-primary"):
+            page.click(".modal .modal-footer .btn-primary")  # the opening cash count
     page.wait_for_selector("article.product", timeout=60000)
     page.wait_for_timeout(1000)
     page.locator("article.product").first.click()
