@@ -2,7 +2,7 @@
 static PIX key (the fallback), a debtor with a CPF and overdue and not yet due invoices, and a PIX
 API provider pointed at the simulated PSP on loopback (``payment_pix_api``'s ``PspSimulator``)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import Command, fields
 from odoo.tests import HttpCase
@@ -111,7 +111,9 @@ class PixCollectionCommon(CreditRecoveryCommon, HttpCase):
                     "debtor_id": self.debtor.id,
                     "company_id": self.company.id,
                     "stage_id": stage.id,
-                    "scheduled_at": fields.Datetime.now(),
+                    # Due by now and by the tests' delivery moment (today 16:00 UTC, frozen),
+                    # whatever the time of day the suite runs at.
+                    "scheduled_at": min(fields.Datetime.now(), datetime.combine(self.today, time(11, 0))),
                 }
             )
         )
