@@ -11,6 +11,7 @@
     "external_dependencies": {"python": ["phonenumbers", "holidays"]},
     "data": [
         "security/credit_recovery_security.xml",
+        "security/credit_recovery_agency_security.xml",
         "security/ir.model.access.csv",
         "security/credit_recovery_portal_security.xml",
         "security/credit_recovery_analytics_security.xml",
@@ -38,6 +39,7 @@
         "views/credit_recovery_action_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
+        "views/credit_recovery_agency_views.xml",
         "reports/credit_recovery_dossier_report.xml",
         "reports/credit_recovery_letter_report.xml",
         "reports/credit_recovery_agreement_report.xml",

@@ -80,3 +80,6 @@ from . import credit_recovery_debtor_inbound
 from . import credit_recovery_debtor_mail
 from . import mail_thread
 from . import credit_recovery_portal_message
+from . import credit_recovery_agency
+from . import credit_recovery_agency_assignment
+from . import credit_recovery_debtor_agency

@@ -36,6 +36,8 @@ WORKFLOW_FIELDS = frozenset(
         "next_action_date",
         "overdue_episodes",
         "broken_commitments",
+        "agency_assignment_id",
+        "agency_id",
     }
 )
 # Who a new debtor is: given at creation, never changed afterwards.
