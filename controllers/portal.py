@@ -4,7 +4,7 @@ from odoo import fields, http
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
-from ..models.credit_recovery_portal import RECEIPT_MAX_BYTES
+from ..models.common import RECEIPT_MAX_BYTES
 from ..tools import portal_input
 from ..tools.portal_input import InputRefusedError
 from ..tools.timezone import contact_timezone

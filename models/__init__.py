@@ -1,3 +1,4 @@
+from . import common
 from . import credit_recovery_playbook  # mixin, before the stages and reasons that inherit it
 from . import account_move
 from . import credit_recovery_action

@@ -3,13 +3,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.sql import column_exists, create_column
 
 from ..tools.portal_input import text_html
-
-RECOVERY_MOVE_TYPES = ("out_invoice", "out_receipt")
-DISPUTE_KINDS = [
-    ("not_recognised", "Debt not recognised"),
-    ("already_paid", "Already paid"),
-    ("product_problem", "Product or service problem"),
-]
+from .common import DISPUTE_KINDS, RECOVERY_MOVE_TYPES
 
 # Columns created before the ORM sees them, so that installing the addon on a
 # database with many invoices does not compute them row by row (post_init_hook

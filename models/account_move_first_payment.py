@@ -3,7 +3,7 @@
 
 from odoo import fields, models
 
-from ..reports.credit_recovery_first_payment import FIRST_PAYMENT_STATES
+from .common import FIRST_PAYMENT_STATES
 
 
 class AccountMove(models.Model):

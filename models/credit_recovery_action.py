@@ -6,31 +6,8 @@ from odoo.tools import SQL
 from ..tools import collection
 from ..tools.late_fees import prescription_status
 from ..tools.sql import batch_insert
+from .common import CLAIM_AMOUNT, SKIP_REASONS
 
-SKIP_REASONS = [
-    (collection.SKIP_PRESCRIBED, "Prescribed debt (CC art. 206 §5 I)"),
-    (collection.SKIP_PAID, "No longer overdue"),
-    (collection.SKIP_SUPERSEDED, "Reached a later stage"),
-    (collection.SKIP_EXCLUDED, "Excluded from collection"),
-    (collection.SKIP_DISPUTE, "Disputed"),
-    (collection.SKIP_PROMISE, "Open promise to pay"),
-    (collection.SKIP_AGREEMENT, "Active agreement"),
-    (collection.SKIP_DO_NOT_CONTACT, "Do not contact"),
-    (collection.SKIP_OPT_OUT, "Opted out of the stage's channels"),
-    (collection.SKIP_NO_ACTION, "Nothing to do at this stage"),
-]
-
-# What the skip rules need about an invoice (alias m), its state (s) and its customer (p):
-# shared by the planning (new pairs) and the delivery (planned actions, checked again).
-# ``amount`` is what the message claims for the invoice: its overdue amount, or before the
-# due date (a reminder) the open amount of the installment falling due.
-CLAIM_AMOUNT = SQL(
-    """CASE WHEN s.amount_overdue > 0 THEN s.amount_overdue
-            ELSE (SELECT COALESCE(SUM(l.amount_residual), 0)
-                    FROM account_move_line l JOIN account_account acc ON acc.id = l.account_id
-                   WHERE l.move_id = m.id AND acc.account_type = 'asset_receivable' AND NOT l.reconciled
-                     AND l.date_maturity = s.oldest_due_date) END"""
-)
 FACT_COLUMNS = SQL(
     """s.stage_id AS current_stage_id, COALESCE(m.recovery_excluded, FALSE) AS excluded,
        %s AS amount,

@@ -5,44 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import formatLang
 
 from ..tools import negotiation
-from .credit_recovery_proposal_template import PERIODICITIES
-
-MANAGER_GROUP = "account_credit_recovery.group_credit_recovery_manager"
-AGREEMENT_BATCH = 500
-NO_PROFILE = "no_profile"
-# An invoice is under one agreement at a time: these hold it.
-OPEN_STATES = ("to_approve", "active", "broken")
-# Computed by the server from the invoices (``_prepare_agreement_vals``), never taken from the client.
-DEBT_FIELDS = (
-    "partner_id",
-    "company_id",
-    "debtor_id",
-    "profile_id",
-    "negotiation_date",
-    "principal",
-    "fine",
-    "interest",
-)
-# Set by the action methods only (through ``_write_workflow``).
-WORKFLOW_FIELDS = (
-    "name",
-    "state",
-    "approved_by_id",
-    "move_id",
-    "reversal_move_id",
-    "broken_date",
-    "done_date",
-    "checked_date",
-)
-# The terms the agent negotiates: editable while the agreement is a draft, frozen from submission.
-TERM_FIELDS = (
-    "discount_charges_percent",
-    "discount_principal_percent",
-    "down_payment",
-    "installments",
-    "periodicity",
-    "first_due",
-)
+from .common import AGREEMENT_WORKFLOW_FIELDS, DEBT_FIELDS, MANAGER_GROUP, NO_PROFILE, PERIODICITIES, TERM_FIELDS
 
 
 class CreditRecoveryAgreement(models.Model):
@@ -473,7 +436,7 @@ class CreditRecoveryAgreement(models.Model):
             raise AccessError(
                 self.env._("The debt and the profile of an agreement come from the negotiation: negotiate again.")
             )
-        if set(WORKFLOW_FIELDS) & set(vals):
+        if set(AGREEMENT_WORKFLOW_FIELDS) & set(vals):
             raise AccessError(
                 self.env._(
                     "The number, state, approver and entries of an agreement are set by its buttons (Confirm, "

@@ -5,7 +5,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools.late_fees import late_charges_lines
-from .credit_recovery_agreement import DEBT_FIELDS, OPEN_STATES, WORKFLOW_FIELDS
+from .common import AGREEMENT_WORKFLOW_FIELDS, DEBT_FIELDS, OPEN_STATES
 
 
 class CreditRecoveryAgreement(models.Model):
@@ -70,7 +70,7 @@ class CreditRecoveryAgreement(models.Model):
             # The number is given at creation whatever is sent; a draft state is the default.
             refused = {
                 name: vals[name]
-                for name in (*WORKFLOW_FIELDS, "line_ids")
+                for name in (*AGREEMENT_WORKFLOW_FIELDS, "line_ids")
                 if vals.get(name) and name != "name" and not (name == "state" and vals[name] == "draft")
             }
             if refused:

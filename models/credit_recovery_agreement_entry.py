@@ -2,7 +2,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .credit_recovery_agreement import AGREEMENT_BATCH
+from .common import AGREEMENT_BATCH
 
 
 class CreditRecoveryAgreement(models.Model):

@@ -17,8 +17,6 @@ CHANNELS = [
     ("in_person", "In person"),
     ("chat", "Chat / portal"),
 ]
-# Channels without a time of day: the contact window does not apply (caps still do).
-TIMELESS_CHANNELS = ("letter",)
 # Fields the author may still fill in while a log awaits its outcome (e.g. a WhatsApp message).
 DRAFT_FIELDS = {
     "outcome_id",

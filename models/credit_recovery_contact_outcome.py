@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .account_move import DISPUTE_KINDS
+from .common import DISPUTE_KINDS
 
 
 class CreditRecoveryContactOutcome(models.Model):

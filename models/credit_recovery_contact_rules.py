@@ -7,7 +7,7 @@ from odoo.tools.misc import format_datetime
 
 from ..tools import contact_rules
 from ..tools.contact_rules import ContactWindow, contact_moment, to_local, zone
-from .credit_recovery_contact import TIMELESS_CHANNELS
+from .common import TIMELESS_CHANNELS
 
 
 class CreditRecoveryContact(models.Model):

@@ -3,12 +3,8 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 
-CREDIT_STATUSES = [
-    ("normal", "Normal"),
-    ("restricted", "Restricted"),
-    ("agreement_pending", "Restricted: agreement awaiting payment"),
-    ("restored", "Restored"),
-]
+from .common import CREDIT_STATUSES
+
 # Set by the workflow only (its private methods write them with sudo or SQL after their own
 # checks): refused in create/write from anyone else, whatever the context.
 WORKFLOW_FIELDS = frozenset(

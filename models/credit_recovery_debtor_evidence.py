@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..reports.credit_recovery_dossier import DOSSIER_DIGEST_MARK
+from .common import DOSSIER_DIGEST_MARK
 
 
 class CreditRecoveryDebtor(models.Model):
@@ -28,7 +28,40 @@ class CreditRecoveryDebtor(models.Model):
             # Flagged at the upgrade: for good, whatever its content reads today.
             for log in tampered | self.contact_ids.filtered("evidence_altered_before_upgrade")
         ]
-        for kind, log_id, detail in contacts._get_ledger_breaks(self.company_id):
+        problems += self._ledger_break_problems(contacts._get_ledger_breaks(self.company_id), tampered)
+        if problems:
+            message = self.env._(
+                "The evidence does not match what was recorded: %(problems)s. Tell a Collection Manager: "
+                "the dossier of this customer cannot be relied on until this is explained.",
+                problems="; ".join(problems),
+            )
+        else:
+            message = self.env._(
+                "All %(count)s contact log(s) match their digest, and the evidence ledger of %(company)s is "
+                "complete (%(entries)s entries).",
+                count=len(self.contact_ids.filtered("evidence_hash")),
+                company=self.company_id.name,
+                entries=contacts.env["credit.recovery.evidence.chain"]._get_heads(self.company_id)[self.company_id.id][
+                    0
+                ],
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": "danger" if problems else "success", "sticky": bool(problems)},
+        }
+
+    def action_generate_dossier(self, invoices=None):
+        """Render the evidence dossier, keep it as a new version on the collection record, log it."""
+        self.ensure_one()
+        attachment = self._generate_dossier(invoices)
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+
+    def _ledger_break_problems(self, breaks, tampered):
+        """One sentence per break of the evidence ledger (``_get_ledger_breaks``' ``(kind, log id,
+        detail)``); a rewritten ledger digest of a log already named as altered is not repeated."""
+        problems = []
+        for kind, log_id, detail in breaks:
             if kind == "missing":
                 problems.append(
                     self.env._(
@@ -73,33 +106,7 @@ class CreditRecoveryDebtor(models.Model):
                         entry=detail,
                     )
                 )
-        if problems:
-            message = self.env._(
-                "The evidence does not match what was recorded: %(problems)s. Tell a Collection Manager: "
-                "the dossier of this customer cannot be relied on until this is explained.",
-                problems="; ".join(problems),
-            )
-        else:
-            message = self.env._(
-                "All %(count)s contact log(s) match their digest, and the evidence ledger of %(company)s is "
-                "complete (%(entries)s entries).",
-                count=len(self.contact_ids.filtered("evidence_hash")),
-                company=self.company_id.name,
-                entries=contacts.env["credit.recovery.evidence.chain"]._get_heads(self.company_id)[self.company_id.id][
-                    0
-                ],
-            )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"message": message, "type": "danger" if problems else "success", "sticky": bool(problems)},
-        }
-
-    def action_generate_dossier(self, invoices=None):
-        """Render the evidence dossier, keep it as a new version on the collection record, log it."""
-        self.ensure_one()
-        attachment = self._generate_dossier(invoices)
-        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+        return problems
 
     def _generate_dossier(self, invoices=None):
         """The dossier is attached to and logged on this record, never on the shared customer:

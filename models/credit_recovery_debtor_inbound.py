@@ -10,6 +10,7 @@ from odoo.tools import clean_context
 
 from ..tools.inbound import STOP_PHONE, stop_request, suggest_meaning
 from ..tools.portal_input import text_html
+from .common import REPLY_CHANNELS
 
 _logger = logging.getLogger(__name__)
 
@@ -23,8 +24,6 @@ MAX_EXTERNAL_ID_CHARS = 512
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Channels whose opt-out a stop request sets (``res.partner.recovery_optout_<channel>``).
 OPTOUT_CHANNELS = ("phone", "whatsapp", "sms", "email")
-# Channels an agent may answer by from the Reply dialog (the page has no way back to the debtor).
-REPLY_CHANNELS = ("whatsapp", "sms", "email")
 
 
 def _excerpt(text, size):

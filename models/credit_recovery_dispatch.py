@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .credit_recovery_action import SKIP_REASONS
+from .common import SKIP_REASONS
 
 
 class CreditRecoveryDispatch(models.Model):

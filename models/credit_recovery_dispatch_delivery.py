@@ -11,9 +11,9 @@ from ..tools.collection import highest_stage_id
 from ..tools.contact_rules import contact_moment
 from ..tools.sql import batch_update
 from ..tools.timezone import contact_timezone
+from .common import DELIVERY_BATCH
 
 _logger = logging.getLogger(__name__)
-DELIVERY_BATCH = 200
 
 
 class CreditRecoveryDispatch(models.Model):
@@ -261,15 +261,7 @@ class CreditRecoveryDispatch(models.Model):
     def _post_emails(self, emails, results, notes):
         """The stage e-mails: one chatter message, one queued ``mail.mail`` and one notification
         each (as ``message_post`` would), and their contact logs, created in batches."""
-        to_send = []
-        for dispatch in self.filtered(lambda dispatch: dispatch.id in emails):
-            partner = dispatch.debtor_id.partner_id
-            if partner.recovery_optout_email:
-                notes[dispatch.id].append(self.env._("E-mail: the customer refused collection e-mails."))
-            elif not partner.email or partner.recovery_email_bounced:
-                notes[dispatch.id].append(self.env._("E-mail: no valid address (missing or bounced)."))
-            else:
-                to_send.append(dispatch)
+        to_send = self._email_recipients(emails, notes)
         if not to_send:
             return
         subtype = self.env.ref("mail.mt_comment")
@@ -290,6 +282,35 @@ class CreditRecoveryDispatch(models.Model):
                 for dispatch in to_send
             ]
         )
+        to_send._queue_mails(messages, bodies, author)
+        self.env["credit.recovery.contact"]._create_automatic_logs(
+            [
+                dispatch._prepare_contact_vals(
+                    "email", dispatch._get_message_templates(dispatch.stage_id)[0].name, message
+                )
+                for dispatch, message in zip(to_send, messages, strict=True)
+            ]
+        )
+        for dispatch in to_send:
+            results[dispatch.id]["email"] = 1
+
+    def _email_recipients(self, emails, notes):
+        """The messages of ``emails`` whose customer takes collection e-mails at a valid address;
+        for the others, why not in ``notes``."""
+        to_send = self.browse()
+        for dispatch in self.filtered(lambda dispatch: dispatch.id in emails):
+            partner = dispatch.debtor_id.partner_id
+            if partner.recovery_optout_email:
+                notes[dispatch.id].append(self.env._("E-mail: the customer refused collection e-mails."))
+            elif not partner.email or partner.recovery_email_bounced:
+                notes[dispatch.id].append(self.env._("E-mail: no valid address (missing or bounced)."))
+            else:
+                to_send |= dispatch
+        return to_send
+
+    def _queue_mails(self, messages, bodies, author):
+        """One outgoing ``mail.mail`` and its notification per message of these (same order as
+        ``messages`` and ``bodies``), as ``message_post`` would queue them."""
         mails = (
             self.env["mail.mail"]
             .sudo()
@@ -302,7 +323,7 @@ class CreditRecoveryDispatch(models.Model):
                         "auto_delete": False,
                         "state": "outgoing",
                     }
-                    for dispatch, message, body in zip(to_send, messages, bodies, strict=True)
+                    for dispatch, message, body in zip(self, messages, bodies, strict=True)
                 ]
             )
         )
@@ -317,19 +338,9 @@ class CreditRecoveryDispatch(models.Model):
                     "notification_status": "ready",
                     "is_read": True,
                 }
-                for dispatch, message, mail in zip(to_send, messages, mails, strict=True)
+                for dispatch, message, mail in zip(self, messages, mails, strict=True)
             ]
         )
-        self.env["credit.recovery.contact"]._create_automatic_logs(
-            [
-                dispatch._prepare_contact_vals(
-                    "email", dispatch._get_message_templates(dispatch.stage_id)[0].name, message
-                )
-                for dispatch, message in zip(to_send, messages, strict=True)
-            ]
-        )
-        for dispatch in to_send:
-            results[dispatch.id]["email"] = 1
 
     def _prepare_chatter_vals(self, message_type, body, *, subtype, author, sender, reply_to, subject=None):
         """The chatter message of this message's e-mail or SMS on the debtor, as ``message_post``
@@ -403,16 +414,7 @@ class CreditRecoveryDispatch(models.Model):
     def _post_sms(self, texts, results, notes):
         """The stage SMS: one chatter message, one queued ``sms.sms`` and one notification each
         (as ``_message_sms`` would), and their contact logs, created in batches."""
-        to_send = []
-        for dispatch in self.filtered(lambda dispatch: dispatch.id in texts):
-            partner = dispatch.debtor_id.partner_id
-            number = partner._recovery_sms_number()
-            if partner.recovery_optout_sms:
-                notes[dispatch.id].append(self.env._("SMS: the customer refused collection SMS."))
-            elif not number or partner.recovery_sms_failed:
-                notes[dispatch.id].append(self.env._("SMS: no valid mobile number (missing, invalid or failed)."))
-            else:
-                to_send.append((dispatch, number))
+        to_send = self._sms_recipients(texts, notes)
         if not to_send:
             return
         subtype = self.env.ref("mail.mt_note")
@@ -432,6 +434,37 @@ class CreditRecoveryDispatch(models.Model):
                 for dispatch, _number in to_send
             ]
         )
+        self._queue_sms(to_send, texts, messages, author)
+        self.env["credit.recovery.contact"]._create_automatic_logs(
+            [
+                dispatch._prepare_contact_vals(
+                    "sms", dispatch._get_message_templates(dispatch.stage_id)[1].name, message, number
+                )
+                for (dispatch, number), message in zip(to_send, messages, strict=True)
+            ]
+        )
+        for dispatch, _number in to_send:
+            results[dispatch.id]["sms"] = 1
+
+    def _sms_recipients(self, texts, notes):
+        """``[(message, number)]`` of ``texts`` whose customer takes collection SMS at a valid
+        mobile number; for the others, why not in ``notes``."""
+        to_send = []
+        for dispatch in self.filtered(lambda dispatch: dispatch.id in texts):
+            partner = dispatch.debtor_id.partner_id
+            number = partner._recovery_sms_number()
+            if partner.recovery_optout_sms:
+                notes[dispatch.id].append(self.env._("SMS: the customer refused collection SMS."))
+            elif not number or partner.recovery_sms_failed:
+                notes[dispatch.id].append(self.env._("SMS: no valid mobile number (missing, invalid or failed)."))
+            else:
+                to_send.append((dispatch, number))
+        return to_send
+
+    @api.model
+    def _queue_sms(self, to_send, texts, messages, author):
+        """One outgoing ``sms.sms`` and its notification per ``(message, number)`` of ``to_send``
+        (same order as ``messages``), as ``_message_sms`` would queue them."""
         sms = (
             self.env["sms.sms"]
             .sudo()
@@ -464,16 +497,6 @@ class CreditRecoveryDispatch(models.Model):
                 for (dispatch, number), message, text in zip(to_send, messages, sms, strict=True)
             ]
         )
-        self.env["credit.recovery.contact"]._create_automatic_logs(
-            [
-                dispatch._prepare_contact_vals(
-                    "sms", dispatch._get_message_templates(dispatch.stage_id)[1].name, message, number
-                )
-                for (dispatch, number), message in zip(to_send, messages, strict=True)
-            ]
-        )
-        for dispatch, _number in to_send:
-            results[dispatch.id]["sms"] = 1
 
     def _post_other_channels(self, results, notes):
         """The stage messages of the channels a bridge adds (WhatsApp Business…), for the whole batch:

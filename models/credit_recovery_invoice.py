@@ -7,7 +7,6 @@ from ..tools.collection import InvoiceState, invoice_state, stage_for_due_date
 # its own page: PostgreSQL then updates in place (HOT), without touching the indexes.
 # (70 % left two rows in three outside their page on a full rewrite; 40 % leaves room for all.)
 STATE_FILLFACTOR = 40
-STATE_FIELDS = ("stage_id", "days_overdue", "amount_overdue", "oldest_due_date", "next_action_date", "refresh_date")
 
 
 class CreditRecoveryInvoice(models.Model):

@@ -4,8 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.sql import audit_columns, audit_values
-from .account_move import RECOVERY_MOVE_TYPES
-from .credit_recovery_invoice import STATE_FIELDS
+from .common import RECOVERY_MOVE_TYPES, STATE_FIELDS
 
 REFRESH_BATCH = 5000
 

@@ -8,14 +8,11 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..tools import kpi
-from .credit_recovery_snapshot import bucket_case_sql, open_lines_sql
+from ..tools.ledger_sql import bucket_case_sql, open_lines_sql
+from .common import ATTRIBUTION_DAYS, UNATTRIBUTED
 
 # Months of credit sales the countback DSO may walk back through.
 COUNTBACK_MONTHS = 24
-# A payment is attributed to the debtor's last contact at most this many days before it.
-ATTRIBUTION_DAYS = 90
-# The key, in the recovery per value, of the payments made with no contact in the ATTRIBUTION_DAYS before.
-UNATTRIBUTED = "unattributed"
 
 
 class CreditRecoveryKpi(models.AbstractModel):
@@ -229,8 +226,13 @@ class CreditRecoveryKpi(models.AbstractModel):
         value's collected amount is thus part of its entered amount: a rate per value is bounded
         by 100 %, as the total is.
         """
-        opening_day = date_from - timedelta(days=1)
-        contact_sql = SQL(
+        rows = self.env.execute_query_dict(self._recovery_sql(company_id, date_from, date_to, user_id))
+        return kpi.fold_recovery(rows, UNATTRIBUTED)
+
+    def _recovery_contacts_sql(self, company_id, date_from, date_to, user_id):
+        """SQL of the outbound contacts logged from ``ATTRIBUTION_DAYS`` before the period to its end
+        (``user_id``: that agent's), with the stage and template each was made with."""
+        return SQL(
             """
             SELECT contact.id, contact.debtor_id, contact.date::date AS day, contact.channel, contact.user_id,
                    COALESCE(dispatch.stage_id, debtor.stage_id) AS stage_id,
@@ -249,118 +251,90 @@ class CreditRecoveryKpi(models.AbstractModel):
             attribution_start=date_from - timedelta(days=ATTRIBUTION_DAYS),
             user=user_id,
         )
-        rows = self.env.execute_query_dict(
-            SQL(
-                """
-                WITH contacts AS (%(contacts)s),
-                first_contact AS (
-                    SELECT DISTINCT ON (debtor_id) * FROM contacts
-                     WHERE day >= %(date_from)s ORDER BY debtor_id, day, id
-                ),
-                lines AS (
-                    SELECT line.id, move.recovery_debtor_id AS debtor_id,
-                           COALESCE(line.date_maturity, line.date) AS due,
-                           move.recovery_agreement_id IS NOT NULL AS agreement,
-                           CASE WHEN move.recovery_agreement_id IS NOT NULL AND line.date >= %(date_from)s THEN 0
-                                ELSE line.balance - COALESCE((
-                                    SELECT SUM(partial.amount) FROM account_partial_reconcile partial
-                                     WHERE partial.debit_move_id = line.id
-                                       AND partial.max_date <= CASE
-                                           WHEN move.recovery_agreement_id IS NOT NULL THEN %(opening)s
-                                           ELSE GREATEST(%(opening)s, COALESCE(line.date_maturity, line.date))
-                                       END
-                                ), 0) END AS open
-                      FROM account_move_line line
-                      JOIN account_move move ON move.id = line.move_id
-                      JOIN first_contact ON first_contact.debtor_id = move.recovery_debtor_id
-                     WHERE line.company_id = %(company)s
-                       AND line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
-                       AND line.parent_state = 'posted' AND line.balance > 0 AND line.date <= %(date_to)s
-                       AND COALESCE(line.date_maturity, line.date) <= %(date_to)s
-                       AND (move.move_type = 'out_invoice' OR move.recovery_agreement_id IS NOT NULL)
-                ),
-                entered AS (
-                    SELECT debtor_id, SUM(open) AS amount FROM lines WHERE open > 0.0001 GROUP BY debtor_id
-                ),
-                payments AS (
-                    SELECT lines.debtor_id, partial.max_date AS day, SUM(partial.amount) AS amount
-                      FROM lines JOIN account_partial_reconcile partial ON partial.debit_move_id = lines.id
-                      JOIN account_move_line paid_by ON paid_by.id = partial.credit_move_id
-                      JOIN account_move paying_move ON paying_move.id = paid_by.move_id
-                     WHERE partial.max_date BETWEEN %(date_from)s AND %(date_to)s
-                       AND (lines.agreement OR partial.max_date > lines.due)
-                       AND paying_move.recovery_agreement_id IS NULL
-                     GROUP BY 1, 2
-                ),
-                attributed AS (
-                    SELECT payments.amount, payments.day AS paid_day, payments.debtor_id AS paid_debtor,
-                           last.id IS NULL AS unattributed, last.channel, last.user_id, last.stage_id, last.template
-                      FROM payments
-                      LEFT JOIN LATERAL (
-                            SELECT * FROM contacts WHERE contacts.debtor_id = payments.debtor_id
-                               AND contacts.day <= payments.day AND contacts.day >= payments.day - %(window)s
-                             ORDER BY contacts.day DESC, contacts.id DESC LIMIT 1
-                      ) last ON TRUE
-                )
-                SELECT 'entered' AS kind, NULL AS channel, NULL::int AS user_id, NULL::int AS stage_id,
-                       NULL AS template, SUM(entered.amount) AS amount, NULL::float AS days, COUNT(*) AS n
-                  FROM entered
-                 UNION ALL
-                SELECT 'entered:' || by_value.dimension, NULL, NULL, NULL, by_value.value, SUM(entered.amount),
-                       NULL, COUNT(*)
-                  FROM (SELECT DISTINCT 'channel' AS dimension, debtor_id, channel AS value FROM contacts
-                        UNION SELECT 'agent', debtor_id, user_id::text FROM contacts
-                        UNION SELECT 'stage', debtor_id, stage_id::text FROM contacts
-                        UNION SELECT 'template', debtor_id, template FROM contacts) by_value
-                  JOIN entered USING (debtor_id)
-                 GROUP BY 1, 5
-                 UNION ALL
-                SELECT CASE WHEN attributed.unattributed THEN 'collected:unattributed' ELSE 'collected' END,
-                       attributed.channel, attributed.user_id, attributed.stage_id, attributed.template,
-                       SUM(attributed.amount), SUM(attributed.paid_day - first_contact.day)::float,
-                       COUNT(first_contact.debtor_id)
-                  FROM attributed LEFT JOIN first_contact ON first_contact.debtor_id = attributed.paid_debtor
-                       AND first_contact.day <= attributed.paid_day
-                 GROUP BY 1, 2, 3, 4, 5
-                """,
-                contacts=contact_sql,
-                date_from=date_from,
-                date_to=date_to,
-                opening=opening_day,
-                company=company_id,
-                window=ATTRIBUTION_DAYS,
+
+    def _recovery_sql(self, company_id, date_from, date_to, user_id):
+        """SQL of :meth:`_recovery`: one row per kind (entered, entered per value, collected per
+        attributed contact) with its amount, days from first contact to payment and count."""
+        return SQL(
+            """
+            WITH contacts AS (%(contacts)s),
+            first_contact AS (
+                SELECT DISTINCT ON (debtor_id) * FROM contacts
+                 WHERE day >= %(date_from)s ORDER BY debtor_id, day, id
+            ),
+            lines AS (
+                SELECT line.id, move.recovery_debtor_id AS debtor_id,
+                       COALESCE(line.date_maturity, line.date) AS due,
+                       move.recovery_agreement_id IS NOT NULL AS agreement,
+                       CASE WHEN move.recovery_agreement_id IS NOT NULL AND line.date >= %(date_from)s THEN 0
+                            ELSE line.balance - COALESCE((
+                                SELECT SUM(partial.amount) FROM account_partial_reconcile partial
+                                 WHERE partial.debit_move_id = line.id
+                                   AND partial.max_date <= CASE
+                                       WHEN move.recovery_agreement_id IS NOT NULL THEN %(opening)s
+                                       ELSE GREATEST(%(opening)s, COALESCE(line.date_maturity, line.date))
+                                   END
+                            ), 0) END AS open
+                  FROM account_move_line line
+                  JOIN account_move move ON move.id = line.move_id
+                  JOIN first_contact ON first_contact.debtor_id = move.recovery_debtor_id
+                 WHERE line.company_id = %(company)s
+                   AND line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                   AND line.parent_state = 'posted' AND line.balance > 0 AND line.date <= %(date_to)s
+                   AND COALESCE(line.date_maturity, line.date) <= %(date_to)s
+                   AND (move.move_type = 'out_invoice' OR move.recovery_agreement_id IS NOT NULL)
+            ),
+            entered AS (
+                SELECT debtor_id, SUM(open) AS amount FROM lines WHERE open > 0.0001 GROUP BY debtor_id
+            ),
+            payments AS (
+                SELECT lines.debtor_id, partial.max_date AS day, SUM(partial.amount) AS amount
+                  FROM lines JOIN account_partial_reconcile partial ON partial.debit_move_id = lines.id
+                  JOIN account_move_line paid_by ON paid_by.id = partial.credit_move_id
+                  JOIN account_move paying_move ON paying_move.id = paid_by.move_id
+                 WHERE partial.max_date BETWEEN %(date_from)s AND %(date_to)s
+                   AND (lines.agreement OR partial.max_date > lines.due)
+                   AND paying_move.recovery_agreement_id IS NULL
+                 GROUP BY 1, 2
+            ),
+            attributed AS (
+                SELECT payments.amount, payments.day AS paid_day, payments.debtor_id AS paid_debtor,
+                       last.id IS NULL AS unattributed, last.channel, last.user_id, last.stage_id, last.template
+                  FROM payments
+                  LEFT JOIN LATERAL (
+                        SELECT * FROM contacts WHERE contacts.debtor_id = payments.debtor_id
+                           AND contacts.day <= payments.day AND contacts.day >= payments.day - %(window)s
+                         ORDER BY contacts.day DESC, contacts.id DESC LIMIT 1
+                  ) last ON TRUE
             )
+            SELECT 'entered' AS kind, NULL AS channel, NULL::int AS user_id, NULL::int AS stage_id,
+                   NULL AS template, SUM(entered.amount) AS amount, NULL::float AS days, COUNT(*) AS n
+              FROM entered
+             UNION ALL
+            SELECT 'entered:' || by_value.dimension, NULL, NULL, NULL, by_value.value, SUM(entered.amount),
+                   NULL, COUNT(*)
+              FROM (SELECT DISTINCT 'channel' AS dimension, debtor_id, channel AS value FROM contacts
+                    UNION SELECT 'agent', debtor_id, user_id::text FROM contacts
+                    UNION SELECT 'stage', debtor_id, stage_id::text FROM contacts
+                    UNION SELECT 'template', debtor_id, template FROM contacts) by_value
+              JOIN entered USING (debtor_id)
+             GROUP BY 1, 5
+             UNION ALL
+            SELECT CASE WHEN attributed.unattributed THEN 'collected:unattributed' ELSE 'collected' END,
+                   attributed.channel, attributed.user_id, attributed.stage_id, attributed.template,
+                   SUM(attributed.amount), SUM(attributed.paid_day - first_contact.day)::float,
+                   COUNT(first_contact.debtor_id)
+              FROM attributed LEFT JOIN first_contact ON first_contact.debtor_id = attributed.paid_debtor
+                   AND first_contact.day <= attributed.paid_day
+             GROUP BY 1, 2, 3, 4, 5
+            """,
+            contacts=self._recovery_contacts_sql(company_id, date_from, date_to, user_id),
+            date_from=date_from,
+            date_to=date_to,
+            opening=date_from - timedelta(days=1),
+            company=company_id,
+            window=ATTRIBUTION_DAYS,
         )
-        dimensions = {"channel": "channel", "agent": "user_id", "stage": "stage_id", "template": "template"}
-        sums = {name: defaultdict(lambda: [0.0, 0.0]) for name in dimensions}
-        total = [0.0, 0.0]
-        days_sum, days_n = 0.0, 0
-        for row in rows:
-            if row["kind"].startswith("entered:"):
-                sums[row["kind"].split(":")[1]][row["template"] or "none"][0] += row["amount"] or 0.0
-                continue
-            index = 0 if row["kind"] == "entered" else 1
-            if index:
-                for name, column in dimensions.items():
-                    # A payment with no contact before it is credited to no value of any dimension.
-                    key = UNATTRIBUTED if row["kind"] == "collected:unattributed" else str(row[column] or "none")
-                    sums[name][key][1] += row["amount"] or 0.0
-            total[index] += row["amount"] or 0.0
-            if index and row["n"]:
-                days_sum += row["days"] or 0.0
-                days_n += row["n"]
-        result = {
-            "amount_entered": total[0],
-            "amount_collected": total[1],
-            "recovery_rate": kpi.percent(total[1], total[0]),
-            "avg_days_contact_to_payment": kpi.ratio(days_sum, days_n),
-        }
-        for name in dimensions:
-            result[f"recovery_by_{name}"] = {
-                str(key): {"entered": entered, "collected": collected, "rate": kpi.percent(collected, entered)}
-                for key, (entered, collected) in sums[name].items()
-            }
-        return result
 
     def _cure_rates(self, company_id, date_from, date_to, user_id):
         """Cure rate per stage, per invoice: invoices that reached the stage in the period and

@@ -6,7 +6,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..tools import kpi
-from .credit_recovery_kpi import ATTRIBUTION_DAYS, UNATTRIBUTED
+from .common import ATTRIBUTION_DAYS, UNATTRIBUTED
 
 TREND_WEEKS = 12
 
@@ -25,38 +25,12 @@ class CreditRecoveryKpi(models.AbstractModel):
         """
         company, user_id = self._check_scope(company_id or self.env.company.id)
         today = fields.Date.context_today(self)
-        month_start = today.replace(day=1)
-        week_start = today - timedelta(days=today.weekday())
-        kpis = self.get_kpis(company.id, month_start, today)
+        kpis = self.get_kpis(company.id, today.replace(day=1), today)
         # DSO, roll rates and recovery over a rolling 30 days: month to date means nothing on the 1st.
         rolling = self.get_kpis(company.id, today - timedelta(days=29), today)
         own = [("user_id", "=", user_id)] if user_id else []
-        debtor_own = [("debtor_id.user_id", "=", user_id)] if user_id else []
-        Debtor = self.env["credit.recovery.debtor"]
         overdue_domain = [("company_id", "=", company.id), ("amount_overdue", ">", 0), *own]
-        by_stage = [
-            {
-                "label": stage.display_name if stage else self.env._("No stage"),
-                "amount": amount,
-                "count": count,
-                "action": self._list_action(
-                    "credit.recovery.debtor",
-                    self.env._("Overdue debtors"),
-                    [*overdue_domain, ("stage_id", "=", stage.id if stage else False)],
-                ),
-            }
-            for stage, amount, count in Debtor._read_group(
-                overdue_domain, ["stage_id"], ["amount_overdue:sum", "__count"], order="stage_id"
-            )
-        ]
-        due_today = [("company_id", "=", company.id), ("state", "=", "open"), ("date", "=", today), *debtor_own]
-        broken_week = [
-            ("company_id", "=", company.id),
-            ("state", "=", "broken"),
-            ("closed_date", ">=", week_start),
-            *debtor_own,
-        ]
-        to_approve = [("company_id", "=", company.id), ("state", "=", "to_approve"), *debtor_own]
+        by_stage = self._dashboard_by_stage(overdue_domain)
         currency = company.currency_id
         cards = [
             {
@@ -68,6 +42,62 @@ class CreditRecoveryKpi(models.AbstractModel):
                 "value": currency.format(sum(row["amount"] for row in by_stage)),
                 "action": self._list_action("credit.recovery.debtor", self.env._("Overdue debtors"), overdue_domain),
             },
+            *self._dashboard_work_cards(company, user_id, today),
+            *self._dashboard_money_cards(company, kpis, own, today),
+        ]
+        return {
+            "company": company.name,
+            "currency_id": currency.id,
+            "cards": cards,
+            "by_stage": by_stage,
+            "aging_trend": self._aging_trend(company.id, today, user_id),
+            "roll_rates": self._roll_rate_rows(rolling["roll_rates"]),
+            "stay_rates": self._stay_rate_rows(rolling["roll_rates"]),
+            "recovery_by_channel": self._labelled(
+                rolling["recovery_by_channel"],
+                dict(self.env["credit.recovery.contact"]._fields["channel"]._description_selection(self.env)),
+            ),
+            "recovery_by_stage": self._labelled(
+                rolling["recovery_by_stage"],
+                {
+                    "none": self.env._("No stage"),
+                    **{str(stage.id): stage.display_name for stage in self.env["credit.recovery.stage"].search([])},
+                },
+            ),
+            "kpis": {key: rolling[key] for key in ("dso", "dso_countback", "bpdso", "add", "promise_kept_rate")},
+        }
+
+    def _dashboard_by_stage(self, overdue_domain):
+        """``[{label, amount, count, action}]``: the overdue debtors of ``overdue_domain`` per stage."""
+        return [
+            {
+                "label": stage.display_name if stage else self.env._("No stage"),
+                "amount": amount,
+                "count": count,
+                "action": self._list_action(
+                    "credit.recovery.debtor",
+                    self.env._("Overdue debtors"),
+                    [*overdue_domain, ("stage_id", "=", stage.id if stage else False)],
+                ),
+            }
+            for stage, amount, count in self.env["credit.recovery.debtor"]._read_group(
+                overdue_domain, ["stage_id"], ["amount_overdue:sum", "__count"], order="stage_id"
+            )
+        ]
+
+    def _dashboard_work_cards(self, company, user_id, today):
+        """The cards of the team's work: promises due today, promises broken this week, agreements to
+        approve (``user_id``: of that agent's debtors)."""
+        debtor_own = [("debtor_id.user_id", "=", user_id)] if user_id else []
+        due_today = [("company_id", "=", company.id), ("state", "=", "open"), ("date", "=", today), *debtor_own]
+        broken_week = [
+            ("company_id", "=", company.id),
+            ("state", "=", "broken"),
+            ("closed_date", ">=", today - timedelta(days=today.weekday())),
+            *debtor_own,
+        ]
+        to_approve = [("company_id", "=", company.id), ("state", "=", "to_approve"), *debtor_own]
+        return [
             {
                 "key": "promises_today",
                 "label": self.env._("Promises due today"),
@@ -96,6 +126,13 @@ class CreditRecoveryKpi(models.AbstractModel):
                     "credit.recovery.agreement", self.env._("Agreements to approve"), to_approve
                 ),
             },
+        ]
+
+    def _dashboard_money_cards(self, company, kpis, own, today):
+        """The cards of the month's money: recovered by the team, and the CEI."""
+        currency = company.currency_id
+        month_start = today.replace(day=1)
+        return [
             {
                 "key": "recovered",
                 "label": self.env._("Recovered this month"),
@@ -128,27 +165,6 @@ class CreditRecoveryKpi(models.AbstractModel):
                 ),
             },
         ]
-        return {
-            "company": company.name,
-            "currency_id": currency.id,
-            "cards": cards,
-            "by_stage": by_stage,
-            "aging_trend": self._aging_trend(company.id, today, user_id),
-            "roll_rates": self._roll_rate_rows(rolling["roll_rates"]),
-            "stay_rates": self._stay_rate_rows(rolling["roll_rates"]),
-            "recovery_by_channel": self._labelled(
-                rolling["recovery_by_channel"],
-                dict(self.env["credit.recovery.contact"]._fields["channel"]._description_selection(self.env)),
-            ),
-            "recovery_by_stage": self._labelled(
-                rolling["recovery_by_stage"],
-                {
-                    "none": self.env._("No stage"),
-                    **{str(stage.id): stage.display_name for stage in self.env["credit.recovery.stage"].search([])},
-                },
-            ),
-            "kpis": {key: rolling[key] for key in ("dso", "dso_countback", "bpdso", "add", "promise_kept_rate")},
-        }
 
     def _roll_rate_rows(self, rates):
         """``[{label, rate}]`` of the roll rates in bucket order, with the buckets' names: the share

@@ -10,7 +10,7 @@ from odoo.tools.misc import formatLang
 from ..tools.business_days import BusinessCalendar, holiday_dates, public_holidays
 from ..tools.collection import StageRule
 from ..tools.contact_rules import ContactWindow
-from .credit_recovery_stage import POLICY_SAVE_MARK
+from .common import POLICY_SAVE_MARK
 
 CDC_MAX_FINE_PERCENT = 2.0  # CDC art. 52 §1
 

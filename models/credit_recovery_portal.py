@@ -19,8 +19,6 @@ from ..tools.late_fees import late_charges
 
 _logger = logging.getLogger(__name__)
 
-RECEIPT_MAX_BYTES = 10 * 1024 * 1024
-
 
 @functools.lru_cache(maxsize=512)
 def _qr_png(payload):
@@ -154,13 +152,83 @@ class CreditRecoveryPortal(models.AbstractModel):
         currency = company.currency_id
         policy = self._get_policy(company)
         today = today or fields.Date.context_today(self)
-        digits = currency.decimal_places
         money, day = self._formatters(currency)
         open_agreements = debtor.agreement_ids.filtered(lambda agreement: agreement.state in ("to_approve", "active"))
         # The one claimed amount of the day (the e-mail's, the SMS's, the letter's): the installments
         # already due that may be claimed, with their fine and interest. What is not due yet is
         # listed apart and never added to it.
         claim = debtor._get_claims(today)[debtor.id]
+        rows = self._page_rows(debtor, claim, open_agreements, today)
+        total = float(claim.total)
+        pix_total = debtor._portal_pix_code(total, claim) if total > 0 else False
+        agreement_next = self._page_agreement_next(open_agreements)
+        providers = self._has_payment_providers(company)
+        negotiable = self._negotiable_invoices(debtor, claim)
+        templates = self._offer_templates(debtor) if negotiable else self.env["credit.recovery.proposal.template"]
+        return {
+            "link": link,
+            "debtor": debtor,
+            "company": company,
+            "partner": partner,
+            "currency": currency,
+            "policy": policy,
+            "today": today,
+            "masked_tax_id": mask_tax_id(partner.vat),
+            "money": money,
+            "day": day,
+            "rows": rows,
+            "claimed_rows": [row for row in rows if row["kind"] == "claimed"],
+            "not_due_rows": [row for row in rows if row["kind"] == "not_due"],
+            "other_rows": [row for row in rows if row["kind"] == "other"],
+            "not_due_total": sum(row["principal"] for row in rows if row["kind"] == "not_due"),
+            "total": total,
+            "agreement_next": agreement_next,
+            "agreement_qr": self._page_agreement_qr(open_agreements),
+            "nothing_open": not rows
+            and not any(agreement_next.values())
+            and not debtor.promise_ids.filtered(lambda promise: promise.state == "open"),
+            "pix_total": pix_total,
+            "pix_total_qr": self._qr_image(pix_total) if pix_total else False,
+            "pay_links": {
+                row["move"].id: row["move"].get_portal_url()
+                for row in rows
+                if providers and row["payable"] and not pix_total
+            },
+            "payment_instructions": company.recovery_payment_instructions,
+            "promises": debtor.promise_ids.filtered(lambda promise: promise.state == "open"),
+            "agreements": open_agreements,
+            "feedback_due": self._feedback_due(debtor),
+            "negotiable": negotiable,
+            "templates": templates,
+            "first_due_defaults": {
+                template.id: today + timedelta(days=template.first_due_days) for template in templates
+            },
+            "profile": debtor.profile_id,
+        }
+
+    def _page_agreement_next(self, agreements):
+        """``{agreement id: its next unpaid installment}`` (an empty recordset when all are paid)."""
+        return {
+            agreement.id: agreement.line_ids.filtered(lambda line: not line.paid).sorted(
+                lambda line: (line.date_due, line.sequence, line.id)
+            )[:1]
+            for agreement in agreements
+        }
+
+    def _page_agreement_qr(self, agreements):
+        """``{agreement id: QR image}`` of the PIX code of each active agreement's next installment."""
+        return {
+            agreement.id: self._qr_image(agreement.portal_pix_code)
+            for agreement in agreements
+            if agreement.state == "active" and agreement.portal_pix_code
+        }
+
+    def _page_rows(self, debtor, claim, open_agreements, today):
+        """The page's installment rows: each open installment with its kind (``claimed`` today,
+        ``not_due`` yet, or ``other``: disputed, under agreement, or due but not claimed today),
+        its charges of today, whether it is payable and its PIX code."""
+        company = debtor.company_id
+        digits = company.currency_id.decimal_places
         claimed = claim.by_key()
         rows = []
         for line in self._open_installments(debtor, today):
@@ -200,61 +268,7 @@ class CreditRecoveryPortal(models.AbstractModel):
         )
         for row, code in zip(rows, codes, strict=True):
             row["pix"] = code
-        total = float(claim.total)
-        pix_total = debtor._portal_pix_code(total, claim) if total > 0 else False
-        agreement_next = {
-            agreement.id: agreement.line_ids.filtered(lambda line: not line.paid).sorted(
-                lambda line: (line.date_due, line.sequence, line.id)
-            )[:1]
-            for agreement in open_agreements
-        }
-        providers = self._has_payment_providers(company)
-        negotiable = self._negotiable_invoices(debtor, claim)
-        templates = self._offer_templates(debtor) if negotiable else self.env["credit.recovery.proposal.template"]
-        return {
-            "link": link,
-            "debtor": debtor,
-            "company": company,
-            "partner": partner,
-            "currency": currency,
-            "policy": policy,
-            "today": today,
-            "masked_tax_id": mask_tax_id(partner.vat),
-            "money": money,
-            "day": day,
-            "rows": rows,
-            "claimed_rows": [row for row in rows if row["kind"] == "claimed"],
-            "not_due_rows": [row for row in rows if row["kind"] == "not_due"],
-            "other_rows": [row for row in rows if row["kind"] == "other"],
-            "not_due_total": sum(row["principal"] for row in rows if row["kind"] == "not_due"),
-            "total": total,
-            "agreement_next": agreement_next,
-            "agreement_qr": {
-                agreement.id: self._qr_image(agreement.portal_pix_code)
-                for agreement in open_agreements
-                if agreement.state == "active" and agreement.portal_pix_code
-            },
-            "nothing_open": not rows
-            and not any(agreement_next.values())
-            and not debtor.promise_ids.filtered(lambda promise: promise.state == "open"),
-            "pix_total": pix_total,
-            "pix_total_qr": self._qr_image(pix_total) if pix_total else False,
-            "pay_links": {
-                row["move"].id: row["move"].get_portal_url()
-                for row in rows
-                if providers and row["payable"] and not pix_total
-            },
-            "payment_instructions": company.recovery_payment_instructions,
-            "promises": debtor.promise_ids.filtered(lambda promise: promise.state == "open"),
-            "agreements": open_agreements,
-            "feedback_due": self._feedback_due(debtor),
-            "negotiable": negotiable,
-            "templates": templates,
-            "first_due_defaults": {
-                template.id: today + timedelta(days=template.first_due_days) for template in templates
-            },
-            "profile": debtor.profile_id,
-        }
+        return rows
 
     @api.model
     def _open_installments(self, debtor, today):

@@ -7,8 +7,7 @@ from odoo.tools import format_date
 from odoo.tools.mimetypes import guess_mimetype
 
 from ..tools.portal_input import RECEIPT_MIMETYPES, text_html
-from .credit_recovery_agreement import TERM_FIELDS
-from .credit_recovery_portal import RECEIPT_MAX_BYTES
+from .common import RECEIPT_MAX_BYTES, TERM_FIELDS
 
 
 class CreditRecoveryPortal(models.AbstractModel):

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-PERIODICITIES = [("monthly", "Monthly"), ("biweekly", "Every two weeks"), ("weekly", "Weekly")]
+from .common import PERIODICITIES
 
 
 class CreditRecoveryProposalTemplate(models.Model):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .credit_recovery_dispatch_delivery import DELIVERY_BATCH
+from .common import DELIVERY_BATCH
 
 # Batches of one run (or of the delivery) in flight at a time: as many job runners' workers can share it.
 DEFAULT_SLOTS = 4

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from ..tools.kpi import BUCKETS
+from ..tools.ledger_sql import bucket_case_sql, open_lines_sql
 from ..tools.sql import audit_columns, audit_values
 
 BUCKET_SELECTION = [
@@ -15,58 +15,6 @@ BUCKET_SELECTION = [
     ("d91_180", "91-180 days"),
     ("d180_plus", "Over 180 days"),
 ]
-
-
-def bucket_case_sql(days_sql):
-    """SQL ``CASE`` giving the aging bucket code of ``days_sql`` days past due (tools.kpi.BUCKETS)."""
-    whens = []
-    for code, _low, high in BUCKETS:
-        if high is None:
-            whens.append(SQL("ELSE %s", code))
-        else:
-            whens.append(SQL("WHEN %s <= %s THEN %s", days_sql, high, code))
-    return SQL("(CASE %s END)", SQL(" ").join(whens))
-
-
-def open_lines_sql(company_id, day, user_id=None):
-    """SQL of the installments open at the end of ``day`` for a company, from the history alone
-    (with ``user_id``: of the debtors that user is responsible for).
-
-    Columns: ``line_id, move_id, debtor_id, due, residual`` (company currency). An installment is
-    a receivable debit line of a posted customer invoice or agreement entry dated on or before
-    ``day``; its residual that day is its amount minus the partial reconciliations whose
-    ``max_date`` (the later of the two lines' dates) is on or before ``day``. The same query
-    gives today's snapshot and rebuilds a past one, so both agree by construction.
-    """
-    return SQL(
-        """
-        SELECT line.id AS line_id, line.move_id, move.recovery_debtor_id AS debtor_id,
-               COALESCE(line.date_maturity, line.date) AS due,
-               line.balance - COALESCE(paid.amount, 0) AS residual
-          FROM account_move_line line
-          JOIN account_move move ON move.id = line.move_id
-          LEFT JOIN (
-                SELECT partial.debit_move_id, SUM(partial.amount) AS amount
-                  FROM account_partial_reconcile partial
-                 WHERE partial.company_id = %(company)s AND partial.max_date <= %(day)s
-                 GROUP BY partial.debit_move_id
-          ) paid ON paid.debit_move_id = line.id
-         WHERE line.company_id = %(company)s
-           AND line.account_id IN (
-                SELECT id FROM account_account WHERE account_type = 'asset_receivable')
-           AND line.parent_state = 'posted'
-           AND line.balance > 0
-           AND line.date <= %(day)s
-           AND move.recovery_debtor_id IS NOT NULL
-           AND (move.move_type = 'out_invoice' OR move.recovery_agreement_id IS NOT NULL)
-           AND line.balance - COALESCE(paid.amount, 0) > 0.0001
-           AND (%(user)s::int IS NULL OR move.recovery_debtor_id IN (
-                SELECT debtor.id FROM credit_recovery_debtor debtor WHERE debtor.user_id = %(user)s))
-        """,
-        company=company_id,
-        day=day,
-        user=user_id,
-    )
 
 
 class CreditRecoveryPolicy(models.Model):

@@ -2,8 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-# Transaction mark (server side only) of a policy save in progress, see _check_trigger_order.
-POLICY_SAVE_MARK = "account_credit_recovery.policy_save"
+from .common import POLICY_SAVE_MARK
+
 # Where a stage stands on the ladder, most significant first: "highest stage" compares these.
 LADDER_COLUMNS = ("sequence", "trigger_days", "id")
 

@@ -10,7 +10,7 @@ from ..tools.contact_rules import contact_moment
 from ..tools.kpi import ScoreFactors, payment_score
 from ..tools.late_fees import last_prescribed_due
 from ..tools.timezone import contact_timezone
-from .credit_recovery_action import CLAIM_AMOUNT
+from .common import CLAIM_AMOUNT
 
 # Promises counted by the score: those closed in the last 12 months.
 SCORE_HISTORY_DAYS = 365

@@ -17,7 +17,7 @@ from ..tools.phone import (
     normalize_phone,
 )
 from ..tools.timezone import FALLBACK_TZ, contact_timezone
-from .credit_recovery_debtor import CREDIT_STATUSES
+from .common import CREDIT_STATUSES
 
 PHONE_TYPES = [(MOBILE, "Mobile"), (LANDLINE, "Landline"), (UNKNOWN, "Unknown")]
 

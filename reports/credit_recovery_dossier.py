@@ -5,14 +5,17 @@ from odoo import api, fields, models
 from odoo.tools import email_normalize
 from odoo.tools.misc import format_datetime
 
+from ..models.common import DOSSIER_DIGEST_MARK
 from ..tools.evidence import evidence_hash, sha256_hex
 from ..tools.late_fees import late_charges_lines, prescription_date, prescription_status
 from ..tools.pdf_stamp import stamp_pages
 from ..tools.phone import normalize_phone
 from ..tools.timezone import contact_timezone
 
-# The digest of the dossier being generated, {debtor_id: digest}, on the transaction (see the debtor).
-DOSSIER_DIGEST_MARK = "account_credit_recovery.dossier_digest"
+
+def _money(value):
+    """A ``Decimal`` of the dossier as the ``float`` QWeb's monetary widget formats."""
+    return float(value) if isinstance(value, Decimal) else value
 
 
 class CreditRecoveryDossier(models.AbstractModel):
@@ -55,11 +58,57 @@ class CreditRecoveryDossier(models.AbstractModel):
         fine_percent = policy.fine_percent if policy else 0.0
         interest_percent = policy.interest_percent_month if policy else 0.0
         currency = company.currency_id
+        invoices = self._dossier_invoices(debtor, invoices, today)
+        debts, totals = self._dossier_debts(invoices, today, fine_percent, interest_percent, currency)
+        contacts = debtor.contact_ids.sorted(lambda contact: (contact.date, contact.id))
+        if invoices != debtor.invoice_ids:
+            contacts = contacts.filtered(lambda contact: not contact.invoice_ids or contact.invoice_ids & invoices)
+        rows = [row for debt in debts for row in debt["rows"]]
+        dossier = {
+            "debtor": debtor,
+            "partner": partner,
+            "company": company,
+            "currency": currency,
+            "lang": lang,
+            "tz": tz,
+            "tz_label": env["res.partner"]._recovery_tz_label(tz),
+            "today": today,
+            "fine_percent": fine_percent,
+            "interest_percent": interest_percent,
+            **self._dossier_contact_points(env, partner, company),
+            "debts": debts,
+            "totals": totals,
+            "prescribed": any(row["prescription_status"] == "prescribed" for row in rows),
+            "prescribing": any(row["prescription_status"] == "soon" for row in rows),
+            "contacts": contacts,
+            **self._dossier_evidence(contacts),
+            "contact_times": {
+                contact.id: format_datetime(env, contact.date, tz=tz, dt_format="short") for contact in contacts
+            },
+            "letters": contacts.filtered(lambda contact: contact.channel == "letter"),
+            "promises": debtor.promise_ids.sorted(lambda promise: (promise.promised_on or today, promise.id)),
+            "disputes": invoices.filtered("recovery_dispute_state"),
+            "money": _money,
+            # Not in the digest: the head moves with every log of the company, this dossier's content does not.
+            "ledger": dict(
+                zip(
+                    ("entries", "head"),
+                    env["credit.recovery.evidence.chain"]._get_heads(company)[company.id],
+                    strict=True,
+                )
+            ),
+        }
+        dossier["digest"] = evidence_hash(self._digest_payload(dossier))
+        return dossier
+
+    def _dossier_invoices(self, debtor, invoices, today):
+        """The posted invoices of the dossier in date order: ``invoices`` or, when ``None``, the
+        debtor's invoices in collection, open or ever chased. One paid by its due date never was a
+        debt to collect: it is not the lawyer's business."""
         if invoices is None:
-            # The debtor's whole dossier: the invoices in collection, open or ever chased. One
-            # paid by its due date never was a debt to collect: it is not the lawyer's business.
+            currency = debtor.company_id.currency_id
             invoices = debtor.invoice_ids
-            chased = env["credit.recovery.action"].sudo().search([("move_id", "in", invoices.ids)]).move_id
+            chased = self.env["credit.recovery.action"].sudo().search([("move_id", "in", invoices.ids)]).move_id
             invoices = invoices.filtered(
                 lambda move: (
                     currency.compare_amounts(move.amount_residual, 0.0) > 0
@@ -68,13 +117,13 @@ class CreditRecoveryDossier(models.AbstractModel):
                     or move.recovery_agreement_id
                 )
             )
-        invoices = invoices.filtered(lambda move: move.state == "posted").sorted(
+        return invoices.filtered(lambda move: move.state == "posted").sorted(
             lambda move: (move.invoice_date or today, move.id)
         )
 
-        def money(value):
-            return float(value) if isinstance(value, Decimal) else value
-
+    def _dossier_debts(self, invoices, today, fine_percent, interest_percent, currency):
+        """``(debts, totals)``: per invoice its installments with what was paid, what is open and the
+        fine and interest of today, and the totals of those columns."""
         debts, totals = [], defaultdict(Decimal)
         invoice_lines = [
             (
@@ -117,18 +166,11 @@ class CreditRecoveryDossier(models.AbstractModel):
                 for key in ("original", "paid", "open", "fine", "interest", "total"):
                     totals[key] += row[key]
             debts.append({"invoice": invoice, "rows": rows})
+        return debts, totals
 
-        contacts = debtor.contact_ids.sorted(lambda contact: (contact.date, contact.id))
-        if invoices is not None and invoices != debtor.invoice_ids:
-            contacts = contacts.filtered(lambda contact: not contact.invoice_ids or contact.invoice_ids & invoices)
-        promises = debtor.promise_ids.sorted(lambda promise: (promise.promised_on or today, promise.id))
-        disputes = invoices.filtered("recovery_dispute_state")
-        attachments = [
-            {"name": attachment.name, "sha256": sha256_hex(attachment.raw or b""), "contact": contact}
-            for contact in contacts
-            for attachment in contact.attachment_ids
-        ]
-        # Each log recomputed with its own payload version: the digests printed name what changed.
+    def _dossier_evidence(self, contacts):
+        """The contact logs' evidence: each log's payload recomputed with its own payload version
+        (the digests printed name what changed), the logs found altered, the attachments' digests."""
         payloads = {contact.id: contact._evidence_payload() for contact in contacts}
         altered = {
             contact.id
@@ -136,6 +178,15 @@ class CreditRecoveryDossier(models.AbstractModel):
             if contact.evidence_altered_before_upgrade
             or (contact.evidence_hash and contact.evidence_hash != evidence_hash(payloads[contact.id]))
         }
+        attachments = [
+            {"name": attachment.name, "sha256": sha256_hex(attachment.raw or b""), "contact": contact}
+            for contact in contacts
+            for attachment in contact.attachment_ids
+        ]
+        return {"payloads": payloads, "altered": altered, "attachments": attachments}
+
+    def _dossier_contact_points(self, env, partner, company):
+        """The debtor's addresses, phones (each checked, with its kind) and e-mails (each checked)."""
         kinds = dict(env["res.partner"]._fields["recovery_mobile_type"]._description_selection(env))
         phones = []
         for number in (partner.mobile, partner.phone):
@@ -143,50 +194,10 @@ class CreditRecoveryDossier(models.AbstractModel):
                 info = normalize_phone(number, partner.country_id.code or company.country_id.code)
                 phones.append({"number": number, "info": info, "kind": kinds.get(info.kind, info.kind)})
         addresses = partner | partner.child_ids.filtered(lambda child: child.type in ("invoice", "delivery", "other"))
-        dossier = {
-            "debtor": debtor,
-            "partner": partner,
-            "company": company,
-            "currency": currency,
-            "lang": lang,
-            "tz": tz,
-            "tz_label": env["res.partner"]._recovery_tz_label(tz),
-            "today": today,
-            "fine_percent": fine_percent,
-            "interest_percent": interest_percent,
-            "addresses": addresses,
-            "phones": phones,
-            "emails": [
-                {"address": email, "valid": bool(email_normalize(email))}
-                for email in addresses.mapped("email")
-                if email
-            ],
-            "debts": debts,
-            "totals": totals,
-            "prescribed": any(row["prescription_status"] == "prescribed" for debt in debts for row in debt["rows"]),
-            "prescribing": any(row["prescription_status"] == "soon" for debt in debts for row in debt["rows"]),
-            "contacts": contacts,
-            "payloads": payloads,
-            "altered": altered,
-            "contact_times": {
-                contact.id: format_datetime(env, contact.date, tz=tz, dt_format="short") for contact in contacts
-            },
-            "letters": contacts.filtered(lambda contact: contact.channel == "letter"),
-            "promises": promises,
-            "disputes": disputes,
-            "attachments": attachments,
-            "money": money,
-            # Not in the digest: the head moves with every log of the company, this dossier's content does not.
-            "ledger": dict(
-                zip(
-                    ("entries", "head"),
-                    env["credit.recovery.evidence.chain"]._get_heads(company)[company.id],
-                    strict=True,
-                )
-            ),
-        }
-        dossier["digest"] = evidence_hash(self._digest_payload(dossier))
-        return dossier
+        emails = [
+            {"address": email, "valid": bool(email_normalize(email))} for email in addresses.mapped("email") if email
+        ]
+        return {"addresses": addresses, "phones": phones, "emails": emails}
 
     @api.model
     def _stamp_pdf(self, pdf, report_name, records, data=None):

@@ -5,48 +5,8 @@ or never? The one definition, in SQL (a read-only view); the invoice's field, th
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
-# Days after the first installment's due date at which an unpaid one counts as a default.
-FPD_DAYS = (30, 60, 90)
-FIRST_PAYMENT_STATES = [
-    ("not_due", "Not due yet"),
-    ("on_time", "Paid on time"),
-    ("late", "Paid late"),
-    ("unpaid", "Unpaid"),
-]
-
-
-def credit_sales_sql():
-    """SQL of the credit sales: posted customer invoices (not an agreement's entry) with an
-    installment due after the invoice date. A sale due on its own day is a cash sale. Columns:
-    ``move_id, company_id, debtor_id, partner_id, user_id, journal_id, invoice_date``."""
-    return SQL(
-        """
-        SELECT move.id AS move_id, move.company_id, move.recovery_debtor_id AS debtor_id,
-               move.commercial_partner_id AS partner_id, move.invoice_user_id AS user_id, move.journal_id,
-               move.invoice_date
-          FROM account_move move
-         WHERE move.move_type = 'out_invoice' AND move.state = 'posted' AND move.recovery_agreement_id IS NULL
-           AND EXISTS (SELECT 1 FROM account_move_line term
-                        WHERE term.move_id = move.id AND term.display_type = 'payment_term'
-                          AND term.date_maturity > move.invoice_date)
-        """
-    )
-
-
-def credit_sale_lines_sql():
-    """SQL of the installments (receivable lines) of the credit sales: ``line_id, move_id,
-    company_id, sale_month, due, amount`` (company currency), one row per installment."""
-    return SQL(
-        """
-        SELECT line.id AS line_id, sale.move_id, sale.company_id,
-               date_trunc('month', sale.invoice_date)::date AS sale_month,
-               COALESCE(line.date_maturity, line.date) AS due, line.balance AS amount
-          FROM (%s) sale
-          JOIN account_move_line line ON line.move_id = sale.move_id
-         WHERE line.display_type = 'payment_term' AND line.balance > 0
-        """,
-        credit_sales_sql(),
-    )
+from ..models.common import FIRST_PAYMENT_STATES, FPD_DAYS
+from ..tools.ledger_sql import credit_sale_lines_sql, credit_sales_sql
 
 
 class CreditRecoveryFirstPayment(models.Model):

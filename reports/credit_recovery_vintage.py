@@ -4,7 +4,8 @@ sold that is overdue beyond 30, 60 and 90 days at the end of each month after th
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from .credit_recovery_first_payment import FPD_DAYS, credit_sale_lines_sql
+from ..models.common import FPD_DAYS
+from ..tools.ledger_sql import credit_sale_lines_sql
 
 
 class CreditRecoveryVintage(models.Model):

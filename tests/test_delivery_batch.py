@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..models.credit_recovery_invoice import STATE_FIELDS
+from ..models.common import STATE_FIELDS
 from .common import CreditRecoveryCommon
 
 DUE = date(2026, 3, 2)

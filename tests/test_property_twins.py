@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from odoo.tests import tagged
 
-from ..models.credit_recovery_invoice import STATE_FIELDS
+from ..models.common import STATE_FIELDS
 from .common import CreditRecoveryCommon
 
 TODAY = date(2026, 3, 16)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from odoo.tests import tagged
 
-from ..models.credit_recovery_action import SKIP_REASONS
+from ..models.common import SKIP_REASONS
 from ..tools import collection
 from ..tools.collection import ActionFacts, skip_reason
 from .common import PureCase, cases

@@ -84,3 +84,35 @@ class TestPureKpi(PureCase):
         self.assertNotEqual(draws, other_stage, "each stage draws anew")
         # Not a parity of ids: even and odd debtors are split alike.
         self.assertLess(abs(draws[1::2].count("a") - 500), 48)
+
+    def test_fold_recovery_credits_each_payment_to_its_contact_or_to_none(self):
+        def row(kind, amount, channel=None, user_id=None, stage_id=None, template=None, days=None, n=0):
+            return {
+                "kind": kind,
+                "amount": amount,
+                "channel": channel,
+                "user_id": user_id,
+                "stage_id": stage_id,
+                "template": template,
+                "days": days,
+                "n": n,
+            }
+
+        rows = [
+            row("entered", 1000.0),
+            row("entered:channel", 600.0, template="email"),
+            row("entered:channel", 400.0, template="sms"),
+            row("entered:agent", 1000.0, template="7"),
+            row("collected", 150.0, channel="email", user_id=7, stage_id=3, days=12.0, n=2),
+            row("collected", 50.0, channel="sms", user_id=7, stage_id=None, days=4.0, n=1),
+            row("collected:unattributed", 25.0),
+        ]
+        result = kpi.fold_recovery(rows, "unattributed")
+        self.assertEqual((result["amount_entered"], result["amount_collected"]), (1000.0, 225.0))
+        self.assertAlmostEqual(result["recovery_rate"], 22.5)
+        self.assertAlmostEqual(result["avg_days_contact_to_payment"], 16.0 / 3)
+        self.assertEqual(result["recovery_by_channel"]["email"], {"entered": 600.0, "collected": 150.0, "rate": 25.0})
+        self.assertEqual(result["recovery_by_channel"]["unattributed"]["collected"], 25.0)
+        self.assertEqual(result["recovery_by_agent"]["7"]["collected"], 200.0)
+        self.assertEqual(result["recovery_by_stage"]["none"]["collected"], 50.0, "a contact without a stage")
+        self.assertIsNone(kpi.fold_recovery([], "unattributed")["recovery_rate"], "nothing entered: no rate")

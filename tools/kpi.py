@@ -7,6 +7,7 @@ returns ``None`` when its denominator is zero, rather than a misleading 0 or 100
 import calendar
 import hashlib
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -233,3 +234,44 @@ def repurchase_rate(restorations, purchases, days=REPURCHASE_DAYS) -> Repurchase
         bought.add(debtor)
         amount += value
     return Repurchase(len(restorations), len(bought), ratio(len(bought), len(restorations)), round(amount, 2))
+
+
+RECOVERY_DIMENSIONS = {"channel": "channel", "agent": "user_id", "stage": "stage_id", "template": "template"}
+
+
+def fold_recovery(rows, unattributed):
+    """The recovery figures from the rows of the recovery query (``kind``: ``entered``,
+    ``entered:<dimension>`` with the value in ``template``, ``collected`` or
+    ``collected:unattributed``; ``amount``, ``days``, ``n``): totals, rate, average days from first
+    contact to payment, and per dimension ``{value: {entered, collected, rate}}``. A payment with no
+    contact before it is credited to the value ``unattributed`` of every dimension."""
+    dimensions = RECOVERY_DIMENSIONS
+    sums = {name: defaultdict(lambda: [0.0, 0.0]) for name in dimensions}
+    total = [0.0, 0.0]
+    days_sum, days_n = 0.0, 0
+    for row in rows:
+        if row["kind"].startswith("entered:"):
+            sums[row["kind"].split(":")[1]][row["template"] or "none"][0] += row["amount"] or 0.0
+            continue
+        index = 0 if row["kind"] == "entered" else 1
+        if index:
+            for name, column in dimensions.items():
+                # A payment with no contact before it is credited to no real value, only ``unattributed``.
+                key = unattributed if row["kind"] == "collected:unattributed" else str(row[column] or "none")
+                sums[name][key][1] += row["amount"] or 0.0
+        total[index] += row["amount"] or 0.0
+        if index and row["n"]:
+            days_sum += row["days"] or 0.0
+            days_n += row["n"]
+    result = {
+        "amount_entered": total[0],
+        "amount_collected": total[1],
+        "recovery_rate": percent(total[1], total[0]),
+        "avg_days_contact_to_payment": ratio(days_sum, days_n),
+    }
+    for name in dimensions:
+        result[f"recovery_by_{name}"] = {
+            str(key): {"entered": entered, "collected": collected, "rate": percent(collected, entered)}
+            for key, (entered, collected) in sums[name].items()
+        }
+    return result

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.account_move import DISPUTE_KINDS
+from ..models.common import DISPUTE_KINDS
 
 
 class CreditRecoveryDispute(models.TransientModel):

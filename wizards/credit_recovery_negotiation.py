@@ -6,8 +6,7 @@ from markupsafe import Markup, escape
 from odoo import Command, api, fields, models
 from odoo.tools.misc import format_date
 
-from ..models.credit_recovery_agreement import TERM_FIELDS
-from ..models.credit_recovery_proposal_template import PERIODICITIES
+from ..models.common import PERIODICITIES, TERM_FIELDS
 from ..tools import negotiation
 
 

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.credit_recovery_debtor_inbound import REPLY_CHANNELS
+from ..models.common import REPLY_CHANNELS
 
 
 class CreditRecoveryReply(models.TransientModel):
