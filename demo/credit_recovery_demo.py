@@ -338,6 +338,43 @@ class CreditRecoveryPolicy(models.Model):
             # the company's copies of the default policy and stages, the chatter notes and the
             # activities are created in the company's language.
             self.env["ir.module.module"]._load_module_terms([ADDON], [lang])
+        company = self._create_demo_company(lang)
+        brazil = company.country_id
+        admin, agent = self._create_demo_users(company, lang)
+        env = self.with_company(company).with_context(lang=lang, tz=DEMO_TZ).env
+        policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
+        policy.dispute_manager_id = admin  # disputes are reviewed by the manager, not by the agent who raised them
+        today = self._demo_today()
+        # national and São Paulo holidays of this year and the next (the yearly cron keeps them up)
+        policy._fill_public_holidays([today.year, today.year + 1])
+        partners = env["res.partner"].create([self._prepare_demo_partner_vals(row, brazil, lang) for row in CUSTOMERS])
+        self._create_demo_credit_limits(env, company, partners)  # issue 27
+        invoices = self._create_demo_invoices(env, company, partners)
+        self._pay_demo_invoices(env, invoices)
+        self._create_demo_sales(env, company, partners)
+        env["account.move"]._recovery_schedule_refresh(company)
+        while env["account.move"]._recovery_refresh_batch()[1]:
+            pass
+        env["credit.recovery.debtor"]._recovery_refresh_history()
+        debtors = env["credit.recovery.debtor"].search([("company_id", "=", company.id)], order="id")
+        debtors[::2].user_id = agent
+        debtors[1::2].user_id = admin
+        # The customers the run's e-mails and SMS cannot reach are the agent's to call.
+        debtors.filtered(
+            lambda debtor: not debtor.partner_id.email and not debtor.partner_id.recovery_mobile_valid
+        ).user_id = agent
+        self._create_demo_contacts(env, company)
+        self._create_demo_promise_history(env, company)
+        self._create_demo_agreements(env, company)
+        self._run_demo_collection(env, company)
+        self._create_demo_credit_restored(env, company)  # issue 27
+        # Analytics (issue 14): eight weeks of aging snapshots rebuilt from the invoices' history.
+        env["credit.recovery.snapshot"]._rebuild_missing(company, today - timedelta(weeks=8), today)
+
+    @api.model
+    def _create_demo_company(self, lang):
+        """The demo store: a Brazilian company in BRL with its logo, its chart of accounts and a bank
+        account with a PIX key."""
         brl = self.env.ref("base.BRL")
         brl.active = True
         brazil = self.env.ref("base.br")
@@ -383,57 +420,39 @@ class CreditRecoveryPolicy(models.Model):
                 "proxy_value": "12345678000195",
             }
         )
+        return company
+
+    @api.model
+    def _create_demo_users(self, company, lang):
+        """``(admin, agent)``: the administrator moved to the demo store, and the collection agent
+        ``agente`` / ``agente``; both land on the Collection app."""
         admin = self.env.ref("base.user_admin")
         admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id, "tz": DEMO_TZ})
         admin.partner_id.lang = lang
-        env = self.with_company(company).with_context(lang=lang, tz=DEMO_TZ).env
         home = self.env.ref(f"{ADDON}.action_credit_recovery_debtor")
         admin.action_id = home.id  # collection users land on the Collection app
-        agent = env["res.users"].create(
-            {
-                "name": "Carla Cobrança",
-                "login": "agente",
-                "password": "agente",
-                "email": "carla.cobranca@lojaexemplo.example.com",
-                "action_id": home.id,
-                "company_id": company.id,
-                "company_ids": [Command.set(company.ids)],
-                "tz": DEMO_TZ,
-                "lang": lang,
-                "groups_id": [
-                    Command.link(self.env.ref("base.group_user").id),
-                    Command.link(self.env.ref(f"{ADDON}.group_credit_recovery_agent").id),
-                ],
-            }
+        agent = (
+            self.env["res.users"]
+            .with_context(lang=lang, tz=DEMO_TZ)
+            .create(
+                {
+                    "name": "Carla Cobrança",
+                    "login": "agente",
+                    "password": "agente",
+                    "email": "carla.cobranca@lojaexemplo.example.com",
+                    "action_id": home.id,
+                    "company_id": company.id,
+                    "company_ids": [Command.set(company.ids)],
+                    "tz": DEMO_TZ,
+                    "lang": lang,
+                    "groups_id": [
+                        Command.link(self.env.ref("base.group_user").id),
+                        Command.link(self.env.ref(f"{ADDON}.group_credit_recovery_agent").id),
+                    ],
+                }
+            )
         )
-        policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
-        policy.dispute_manager_id = admin  # disputes are reviewed by the manager, not by the agent who raised them
-        today = self._demo_today()
-        # national and São Paulo holidays of this year and the next (the yearly cron keeps them up)
-        policy._fill_public_holidays([today.year, today.year + 1])
-        partners = env["res.partner"].create([self._prepare_demo_partner_vals(row, brazil, lang) for row in CUSTOMERS])
-        self._create_demo_credit_limits(env, company, partners)  # issue 27
-        invoices = self._create_demo_invoices(env, company, partners)
-        self._pay_demo_invoices(env, invoices)
-        self._create_demo_sales(env, company, partners)
-        env["account.move"]._recovery_schedule_refresh(company)
-        while env["account.move"]._recovery_refresh_batch()[1]:
-            pass
-        env["credit.recovery.debtor"]._recovery_refresh_history()
-        debtors = env["credit.recovery.debtor"].search([("company_id", "=", company.id)], order="id")
-        debtors[::2].user_id = agent
-        debtors[1::2].user_id = admin
-        # The customers the run's e-mails and SMS cannot reach are the agent's to call.
-        debtors.filtered(
-            lambda debtor: not debtor.partner_id.email and not debtor.partner_id.recovery_mobile_valid
-        ).user_id = agent
-        self._create_demo_contacts(env, company)
-        self._create_demo_promise_history(env, company)
-        self._create_demo_agreements(env, company)
-        self._run_demo_collection(env, company)
-        self._create_demo_credit_restored(env, company)  # issue 27
-        # Analytics (issue 14): eight weeks of aging snapshots rebuilt from the invoices' history.
-        env["credit.recovery.snapshot"]._rebuild_missing(company, today - timedelta(weeks=8), today)
+        return admin, agent
 
     @api.model
     def _demo_today(self):
@@ -496,7 +515,6 @@ class CreditRecoveryPolicy(models.Model):
     def _create_demo_contacts(self, env, company):
         """A few weeks of collection work: calls, WhatsApp, promises, a dispute, an opt-out, and
         the call-backs they leave in the agents' activities."""
-        today = self._demo_today()
         policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
         business = policy._get_business_calendar()
         outcomes = self._demo_outcomes()
@@ -538,6 +556,13 @@ class CreditRecoveryPolicy(models.Model):
                     vals["call_duration"] = 0.0 if kind == "no_answer" else 2.5
                 vals_list.append(vals)
         self._create_demo_logs(env, *vals_list)
+        self._create_demo_contacts_today(env, company, business, outcomes, in_collection)
+        self._schedule_demo_callbacks(env, company, outcomes)
+
+    def _create_demo_contacts_today(self, env, company, business, outcomes, in_collection):
+        """Today's calls: two promises to pay, a dispute, a customer who asks not to be called again,
+        and an inbound call asking for the updated amount."""
+        today = self._demo_today()
         # Today: two customers promise to pay, one disputes, one asks not to be called again.
         # Never in the future (refused) nor outside the contact window: 11:00 in São Paulo today,
         # or on the previous business day when the demo is installed earlier than that.
@@ -577,11 +602,13 @@ class CreditRecoveryPolicy(models.Model):
                 "date": now - timedelta(hours=2),
                 "user_id": in_collection[0].user_id.id,
                 "outcome_id": outcomes["callback"].id,
-                "next_action_date": business_day(-2),
+                "next_action_date": self._demo_business_day(business, -2),
                 "notes": "Cliente ligou perguntando o valor atualizado; retornar com proposta de acordo.",
             },
         )
-        # The call-backs asked for, in the agents' activities (the debtors' activity view).
+
+    def _schedule_demo_callbacks(self, env, company, outcomes):
+        """The call-backs asked for, in the agents' activities (the debtors' activity view)."""
         callbacks = env["credit.recovery.contact"].search(
             [("company_id", "=", company.id), ("outcome_id", "=", outcomes["callback"].id)], order="date desc"
         )
