@@ -62,8 +62,10 @@ class CreditRecoveryPolicy(models.Model):
             [("company_id", "=", company.id), ("amount_overdue", ">", 0)], order="days_overdue desc, id"
         )
         free = debtors.filtered(
-            lambda debtor: not debtor.agreement_ids.filtered(lambda agreement: agreement.state in ("to_approve", "active"))
-            and not debtor.promise_ids.filtered(lambda promise: promise.state == "open")
+            lambda debtor: (
+                not debtor.agreement_ids.filtered(lambda agreement: agreement.state in ("to_approve", "active"))
+                and not debtor.promise_ids.filtered(lambda promise: promise.state == "open")
+            )
         )[:2]
         admin = self.env.ref("base.user_admin")
         free.with_user(admin)._recovery_assign_agency(agency, self._demo_today() + timedelta(days=60))

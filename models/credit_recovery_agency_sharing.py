@@ -8,6 +8,7 @@ with the categories of data the agency's users can then read; the recall ends it
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+
 class CreditRecoveryAgencySharing(models.Model):
     _name = "credit.recovery.agency.sharing"
     _description = "Data Shared with a Collection Agency"

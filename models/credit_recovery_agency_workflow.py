@@ -91,7 +91,9 @@ class CreditRecoveryDebtor(models.Model):
     def action_assign_agency(self):
         """*Assign to agency* for these debtors (Collection Managers)."""
         self._recovery_check_agency_manager()
-        action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_agency_assign")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_credit_recovery.action_credit_recovery_agency_assign"
+        )
         action["context"] = {"default_debtor_ids": self.ids, "default_mode": "selected"}
         return action
 
@@ -103,6 +105,12 @@ class CreditRecoveryAgency(models.Model):
         """*Assign Debtors* on the agency's form: the wizard, on a filter of debtors."""
         self.ensure_one()
         self.env["credit.recovery.debtor"]._recovery_check_agency_manager()
-        action = self.env["ir.actions.act_window"]._for_xml_id("account_credit_recovery.action_credit_recovery_agency_assign")
-        action["context"] = {"default_agency_id": self.id, "default_company_id": self.company_id.id, "default_mode": "filter"}
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_credit_recovery.action_credit_recovery_agency_assign"
+        )
+        action["context"] = {
+            "default_agency_id": self.id,
+            "default_company_id": self.company_id.id,
+            "default_mode": "filter",
+        }
         return action

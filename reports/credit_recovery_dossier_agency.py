@@ -11,7 +11,9 @@ class ReportCreditRecoveryDossier(models.AbstractModel):
         """``{"agency_assignments": [...]}``: the debtor's assignments to collection agencies, oldest
         first, with their sealed hand-over and recall logs (those logs are in the dossier's contact
         logs, which its digest covers)."""
-        assignments = debtor.sudo().agency_assignment_ids.sorted(lambda assignment: (assignment.date_start, assignment.id))
+        assignments = debtor.sudo().agency_assignment_ids.sorted(
+            lambda assignment: (assignment.date_start, assignment.id)
+        )
         reasons = dict(assignments._fields["recall_reason"]._description_selection(self.env))
         return {
             "agency_assignments": [

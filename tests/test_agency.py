@@ -136,7 +136,8 @@ class TestAgencyAssignment(CreditRecoveryCommon):
         with self.on(datetime(2026, 3, 6, 13, 0)):
             self.maria.with_user(self.manager).action_recall_agency()
         self.assertEqual(
-            (assignment.state, assignment.recall_reason, assignment.recalled_on), ("recalled", "manual", date(2026, 3, 6))
+            (assignment.state, assignment.recall_reason, assignment.recalled_on),
+            ("recalled", "manual", date(2026, 3, 6)),
         )
         self.assertFalse(self.maria.agency_assignment_id)
         self.assertTrue(assignment.recall_log_id.evidence_hash)
@@ -262,7 +263,9 @@ class TestAgencyAssignment(CreditRecoveryCommon):
                 .decode()
             )
         (row,) = dossier["agency_assignments"]
-        self.assertEqual((row["agency"], row["amount"], row["installments"]), (self.agency.name, 300, self.invoice_joao.name))
+        self.assertEqual(
+            (row["agency"], row["amount"], row["installments"]), (self.agency.name, 300, self.invoice_joao.name)
+        )
         self.assertIn(assignment.handover_log_id, dossier["contacts"])
         self.assertIn("o_credit_recovery_dossier_agencies", html)
         self.assertIn("CT-1", html)
@@ -287,7 +290,12 @@ class TestAgencyPortalPage(portal_http.PortalHttpCommon):
     def test_page_shows_whom_to_talk_to(self):
         self.company.phone = "+55 11 3333-4444"
         partner = self.env["res.partner"].create(
-            {"name": "Recupera & Cia", "is_company": True, "phone": "+55 11 4004-2525", "email": "oi@recupera.example.com"}
+            {
+                "name": "Recupera & Cia",
+                "is_company": True,
+                "phone": "+55 11 4004-2525",
+                "email": "oi@recupera.example.com",
+            }
         )
         agency = self.env["credit.recovery.agency"].create({"partner_id": partner.id, "company_id": self.company.id})
         html = self.open_page()

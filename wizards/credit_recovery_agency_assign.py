@@ -17,7 +17,11 @@ class CreditRecoveryAgencyAssign(models.TransientModel):
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
     agency_id = fields.Many2one(
-        "credit.recovery.agency", string="Agency", required=True, check_company=True, domain="[('company_id', '=', company_id)]"
+        "credit.recovery.agency",
+        string="Agency",
+        required=True,
+        check_company=True,
+        domain="[('company_id', '=', company_id)]",
     )
     mode = fields.Selection(
         [("selected", "The selected debtors"), ("filter", "The debtors matching a filter")],
@@ -71,9 +75,7 @@ class CreditRecoveryAgencyAssign(models.TransientModel):
         for wizard in self:
             wizard.date_recall = today + timedelta(days=max(wizard.duration_days, 0))
 
-    @api.depends(
-        "mode", "agency_id", "debtor_ids", "stage_ids", "min_days_overdue", "min_amount_overdue", "company_id"
-    )
+    @api.depends("mode", "agency_id", "debtor_ids", "stage_ids", "min_days_overdue", "min_amount_overdue", "company_id")
     def _compute_candidates(self):
         for wizard in self:
             candidates = wizard._find_candidates()
