@@ -37,7 +37,7 @@ class CreditRecoveryAgencyAssignment(models.Model):
     _inherit = "credit.recovery.agency.assignment"
 
     handover_log_id = fields.Many2one("credit.recovery.contact", string="Hand-over Log", readonly=True)
-    recall_log_id = fields.Many2one("credit.recovery.contact", string="Recall Log", readonly=True)
+    recall_log_id = fields.Many2one("credit.recovery.contact", readonly=True)
     sharing_ids = fields.One2many("credit.recovery.agency.sharing", "assignment_id", string="Data Shared")
 
     def _recovery_recall(self, reason, on_date=None):

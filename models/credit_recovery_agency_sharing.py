@@ -49,10 +49,10 @@ class CreditRecoveryAgencySharing(models.Model):
             raise UserError(self.env._("Data sharing ends with the recall of the assignment."))
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_user(self):
         if not self.env.su:
             raise UserError(self.env._("The record of data shared with an agency is kept: it cannot be deleted."))
-        return super().unlink()
 
     @api.model
     def _categories_text(self):

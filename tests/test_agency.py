@@ -67,7 +67,7 @@ class TestAgencyAssignment(CreditRecoveryCommon):
     def test_wizard_assigns_by_filter_and_seals_the_hand_over(self):
         with self.on(ASSIGN_DAY):
             action = self.agency.with_user(self.manager).action_assign_debtors()
-            wizard_form = Form(self.env[action["res_model"]].with_user(self.manager).with_context(action["context"]))
+            wizard_form = Form(self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"]))
             wizard_form.min_amount_overdue = 80
             wizard_form.duration_days = 45
             self.assertEqual(wizard_form.date_recall, date(2026, 4, 18))
@@ -103,7 +103,7 @@ class TestAgencyAssignment(CreditRecoveryCommon):
         self.assign(self.maria)
         with self.on(ASSIGN_DAY):
             context = {"active_model": "credit.recovery.debtor", "active_ids": (self.maria | self.ana).ids}
-            wizard = Form(self.env["credit.recovery.agency.assign"].with_user(self.manager).with_context(context))
+            wizard = Form(self.env["credit.recovery.agency.assign"].with_user(self.manager).with_context(**context))
             self.assertEqual(wizard.mode, "selected")
             wizard.agency_id = self.agency
             wizard = wizard.save()

@@ -18,7 +18,6 @@ class CreditRecoveryAgencyAssign(models.TransientModel):
     currency_id = fields.Many2one(related="company_id.currency_id")
     agency_id = fields.Many2one(
         "credit.recovery.agency",
-        string="Agency",
         required=True,
         check_company=True,
         domain="[('company_id', '=', company_id)]",
