@@ -366,6 +366,7 @@ class CreditRecoveryPolicy(models.Model):
         self._create_demo_contacts(env, company)
         self._create_demo_promise_history(env, company)
         self._create_demo_agreements(env, company)
+        self._create_demo_agency(env, company)  # issue 25
         self._run_demo_collection(env, company)
         self._create_demo_credit_restored(env, company)  # issue 27
         # Analytics (issue 14): eight weeks of aging snapshots rebuilt from the invoices' history.

@@ -84,3 +84,10 @@ from . import credit_recovery_portal_message
 from . import credit_recovery_agency
 from . import credit_recovery_agency_assignment
 from . import credit_recovery_debtor_agency
+from . import credit_recovery_agency_sharing
+from . import credit_recovery_contact_agency
+from . import credit_recovery_agency_record
+from . import credit_recovery_agency_workflow
+from . import credit_recovery_policy_agency
+from . import account_move_agency
+from . import credit_recovery_portal_agency

@@ -6,7 +6,7 @@ from odoo.tools import SQL
 from ..tools import collection
 
 # --- action
-# What the skip rules need about an invoice (alias m), its state (s) and its customer (p):
+# What the skip rules need about an invoice (alias m), its state (s), its debtor (d) and its customer (p):
 # shared by the planning (new pairs) and the delivery (planned actions, checked again).
 # ``amount`` is what the message claims for the invoice: its overdue amount, or before the
 # due date (a reminder) the open amount of the installment falling due.
@@ -29,6 +29,7 @@ SKIP_REASONS = [
     (collection.SKIP_DO_NOT_CONTACT, "Do not contact"),
     (collection.SKIP_OPT_OUT, "Opted out of the stage's channels"),
     (collection.SKIP_NO_ACTION, "Nothing to do at this stage"),
+    (collection.SKIP_AGENCY, "With a collection agency"),
 ]
 
 # --- stage
@@ -136,3 +137,8 @@ FIRST_PAYMENT_STATES = [
     ("late", "Paid late"),
     ("unpaid", "Unpaid"),
 ]
+
+# --- contact_agency
+# The contact log of an agency hand-over or recall: a record of the evidence chain, not a contact.
+AGENCY_CHANNEL = "agency"
+INTERNAL_DIRECTION = "internal"

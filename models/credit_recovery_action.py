@@ -15,7 +15,11 @@ FACT_COLUMNS = SQL(
        m.recovery_agreement_id IS NOT NULL AS is_agreement_entry, s.oldest_due_date AS oldest_due,
        COALESCE(p.recovery_do_not_contact, FALSE) AS do_not_contact,
        EXISTS (SELECT 1 FROM credit_recovery_agreement g
-                WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active') AS has_agreement""",
+                WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active') AS has_agreement,
+       (d.agency_assignment_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM credit_recovery_policy pol
+                         WHERE pol.company_id = d.company_id AND pol.active AND pol.agency_run_contacts))
+           AS with_agency""",
     CLAIM_AMOUNT,
 )
 
@@ -191,7 +195,8 @@ class CreditRecoveryAction(models.Model):
         )
         skipped, kept = self._classify(rows, today or fields.Date.context_today(self))
         claims = defaultdict(dict)
-        for row in [*kept, *skipped.get(collection.SKIP_DO_NOT_CONTACT, [])]:
+        # A debtor who asked not to be contacted, or who is with an agency, still owes what they owe.
+        for row in [*kept, *skipped.get(collection.SKIP_DO_NOT_CONTACT, []), *skipped.get(collection.SKIP_AGENCY, [])]:
             claims[row["debtor_id"]][row["move_id"]] = row["amount"]
         return claims
 
@@ -269,4 +274,5 @@ def action_facts(row, today, prescribed=None):
         is_agreement_entry=row["is_agreement_entry"],
         do_not_contact=row["do_not_contact"],
         prescribed=prescribed,
+        with_agency=row.get("with_agency", False),
     )

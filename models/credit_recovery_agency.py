@@ -75,7 +75,6 @@ class CreditRecoveryAgencyCommissionRule(models.Model):
     sequence = fields.Integer(default=10)
     stage_id = fields.Many2one(
         "credit.recovery.stage",
-        string="Stage",
         check_company=True,
         help="Applies to installments in this stage when assigned; empty: any stage.",
     )

@@ -74,7 +74,7 @@ class CreditRecoveryAgencyAssignment(models.Model):
             raise UserError(self.env._("Recall an assignment with *Recall*."))
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_user(self):
         if not self.env.su:
             raise UserError(self.env._("An assignment is part of the debtor's record: recall it, do not delete it."))
-        return super().unlink()

@@ -10,7 +10,6 @@ class CreditRecoveryDebtor(models.Model):
 
     agency_assignment_id = fields.Many2one(
         "credit.recovery.agency.assignment",
-        string="Agency Assignment",
         readonly=True,
         index="btree_not_null",
         copy=False,

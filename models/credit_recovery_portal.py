@@ -165,7 +165,7 @@ class CreditRecoveryPortal(models.AbstractModel):
         providers = self._has_payment_providers(company)
         negotiable = self._negotiable_invoices(debtor, claim)
         templates = self._offer_templates(debtor) if negotiable else self.env["credit.recovery.proposal.template"]
-        return {
+        return self._agency_page_values(debtor) | {
             "link": link,
             "debtor": debtor,
             "company": company,

@@ -98,6 +98,7 @@ class CreditRecoveryDossier(models.AbstractModel):
                 )
             ),
         }
+        dossier.update(self._get_dossier_agency(debtor))
         dossier["digest"] = evidence_hash(self._digest_payload(dossier))
         return dossier
 

@@ -130,6 +130,23 @@ class TestDemoData(CreditRecoveryCommon):
         info = restored.partner_id._recovery_credit_info(self.company)[restored.partner_id.id]
         self.assertEqual((info["blocked"], info["restored"]), (False, True))
 
+    def test_an_agency_with_two_assigned_debtors_and_its_user(self):
+        """Issue 25: an assessoria de cobrança on commission, two debtors handed to it, its login."""
+        agency = self.env["credit.recovery.agency"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(agency.name, "Recupera Assessoria de Cobrança Ltda")
+        self.assertEqual(agency.commission_rule_ids.mapped("rate"), [10.0, 15.0])
+        self.assertEqual(agency.commission_rule_ids.mapped("min_days_overdue"), [0, 90])
+        assigned = self.env["credit.recovery.debtor"].search([("agency_id", "=", agency.id)])
+        self.assertEqual(len(assigned), 2)
+        self.assertTrue(all(assigned.agency_assignment_id.mapped("handover_log_id.evidence_hash")))
+        self.assertIn("Recupera Assessoria", assigned[0].agency_assignment_id.handover_log_id.notes)
+        self.assertFalse(assigned.dispatch_ids, "the day's run leaves the agency's debtors alone")
+        user = self.env["res.users"].search([("login", "=", "agencia")])
+        self.assertEqual(agency.user_ids, user)
+        self.assertTrue(user.has_group("account_credit_recovery.group_credit_recovery_agency"))
+        self.assertFalse(user.has_group("account_credit_recovery.group_credit_recovery_agent"))
+        self.env["res.users"].with_user(user)._check_credentials({"type": "password", "password": "agencia"}, {})
+
 
 @tagged("post_install", "-at_install")
 class TestDemoClock(TransactionCase):

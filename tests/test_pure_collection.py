@@ -51,6 +51,7 @@ class TestSkipRules(PureCase):
         promise=({"paused": True}, collection.SKIP_PROMISE),
         agreement=({"debtor_has_active_agreement": True}, collection.SKIP_AGREEMENT),
         do_not_contact=({"do_not_contact": True}, collection.SKIP_DO_NOT_CONTACT),
+        with_agency=({"with_agency": True}, collection.SKIP_AGENCY),
     )
     def test_each_rule_gives_its_reason(self, change, reason):
         assert skip_reason(replace(DUE, **change)) == reason

@@ -167,6 +167,7 @@ SKIP_PROMISE = "promise"
 SKIP_AGREEMENT = "agreement"
 SKIP_DO_NOT_CONTACT = "do_not_contact"
 SKIP_OPT_OUT = "opt_out"
+SKIP_AGENCY = "agency"
 SKIP_NO_ACTION = "no_action"
 
 
@@ -184,6 +185,7 @@ class ActionFacts:
     is_agreement_entry: bool = False
     do_not_contact: bool = False
     prescribed: bool = False
+    with_agency: bool = False
 
 
 def skip_reason(facts: ActionFacts):
@@ -193,7 +195,8 @@ def skip_reason(facts: ActionFacts):
     left the stage (paid, or further on), or whose installment the action chased is
     paid (the next one has a ladder of its own), no longer calls for it; exclusions,
     disputes, open promises and active agreements pause the chase; a debtor who
-    asked not to be contacted is not contacted.
+    asked not to be contacted is not contacted; nor is a debtor handed to a collection
+    agency, unless the policy says the run keeps messaging them (``with_agency`` is false then).
     """
     rules = (
         (facts.prescribed, SKIP_PRESCRIBED),
@@ -204,6 +207,7 @@ def skip_reason(facts: ActionFacts):
         (facts.paused, SKIP_PROMISE),
         (facts.debtor_has_active_agreement and not facts.is_agreement_entry, SKIP_AGREEMENT),
         (facts.do_not_contact, SKIP_DO_NOT_CONTACT),
+        (facts.with_agency, SKIP_AGENCY),
     )
     return next((reason for applies, reason in rules if applies), None)
 
