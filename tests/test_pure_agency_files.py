@@ -24,7 +24,7 @@ def results_csv(*lines, header=HEADER):
 @tagged("post_install", "-at_install")
 class TestPureAgencyFiles(PureCase):
     @cases(
-        equals=("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        equals=('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
         plus=("+55 11 98765-4321", "'+55 11 98765-4321"),
         minus=("-1+1", "'-1+1"),
         at=("@SUM(A1)", "'@SUM(A1)"),
@@ -44,11 +44,25 @@ class TestPureAgencyFiles(PureCase):
         self.assertIsNone(agency_files.parse_reference("42; DROP"))
 
     def tables(self):
-        debtors = [{"reference": "CR-AG-1", "name": "=cmd|' /C calc'!A0", "vat": "123.456.789-09", "amount_updated": Decimal("653.35")}]
-        installments = [
-            {"reference": "CR-AG-1", "document": "INV/2026/0001", "due_date": date(2026, 10, 1), "amount_updated": Decimal("441.66")}
+        debtors = [
+            {
+                "reference": "CR-AG-1",
+                "name": "=cmd|' /C calc'!A0",
+                "vat": "123.456.789-09",
+                "amount_updated": Decimal("653.35"),
+            }
         ]
-        contacts = [{"reference": "CR-AG-1", "date": datetime(2026, 11, 2, 10, 30), "channel": "phone", "outcome": "@no_answer"}]
+        installments = [
+            {
+                "reference": "CR-AG-1",
+                "document": "INV/2026/0001",
+                "due_date": date(2026, 10, 1),
+                "amount_updated": Decimal("441.66"),
+            }
+        ]
+        contacts = [
+            {"reference": "CR-AG-1", "date": datetime(2026, 11, 2, 10, 30), "channel": "phone", "outcome": "@no_answer"}
+        ]
         return debtors, installments, contacts
 
     def test_csv_zip(self):
@@ -120,8 +134,13 @@ class TestPureAgencyFiles(PureCase):
         rows, errors = agency_files.parse_results(agency_files.read_table(raw, "results.csv"))
         self.assertEqual(errors, [])
         promise, inbound = rows
-        self.assertEqual((promise.line, promise.reference, promise.channel, promise.direction), (2, 7, "phone", "outbound"))
-        self.assertEqual((promise.outcome, promise.amount, promise.promised_date), ("promise", Decimal("1234.56"), date(2026, 12, 20)))
+        self.assertEqual(
+            (promise.line, promise.reference, promise.channel, promise.direction), (2, 7, "phone", "outbound")
+        )
+        self.assertEqual(
+            (promise.outcome, promise.amount, promise.promised_date),
+            ("promise", Decimal("1234.56"), date(2026, 12, 20)),
+        )
         self.assertEqual(promise.note, "Paga dia 20, <b>sem</b> falta")  # text, kept as typed
         self.assertEqual((inbound.vat, inbound.direction, inbound.outcome), ("12345678909", "inbound", "no_answer"))
         self.assertEqual(promise.key(1), rows[0].key(1))
@@ -131,7 +150,20 @@ class TestPureAgencyFiles(PureCase):
         book = Workbook()
         sheet = book.active
         sheet.append(list(agency_files.RESULT_COLUMNS))
-        sheet.append(["CR-AG-3", None, datetime(2026, 11, 5, 9, 0), "email", "out", "callback", "ok", date(2026, 11, 9), None, None])
+        sheet.append(
+            [
+                "CR-AG-3",
+                None,
+                datetime(2026, 11, 5, 9, 0),
+                "email",
+                "out",
+                "callback",
+                "ok",
+                date(2026, 11, 9),
+                None,
+                None,
+            ]
+        )
         buffer = io.BytesIO()
         book.save(buffer)
         rows, errors = agency_files.parse_results(agency_files.read_table(buffer.getvalue(), "r.xlsx"))

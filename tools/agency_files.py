@@ -360,7 +360,7 @@ def _xlsx_rows(raw):
         workbook.close()
     except AgencyFileError:
         raise
-    except Exception as error:  # noqa: BLE001 - a damaged workbook raises anything; it is unreadable
+    except Exception as error:  # a damaged workbook raises anything: it is unreadable
         raise AgencyFileError("unreadable") from error
     return rows
 
@@ -438,8 +438,34 @@ def parse_results(table):
     return rows, errors
 
 
-def _parse_row(line, cells):  # noqa: C901 - one check per column, in column order
+def _parse_row(line, cells):
     errors = []
+    reference, vat = _parse_identity(cells, errors)
+    when = parse_datetime(cells.get("date"))
+    if when is None:
+        errors.append(("bad_datetime", {"value": _text(cells.get("date"))[:MAX_CELL_CHARS]}))
+    codes = {}
+    for column, known, code in (
+        ("channel", CHANNELS, "bad_channel"),
+        ("direction", DIRECTIONS, "bad_direction"),
+        ("outcome", OUTCOMES, "bad_outcome"),
+    ):
+        codes[column] = known.get(code_of(cells.get(column)))
+        if codes[column] is None:
+            errors.append((code, {"value": _text(cells.get(column))[:MAX_CELL_CHARS]}))
+    note = _text(cells.get("note"))
+    if len(note) > MAX_NOTE_CHARS:
+        errors.append(("note_too_long", {"limit": MAX_NOTE_CHARS}))
+    values = _parse_follow_up(cells, codes["outcome"], errors)
+    if errors:
+        return None, errors
+    return ResultRow(
+        line, reference, vat, when, codes["channel"], codes["direction"], codes["outcome"], note, **values
+    ), []
+
+
+def _parse_identity(cells, errors):
+    """``(assignment id, CPF/CNPJ digits)`` of a row: one of them at least."""
     reference_text, vat_text = _text(cells.get("reference")), _text(cells.get("vat"))
     reference = parse_reference(reference_text) if reference_text else None
     if reference_text and reference is None:
@@ -449,21 +475,11 @@ def _parse_row(line, cells):  # noqa: C901 - one check per column, in column ord
         errors.append(("bad_vat", {"value": vat_text[:MAX_CELL_CHARS]}))
     if not reference_text and not vat_text:
         errors.append(("no_debtor", {}))
-    when = parse_datetime(cells.get("date"))
-    if when is None:
-        errors.append(("bad_datetime", {"value": _text(cells.get("date"))[:MAX_CELL_CHARS]}))
-    channel = CHANNELS.get(code_of(cells.get("channel")))
-    if channel is None:
-        errors.append(("bad_channel", {"value": _text(cells.get("channel"))[:MAX_CELL_CHARS]}))
-    direction = DIRECTIONS.get(code_of(cells.get("direction")))
-    if direction is None:
-        errors.append(("bad_direction", {"value": _text(cells.get("direction"))[:MAX_CELL_CHARS]}))
-    outcome = OUTCOMES.get(code_of(cells.get("outcome")))
-    if outcome is None:
-        errors.append(("bad_outcome", {"value": _text(cells.get("outcome"))[:MAX_CELL_CHARS]}))
-    note = _text(cells.get("note"))
-    if len(note) > MAX_NOTE_CHARS:
-        errors.append(("note_too_long", {"limit": MAX_NOTE_CHARS}))
+    return reference, vat
+
+
+def _parse_follow_up(cells, outcome, errors):
+    """The callback date, promised date and amount of a row, as its outcome asks for them."""
     values = {}
     for column, parser, code in (
         ("callback_date", parse_date, "bad_date"),
@@ -471,35 +487,17 @@ def _parse_row(line, cells):  # noqa: C901 - one check per column, in column ord
         ("amount", parse_amount, "bad_amount"),
     ):
         raw = cells.get(column)
-        values[column] = None
-        if _text(raw):
-            values[column] = parser(raw)
-            if values[column] is None:
-                errors.append((code, {"column": column, "value": _text(raw)[:MAX_CELL_CHARS]}))
+        values[column] = parser(raw) if _text(raw) else None
+        if _text(raw) and values[column] is None:
+            errors.append((code, {"column": column, "value": _text(raw)[:MAX_CELL_CHARS]}))
+    given = {column for column in ("promised_date", "amount", "callback_date") if _text(cells.get(column))}
     if outcome == "promise":
-        if not (_text(cells.get("promised_date")) and _text(cells.get("amount"))):
+        if not {"promised_date", "amount"} <= given:
             errors.append(("promise_needs", {}))
         elif values["amount"] is not None and values["amount"] <= 0:
             errors.append(("amount_not_positive", {}))
-    elif outcome and (_text(cells.get("promised_date")) or _text(cells.get("amount"))):
+    elif outcome and given & {"promised_date", "amount"}:
         errors.append(("not_a_promise", {}))
-    if outcome == "callback" and not _text(cells.get("callback_date")):
+    if outcome == "callback" and "callback_date" not in given:
         errors.append(("callback_needs", {}))
-    if errors:
-        return None, errors
-    return (
-        ResultRow(
-            line=line,
-            reference=reference,
-            vat=vat,
-            when=when,
-            channel=channel,
-            direction=direction,
-            outcome=outcome,
-            note=note,
-            callback_date=values["callback_date"],
-            promised_date=values["promised_date"],
-            amount=values["amount"],
-        ),
-        [],
-    )
+    return values
