@@ -32,7 +32,6 @@ class CreditRecoveryAgencyResults(models.TransientModel):
 
     agency_id = fields.Many2one(
         "credit.recovery.agency",
-        string="Agency",
         required=True,
         ondelete="cascade",
         default=lambda self: self._default_agency(),
@@ -246,43 +245,45 @@ class CreditRecoveryAgencyResults(models.TransientModel):
 
     def _recovery_row_error(self, code, params):
         """The translated problem of a row (``tools.agency_files`` codes, and the checks here)."""
-        value, _ = params.get("value", ""), self.env._
+        value, env = params.get("value", ""), self.env
         messages = {
-            "bad_reference": lambda: _(
+            "bad_reference": lambda: env._(
                 "the reference %(value)s is not one of the file's (CR-AG-<number>)", value=value
             ),
-            "bad_vat": lambda: _("the CPF/CNPJ %(value)s has neither 11 nor 14 digits", value=value),
-            "no_debtor": lambda: _("give the reference or the CPF/CNPJ of the debtor"),
-            "bad_datetime": lambda: _(
+            "bad_vat": lambda: env._("the CPF/CNPJ %(value)s has neither 11 nor 14 digits", value=value),
+            "no_debtor": lambda: env._("give the reference or the CPF/CNPJ of the debtor"),
+            "bad_datetime": lambda: env._(
                 "the date %(value)s is not a date and time (dd/mm/yyyy hh:mm or yyyy-mm-dd hh:mm)", value=value
             ),
-            "bad_date": lambda: _(
+            "bad_date": lambda: env._(
                 "%(column)s: %(value)s is not a date (dd/mm/yyyy or yyyy-mm-dd)", column=params["column"], value=value
             ),
-            "bad_amount": lambda: _(
+            "bad_amount": lambda: env._(
                 "%(column)s: %(value)s is not an amount (1.234,56 or 1234.56)", column=params["column"], value=value
             ),
-            "bad_channel": lambda: _(
+            "bad_channel": lambda: env._(
                 "the channel %(value)s is unknown (phone, whatsapp, sms, email, letter, in_person)", value=value
             ),
-            "bad_direction": lambda: _("the direction %(value)s is unknown (out or in)", value=value),
-            "bad_outcome": lambda: _("the outcome %(value)s is unknown: use one of the documented codes", value=value),
-            "note_too_long": lambda: _("the note is longer than %(limit)s characters", limit=params["limit"]),
-            "promise_needs": lambda: _("a promise needs its promised date and amount"),
-            "amount_not_positive": lambda: _("the promised amount must be more than zero"),
-            "not_a_promise": lambda: _("a promised date or amount is only for the outcome promise"),
-            "callback_needs": lambda: _("a callback needs its callback date"),
-            "not_assigned": lambda: _("%(value)s is not a debtor assigned to the agency now", value=value),
-            "vat_mismatch": lambda: _("the CPF/CNPJ is not the one of the debtor of %(value)s", value=value),
-            "vat_ambiguous": lambda: _(
+            "bad_direction": lambda: env._("the direction %(value)s is unknown (out or in)", value=value),
+            "bad_outcome": lambda: env._(
+                "the outcome %(value)s is unknown: use one of the documented codes", value=value
+            ),
+            "note_too_long": lambda: env._("the note is longer than %(limit)s characters", limit=params["limit"]),
+            "promise_needs": lambda: env._("a promise needs its promised date and amount"),
+            "amount_not_positive": lambda: env._("the promised amount must be more than zero"),
+            "not_a_promise": lambda: env._("a promised date or amount is only for the outcome promise"),
+            "callback_needs": lambda: env._("a callback needs its callback date"),
+            "not_assigned": lambda: env._("%(value)s is not a debtor assigned to the agency now", value=value),
+            "vat_mismatch": lambda: env._("the CPF/CNPJ is not the one of the debtor of %(value)s", value=value),
+            "vat_ambiguous": lambda: env._(
                 "several assigned debtors have the CPF/CNPJ %(value)s: give the reference", value=value
             ),
-            "future": lambda: _("the contact is dated in the future"),
-            "before_assignment": lambda: _(
+            "future": lambda: env._("the contact is dated in the future"),
+            "before_assignment": lambda: env._(
                 "the contact is dated before the debtor was assigned to the agency (%(date)s)",
                 date=fields.Date.to_string(params["date"]),
             ),
-            "promised_past": lambda: _("the promised date is in the past"),
+            "promised_past": lambda: env._("the promised date is in the past"),
         }
         messages["outcome_unavailable"] = messages["bad_outcome"]
         return messages[code]() if code in messages else params.get("reason") or code
