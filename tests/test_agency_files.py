@@ -201,6 +201,8 @@ class TestAgencyFiles(CreditRecoveryCommon):
         self.assertEqual(logs.user_id, self.agency_user)
         no_answer = logs.filtered(lambda log: log.channel == "phone")
         self.assertEqual(no_answer.notes, "Caixa <b>cheia</b>")  # text, as typed
+        chatter = self.debtor.message_ids.filtered(lambda message: "cheia" in (message.body or ""))
+        self.assertIn("Caixa &lt;b&gt;cheia&lt;/b&gt;", chatter.body)  # escaped, never HTML
         self.assertEqual((no_answer.direction, no_answer.date), ("outbound", datetime(2026, 11, 10, 13, 30)))
         promise = self.env["credit.recovery.promise"].search([("contact_id", "in", logs.ids)])
         self.assertEqual((promise.amount, promise.date, promise.state), (300.0, date(2026, 11, 20), "open"))
