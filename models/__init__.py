@@ -91,3 +91,4 @@ from . import credit_recovery_agency_workflow
 from . import credit_recovery_policy_agency
 from . import account_move_agency
 from . import credit_recovery_portal_agency
+from . import credit_recovery_agency_files

@@ -47,3 +47,5 @@ from . import test_pure_inbound
 from . import test_inbound
 from . import test_inbound_portal
 from . import test_agency
+from . import test_pure_agency_files
+from . import test_agency_files
