@@ -84,3 +84,4 @@ from . import credit_recovery_agency
 from . import credit_recovery_agency_assignment
 from . import credit_recovery_debtor_agency
 from . import credit_recovery_agency_access
+from . import res_partner_agency

@@ -1,7 +1,8 @@
 """What a collection agency's user may reach, beyond the record rules (``security/
 credit_recovery_agency_security.xml``): the installments handed over, the contact logs it records
-(on its assigned debtors only, marked as the agency's), and none of the collection flags the addon
-keeps on every customer.
+(on its assigned debtors only, marked as the agency's).
+
+The customers' collection data is kept from agency users in ``res_partner_agency``.
 
 An *agency user* is a user of the Collection Agency group who is not a Collection Agent: a store's
 agent who also works an agency's queue keeps the store's access.
@@ -94,69 +95,3 @@ class CreditRecoveryContact(models.Model):
                 )
             scope[key] = allowed[key]
         return scope
-
-
-class ResPartner(models.Model):
-    """An agency user reads every customer's name and address as any internal user does (Odoo's
-    *Internal User* reads all contacts), but none of the collection data the addon keeps on
-    customers (``recovery_*``: opt-outs, contact quality, the collection record's figures): its
-    debtors' are on their collection records. Refused where a caller asks for fields (read,
-    search_read, domains, groupings, exports, writes); the server's own code (the contact rules
-    read the opt-outs) is not a caller."""
-
-    _inherit = "res.partner"
-
-    @api.model
-    def _recovery_check_agency_fields(self, names):
-        if self.env.su or not self.env.user._recovery_is_agency_user():
-            return
-        hidden = sorted({name.split(".")[0] for name in names if name and name.startswith("recovery_")})
-        if hidden:
-            raise AccessError(
-                self.env._(
-                    "The collection data of customers is not shared with collection agencies: %(fields)s.",
-                    fields=", ".join(hidden),
-                )
-            )
-
-    @api.model
-    def _recovery_visible_fields(self, fields_list):
-        """``fields_list``, or when the caller asks for every field, those an agency user may read."""
-        if fields_list or self.env.su or not self.env.user._recovery_is_agency_user():
-            return fields_list
-        return [name for name in self.check_field_access_rights("read", None) if not name.startswith("recovery_")]
-
-    def read(self, fields=None, load="_classic_read"):
-        return super().read(self._recovery_visible_fields(fields), load=load)
-
-    @api.model
-    def search_read(self, domain=None, fields=None, offset=0, limit=None, order=None, **read_kwargs):
-        return super().search_read(
-            domain, self._recovery_visible_fields(fields), offset=offset, limit=limit, order=order, **read_kwargs
-        )
-
-    def _read_format(self, fnames, load="_classic_read"):
-        self._recovery_check_agency_fields(fnames)
-        return super()._read_format(fnames, load=load)
-
-    @api.model
-    def _search(self, domain, offset=0, limit=None, order=None):
-        if not self.env.su:
-            self._recovery_check_agency_fields(
-                [leaf[0] for leaf in domain or () if isinstance(leaf, (list, tuple)) and isinstance(leaf[0], str)]
-            )
-        return super()._search(domain, offset=offset, limit=limit, order=order)
-
-    @api.model
-    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):  # noqa: PLR0917 - Odoo's signature
-        groupby = [groupby] if isinstance(groupby, str) else groupby or []
-        self._recovery_check_agency_fields([spec.split(":")[0] for spec in [*(fields or []), *groupby]])
-        return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
-
-    def export_data(self, fields_to_export):
-        self._recovery_check_agency_fields([path.replace("/", ".") for path in fields_to_export])
-        return super().export_data(fields_to_export)
-
-    def write(self, vals):
-        self._recovery_check_agency_fields(list(vals))
-        return super().write(vals)

@@ -17,6 +17,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..models.res_partner_agency import PARTNER_CONTACT_QUALITY
 from .common import CreditRecoveryCommon
 
 # 2026-11-23 is a Monday. São Paulo is UTC-3: 12:00 UTC is 09:00 there.
@@ -312,7 +313,17 @@ class TestSecurityAgency(AgencyCommon):
                     Partner.browse(self.pedro.id).read([field])
                 with self.assertRaises(AccessError):
                     Partner.search([(field, "!=", False)])
-        self.assertFalse([name for name in Partner.browse(self.pedro.id).read()[0] if name.startswith("recovery_")])
+        readable = {name for name in Partner.browse(self.pedro.id).read()[0] if name.startswith("recovery_")}
+        self.assertEqual(readable, PARTNER_CONTACT_QUALITY, "what the partner's phones and address say, no more")
+        self.assertEqual(
+            Partner.search([("id", "=", self.pedro.id), ("recovery_no_valid_phone", "=", False)]), self.pedro
+        )
+        no_phone = (
+            self.env["credit.recovery.debtor"]
+            .with_user(self.agency_user)
+            .search([("partner_id.recovery_no_valid_phone", "=", False)])
+        )
+        self.assertEqual(no_phone, self.debtor, "the debtors' filter works, on its debtors")
         with self.assertRaises(AccessError):
             Partner.browse(self.customer.id).write({"recovery_do_not_contact": False})
         # The store's agent keeps reading them.
