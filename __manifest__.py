@@ -61,6 +61,7 @@
         "views/credit_recovery_dashboard_views.xml",
         "views/credit_recovery_credit_quality_views.xml",
         "views/credit_recovery_credit_views.xml",
+        "views/credit_recovery_agency_menus.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -92,3 +92,5 @@ from . import credit_recovery_policy_agency
 from . import account_move_agency
 from . import credit_recovery_portal_agency
 from . import credit_recovery_agency_files
+from . import credit_recovery_agency_access
+from . import res_partner_agency

@@ -55,6 +55,8 @@ WORKFLOW_FIELDS = {
     "suggested_meaning",
     "suggested_date",
     "suggestion_state",
+    # The agency whose user recorded it (see credit_recovery_agency_access).
+    "agency_id",
 }
 # Workflow fields the collection run's own messages carry (see _create_automatic_logs).
 AUTOMATIC_FIELDS = {"is_automatic", "delivery_state", "dispatch_id", "message_id", "debtor_id"}

@@ -10,6 +10,15 @@ STAMPED_REPORTS = (
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
+    def _get_rendering_context(self, report, docids, data):
+        """The collection reports' records are checked before anything is rendered: a report built
+        with ``sudo`` (the dossier, the letter) or one asked for over ``/report/...`` with another
+        debtor's id is refused with an access error, not rendered or failing in its template."""
+        if docids and report.model.startswith("credit.recovery."):
+            ids = docids if isinstance(docids, list) else [docids]
+            self.env[report.model].browse(ids).check_access("read")
+        return super()._get_rendering_context(report, docids, data)
+
     def _render_qweb_pdf(self, report_ref, res_ids=None, data=None):
         """Give the collection reports their header and footer on every page."""
         pdf, report_type = super()._render_qweb_pdf(report_ref, res_ids=res_ids, data=data)

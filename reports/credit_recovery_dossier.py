@@ -32,7 +32,12 @@ class CreditRecoveryDossier(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         debtors = self.env["credit.recovery.debtor"].browse(docids)
+        # The dossier is built with sudo: whoever prints it must read the debtors (and the invoices
+        # asked for) first, e.g. an agency's user asking /report/pdf/... for another debtor.
+        debtors.check_access("read")
         invoice_ids = (data or {}).get("invoice_ids")
+        if invoice_ids:
+            self.env["account.move"].browse(invoice_ids).check_access("read")
         dossiers = {}
         for debtor in debtors:
             invoices = self.env["account.move"].browse(invoice_ids) if invoice_ids else None

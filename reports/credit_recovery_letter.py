@@ -19,6 +19,7 @@ class CreditRecoveryLetter(models.AbstractModel):
         if (data or {}).get("invoice_ids"):
             return Dossier._get_report_values(docids, data)
         debtors = self.env["credit.recovery.debtor"].browse(docids)
+        debtors.check_access("read")  # the claims are computed with sudo
         claims = debtors.sudo()._get_claims()
         return {
             "doc_ids": debtors.ids,

@@ -49,3 +49,4 @@ from . import test_inbound_portal
 from . import test_agency
 from . import test_pure_agency_files
 from . import test_agency_files
+from . import test_security_agency

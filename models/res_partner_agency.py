@@ -1,0 +1,101 @@
+"""The collection data the addon keeps on every customer, kept from collection agencies' users
+(see ``credit_recovery_agency_access``)."""
+
+from odoo import api, models
+from odoo.exceptions import AccessError
+
+# Computed from the partner's phone, mobile, e-mail and address, which every internal user reads:
+# not collection data (the debtors' search filters use them).
+PARTNER_CONTACT_QUALITY = frozenset(
+    {
+        "recovery_phone_e164",
+        "recovery_phone_valid",
+        "recovery_phone_type",
+        "recovery_mobile_e164",
+        "recovery_mobile_valid",
+        "recovery_mobile_type",
+        "recovery_best_phone",
+        "recovery_best_phone_display",
+        "recovery_invalid_phone",
+        "recovery_no_valid_phone",
+        "recovery_phone_problem",
+        "recovery_has_mobile",
+        "recovery_no_email",
+        "recovery_no_address",
+    }
+)
+
+
+class ResPartner(models.Model):
+    """An agency user reads every customer's name and address as any internal user does (Odoo's
+    *Internal User* reads all contacts), but none of the collection data the addon keeps on
+    customers (``recovery_*``: opt-outs, bounces, wrong numbers, the collection record's figures): its
+    debtors' are on their collection records. Refused where a caller asks for fields (read,
+    search_read, domains, groupings, exports, writes); the server's own code (the contact rules
+    read the opt-outs) is not a caller."""
+
+    _inherit = "res.partner"
+
+    @api.model
+    def _recovery_check_agency_fields(self, names):
+        if self.env.su or not self.env.user._recovery_is_agency_user():
+            return
+        hidden = sorted({name.split(".")[0] for name in names if self._recovery_hidden_from_agencies(name)})
+        if hidden:
+            raise AccessError(
+                self.env._(
+                    "The collection data of customers is not shared with collection agencies: %(fields)s.",
+                    fields=", ".join(hidden),
+                )
+            )
+
+    @api.model
+    def _recovery_visible_fields(self, fields_list):
+        """``fields_list``, or when the caller asks for every field, those an agency user may read."""
+        if fields_list or self.env.su or not self.env.user._recovery_is_agency_user():
+            return fields_list
+        return [
+            name
+            for name in self.check_field_access_rights("read", None)
+            if not self._recovery_hidden_from_agencies(name)
+        ]
+
+    @api.model
+    def _recovery_hidden_from_agencies(self, path):
+        name = (path or "").split(".")[0]
+        return name.startswith("recovery_") and name not in PARTNER_CONTACT_QUALITY
+
+    def read(self, fields=None, load="_classic_read"):
+        return super().read(self._recovery_visible_fields(fields), load=load)
+
+    @api.model
+    def search_read(self, domain=None, fields=None, offset=0, limit=None, order=None, **read_kwargs):
+        return super().search_read(
+            domain, self._recovery_visible_fields(fields), offset=offset, limit=limit, order=order, **read_kwargs
+        )
+
+    def _read_format(self, fnames, load="_classic_read"):
+        self._recovery_check_agency_fields(fnames)
+        return super()._read_format(fnames, load=load)
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        if not self.env.su:
+            self._recovery_check_agency_fields(
+                [leaf[0] for leaf in domain or () if isinstance(leaf, (list, tuple)) and isinstance(leaf[0], str)]
+            )
+        return super()._search(domain, offset=offset, limit=limit, order=order)
+
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):  # noqa: PLR0917 - Odoo's signature
+        groupby = [groupby] if isinstance(groupby, str) else groupby or []
+        self._recovery_check_agency_fields([spec.split(":")[0] for spec in [*(fields or []), *groupby]])
+        return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
+
+    def export_data(self, fields_to_export):
+        self._recovery_check_agency_fields([path.replace("/", ".") for path in fields_to_export])
+        return super().export_data(fields_to_export)
+
+    def write(self, vals):
+        self._recovery_check_agency_fields(list(vals))
+        return super().write(vals)
