@@ -12,6 +12,7 @@
     "data": [
         "security/credit_recovery_security.xml",
         "security/credit_recovery_agency_security.xml",
+        "security/credit_recovery_agency_commission_security.xml",
         "security/ir.model.access.csv",
         "security/credit_recovery_portal_security.xml",
         "security/credit_recovery_analytics_security.xml",
@@ -24,6 +25,7 @@
         "data/credit_recovery_agreement_data.xml",
         "data/credit_recovery_playbook_data.xml",
         "data/ir_cron_data.xml",
+        "data/credit_recovery_agency_commission_data.xml",
         "data/credit_recovery_credit_data.xml",
         "data/credit_recovery_inbound_data.xml",
         "views/credit_recovery_policy_views.xml",
@@ -40,6 +42,7 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/credit_recovery_agency_views.xml",
+        "views/credit_recovery_agency_commission_views.xml",
         "reports/credit_recovery_dossier_report.xml",
         "reports/credit_recovery_letter_report.xml",
         "reports/credit_recovery_agreement_report.xml",

@@ -83,3 +83,6 @@ from . import credit_recovery_portal_message
 from . import credit_recovery_agency
 from . import credit_recovery_agency_assignment
 from . import credit_recovery_debtor_agency
+from . import credit_recovery_agency_commission
+from . import credit_recovery_agency_bill
+from . import credit_recovery_kpi_agency
