@@ -114,9 +114,9 @@ class CreditRecoveryAgency(models.Model):
         who asks; the accounting is the system's."""
         Commission = self.env["credit.recovery.agency.commission"].sudo()
         Commission._recovery_compute(self, today)
-        Commission.search([("agency_id", "in", self.ids), ("state", "=", "billed"), ("bill_line_id", "=", False)]).write(
-            {"state": "to_bill"}
-        )
+        Commission.search(
+            [("agency_id", "in", self.ids), ("state", "=", "billed"), ("bill_line_id", "=", False)]
+        ).write({"state": "to_bill"})
         lines = Commission.search(
             [("agency_id", "in", self.ids), ("state", "=", "to_bill"), ("payment_date", "<=", today)],
             order="agency_id, payment_date, id",
@@ -195,7 +195,9 @@ class CreditRecoveryAgency(models.Model):
 
     @api.model
     def _purchase_journal(self, company):
-        journal = self.env["account.journal"].sudo().search(
-            [("type", "=", "purchase"), *self.env["account.journal"]._check_company_domain(company)], limit=1
+        journal = (
+            self.env["account.journal"]
+            .sudo()
+            .search([("type", "=", "purchase"), *self.env["account.journal"]._check_company_domain(company)], limit=1)
         )
         return journal

@@ -52,7 +52,11 @@ class CreditRecoveryAgencyCommission(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     kind = fields.Selection(KINDS, required=True, default="commission", readonly=True)
     invoice_id = fields.Many2one(
-        "account.move", string="Installment Of", required=True, readonly=True, help="The invoice or agreement entry paid."
+        "account.move",
+        string="Installment Of",
+        required=True,
+        readonly=True,
+        help="The invoice or agreement entry paid.",
     )
     installment_line_id = fields.Many2one("account.move.line", string="Installment", readonly=True)
     partial_ref = fields.Integer(
@@ -164,9 +168,13 @@ class CreditRecoveryAgencyCommission(models.Model):
 
     def _rules_by_agency(self, agencies):
         rules = defaultdict(list)
-        for rule in self.env["credit.recovery.agency.commission.rule"].sudo().search([("agency_id", "in", agencies.ids)]):
+        for rule in (
+            self.env["credit.recovery.agency.commission.rule"].sudo().search([("agency_id", "in", agencies.ids)])
+        ):
             rules[rule.agency_id.id].append(
-                pure.Rule(rule.id, rule.stage_id.id or None, rule.min_days_overdue, Decimal(str(rule.rate)), rule.sequence)
+                pure.Rule(
+                    rule.id, rule.stage_id.id or None, rule.min_days_overdue, Decimal(str(rule.rate)), rule.sequence
+                )
             )
         return rules
 
@@ -295,4 +303,3 @@ def installments_sql():
            AND line.parent_state = 'posted' AND line.balance > 0
         """
     )
-

@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import CreditRecoveryCommon
 
@@ -92,7 +92,9 @@ class TestAgencyCommission(CreditRecoveryCommon):
         self.assertEqual(lines.assignment_id, self.assignment)
         self.assertEqual(lines.mapped("state"), ["billed"] * 3)
         self.assertEqual(len(bills), 1)
-        self.assertEqual((bills.move_type, bills.state, bills.partner_id), ("in_invoice", "draft", self.agency.partner_id))
+        self.assertEqual(
+            (bills.move_type, bills.state, bills.partner_id), ("in_invoice", "draft", self.agency.partner_id)
+        )
         self.assertAlmostEqual(bills.amount_total, 54.18)
         self.assertEqual(
             [(line.name, line.quantity, line.price_unit) for line in bills.invoice_line_ids.sorted("id")],
@@ -274,3 +276,34 @@ class TestAgencyCommission(CreditRecoveryCommon):
         )
         self.assertEqual(in_house["complaints"], 0, "Maria's dispute is the agency's")
         self.assertEqual(mine["agencies"], [], "agents see no agency figures")
+
+
+@tagged("post_install", "-at_install")
+class TestAgencyDashboardUi(CreditRecoveryCommon, HttpCase):
+    """In Chromium: the dashboard's agencies table is drawn for a manager, the in-house line last."""
+
+    def test_dashboard_shows_the_agencies(self):
+        self.env["credit.recovery.agency"].create(
+            {"partner_id": self.env["res.partner"].create({"name": "Assessoria Exemplo", "is_company": True}).id}
+        )
+        code = """
+            const check = () => {
+                const table = document.querySelector(".o_credit_recovery_agencies");
+                if (!table) {
+                    return setTimeout(check, 200);
+                }
+                const rows = [...table.querySelectorAll("tr")].map((row) => row.cells[0].textContent.trim());
+                if (rows.join("|") === "Collector|Assessoria Exemplo|In-house") {
+                    console.log("test successful");
+                } else {
+                    console.error("unexpected rows: " + rows.join("|"));
+                }
+            };
+            check();
+        """
+        self.browser_js(
+            "/odoo/action-account_credit_recovery.action_credit_recovery_dashboard",
+            code,
+            login=self.manager.login,
+            timeout=240,
+        )

@@ -2,7 +2,7 @@
 the assignment's window, the commission of a payment to the cent, its reversal, and the kind of
 bill a set of commission lines makes.
 
-Money is ``Decimal``: a commission is ``base × rate ÷ 100`` rounded to the cent once, half up
+Money is ``Decimal``: a commission is ``base * rate / 100`` rounded to the cent once, half up
 (R$ 0.005 → R$ 0.01), on each payment; a bill adds the rounded lines, it never rounds a sum again.
 A reversal is the exact opposite of the line it reverses, so a reversed payment nets to zero.
 """
@@ -62,9 +62,7 @@ def pick_rule(rules, stage_id, days_overdue):
     due when assigned: a rule of its stage over a rule of any stage, then the highest minimum of
     days, then the agency's order (sequence, id). ``None`` when no rule matches (no commission)."""
     matching = [
-        rule
-        for rule in rules
-        if (rule.stage_id is None or rule.stage_id == stage_id) and rule.min_days <= days_overdue
+        rule for rule in rules if (rule.stage_id is None or rule.stage_id == stage_id) and rule.min_days <= days_overdue
     ]
     if not matching:
         return None
