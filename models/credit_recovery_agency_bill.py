@@ -182,7 +182,7 @@ class CreditRecoveryAgency(models.Model):
             "invoice_line_ids": [
                 Command.create(
                     {
-                        "name": line._bill_label(line.payment_date, lang=lang),
+                        "name": line._bill_label(lang=lang),
                         "quantity": 1,
                         "price_unit": sign * line.amount,
                         "account_id": account.id,

@@ -83,10 +83,10 @@ class CreditRecoveryAgencyCommission(models.Model):
         ("partial_kind_unique", "UNIQUE(partial_ref, kind)", "A payment earns one commission and one reversal."),
     ]
 
-    @api.depends("debtor_id", "invoice_id", "payment_date", "kind")
+    @api.depends("debtor_id", "invoice_id", "payment_date", "kind", "reversed_id.payment_date")
     def _compute_label(self):
         for line in self:
-            line.label = line._bill_label(line.payment_date)
+            line.label = line._bill_label()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -99,10 +99,12 @@ class CreditRecoveryAgencyCommission(models.Model):
             raise UserError(self.env._("Commission lines are computed from the payments, not edited."))
         return super().write(vals)
 
-    def _bill_label(self, day, lang=None):
-        """``<debtor> — <invoice> — paid <date>`` (a reversal says so), the date in ``lang``."""
+    def _bill_label(self, lang=None):
+        """``<debtor> — <invoice> — paid <date>``; a reversal names the payment it reverses (its
+        date, not the day the reversal was found). Dates in ``lang``."""
         self.ensure_one()
         env = self.with_context(lang=lang).env if lang else self.env
+        day = self.reversed_id.payment_date if self.kind == "reversal" else self.payment_date
         values = {
             "debtor": self.debtor_id.partner_id.display_name or "",
             "invoice": self.invoice_id.name or "",

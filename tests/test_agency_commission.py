@@ -142,7 +142,7 @@ class TestAgencyCommission(CreditRecoveryCommon):
             [(line.name, line.price_unit) for line in second.invoice_line_ids.sorted("id")],
             [
                 (f"Maria Silva — {self.inv_a.name} — paid 04/10/2026", 62.50),
-                (f"Maria Silva — {self.inv_a.name} — payment of 05/01/2026 reversed", -41.67),
+                (f"Maria Silva — {self.inv_a.name} — payment of 03/20/2026 reversed", -41.67),
             ],
         )
         self.assertAlmostEqual(second.amount_total, 20.83)
