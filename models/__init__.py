@@ -94,3 +94,6 @@ from . import credit_recovery_portal_agency
 from . import credit_recovery_agency_files
 from . import credit_recovery_agency_access
 from . import res_partner_agency
+from . import credit_recovery_agency_commission
+from . import credit_recovery_agency_bill
+from . import credit_recovery_kpi_agency

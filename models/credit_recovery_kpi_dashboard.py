@@ -65,6 +65,7 @@ class CreditRecoveryKpi(models.AbstractModel):
                 },
             ),
             "kpis": {key: rolling[key] for key in ("dso", "dso_countback", "bpdso", "add", "promise_kept_rate")},
+            "agencies": self._agency_kpis(company.id, today - timedelta(days=29), today, rolling, user_id),
         }
 
     def _dashboard_by_stage(self, overdue_domain):

@@ -50,3 +50,5 @@ from . import test_agency
 from . import test_pure_agency_files
 from . import test_agency_files
 from . import test_security_agency
+from . import test_pure_commission
+from . import test_agency_commission
