@@ -3,7 +3,8 @@ without (issue 27), on the same data in the same process: the debtors enter coll
 status changes to restricted, and their limit is blocked, logged and noted on their chatter).
 
 Called by dev/bench_engine.py right after the data is generated (``measure(env)``), before its own
-run; each measurement is rolled back. Alone, on a small size (``odoo shell < dev/bench_credit.py``
+run; each measurement is rolled back (the customers' own limits, committed before the rounds, are put
+back after them). ``BENCH_CREDIT_ROUNDS`` rounds (default 3), each printing its ratio. Alone, on a small size (``odoo shell < dev/bench_credit.py``
 with ``BENCH_INVOICES``/``BENCH_DEBTORS``), it generates its data first.
 """
 
@@ -18,7 +19,7 @@ sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
 from bench_targets import check, target
 
 TARGET = target("credit_limits_ratio", 1.10)
-ROUNDS = int(os.environ.get("BENCH_CREDIT_ROUNDS", "1"))
+ROUNDS = int(os.environ.get("BENCH_CREDIT_ROUNDS", "3"))
 
 
 def _plan_once(env, follow, profile=None):
