@@ -4,8 +4,9 @@ status changes to restricted, and their limit is blocked, logged and noted on th
 
 Called by dev/bench_engine.py right after the data is generated (``measure(env)``), before its own
 run; each measurement is rolled back (the customers' own limits, committed before the rounds, are put
-back after them). ``BENCH_CREDIT_ROUNDS`` rounds (default 3), each printing its ratio. Alone, on a small size (``odoo shell < dev/bench_credit.py``
-with ``BENCH_INVOICES``/``BENCH_DEBTORS``), it generates its data first.
+back after them). ``BENCH_CREDIT_ROUNDS`` rounds (default 3), each printing its ratio. Alone, on a
+small size (``odoo shell < dev/bench_credit.py`` with ``BENCH_INVOICES``/``BENCH_DEBTORS``), it
+generates its data first.
 """
 
 import json
