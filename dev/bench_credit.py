@@ -11,6 +11,7 @@ generates its data first.
 
 import json
 import os
+import statistics
 import sys
 import time
 
@@ -95,6 +96,7 @@ def measure(env, rounds=ROUNDS):
     previous = _give_limits(env)
     best = {False: None, True: None}
     details = {}
+    ratios = []
     try:
         for number in range(1, rounds + 1):
             times = {}
@@ -106,6 +108,7 @@ def measure(env, rounds=ROUNDS):
                 if best[follow] is None or seconds < best[follow]:
                     best[follow] = seconds
                     details[follow] = (debtors, changed)
+            ratios.append(times[True] / times[False])
             if rounds > 1:
                 print(
                     f"credit limits, round {number}/{rounds}: {times[True]:.1f} s with vs {times[False]:.1f} s "
@@ -118,7 +121,8 @@ def measure(env, rounds=ROUNDS):
         f"credit limits: planning with limits {best[True]:.1f} s vs without {best[False]:.1f} s, ratio {ratio:.2f} "
         f"({check('credit limits in planning', ratio, TARGET, 'x', absolute=False)}; {details[True][0]} debtors "
         f"entering collection, {details[True][1]} limits blocked, logged and noted; best of {rounds} round(s) "
-        f"alternated; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+        f"alternated, median of the rounds' ratios {statistics.median(ratios):.2f}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
     )
     return ratio
 
