@@ -23,6 +23,8 @@ help:
 	@echo "            100,000 overdue invoices and 20,000 debtors, and OCA account_credit_control on the same"
 	@echo "            data (BENCH_INVOICES, BENCH_DEBTORS); collection KPIs of a month over the same data"
 	@echo "            and a year of aging snapshots (target 2 s)"
+	@echo "            the planning phase with the credit limits following collection vs without, same data,"
+	@echo "            best of 3 rounds alternated (BENCH_CREDIT_ROUNDS; target 1.10x)"
 	@echo "            Contact now over the same data for a manager and an agent, cold and warm (target 1 s)"
 	@echo "            the debtor's self-service page: 200 requests on loopback, 100 invoices (target p95 300 ms)"
 	@echo "            PIX settlement: 1,000 notifications to the webhook of a running server, confirmed at a"

@@ -47,7 +47,8 @@ class CreditRecoveryCreditChange(models.Model):
         columns = {
             key: [] for key in ("debtor", "company", "reason", "restoration", "frm", "to", "lfrom", "lto", "body")
         }
-        for debtor_id, company_id, _partner, applied, current, _normal, state in changes:
+        bodies = {}
+        for debtor_id, company_id, _partner, applied, current, _normal, state, _restored, override_until in changes:
             columns["debtor"].append(debtor_id)
             columns["company"].append(company_id)
             columns["reason"].append(state.reason)
@@ -56,8 +57,11 @@ class CreditRecoveryCreditChange(models.Model):
             columns["to"].append(state.state)
             columns["lfrom"].append(current)
             columns["lto"].append(state.limit)
-            columns["body"].append(
-                str(
+            until = override_until if state.reason == cl.REASON_OVERRIDE else None
+            # Memoized: a batch of thousands repeats the same few notes (every debtor blocked alike).
+            key = (state.reason, current, state.limit, company_id, until)
+            if key not in bodies:
+                bodies[key] = str(
                     credit_change_note(
                         self.env,
                         sentences,
@@ -65,13 +69,11 @@ class CreditRecoveryCreditChange(models.Model):
                         current,
                         state.limit,
                         currency=currencies[company_id],
-                        until=self.env["credit.recovery.debtor"].browse(debtor_id).credit_override_until
-                        if state.reason == cl.REASON_OVERRIDE
-                        else None,
+                        until=until,
                         reason_text=reason_text,
                     )
                 )
-            )
+            columns["body"].append(bodies[key])
         self.env.cr.execute(
             SQL(
                 """

@@ -279,6 +279,38 @@ class CreditRecoveryDebtor(models.Model):
                 ("profile", override or computed),
             ):
                 values[key].append(value)
+        self._recovery_refresh_write(values, run)
+
+    def _recovery_refresh_write(self, values, run=None, extra=None):
+        """The refresh's one UPDATE of the debtors: ``values`` holds one list per column (``id``, ``amount``,
+        ``days``, ``count``, ``stage``, ``next``, ``episodes``, ``status``, ``computed``, ``profile``), in the
+        order of ``values["id"]``; only the rows that change are written.
+
+        ``extra`` (the credit limits following collection, ``credit_recovery_debtor_credit.py``): more
+        columns written in the same pass, ``{"changed": [bool per row], "columns": {column: (SQL type,
+        [value per row])}}``, taken for the rows whose ``changed`` is true: a second UPDATE of rows this
+        transaction already rewrote would write them again and re-check every foreign key of each.
+        """
+        extra = extra or {"changed": [False] * len(values["id"]), "columns": {}}
+        names = sorted(extra["columns"])
+        assignments = SQL("").join(
+            SQL(
+                ", %s = CASE WHEN v.extra_changed THEN v.%s ELSE d.%s END",
+                SQL.identifier(name),
+                SQL.identifier(f"x_{name}"),
+                SQL.identifier(name),
+            )
+            for name in names
+        )
+        arrays = SQL("").join(
+            SQL(
+                ", unnest(%s::%s[]) AS %s",
+                extra["columns"][name][1],
+                SQL(extra["columns"][name][0]),
+                SQL.identifier(f"x_{name}"),
+            )
+            for name in names
+        )
         self.env.cr.execute(
             SQL(
                 """
@@ -286,19 +318,25 @@ class CreditRecoveryDebtor(models.Model):
                    SET amount_overdue = v.amount, days_overdue = v.days, overdue_invoice_count = v.count,
                        stage_id = v.stage, next_action_date = v.next, overdue_episodes = v.episodes,
                        credit_status = v.status, profile_computed_id = v.computed, profile_id = v.profile,
-                       planned_run_id = COALESCE(%(run)s, d.planned_run_id)
+                       planned_run_id = COALESCE(%(run)s, d.planned_run_id) %(assignments)s
                   FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(amount)s::numeric[]) AS amount,
                                unnest(%(days)s::int[]) AS days, unnest(%(count)s::int[]) AS count,
                                unnest(%(stage)s::int[]) AS stage, unnest(%(next)s::date[]) AS next,
                                unnest(%(episodes)s::int[]) AS episodes, unnest(%(status)s::varchar[]) AS status,
-                               unnest(%(computed)s::int[]) AS computed, unnest(%(profile)s::int[]) AS profile) v
+                               unnest(%(computed)s::int[]) AS computed, unnest(%(profile)s::int[]) AS profile,
+                               unnest(%(changed)s::bool[]) AS extra_changed %(arrays)s) v
                  WHERE d.id = v.id
-                   AND (d.planned_run_id, d.amount_overdue, d.days_overdue, d.overdue_invoice_count, d.stage_id,
-                        d.next_action_date, d.overdue_episodes, d.credit_status, d.profile_computed_id, d.profile_id)
-                       IS DISTINCT FROM (COALESCE(%(run)s, d.planned_run_id), v.amount, v.days, v.count, v.stage,
-                                         v.next, v.episodes, v.status, v.computed, v.profile)
+                   AND (v.extra_changed
+                        OR (d.planned_run_id, d.amount_overdue, d.days_overdue, d.overdue_invoice_count, d.stage_id,
+                            d.next_action_date, d.overdue_episodes, d.credit_status, d.profile_computed_id,
+                            d.profile_id)
+                           IS DISTINCT FROM (COALESCE(%(run)s, d.planned_run_id), v.amount, v.days, v.count, v.stage,
+                                             v.next, v.episodes, v.status, v.computed, v.profile))
                 """,
                 run=run.id if run else None,
+                assignments=assignments,
+                arrays=arrays,
+                changed=extra["changed"],
                 **values,
             )
         )
@@ -314,6 +352,7 @@ class CreditRecoveryDebtor(models.Model):
                 "credit_status",
                 "profile_computed_id",
                 "profile_id",
+                *names,
             ]
         )
 

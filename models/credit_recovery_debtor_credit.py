@@ -12,6 +12,7 @@ from odoo.tools import SQL, format_amount, format_date
 from ..tools import credit_limit as cl
 from ..tools.collection import CREDIT_AGREEMENT_PENDING, CREDIT_RESTRICTED
 from ..tools.kpi import REPURCHASE_DAYS
+from ..tools.sql import batch_update
 
 LIMIT_STATES = [
     (cl.LIMIT_NORMAL, "Normal"),
@@ -235,10 +236,33 @@ class CreditRecoveryDebtor(models.Model):
             self._recovery_queue_credit_limits(ids)
         return res
 
-    def _recovery_refresh_aggregates(self, run=None):
-        """The run's set-based refresh (planning phase, history): the limits follow in the same batch."""
-        res = super()._recovery_refresh_aggregates(run=run)
-        self._recovery_apply_credit_limits()
+    def _recovery_refresh_write(self, values, run=None, extra=None):
+        """The run's set-based refresh (planning phase, history): the limits follow in the same batch,
+        decided on the refreshed status, stage, days and profile, and the debtors' credit columns
+        written by the refresh's own UPDATE (one pass over the rows)."""
+        today = fields.Date.context_today(self)
+        refreshed = {
+            debtor_id: (status, days, stage, profile)
+            for debtor_id, status, days, stage, profile in zip(
+                values["id"], values["status"], values["days"], values["stage"], values["profile"], strict=True
+            )
+        }
+        changes = self._recovery_credit_changes(self._recovery_credit_rows(refreshed), today)
+        columns = self._recovery_credit_columns(changes, today)
+        position = {debtor_id: index for index, debtor_id in enumerate(values["id"])}
+        changed = [False] * len(values["id"])
+        extra = {"changed": changed, "columns": {}}
+        for name, (sql_type, column) in columns.items():
+            if name == "id":
+                continue
+            full = [None] * len(changed)
+            for debtor_id, value in zip(columns["id"][1], column, strict=True):
+                full[position[debtor_id]] = value
+            extra["columns"][name] = (sql_type, full)
+        for debtor_id in columns["id"][1]:
+            changed[position[debtor_id]] = True
+        res = super()._recovery_refresh_write(values, run=run, extra=extra)
+        self._recovery_write_credit_limits(changes, today, debtors_written=True)
         return res
 
     def _recovery_queue_credit_limits(self, debtor_ids):
@@ -276,11 +300,20 @@ class CreditRecoveryDebtor(models.Model):
         partners' company-dependent ``credit_limit`` (a JSONB per company in Odoo 18), one of the
         debtors, one INSERT of the log and one of the chatter notes. A policy that does not follow
         collection (``credit_limit_follow`` off) gives the customers their normal limit back.
+        The run's refresh decides and writes the same in its own pass (:meth:`_recovery_refresh_write`).
         """
         if not self:
             return {}
         today = today or fields.Date.context_today(self)
         self.env.flush_all()
+        changes = self._recovery_credit_changes(self._recovery_credit_rows(), today)
+        self._recovery_write_credit_limits(changes, today, reason_text)
+        return {change[0]: change[6] for change in changes}
+
+    def _recovery_credit_rows(self, refreshed=None):
+        """The debtors of ``self`` as the decision reads them: one query of their collection state, credit
+        columns and the partner's current limit. ``refreshed`` (``{debtor id: (credit status, days overdue,
+        stage id, profile id)}``): the values the refresh is about to write, in place of the stored ones."""
         rows = self.env.execute_query(
             SQL(
                 """
@@ -288,7 +321,7 @@ class CreditRecoveryDebtor(models.Model):
                        st.sequence, st.trigger_days, st.id, d.profile_id, COALESCE(d.credit_limit_state, 'normal'),
                        COALESCE(d.credit_applied_limit, 0), COALESCE(d.credit_normal_limit, 0),
                        d.credit_restored_until, COALESCE(d.credit_override_limit, 0), d.credit_override_until,
-                       (p.credit_limit ->> d.company_id::text)::float
+                       (p.credit_limit ->> d.company_id::text)::float, d.credit_restored_date
                   FROM credit_recovery_debtor d
                   JOIN res_partner p ON p.id = d.partner_id
                   LEFT JOIN credit_recovery_stage st ON st.id = d.stage_id
@@ -297,11 +330,27 @@ class CreditRecoveryDebtor(models.Model):
                 self.ids,
             )
         )
+        if refreshed is None:
+            return rows
+        stages = self.env["credit.recovery.stage"].sudo().browse({value[2] for value in refreshed.values() if value[2]})
+        ladder = {stage.id: (stage.sequence, stage.trigger_days) for stage in stages}
+        result = []
+        for row in rows:
+            status, days, stage_id, profile_id = refreshed.get(row[0], (row[3], row[4], row[7], row[8]))
+            sequence, trigger = ladder.get(stage_id, (None, None)) if stage_id else (None, None)
+            result.append((*row[:3], status, days, sequence, trigger, stage_id or None, profile_id, *row[9:]))
+        return result
+
+    def _recovery_credit_changes(self, rows, today):
+        """The changes of the limits of ``rows`` (:meth:`_recovery_credit_rows`): a list of ``(debtor,
+        company, partner, applied, current limit, normal, LimitState, restored date, override end)``; the
+        debtors whose limit stays as it is are left out. The decision is memoized: a batch repeats the same
+        few cases."""
         companies = self.env["res.company"].browse({row[1] for row in rows})
         policies = self.env["credit.recovery.policy"]._get_company_policies(companies)
         follow = {company_id for company_id, policy in policies.items() if policy.credit_limit_follow}
         if not follow and all(row[9] == cl.LIMIT_NORMAL for row in rows):
-            return {}
+            return []
         block_rules = {company_id: policy._credit_block_rule() for company_id, policy in policies.items()}
         profiles = self.env["credit.recovery.profile"].sudo().browse({row[8] for row in rows if row[8]})
         restored_rules = {profile.id: profile._credit_restored_rule() for profile in profiles}
@@ -311,11 +360,30 @@ class CreditRecoveryDebtor(models.Model):
             or 0.0
             for company in companies
         }
+        decided = {}
         changes = []
-        for (
-            debtor_id,
+        for row in rows:
+            debtor_id, company_id, partner_id, *key, partner_limit, restored_date = row
+            current = fallback.get(company_id, 0.0) if partner_limit is None else partner_limit
+            key = (company_id, current, *key)
+            if key not in decided:
+                decided[key] = self._recovery_credit_decide(
+                    key, company_id in follow, block_rules, restored_rules, today
+                )
+            normal, state = decided[key]
+            if state.reason:
+                changes.append(
+                    (debtor_id, company_id, partner_id, key[8], current, normal, state, restored_date, key[13])
+                )
+        return changes
+
+    @api.model
+    def _recovery_credit_decide(self, key, following, block_rules, restored_rules, today):
+        """``(normal limit, LimitState)`` of one debtor whose decision inputs are ``key`` (the company,
+        the partner's current limit and the columns of :meth:`_recovery_credit_rows` from the status on)."""
+        (
             company_id,
-            partner_id,
+            current,
             status,
             days,
             stage_seq,
@@ -328,45 +396,67 @@ class CreditRecoveryDebtor(models.Model):
             restored_until,
             override_limit,
             override_until,
-            partner_limit,
-        ) in rows:
-            current = fallback.get(company_id, 0.0) if partner_limit is None else partner_limit
-            following = company_id in follow
-            blocked = following and cl.credit_blocked(
-                status,
-                block_rules.get(company_id, cl.BlockRule()),
-                (stage_seq, stage_trigger, stage_id) if stage_id else None,
-                days,
-            )
-            normal = current if applied == cl.LIMIT_NORMAL else remembered
-            state = cl.next_limit_state(
-                blocked=blocked,
-                applied=applied,
-                applied_limit=applied_limit,
-                normal=normal,
-                restored_until=restored_until,
-                rule=restored_rules.get(profile_id, cl.RestoredRule()) if following else cl.RestoredRule(),
-                today=today,
-                override_limit=override_limit,
-                override_until=override_until,
-            )
-            if not following and state.reason and state.state == cl.LIMIT_NORMAL:
-                # The policy stopped following collection: the normal limit back, no restoration.
-                state = cl.LimitState(cl.LIMIT_NORMAL, normal, None, cl.REASON_NORMAL)
-            if state.reason:
-                changes.append((debtor_id, company_id, partner_id, applied, current, normal, state))
-        if changes:
-            self._recovery_write_credit_limits(changes, today, reason_text)
-        restored = [change[0] for change in changes if cl.is_restoration(change[3], change[6])]
-        if restored:
-            self.browse(restored)._recovery_welcome_back()
-        return {change[0]: change[6] for change in changes}
+        ) = key
+        blocked = following and cl.credit_blocked(
+            status,
+            block_rules.get(company_id, cl.BlockRule()),
+            (stage_seq, stage_trigger, stage_id) if stage_id else None,
+            days,
+        )
+        normal = current if applied == cl.LIMIT_NORMAL else remembered
+        state = cl.next_limit_state(
+            blocked=blocked,
+            applied=applied,
+            applied_limit=applied_limit,
+            normal=normal,
+            restored_until=restored_until,
+            rule=restored_rules.get(profile_id, cl.RestoredRule()) if following else cl.RestoredRule(),
+            today=today,
+            override_limit=override_limit,
+            override_until=override_until,
+        )
+        if not following and state.reason and state.state == cl.LIMIT_NORMAL:
+            # The policy stopped following collection: the normal limit back, no restoration.
+            state = cl.LimitState(cl.LIMIT_NORMAL, normal, None, cl.REASON_NORMAL)
+        return normal, state
 
-    def _recovery_write_credit_limits(self, changes, today, reason_text=None):
-        """Write ``changes`` (``(debtor, company, partner, applied, current limit, normal, LimitState)``)
-        set-based: partners' limits, debtors, log, chatter."""
+    @api.model
+    def _recovery_credit_columns(self, changes, today):
+        """The debtors' credit columns after ``changes``: ``{column: (SQL type, [value per change])}``,
+        ``id`` first (the restored date kept unless the change is a restoration, an override ended by it)."""
+        columns = {
+            "id": ("int", []),
+            "credit_limit_state": ("varchar", []),
+            "credit_applied_limit": ("float", []),
+            "credit_normal_limit": ("float", []),
+            "credit_restored_until": ("date", []),
+            "credit_restored_date": ("date", []),
+            "credit_override_until": ("date", []),
+        }
+        for debtor_id, _company, _partner, applied, _current, normal, state, restored_date, override_until in changes:
+            for name, value in (
+                ("id", debtor_id),
+                ("credit_limit_state", state.state),
+                ("credit_applied_limit", state.limit),
+                ("credit_normal_limit", normal),
+                ("credit_restored_until", state.restored_until),
+                ("credit_restored_date", today if cl.is_restoration(applied, state) else restored_date),
+                (
+                    "credit_override_until",
+                    None if applied == cl.LIMIT_OVERRIDE and state.state != cl.LIMIT_OVERRIDE else override_until,
+                ),
+            ):
+                columns[name][1].append(value)
+        return columns
+
+    def _recovery_write_credit_limits(self, changes, today, reason_text=None, debtors_written=False):
+        """Write ``changes`` (:meth:`_recovery_credit_changes`) set-based: the partners' limits, the debtors
+        (unless ``debtors_written``: the refresh's UPDATE took them), the log and the chatter notes; then the
+        welcome back of the restored customers."""
+        if not changes:
+            return
         patches = {}
-        for _debtor, company_id, partner_id, _applied, _current, _normal, state in changes:
+        for _debtor, company_id, partner_id, _applied, _current, _normal, state, *_dates in changes:
             patches.setdefault(partner_id, {})[str(company_id)] = state.limit
         self.env.cr.execute(
             SQL(
@@ -379,32 +469,19 @@ class CreditRecoveryDebtor(models.Model):
                 [json.dumps(patch) for patch in patches.values()],
             )
         )
-        columns = {key: [] for key in ("id", "state", "limit", "normal", "until", "restored", "override_end")}
-        for debtor_id, _company, _partner, applied, _current, normal, state in changes:
-            columns["id"].append(debtor_id)
-            columns["state"].append(state.state)
-            columns["limit"].append(state.limit)
-            columns["normal"].append(normal)
-            columns["until"].append(state.restored_until)
-            columns["restored"].append(today if cl.is_restoration(applied, state) else None)
-            columns["override_end"].append(applied == cl.LIMIT_OVERRIDE and state.state != cl.LIMIT_OVERRIDE)
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE credit_recovery_debtor d
-                   SET credit_limit_state = v.state, credit_applied_limit = v.lim, credit_normal_limit = v.normal,
-                       credit_restored_until = v.until,
-                       credit_restored_date = COALESCE(v.restored, d.credit_restored_date),
-                       credit_override_until = CASE WHEN v.override_end THEN NULL ELSE d.credit_override_until END
-                  FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(state)s::varchar[]) AS state,
-                               unnest(%(limit)s::float[]) AS lim, unnest(%(normal)s::float[]) AS normal,
-                               unnest(%(until)s::date[]) AS until, unnest(%(restored)s::date[]) AS restored,
-                               unnest(%(override_end)s::bool[]) AS override_end) v
-                 WHERE d.id = v.id
-                """,
-                **columns,
+        if not debtors_written:
+            columns = self._recovery_credit_columns(changes, today)
+            self.env.cr.execute(
+                batch_update(
+                    "credit_recovery_debtor",
+                    {
+                        debtor_id: {name: columns[name][1][index] for name in columns if name != "id"}
+                        for index, debtor_id in enumerate(columns["id"][1])
+                    },
+                    {name: sql_type for name, (sql_type, _values) in columns.items()},
+                    overwrite=set(columns),
+                )
             )
-        )
         self.env["credit.recovery.credit.change"]._recovery_log(changes, today, reason_text)
         self.env["res.partner"].invalidate_model(["credit_limit", "use_partner_credit_limit"])
         self.invalidate_model(
@@ -417,6 +494,9 @@ class CreditRecoveryDebtor(models.Model):
                 "credit_override_until",
             ]
         )
+        restored = [change[0] for change in changes if cl.is_restoration(change[3], change[6])]
+        if restored:
+            self.browse(restored)._recovery_welcome_back()
 
     # ------------------------------------------------------------------ welcome back
 
