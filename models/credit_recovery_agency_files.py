@@ -10,6 +10,7 @@ from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import agency_files
+from .common import AGENCY_CHANNEL
 
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -132,7 +133,8 @@ class CreditRecoveryAgency(models.Model):
             self.env["credit.recovery.contact"]
             .sudo()
             .search_fetch(
-                [("debtor_id", "in", debtors.ids)],
+                # The hand-over and recall records are no contacts with the debtor.
+                [("debtor_id", "in", debtors.ids), ("channel", "!=", AGENCY_CHANNEL)],
                 ["debtor_id", "date", "channel", "direction", "outcome_id", "is_automatic"],
                 order="date, id",
             )

@@ -279,7 +279,12 @@ class TestAgencyFiles(CreditRecoveryCommon):
         self.assertIn("outside the contact window", message)
         self.assertNotIn("Row 2", message)
         self.assertFalse(self.agency_logs())
-        self.assertFalse(self.env["credit.recovery.contact"].search([("debtor_id", "=", self.debtor.id)]))
+        self.assertFalse(
+            self.env["credit.recovery.contact"].search(
+                [("debtor_id", "=", self.debtor.id), ("channel", "!=", "agency")]
+            ),
+            "nothing but the hand-over record",
+        )
 
     @freeze_time(NOW)
     def test_import_refuses_debtors_not_assigned(self):
@@ -303,7 +308,9 @@ class TestAgencyFiles(CreditRecoveryCommon):
         with self.assertRaisesText(UserError, f"{self.reference} is not a debtor assigned to the agency now"):
             self.import_file(self.results_csv(f"{self.reference};;10/11/2026 10:30;phone;;no_answer;;;;"))
         self.assertFalse(
-            self.env["credit.recovery.contact"].search([("partner_id", "in", (self.customer | self.other).ids)])
+            self.env["credit.recovery.contact"].search(
+                [("partner_id", "in", (self.customer | self.other).ids), ("channel", "!=", "agency")]
+            )
         )
 
     @freeze_time(NOW)
