@@ -4,9 +4,9 @@ Run by `make bench` through `odoo shell` on the throwaway bench database (paymen
 the addon's PIX bridge installs with it). A Brazilian company, a PIX provider on the simulated PSP
 (tests/psp_simulator.py, on loopback, in this process), 1,000 customers each with an invoice and
 its charge (``_pix_create_charge``) are committed; an Odoo server is started in a process of its
-own on a free port against the database (``BENCH_PIX_WORKERS`` HTTP workers, 2 by default, and
-one cron worker; the database's other crons are made not due first, so that only the settlement
-runs); each charge is paid at the simulator and its notification POSTed to the server's webhook
+own on a free port against the database (threaded, with one cron thread; ``BENCH_PIX_WORKERS``
+for prefork workers, whose cron worker runs at nice 10 and starves on a shared machine; the
+database's other crons are made not due first, so that only the settlement runs); each charge is paid at the simulator and its notification POSTed to the server's webhook
 (``BENCH_PIX_CLIENTS`` client threads, 2 by default, as a PSP delivers several at once). The
 server confirms each PIX with ``GET /pix/{e2eid}`` at the simulator, records it and answers; the
 settlement cron, triggered by the answer, makes the payments and reconciles them in batches.
@@ -40,7 +40,7 @@ from bench_targets import check, target
 
 COUNT = int(os.environ.get("BENCH_PIX_COUNT", "1000"))
 CLIENTS = int(os.environ.get("BENCH_PIX_CLIENTS", "2"))
-WORKERS = int(os.environ.get("BENCH_PIX_WORKERS", "2"))
+WORKERS = int(os.environ.get("BENCH_PIX_WORKERS", "0"))
 # The longest the bench waits for the settlement of the last PIX after the last answer.
 SETTLE_TIMEOUT = 600
 TARGET_RATE = target("pix_rate", 50)
