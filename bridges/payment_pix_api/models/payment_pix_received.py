@@ -73,6 +73,15 @@ class PaymentPixReceived(models.Model):
         for received in self:
             received.refunded_amount = sum(received.refund_ids.mapped("amount"))
 
+    def init(self):
+        # The settlement cron reads the PIX being settled at every call: a few rows of a large table.
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS payment_pix_received_pending_idx "
+                "ON payment_pix_received (id) WHERE state = 'pending'"
+            )
+        )
+
     # ------------------------------------------------------------------
     # Registration
     # ------------------------------------------------------------------

@@ -8,7 +8,7 @@ from decimal import Decimal
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -207,7 +207,7 @@ class TestPixSettlement(PixSettlementCommon):
 
         def payment_vals(received):
             if received.transaction_id == bad:
-                raise UserError("the journal refuses it")
+                raise ValueError("the journal refuses it")
             return original(received)
 
         with patch.object(type(self.env["payment.pix.received"]), "_pix_payment_vals", payment_vals):
