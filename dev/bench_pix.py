@@ -6,8 +6,9 @@ the addon's PIX bridge installs with it). A Brazilian company, a PIX provider on
 its charge (``_pix_create_charge``) are committed; an Odoo server is started in a process of its
 own on a free port against the database (threaded, with one cron thread; ``BENCH_PIX_WORKERS``
 for prefork workers, whose cron worker runs at nice 10 and starves on a shared machine; the
-database's other crons are made not due first, so that only the settlement runs); each charge is paid at the simulator and its notification POSTed to the server's webhook
-(``BENCH_PIX_CLIENTS`` client threads, 2 by default, as a PSP delivers several at once). The
+database's other crons are made not due first, so that only the settlement runs); each charge is
+paid at the simulator and its notification POSTed to the server's webhook (``BENCH_PIX_CLIENTS``
+client threads, 2 by default, as a PSP delivers several at once). The
 server confirms each PIX with ``GET /pix/{e2eid}`` at the simulator, records it and answers; the
 settlement cron, triggered by the answer, makes the payments and reconciles them in batches.
 The time is measured end to end: from the first notification sent to the moment every PIX is
@@ -235,7 +236,8 @@ p95_goal = check("pix p95", p95, TARGET_P95, "ms")
 print(
     f"pix settlement: {COUNT} notifications in {pix_seconds:.1f} s (p95 {p95:.0f} ms), {rate:.0f} a second, "
     f"{registered} payments registered and reconciled (all answered in {answered_seconds:.1f} s); "
-    f"{CLIENTS} clients, server workers={WORKERS} and a cron worker "
+    f"{CLIENTS} clients, server "
+    f"{f'workers={WORKERS} and a cron worker' if WORKERS else 'threaded with a cron thread'} "
     f"(load average {load[0]:.1f} on {os.cpu_count()} CPUs; {rate_goal}; p95 {p95_goal})",
     flush=True,
 )
