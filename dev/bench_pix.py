@@ -234,7 +234,7 @@ load = os.getloadavg()
 rate_goal = check("pix settlements a second", rate, TARGET_RATE, "/s", at_least=True)
 p95_goal = check("pix p95", p95, TARGET_P95, "ms")
 print(
-    f"pix settlement: {COUNT} notifications in {pix_seconds:.1f} s (p95 {p95:.0f} ms), {rate:.0f} a second, "
+    f"pix settlement: {COUNT} notifications in {pix_seconds:.1f} s (p95 {p95:.0f} ms), {rate:.1f} a second, "
     f"{registered} payments registered and reconciled (all answered in {answered_seconds:.1f} s); "
     f"{CLIENTS} clients, server "
     f"{f'workers={WORKERS} and a cron worker' if WORKERS else 'threaded with a cron thread'} "
