@@ -63,16 +63,30 @@ class CreditRecoveryDebtor(models.Model):
         any more and no thank-you went out since the oldest installment just paid fell due."""
         past_due = self._get_past_due_debtor_ids(today)
         template = self.env.ref("account_credit_recovery_pix.mail_template_pix_thanks")
-        for debtor in self.filtered(lambda debtor: debtor.id not in past_due):
-            lines = invoices.line_ids.filtered(
-                lambda line, debtor=debtor: (
-                    line.account_type == "asset_receivable" and line.move_id.recovery_debtor_id == debtor
-                )
+        oldest = {}  # debtor: the oldest due date of the installments just paid
+        for line in invoices.line_ids:
+            debtor = line.move_id.recovery_debtor_id
+            if line.account_type == "asset_receivable" and debtor and line.date_maturity:
+                oldest[debtor] = min(oldest.get(debtor, line.date_maturity), line.date_maturity)
+        thanked = self.filtered(
+            lambda debtor: (
+                debtor.id not in past_due
+                and not (debtor.pix_thanked_on and debtor.pix_thanked_on >= oldest.get(debtor, today))
             )
-            since = min(lines.mapped("date_maturity") or [today])
-            if debtor.pix_thanked_on and debtor.pix_thanked_on >= since:
-                continue
-            debtor.message_post_with_source(
-                template, subtype_xmlid="mail.mt_comment", partner_ids=debtor.partner_id.ids
+        )
+        if not thanked:
+            return
+        # One composer for the batch (``message_post_with_source`` makes one per record): each
+        # debtor's message rendered in its language, to its partner (the template's recipient).
+        composer = (
+            self.env["mail.compose.message"]
+            .with_context(
+                default_composition_mode="comment",
+                default_model=self._name,
+                default_res_ids=thanked.ids,
+                default_template_id=template.id,
             )
-            debtor.pix_thanked_on = today
+            .create({"message_type": "notification", "subtype_id": self.env.ref("mail.mt_comment").id})
+        )
+        composer._action_send_mail()
+        thanked.pix_thanked_on = today

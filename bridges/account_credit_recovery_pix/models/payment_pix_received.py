@@ -22,12 +22,14 @@ class PaymentPixReceived(models.Model):
         )
         charges.filtered(lambda charge: charge.state in ("active", "superseded")).write({"state": "paid"})
         debtors = self.env["credit.recovery.debtor"].sudo()
+        contacts = []
         for received in registered:
             debtor = received._recovery_debtor(charges)
             if not debtor:
                 continue
-            received._recovery_log_contact(debtor)
+            contacts.append(received._recovery_contact_vals(debtor))
             debtors |= debtor
+        self.env["credit.recovery.contact"].sudo().create(contacts)
         debtors._recovery_pix_react(registered.transaction_id.invoice_ids)
         return result
 
@@ -39,7 +41,7 @@ class PaymentPixReceived(models.Model):
         )
         debtor = self._recovery_debtor(charges)
         if debtor:
-            self._recovery_log_contact(debtor, refund=refund)
+            self.env["credit.recovery.contact"].sudo().create(self._recovery_contact_vals(debtor, refund=refund))
             debtor._recovery_pix_react(self.transaction_id.invoice_ids, refunded=True)
         return result
 
@@ -53,10 +55,11 @@ class PaymentPixReceived(models.Model):
             lambda debtor: debtor.company_id == self.company_id
         )[:1]
 
-    def _recovery_log_contact(self, debtor, refund=None):
-        """The payment (or its refund) as a sealed contact log on ``debtor``, channel PIX, with its
-        endToEndId and amount: in the evidence chain and the dossier like any contact. Inbound, the
-        refund too: neither is a contact collection makes, and neither counts against its caps."""
+    def _recovery_contact_vals(self, debtor, refund=None):
+        """The values of the payment's (or its refund's) contact log on ``debtor``, channel PIX, with
+        its endToEndId and amount: once created, sealed, in the evidence chain and the dossier like
+        any contact. Inbound, the refund too: neither is a contact collection makes, and neither
+        counts against its caps."""
         self.ensure_one()
         invoices = self.transaction_id.invoice_ids.sudo().filtered(
             lambda move: (
@@ -80,15 +83,13 @@ class PaymentPixReceived(models.Model):
                 payer=self.payer_name or debtor.partner_id.name,
             )
         now = fields.Datetime.now()
-        self.env["credit.recovery.contact"].sudo().create(
-            {
-                "partner_id": debtor.partner_id.id,
-                "company_id": debtor.company_id.id,
-                "invoice_ids": [fields.Command.set(invoices.ids)],
-                "channel": "pix",
-                "direction": "inbound",
-                "user_id": debtor._get_collection_responsible().id,
-                "date": now if refund or not self.received_at else min(self.received_at, now),
-                "notes": notes,
-            }
-        )
+        return {
+            "partner_id": debtor.partner_id.id,
+            "company_id": debtor.company_id.id,
+            "invoice_ids": [fields.Command.set(invoices.ids)],
+            "channel": "pix",
+            "direction": "inbound",
+            "user_id": debtor._get_collection_responsible().id,
+            "date": now if refund or not self.received_at else min(self.received_at, now),
+            "notes": notes,
+        }

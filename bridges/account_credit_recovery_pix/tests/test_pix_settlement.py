@@ -1,5 +1,6 @@
 """A PIX paid at the (simulated) PSP and notified: collection reacts at once, as if a person had
-registered the payment; a refund gives the debt back and collection resumes."""
+registered the payment (once the settlement cron the webhook triggers has run); a refund gives the
+debt back and collection resumes."""
 
 import json
 from datetime import timedelta
@@ -18,6 +19,8 @@ class TestPixSettlement(PixCollectionCommon):
         raw = json.dumps({"pix": [self.psp.received[e2eid]]}).encode()
         status, message = self.provider.sudo()._pix_handle_notification(raw, source="webhook")
         self.assertEqual(status, 200, message)
+        # Recorded and answered; the settlement cron, triggered, makes the payment: run it.
+        self.env["payment.pix.received"]._cron_pix_settle()
         self.env.invalidate_all()
 
     def pay_pix(self, code, amount=None):

@@ -5,13 +5,12 @@ import logging
 import secrets
 from datetime import timedelta
 
-import psycopg2
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools.api_pix import PixApiError, parse_notification, parse_pix
+from .payment_pix_received import RETRYABLE
 
 _logger = logging.getLogger(__name__)
 
@@ -25,8 +24,6 @@ POLL_DUE_AFTER = timedelta(minutes=4)
 # Sandbox endToEndIds: "E", a nonce, a MAC of nonce, txid and amount (32 characters, as the spec's).
 SANDBOX_NONCE = 10
 SANDBOX_MAC = 21
-# Errors that the request or the cron must see to be retried (two deliveries at once).
-RETRYABLE = (psycopg2.extensions.TransactionRollbackError, psycopg2.errors.LockNotAvailable)
 
 
 class PaymentProvider(models.Model):

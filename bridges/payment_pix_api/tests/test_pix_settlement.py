@@ -5,6 +5,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError
@@ -58,12 +59,27 @@ class PixSettlementCommon(PixCommon, HttpCase):
         )
 
     # The simulator posts to the server, which works on the test's transaction: what this test
-    # wrote must be flushed first, and what it had read is stale after.
-    def pay(self, *args, **kwargs):
+    # wrote must be flushed first, and what it had read is stale after. The webhook records the
+    # PIX and triggers the settlement cron: the helpers below then run it, as its runner would.
+    def pay(self, *args, settle=True, **kwargs):
         self.env.flush_all()
         e2eid = self.psp.pay(*args, **kwargs)
         self.env.invalidate_all()
+        if settle:
+            self.settle()
         return e2eid
+
+    def settle(self):
+        """The settlement cron's calls until nothing is pending (``_cron_pix_settle``)."""
+        settled = self.env["payment.pix.received"]
+        while batch := self.env["payment.pix.received"]._cron_pix_settle():
+            settled |= batch
+        self.env.invalidate_all()
+        return settled
+
+    def settle_triggers(self):
+        cron = self.env.ref("payment_pix_api.ir_cron_pix_settle")
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
 
     def refund(self, *args, **kwargs):
         self.env.flush_all()
@@ -75,6 +91,7 @@ class PixSettlementCommon(PixCommon, HttpCase):
         self.env.flush_all()
         self.psp.notify(pix_list)
         self.env.invalidate_all()
+        self.settle()
 
     def assert_notified(self, count=1):
         self.assertEqual([n["status"] for n in self.psp.notifications[-count:]], [200] * count, self.psp.notifications)
@@ -114,6 +131,93 @@ class TestPixSettlement(PixSettlementCommon):
         self.assertEqual(tx.payment_id, payment)
         self.assertTrue(tx.is_post_processed)
         self.assertEqual(self.psp.requests[-1]["path"], f"/v2/pix/{e2eid}", "confirmed at the PSP")
+
+    def test_the_webhook_records_the_pix_and_the_triggered_cron_settles_it(self):
+        invoice = self.invoice(300.0)
+        tx = self.charge(invoice)
+        triggers = self.settle_triggers()
+        e2eid = self.pay(tx.pix_txid, settle=False)
+        self.assert_notified()
+        received = self.received(tx)
+        self.assertEqual((received.end_to_end_id, received.state), (e2eid, "pending"), "recorded, being settled")
+        self.assertFalse(received.payment_id)
+        self.assertEqual(invoice.payment_state, "not_paid")
+        new_triggers = self.settle_triggers() - triggers
+        self.assertEqual(len(new_triggers), 1, "the answer woke the settlement cron")
+        self.assertLessEqual(new_triggers.call_at, fields.Datetime.now(), "now, not at its next run")
+        # The same notification again while it is pending: nothing more to settle.
+        self.notify([self.psp.received[e2eid]])
+        self.assertEqual(len(self.received(tx)), 1)
+        self.assertEqual(received.state, "registered")
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(tx.state, "done")
+        self.assertFalse(self.settle(), "nothing left pending")
+
+    def test_a_batch_settles_together_each_pix_on_its_own_charge(self):
+        invoices = [self.invoice(100.0 + index, days_overdue=10 + index) for index in range(3)]
+        txs = [self.charge(invoice) for invoice in invoices]
+        newer = self.invoice(500.0, days_overdue=5)
+        older = self.invoice(300.0, days_overdue=40)
+        shared = self.charge(newer | older)
+        for tx in txs:
+            self.pay(tx.pix_txid, settle=False)
+        # Two partial PIX of one charge in the same batch: the first pays the oldest installment.
+        self.pay(shared.pix_txid, amount="400.00", settle=False)
+        self.pay(shared.pix_txid, amount="350.00", settle=False)
+        self.assertEqual(set(self.received().mapped("state")), {"pending"})
+        settled = self.env["payment.pix.received"]._cron_pix_settle()
+        self.env.invalidate_all()
+        self.assertEqual(len(settled), 5, "one batch")
+        self.assertEqual(set(settled.mapped("state")), {"registered"})
+        for invoice, tx in zip(invoices, txs, strict=True):
+            self.assertEqual(invoice.payment_state, "paid")
+            self.assertEqual(tx.state, "done")
+            self.assertEqual(self.received(tx).payment_id.amount, invoice.amount_total)
+        self.assertEqual(older.payment_state, "paid")
+        self.assertEqual(newer.amount_residual, 50.0)
+        self.assertEqual(shared.state, "pending", "750 of 800: not covered yet")
+        first, second = self.received(shared).sorted("id")
+        self.assertEqual(sum(first.payment_id.move_id.line_ids.matched_debit_ids.mapped("amount")), 400.0)
+        self.assertEqual(second.payment_id.move_id.line_ids.matched_debit_ids.debit_move_id.move_id, newer)
+
+    def test_a_refund_of_a_pix_still_pending_settles_it_first(self):
+        invoice = self.invoice(1000.0)
+        tx = self.charge(invoice)
+        e2eid = self.pay(tx.pix_txid, settle=False)
+        self.assertEqual(self.received(tx).state, "pending")
+        self.env.flush_all()
+        self.psp.refund_received(e2eid, "1000.00", refund_id="R1")
+        self.env.invalidate_all()
+        received = self.received(tx)
+        self.assertEqual(received.state, "refunded")
+        self.assertTrue(received.payment_id, "paid first, then reversed")
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self.assertEqual(invoice.amount_residual, 1000.0)
+        self.assertFalse(self.settle())
+
+    @mute_logger("odoo.addons.payment_pix_api.models.payment_pix_received")
+    def test_a_pix_that_cannot_be_settled_does_not_hold_the_others(self):
+        good = self.charge(self.invoice(70.0))
+        bad_invoice = self.invoice(80.0)
+        bad = self.charge(bad_invoice)
+        self.pay(good.pix_txid, settle=False)
+        self.pay(bad.pix_txid, settle=False)
+        # Its payment cannot be made (whatever the reason: a journal misconfigured, a lock…).
+        original = type(self.env["payment.pix.received"])._pix_payment_vals
+
+        def payment_vals(received):
+            if received.transaction_id == bad:
+                raise ValueError("the journal refuses it")
+            return original(received)
+
+        with patch.object(type(self.env["payment.pix.received"]), "_pix_payment_vals", payment_vals):
+            settled = self.env["payment.pix.received"]._cron_pix_settle()
+        self.env.invalidate_all()
+        self.assertEqual(settled, self.received(good))
+        self.assertEqual(self.received(good).state, "registered")
+        self.assertEqual(self.received(bad).state, "pending", "left for the next run")
+        self.assertEqual(bad_invoice.payment_state, "not_paid")
+        self.assertEqual(self.settle(), self.received(bad), "the next run settles it")
 
     def test_partial_payment_pays_the_oldest_installment_first(self):
         newer = self.invoice(500.0, days_overdue=5)

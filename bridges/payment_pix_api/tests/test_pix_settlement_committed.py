@@ -1,5 +1,6 @@
-"""Settlement on committed data: the poll as Odoo's cron runner drives it (``ir.cron._process_job``)
-and two deliveries of the same PIX at once to the running server's webhook.
+"""Settlement on committed data: the poll and the settlement as Odoo's cron runner drives them
+(``ir.cron._process_job``), the webhook's answer that triggers the settlement, and two deliveries
+of the same PIX at once to the running server's webhook.
 
 Other connections (the cron runner's, the HTTP server's workers) cannot see a test transaction:
 these tests commit a provider, a customer and invoices, and the class deletes every row committed
@@ -175,16 +176,26 @@ class TestPixSettlementCommitted(BaseCase):
             return received.read(["end_to_end_id", "source"])[0]
 
     # tests ---------------------------------------------------------------------------------------
-    def process_poll_job(self):
-        """One wake-up of Odoo's cron runner for the poll: ``ir.cron._process_job``, which calls the
-        job until it reports that nothing remains (at most 10 calls) and commits."""
+    def process_job(self, xmlid="payment_pix_api.ir_cron_pix_poll"):
+        """One wake-up of Odoo's cron runner for the cron ``xmlid`` (the poll by default):
+        ``ir.cron._process_job``, which calls the job until it reports that nothing remains (at
+        most 10 calls) and commits."""
         with self.db.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            cron = env.ref("payment_pix_api.ir_cron_pix_poll")
+            cron = env.ref(xmlid)
             job = {**cron.read(load=None)[0], "done": 0, "remaining": 0, "timed_out_counter": 0}
             registry = env.registry
         with registry.cursor() as cron_cr:
             registry["ir.cron"]._process_job(get_db_name(), cron_cr, job)
+
+    def process_poll_job(self):
+        self.process_job()
+
+    def process_settle_job(self):
+        self.process_job("payment_pix_api.ir_cron_pix_settle")
+
+    def webhook_url(self):
+        return f"http://127.0.0.1:{server.server.httpd.server_port}/payment/pix_api/webhook/{self.secret}/pix"
 
     def test_the_cron_runner_polls_and_registers_once(self):
         # Paid a minute ago and never notified (no webhook registered).
@@ -214,7 +225,7 @@ class TestPixSettlementCommitted(BaseCase):
     def test_two_deliveries_at_once_register_one_payment(self):
         e2eid = self.psp.pay(self.txid, notify=False)
         body = json.dumps({"pix": [self.psp.received[e2eid]]})
-        url = f"http://127.0.0.1:{server.server.httpd.server_port}/payment/pix_api/webhook/{self.secret}/pix"
+        url = self.webhook_url()
         barrier = threading.Barrier(3)
         answers = []
 
@@ -229,4 +240,34 @@ class TestPixSettlementCommitted(BaseCase):
         for thread in threads:
             thread.join(timeout=300)
         self.assertEqual(answers, [200, 200, 200])
+        self.process_settle_job()
         self.check_paid_once()
+
+    def test_the_webhook_answer_triggers_the_settlement_and_the_cron_settles(self):
+        e2eid = self.psp.pay(self.txid, notify=False)
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cron = env.ref("payment_pix_api.ir_cron_pix_settle")
+            triggers_before = env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).ids
+        body = json.dumps({"pix": [self.psp.received[e2eid]]})
+        headers = {"Content-Type": "application/json"}
+        response = requests.post(self.webhook_url(), data=body, headers=headers, timeout=120)
+        self.assertEqual(response.status_code, 200)
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            received = env["payment.pix.received"].search([("transaction_id", "=", self.tx_id)])
+            self.assertEqual(received.state, "pending", "committed before the answer; the payment comes next")
+            self.assertEqual(env["account.move"].browse(self.invoice_id).payment_state, "not_paid")
+            triggers = env["ir.cron.trigger"].search([("cron_id", "=", cron.id), ("id", "not in", triggers_before)])
+            self.assertEqual(len(triggers), 1, "the answer woke the settlement cron")
+            self.assertLessEqual(triggers.call_at, datetime.now(UTC).replace(tzinfo=None))
+        self.process_settle_job()
+        received = self.check_paid_once()
+        self.assertEqual((received["end_to_end_id"], received["source"]), (e2eid, "webhook"))
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertFalse(env["payment.pix.received"].search_count([("state", "=", "pending")]))
+            self.assertFalse(
+                env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id), ("id", "not in", triggers_before)]),
+                "the runner consumed its trigger",
+            )
