@@ -46,3 +46,4 @@ from . import test_credit_store
 from . import test_pure_inbound
 from . import test_inbound
 from . import test_inbound_portal
+from . import test_pure_reason_text
