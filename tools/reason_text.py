@@ -19,6 +19,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from itertools import pairwise
 
 # Below this many labelled texts in a company, no model and no suggestion.
 MIN_LABELLED = 50
@@ -47,7 +48,7 @@ STOP_WORDS = frozenset(
     aquelas ser sou e era foi fui sao estou esta estava estao estar ter tenho tem tinha tive teve
     ha havia vai vou sim oi ola bom boa dia tarde noite obrigado obrigada favor ai aqui
     la cliente senhor senhora sr sra ne tipo coisa agora hoje ainda q vc
-    """.split()
+    """.split()  # noqa: SIM905 - a word list reads best as words
 )
 
 # Flags read from phrases of the normalised text (see ``normalize``).
@@ -97,7 +98,7 @@ def tokens(text):
     ]
     return [
         *stems,
-        *(f"{first} {second}" for first, second in zip(stems, stems[1:], strict=False)),
+        *(f"{first} {second}" for first, second in pairwise(stems)),
         *(f"flag:{flag}" for flag in FLAGS if FLAG_PATTERNS[flag].search(plain)),
     ]
 
