@@ -83,3 +83,6 @@ from . import credit_recovery_portal_message
 from . import credit_recovery_agency
 from . import credit_recovery_agency_assignment
 from . import credit_recovery_debtor_agency
+from . import credit_recovery_reason_model
+from . import credit_recovery_contact_reason_text
+from . import credit_recovery_reason_text_analysis
