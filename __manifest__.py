@@ -57,6 +57,7 @@
         "views/credit_recovery_credit_quality_views.xml",
         "views/credit_recovery_credit_views.xml",
         "views/credit_recovery_reason_text_views.xml",
+        "views/credit_recovery_segment_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -86,3 +86,5 @@ from . import credit_recovery_debtor_agency
 from . import credit_recovery_reason_model
 from . import credit_recovery_contact_reason_text
 from . import credit_recovery_reason_text_analysis
+from . import credit_recovery_debtor_segment
+from . import credit_recovery_stage_condition

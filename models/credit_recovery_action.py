@@ -18,6 +18,7 @@ SKIP_REASONS = [
     (collection.SKIP_DO_NOT_CONTACT, "Do not contact"),
     (collection.SKIP_OPT_OUT, "Opted out of the stage's channels"),
     (collection.SKIP_NO_ACTION, "Nothing to do at this stage"),
+    (collection.SKIP_CONDITION, "Stage condition not met"),
 ]
 
 # What the skip rules need about an invoice (alias m), its state (s) and its customer (p):

@@ -48,3 +48,4 @@ from . import test_inbound
 from . import test_inbound_portal
 from . import test_pure_reason_text
 from . import test_reason_text
+from . import test_segments

@@ -168,6 +168,7 @@ SKIP_AGREEMENT = "agreement"
 SKIP_DO_NOT_CONTACT = "do_not_contact"
 SKIP_OPT_OUT = "opt_out"
 SKIP_NO_ACTION = "no_action"
+SKIP_CONDITION = "condition"
 
 
 @dataclass(frozen=True)
