@@ -33,7 +33,6 @@ class CreditRecoveryContact(models.Model):
 
     suggested_reason_id = fields.Many2one(
         "credit.recovery.nonpayment.reason",
-        string="Suggested Reason",
         readonly=True,
         copy=False,
         index="btree_not_null",
@@ -105,7 +104,7 @@ class CreditRecoveryContact(models.Model):
         if not logs:
             return
         weights = self.env["credit.recovery.reason.model"]._weights_by_company(logs.company_id)
-        active = set(self.env["credit.recovery.nonpayment.reason"].sudo().search([]).ids)
+        active = set(self.env["credit.recovery.nonpayment.reason"].sudo().search([("active", "=", True)]).ids)
         by_vals = defaultdict(self.browse)
         for log in logs:
             vals = {FLAG_FIELDS[flag]: True for flag in reason_text.flags(log.notes)}

@@ -36,7 +36,7 @@ class CreditRecoveryReasonModel(models.Model):
         default="insufficient",
         readonly=True,
     )
-    fitted_on = fields.Datetime(string="Fitted On", readonly=True)
+    fitted_on = fields.Datetime(readonly=True)
     labelled_count = fields.Integer(
         string="Labelled Logs",
         readonly=True,
@@ -106,7 +106,11 @@ class CreditRecoveryReasonModel(models.Model):
     def _cron_fit(self):
         """Monthly: fit the models older than ``REFIT_AFTER``, ``FIT_BATCH`` companies a call."""
         self = self.sudo()  # noqa: PLW0642 - the cron's own step, whoever runs it
-        companies = self.env["res.company"].search([])
+        # The companies with logs: the others have nothing to learn from.
+        companies = self.env["res.company"].browse(
+            company.id
+            for [company] in self.env["credit.recovery.contact"]._read_group([("state", "=", "logged")], ["company_id"])
+        )
         fresh = self.search([("fitted_on", ">", fields.Datetime.now() - REFIT_AFTER)]).company_id
         due = companies - fresh
         self._fit_companies(due[:FIT_BATCH])

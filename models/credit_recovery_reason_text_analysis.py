@@ -27,8 +27,8 @@ class CreditRecoveryReasonTextAnalysis(models.Model):
         lambda self: self.env["credit.recovery.contact"]._fields["channel"].selection, readonly=True
     )
     direction = fields.Selection([("outbound", "Outbound"), ("inbound", "Inbound")], readonly=True)
-    suggested_reason_id = fields.Many2one("credit.recovery.nonpayment.reason", string="Suggested Reason", readonly=True)
-    confirmed_reason_id = fields.Many2one("credit.recovery.nonpayment.reason", string="Confirmed Reason", readonly=True)
+    suggested_reason_id = fields.Many2one("credit.recovery.nonpayment.reason", readonly=True)
+    confirmed_reason_id = fields.Many2one("credit.recovery.nonpayment.reason", readonly=True)
     text_reason_state = fields.Selection(TEXT_REASON_STATES, string="Reason Check", readonly=True)
     text_count = fields.Integer(string="Texts Read", readonly=True, aggregator="sum")
     suggestion_count = fields.Integer(string="Suggestions", readonly=True, aggregator="sum")

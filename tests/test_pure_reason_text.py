@@ -79,4 +79,6 @@ class TestPureReasonText(PureCase):
         self.assertEqual(result["labelled"], 80)
         self.assertEqual(result["held_out"], 16, "the latest fifth")
         self.assertGreaterEqual(result["accuracy"], 0.8)
-        self.assertEqual(sum(result["model"]["labels"].values()), 80, "the model kept is fitted on all")
+        model = result["model"]
+        self.assertTrue(model)
+        self.assertEqual(sum(model["labels"].values()), 80, "the model kept is fitted on all")

@@ -141,7 +141,7 @@ class TestReasonText(CreditRecoveryCommon):
         for text in sick:
             log = self.log(text)
             action = log.with_user(self.agent).action_correct_text_reason()
-            wizard = Form(self.env[action["res_model"]].with_user(self.agent).with_context(action["context"]))
+            wizard = Form(self.env[action["res_model"]].with_user(self.agent).with_context(**action["context"]))
             wizard.reason_id = health
             wizard.save().action_apply()
             self.assertEqual(log.text_reason_id, health)

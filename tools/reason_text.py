@@ -185,13 +185,12 @@ def fit_with_holdout(samples, min_labelled=MIN_LABELLED, min_per_label=MIN_PER_R
     than two reasons learnt.
     """
     samples = [(text, label) for text, label in samples if normalize(text)]
-    result = {"model": None, "accuracy": None, "labelled": len(samples), "held_out": 0}
-    if len(samples) < min_labelled:
-        return result
-    cut = len(samples) - max(1, int(len(samples) * holdout))
-    older, latest = samples[:cut], samples[cut:]
-    trial = fit(older, min_per_label)
-    if trial:
-        result.update(accuracy=accuracy(trial, latest), held_out=len(latest))
-    result["model"] = fit(samples, min_per_label)
-    return result
+    model, score, held_out = None, None, 0
+    if len(samples) >= min_labelled:
+        cut = len(samples) - max(1, int(len(samples) * holdout))
+        older, latest = samples[:cut], samples[cut:]
+        trial = fit(older, min_per_label)
+        if trial:
+            score, held_out = accuracy(trial, latest), len(latest)
+        model = fit(samples, min_per_label)
+    return {"model": model, "accuracy": score, "labelled": len(samples), "held_out": held_out}
