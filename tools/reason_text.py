@@ -143,8 +143,8 @@ def predict(model, text):
     words. The confidence is the label's posterior probability (Laplace smoothing)."""
     if not model or not model.get("labels"):
         return None, 0.0
-    known = {word for counts in model["counts"].values() for word in counts}
-    words = [token for token in tokens(text) if token in known]
+    all_counts = model["counts"].values()
+    words = [token for token in tokens(text) if any(token in counts for counts in all_counts)]
     if not words:
         return None, 0.0
     documents = sum(model["labels"].values())
