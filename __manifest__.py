@@ -17,6 +17,7 @@
         "security/ir.model.access.csv",
         "security/credit_recovery_portal_security.xml",
         "security/credit_recovery_analytics_security.xml",
+        "security/credit_recovery_reason_text_security.xml",
         "data/credit_recovery_profile_data.xml",
         "data/credit_recovery_policy_data.xml",
         "data/credit_recovery_contact_data.xml",
@@ -30,6 +31,7 @@
         "data/credit_recovery_credit_data.xml",
         "data/credit_recovery_inbound_data.xml",
         "data/credit_recovery_agency_cron.xml",
+        "data/credit_recovery_reason_text_data.xml",
         "views/credit_recovery_policy_views.xml",
         "views/credit_recovery_stage_views.xml",
         "views/credit_recovery_profile_views.xml",
@@ -57,6 +59,7 @@
         "wizards/credit_recovery_reply_views.xml",
         "wizards/credit_recovery_agency_assign_views.xml",
         "wizards/credit_recovery_agency_results_views.xml",
+        "wizards/credit_recovery_reason_correct_views.xml",
         "views/credit_recovery_menus.xml",
         "views/credit_recovery_portal_views.xml",
         "views/credit_recovery_portal_templates.xml",
@@ -65,6 +68,8 @@
         "views/credit_recovery_credit_quality_views.xml",
         "views/credit_recovery_credit_views.xml",
         "views/credit_recovery_agency_menus.xml",
+        "views/credit_recovery_reason_text_views.xml",
+        "views/credit_recovery_segment_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

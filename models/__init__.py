@@ -97,3 +97,8 @@ from . import res_partner_agency
 from . import credit_recovery_agency_commission
 from . import credit_recovery_agency_bill
 from . import credit_recovery_kpi_agency
+from . import credit_recovery_reason_model
+from . import credit_recovery_contact_reason_text
+from . import credit_recovery_reason_text_analysis
+from . import credit_recovery_debtor_segment
+from . import credit_recovery_stage_condition

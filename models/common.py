@@ -30,6 +30,7 @@ SKIP_REASONS = [
     (collection.SKIP_OPT_OUT, "Opted out of the stage's channels"),
     (collection.SKIP_NO_ACTION, "Nothing to do at this stage"),
     (collection.SKIP_AGENCY, "With a collection agency"),
+    (collection.SKIP_CONDITION, "Stage condition not met"),
 ]
 
 # --- stage
@@ -142,3 +143,11 @@ FIRST_PAYMENT_STATES = [
 # The contact log of an agency hand-over or recall: a record of the evidence chain, not a contact.
 AGENCY_CHANNEL = "agency"
 INTERNAL_DIRECTION = "internal"
+
+# --- contact_reason_text
+TEXT_REASON_STATES = [
+    ("pending", "To confirm"),
+    ("confirmed", "Confirmed"),
+    ("corrected", "Corrected"),
+    ("given", "Given from the text"),
+]

@@ -30,6 +30,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
 from ..tools import commission as pure
+from ..tools.ledger_sql import installments_sql
 
 KINDS = [("commission", "Commission"), ("reversal", "Reversal")]
 STATES = [("to_bill", "To Bill"), ("billed", "Billed"), ("cancelled", "Reversed Before Billing")]
@@ -262,46 +263,3 @@ class CreditRecoveryAgencyCommission(models.Model):
             agencies=tuple(agencies.ids),
             installments=installments_sql(),
         )
-
-
-def installments_sql():
-    """``(assignment_id, line_id, move_id, days, due, is_agreement, balance, line_date)`` of the installments handed
-    with each assignment of the CTE ``assigned``: the receivable items of its invoices overdue on
-    the assignment day (``days`` overdue then), and the receivable items of an agreement entry
-    signed while assigned on one of its invoices (``days`` of the oldest such invoice's item).
-    Shared by the commission and the agency figures (``credit_recovery_kpi_agency``)."""
-    return SQL(
-        """
-        SELECT assigned.assignment_id, line.id AS line_id, line.move_id,
-               assigned.date_start - COALESCE(line.date_maturity, line.date) AS days,
-               COALESCE(line.date_maturity, line.date) AS due, FALSE AS is_agreement, line.balance,
-               line.date AS line_date
-          FROM assigned
-          JOIN credit_recovery_agency_assignment_move_rel rel ON rel.assignment_id = assigned.assignment_id
-          JOIN account_move_line line ON line.move_id = rel.move_id
-         WHERE line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
-           AND line.parent_state = 'posted' AND line.balance > 0
-           AND COALESCE(line.date_maturity, line.date) < assigned.date_start
-         UNION ALL
-        SELECT assigned.assignment_id, line.id, line.move_id, oldest.days,
-               COALESCE(line.date_maturity, line.date), TRUE, line.balance, line.date
-          FROM assigned
-          JOIN credit_recovery_agreement agreement ON agreement.debtor_id = assigned.debtor_id
-               AND agreement.move_id IS NOT NULL AND agreement.negotiation_date >= assigned.date_start
-               AND (assigned.recalled_on IS NULL OR agreement.negotiation_date <= assigned.recalled_on)
-          JOIN LATERAL (
-                SELECT MAX(assigned.date_start - COALESCE(settled.date_maturity, settled.date)) AS days
-                  FROM credit_recovery_agreement_move_rel agreed
-                  JOIN credit_recovery_agency_assignment_move_rel handed
-                       ON handed.move_id = agreed.move_id AND handed.assignment_id = assigned.assignment_id
-                  JOIN account_move_line settled ON settled.move_id = agreed.move_id AND settled.balance > 0
-                       AND COALESCE(settled.date_maturity, settled.date) < assigned.date_start
-                       AND settled.account_id IN (
-                           SELECT id FROM account_account WHERE account_type = 'asset_receivable')
-                 WHERE agreed.agreement_id = agreement.id
-          ) oldest ON oldest.days IS NOT NULL
-          JOIN account_move_line line ON line.move_id = agreement.move_id
-         WHERE line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
-           AND line.parent_state = 'posted' AND line.balance > 0
-        """
-    )

@@ -57,6 +57,15 @@ WORKFLOW_FIELDS = {
     "suggestion_state",
     # The agency whose user recorded it (see credit_recovery_agency_access).
     "agency_id",
+    # Reasons read from the text (see credit_recovery_contact_reason_text).
+    "suggested_reason_id",
+    "suggested_reason_confidence",
+    "text_reason_id",
+    "text_reason_state",
+    "flag_unemployment",
+    "flag_already_paid",
+    "flag_not_recognised",
+    "flag_fraud_suspected",
 }
 # Workflow fields the collection run's own messages carry (see _create_automatic_logs).
 AUTOMATIC_FIELDS = {"is_automatic", "delivery_state", "dispatch_id", "message_id", "debtor_id"}

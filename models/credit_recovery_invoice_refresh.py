@@ -223,6 +223,7 @@ class AccountMove(models.Model):
             Debtor = self.env["credit.recovery.debtor"]
             Debtor._recovery_refresh_history()
             Debtor._recovery_flag_first_payment_defaults()
+            Debtor._recovery_refresh_segments()
 
     @api.model
     def _recovery_schedule_refresh(self, companies):

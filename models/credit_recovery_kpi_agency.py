@@ -20,7 +20,7 @@ from odoo import models
 from odoo.tools import SQL
 
 from ..tools import kpi
-from .credit_recovery_agency_commission import installments_sql
+from ..tools.ledger_sql import installments_sql
 
 
 class CreditRecoveryKpi(models.AbstractModel):

@@ -25,7 +25,8 @@ class CreditRecoveryDebtor(models.Model):
 class CreditRecoveryReasonAnalysis(models.Model):
     """Non-payment reasons given in contacts, by profile, stage, amount band and month.
 
-    A read-only SQL view over the contact logs that carry a reason. Profile is the debtor's
+    A read-only SQL view over the contact logs that carry a reason: chosen by the agent, else
+    confirmed from the log's text (``reason_source``). Profile is the debtor's
     current one; stage is the collection message's for the run's contacts, else the debtor's
     current stage; the amount band is the debtor's overdue amount today.
     """
@@ -48,6 +49,9 @@ class CreditRecoveryReasonAnalysis(models.Model):
         lambda self: self.env["credit.recovery.contact"]._fields["channel"].selection, readonly=True
     )
     amount_band = fields.Selection(AMOUNT_BANDS, readonly=True)
+    reason_source = fields.Selection(
+        [("agent", "Chosen by the agent"), ("text", "Confirmed from the text")], string="Source", readonly=True
+    )
     amount_overdue = fields.Float(readonly=True, aggregator="sum")
     contact_count = fields.Integer(string="Contacts", readonly=True, aggregator="sum")
 
@@ -58,7 +62,10 @@ class CreditRecoveryReasonAnalysis(models.Model):
                 """
                 CREATE VIEW %s AS (
                     SELECT contact.id, contact.date, contact.company_id, contact.debtor_id, contact.user_id,
-                           debtor.user_id AS responsible_id, contact.reason_id, debtor.profile_id,
+                           debtor.user_id AS responsible_id,
+                           COALESCE(contact.reason_id, contact.text_reason_id) AS reason_id,
+                           CASE WHEN contact.reason_id IS NULL THEN 'text' ELSE 'agent' END AS reason_source,
+                           debtor.profile_id,
                            COALESCE(dispatch.stage_id, debtor.stage_id) AS stage_id, contact.channel,
                            CASE WHEN debtor.amount_overdue <= 500 THEN 'a_500'
                                 WHEN debtor.amount_overdue <= 2000 THEN 'b_2000'
@@ -68,7 +75,8 @@ class CreditRecoveryReasonAnalysis(models.Model):
                       FROM credit_recovery_contact contact
                       JOIN credit_recovery_debtor debtor ON debtor.id = contact.debtor_id
                       LEFT JOIN credit_recovery_dispatch dispatch ON dispatch.id = contact.dispatch_id
-                     WHERE contact.reason_id IS NOT NULL AND contact.state = 'logged'
+                     WHERE COALESCE(contact.reason_id, contact.text_reason_id) IS NOT NULL
+                       AND contact.state = 'logged'
                 )
                 """,
                 SQL.identifier(self._table),

@@ -55,10 +55,13 @@ class CreditRecoveryRun(models.Model):
         }
         new_dispatches = []
         raise_stage = {}
+        meeting = self.env["credit.recovery.stage"]._debtors_meeting_conditions(stages.values(), list(by_debtor))
         for debtor_id, debtor_rows in by_debtor.items():
             stage = stages[highest_stage_id(ladder, (row["stage_id"] for row in debtor_rows))]
             if not stage._has_actions():
                 skipped[collection.SKIP_NO_ACTION].extend(debtor_rows)
+            elif stage.id in meeting and debtor_id not in meeting[stage.id]:
+                skipped[collection.SKIP_CONDITION].extend(debtor_rows)
             elif debtor_id in queued:
                 dispatch_id, queued_stage = queued[debtor_id]
                 for row in debtor_rows:

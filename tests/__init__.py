@@ -52,3 +52,6 @@ from . import test_agency_files
 from . import test_security_agency
 from . import test_pure_commission
 from . import test_agency_commission
+from . import test_pure_reason_text
+from . import test_reason_text
+from . import test_segments

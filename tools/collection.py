@@ -169,6 +169,7 @@ SKIP_DO_NOT_CONTACT = "do_not_contact"
 SKIP_OPT_OUT = "opt_out"
 SKIP_AGENCY = "agency"
 SKIP_NO_ACTION = "no_action"
+SKIP_CONDITION = "condition"
 
 
 @dataclass(frozen=True)
