@@ -210,7 +210,7 @@ class TestSecurityAgency(AgencyCommon):
             "the store's contacts so far (and the sealed record of the hand-over)",
         )
         self.assertEqual(debtor.invoice_ids, self.invoice | self.invoice_2, "the handed installments only")
-        self.assertIn("Secret of Maria Silva", debtor.contact_ids.notes)
+        self.assertIn("Secret of Maria Silva", " ".join(filter(None, debtor.contact_ids.mapped("notes"))))
 
     def test_other_debtors_are_unreachable(self):
         self.assertCannotReach(self.agency_user, self.others())
