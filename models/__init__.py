@@ -83,3 +83,6 @@ from . import credit_recovery_portal_message
 from . import credit_recovery_agency
 from . import credit_recovery_agency_assignment
 from . import credit_recovery_debtor_agency
+from . import credit_recovery_score
+from . import credit_recovery_policy_score
+from . import credit_recovery_debtor_score

@@ -46,3 +46,5 @@ from . import test_credit_store
 from . import test_pure_inbound
 from . import test_inbound
 from . import test_inbound_portal
+from . import test_pure_score
+from . import test_score_model

@@ -147,7 +147,7 @@ def fit(matrix, outcomes, months, features=FEATURES):
     hold-out checks rather than assumes. scikit-learn is imported here only: reading a stored
     model needs numpy alone.
     """
-    from sklearn.linear_model import LogisticRegression  # pylint: disable=import-outside-toplevel
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 pylint: disable=import-outside-toplevel
 
     matrix = np.asarray(matrix, dtype=float)
     outcomes = np.asarray(outcomes, dtype=bool)
