@@ -18,7 +18,7 @@ class CreditRecoveryDebtor(models.Model):
         "the probability below instead of the model's or the hand weights'.",
     )
     score_override = fields.Integer(string="Payment Probability (%)", tracking=True, copy=False)
-    score_override_reason = fields.Char(string="Score Override Reason", tracking=True, copy=False)
+    score_override_reason = fields.Char(tracking=True, copy=False)
     score_explanation = fields.Char(
         string="Learnt Payment Score",
         compute="_compute_score_explanation",
