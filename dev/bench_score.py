@@ -124,7 +124,8 @@ gap = calibration_gap(model["calibration"])
 print(
     f"score: monthly fit over {INVOICES} invoices, {DEBTORS} debtors, {payments} payments, "
     f"{policy.score_model_rows} debtor-months ({model['history']['from']} to {model['history']['to']}) "
-    f"in {elapsed:.1f} s ({check('score fit', elapsed, TARGET, 's')}); peak memory {peak:.0f} MiB "
+    f"in {elapsed:.1f} s ({check('score fit', elapsed, TARGET, 's')}: the history's query "
+    f"{model['seconds']['history']:.1f} s, the fit {model['seconds']['fit']:.1f} s); peak memory {peak:.0f} MiB "
     f"(the process, {rss_before:.0f} MiB before the fit; {check('score fit memory', peak, MEMORY_TARGET, 'MiB')})"
 )
 print(

@@ -2,6 +2,7 @@
 *Analytics* tab, read by *Contact now*."""
 
 import logging
+import time
 from datetime import timedelta
 
 import numpy as np
@@ -101,7 +102,9 @@ class CreditRecoveryPolicy(models.Model):
         outcome, or without both outcomes in the older months, store that the hand weights stay."""
         self.ensure_one()
         days = history_month_ends(today)
+        started = time.perf_counter()
         day, _debtor, matrix, outcome = self.env["credit.recovery.score"]._features(self.company_id.id, days, today)
+        read = time.perf_counter() - started
         known = ~np.isnan(outcome)
         day, matrix, outcome = day[known], matrix[known], outcome[known]
         vals = {
@@ -122,6 +125,7 @@ class CreditRecoveryPolicy(models.Model):
                 ) from error
         if model:
             model["history"] = {"from": str(days[0]), "to": str(days[-1]), "rows": len(outcome)}
+            model["seconds"] = {"history": round(read, 2), "fit": round(time.perf_counter() - started - read, 2)}
             vals.update(
                 score_model=model,
                 score_model_state="fitted",

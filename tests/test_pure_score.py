@@ -54,12 +54,12 @@ class TestPureScore(PureCase):
         self.assertEqual(mask.sum(), 98, "the latest month, however large; the older ones still fit")
 
     def test_fit_recovers_a_known_probability_and_is_calibrated(self):
-        """20,000 debtor-months over 10 months whose probability of paying is a known logistic of
+        """50,000 debtor-months over 10 months whose probability of paying is a known logistic of
         two of the features (the others are noise): the fitted model ranks as the truth does and,
         on the latest months it never saw, each decile's predicted rate is within 5 points of the
         observed one and within 2 points of the true probability."""
         rng = np.random.default_rng(24)
-        rows = 20000
+        rows = 50000
         matrix = np.zeros((rows, len(score.FEATURES)))
         matrix[:, 0] = rng.integers(1, 365, rows)  # days late
         matrix[:, 1] = rng.normal(6.5, 1.0, rows)  # log amount

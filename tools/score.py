@@ -142,30 +142,45 @@ def fit(matrix, outcomes, months, features=FEATURES):
 
     Returns the model dict: ``features, means, scales, coef, intercept`` and the hold-out's
     ``metrics`` (``auc``, ``brier``, ``train_rows``, ``test_rows``, ``base_rate``) and
-    ``calibration`` table. A plain logistic regression (L2, scikit-learn's default strength) on
-    standardised features: its probabilities are calibrated where the months are alike, which the
-    hold-out checks rather than assumes. scikit-learn is imported here only: reading a stored
-    model needs numpy alone.
+    ``calibration`` table. Time-ordered throughout: a logistic regression (L2, scikit-learn's
+    default strength) on standardised features is learnt on the oldest months, then recalibrated
+    (Platt: ``a + b x logit``, a logistic of its logit) on the latest months before the test, so
+    that a history that drifts (a store whose debtors accumulate months of history) is read as it
+    is now; the recalibration folds into the coefficients, the model stays one logistic whose
+    contributions add up. The test months are seen by neither. scikit-learn is imported here only:
+    reading a stored model needs numpy alone.
     """
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 pylint: disable=import-outside-toplevel
 
     matrix = np.asarray(matrix, dtype=float)
     outcomes = np.asarray(outcomes, dtype=bool)
+    months = np.asarray(months)
     test = holdout_mask(months)
     train = ~test
     if not test.any() or len(np.unique(outcomes[train])) < 2:
         raise ValueError("the history needs two months or more and both outcomes in the older months")
-    means = matrix[train].mean(axis=0)
-    scales = matrix[train].std(axis=0)
+    recalibrate = np.zeros(len(months), dtype=bool)
+    recalibrate[train] = holdout_mask(months[train])
+    learn = train & ~recalibrate
+    if len(np.unique(outcomes[learn])) < 2 or len(np.unique(outcomes[recalibrate])) < 2:
+        learn, recalibrate = train, np.zeros(len(months), dtype=bool)
+    means = matrix[learn].mean(axis=0)
+    scales = matrix[learn].std(axis=0)
     scaled = standardise(matrix, means, scales)
     regression = LogisticRegression(max_iter=1000)
-    regression.fit(scaled[train], outcomes[train])
+    regression.fit(scaled[learn], outcomes[learn])
+    coef, intercept = regression.coef_[0], float(regression.intercept_[0])
+    if recalibrate.any():
+        raw = (intercept + scaled[recalibrate] @ coef)[:, None]
+        platt = LogisticRegression(C=1e6, max_iter=1000).fit(raw, outcomes[recalibrate])
+        slope, shift = float(platt.coef_[0][0]), float(platt.intercept_[0])
+        coef, intercept = coef * slope, shift + slope * intercept
     model = {
         "features": list(features),
         "means": [float(value) for value in means],
         "scales": [float(value) if value > 0 else 1.0 for value in scales],
-        "coef": [float(value) for value in regression.coef_[0]],
-        "intercept": float(regression.intercept_[0]),
+        "coef": [float(value) for value in coef],
+        "intercept": float(intercept),
     }
     predicted = probabilities(matrix[test], model)
     model["metrics"] = {
@@ -173,6 +188,7 @@ def fit(matrix, outcomes, months, features=FEATURES):
         "brier": brier(outcomes[test], predicted),
         "train_rows": int(train.sum()),
         "test_rows": int(test.sum()),
+        "recalibration_rows": int(recalibrate.sum()),
         "base_rate": round(float(outcomes[test].mean()) * 100, 2),
     }
     model["calibration"] = calibration_table(outcomes[test], predicted)
