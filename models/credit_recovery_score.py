@@ -42,26 +42,38 @@ class CreditRecoveryScore(models.AbstractModel):
         outcome = np.array([np.nan if row[-1] is None else float(row[-1]) for row in rows], dtype=float)
         return day, debtor, matrix, outcome
 
+    def _debtor_filter(self, column, debtor_ids):
+        """``column`` among ``debtor_ids`` (all when ``None``): a semi-join on the unnested array, which
+        PostgreSQL hashes, rather than ``= ANY(array)``, which compares each row with every element."""
+        if debtor_ids is None:
+            return SQL("TRUE")
+        alias, name = column.split(".")
+        return SQL("%s IN (SELECT unnest(%s::int[]))", SQL.identifier(alias, name), list(debtor_ids))
+
     def _features_sql(self, company_id, days, today, debtor_ids):
         # Columns in FEATURES order; the caps keep a few extreme debtors from steering the fit.
         return SQL(
             """
             WITH days AS (SELECT DISTINCT unnest(%(days)s::date[]) AS day),
+            moves AS MATERIALIZED (
+                SELECT move.id, move.recovery_debtor_id AS debtor_id, move.invoice_date,
+                       (move.move_type = 'out_invoice' AND move.recovery_agreement_id IS NULL) AS is_sale
+                  FROM account_move move
+                 WHERE move.company_id = %(company)s AND move.state = 'posted' AND move.recovery_debtor_id IS NOT NULL
+                   AND (move.move_type = 'out_invoice' OR move.recovery_agreement_id IS NOT NULL)
+                   AND %(move_debtors)s
+            ),
             lines AS (
-                SELECT line.id, move.recovery_debtor_id AS debtor_id, line.date, line.balance,
+                SELECT line.id, moves.debtor_id, line.date, line.balance,
                        COALESCE(line.date_maturity, line.date) AS due,
-                       (move.move_type = 'out_invoice' AND move.recovery_agreement_id IS NULL
-                        AND COALESCE(line.date_maturity, line.date) > move.invoice_date
+                       (moves.is_sale AND COALESCE(line.date_maturity, line.date) > moves.invoice_date
                         AND row_number() OVER (PARTITION BY line.move_id
                                                ORDER BY COALESCE(line.date_maturity, line.date), line.id) = 1
                        ) AS first_of_sale
-                  FROM account_move_line line
-                  JOIN account_move move ON move.id = line.move_id
-                 WHERE line.company_id = %(company)s AND line.parent_state = 'posted' AND line.balance > 0
+                  FROM moves
+                  JOIN account_move_line line ON line.move_id = moves.id
+                 WHERE line.parent_state = 'posted' AND line.balance > 0
                    AND line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
-                   AND move.recovery_debtor_id IS NOT NULL
-                   AND (move.move_type = 'out_invoice' OR move.recovery_agreement_id IS NOT NULL)
-                   AND (%(debtors)s::int[] IS NULL OR move.recovery_debtor_id = ANY(%(debtors)s::int[]))
             ),
             paid AS (
                 SELECT lines.id AS line_id, lines.debtor_id, lines.due, partial.max_date AS day, partial.amount
@@ -81,15 +93,15 @@ class CreditRecoveryScore(models.AbstractModel):
                   FROM open_lines WHERE residual > 0.0001 GROUP BY day, debtor_id
             ),
             first_day AS (SELECT debtor_id, MIN(date) AS day FROM lines GROUP BY debtor_id),
-            fpd AS (
-                SELECT lines.debtor_id, MIN(lines.due + 30) AS day
+            fpd_lines AS (
+                SELECT lines.debtor_id, lines.due + 30 AS day
                   FROM lines
+                  LEFT JOIN paid ON paid.line_id = lines.id AND paid.day <= lines.due + 30
                  WHERE lines.first_of_sale
-                   AND lines.balance - COALESCE((SELECT SUM(partial.amount) FROM account_partial_reconcile partial
-                                                  WHERE partial.debit_move_id = lines.id
-                                                    AND partial.max_date <= lines.due + 30), 0) > 0.0001
-                 GROUP BY lines.debtor_id
+                 GROUP BY lines.id, lines.debtor_id, lines.due, lines.balance
+                HAVING lines.balance - COALESCE(SUM(paid.amount), 0) > 0.0001
             ),
+            fpd AS (SELECT debtor_id, MIN(day) AS day FROM fpd_lines GROUP BY debtor_id),
             late AS (
                 SELECT days.day, paid.debtor_id, COUNT(DISTINCT paid.line_id) AS episodes
                   FROM paid JOIN days ON paid.day <= days.day AND paid.day > days.day - 365 AND paid.day > paid.due
@@ -106,7 +118,7 @@ class CreditRecoveryScore(models.AbstractModel):
                   FROM credit_recovery_promise promise
                   JOIN days ON promise.closed_date <= days.day AND promise.closed_date > days.day - 365
                  WHERE promise.company_id = %(company)s AND promise.state IN ('kept', 'broken')
-                   AND (%(debtors)s::int[] IS NULL OR promise.debtor_id = ANY(%(debtors)s::int[]))
+                   AND %(promise_debtors)s
                  GROUP BY days.day, promise.debtor_id
             ),
             contacts AS (
@@ -122,7 +134,7 @@ class CreditRecoveryScore(models.AbstractModel):
                   LEFT JOIN credit_recovery_contact_outcome outcome ON outcome.id = contact.outcome_id
                   JOIN days ON contact.date::date <= days.day AND contact.date::date > days.day - 90
                  WHERE contact.company_id = %(company)s AND contact.state = 'logged' AND contact.debtor_id IS NOT NULL
-                   AND (%(debtors)s::int[] IS NULL OR contact.debtor_id = ANY(%(debtors)s::int[]))
+                   AND %(contact_debtors)s
                  GROUP BY days.day, contact.debtor_id
             ),
             severity AS (SELECT GREATEST(MAX(sequence), 1) AS top FROM credit_recovery_profile)
@@ -157,7 +169,9 @@ class CreditRecoveryScore(models.AbstractModel):
             """,
             days=days,
             company=company_id,
-            debtors=list(debtor_ids) if debtor_ids is not None else None,
+            move_debtors=self._debtor_filter("move.recovery_debtor_id", debtor_ids),
+            promise_debtors=self._debtor_filter("promise.debtor_id", debtor_ids),
+            contact_debtors=self._debtor_filter("contact.debtor_id", debtor_ids),
             horizon=HORIZON_DAYS,
             today=today,
             voice=VOICE_CHANNELS,
