@@ -79,11 +79,7 @@ class TestScoreModel(CreditRecoveryCommon):
             tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
         )
         partners = quiet.create([{"name": f"History debtor {n}"} for n in range(len(debtors))])
-        debtor_ids = (
-            env["credit.recovery.debtor"]
-            .with_context(quiet.env.context)
-            ._get_or_create({(p.id, cls.company.id) for p in partners})
-        )
+        debtor_ids = quiet.env["credit.recovery.debtor"]._get_or_create({(p.id, cls.company.id) for p in partners})
         env.flush_all()
 
         def columns(table, skip):
