@@ -65,6 +65,7 @@
         "views/credit_recovery_portal_templates.xml",
         "views/credit_recovery_agency_portal_templates.xml",
         "views/credit_recovery_dashboard_views.xml",
+        "views/credit_recovery_score_views.xml",
         "views/credit_recovery_credit_quality_views.xml",
         "views/credit_recovery_credit_views.xml",
         "views/credit_recovery_agency_menus.xml",

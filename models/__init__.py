@@ -102,3 +102,6 @@ from . import credit_recovery_contact_reason_text
 from . import credit_recovery_reason_text_analysis
 from . import credit_recovery_debtor_segment
 from . import credit_recovery_stage_condition
+from . import credit_recovery_score
+from . import credit_recovery_policy_score
+from . import credit_recovery_debtor_score

@@ -25,10 +25,12 @@ class CreditRecoveryWorklist(models.Model):
     follows the run's skip rules (``credit.recovery.action._claims_by_debtor``: disputes, promises,
     agreements, exclusions, prescription); debtors who asked not to be contacted, refused calls, have
     no valid phone number (an e-mail-only debtor is the e-mails' to reach), or whom the contact
-    window or the caps do not allow now (``tools.contact_rules``) are left out. The score is
-    additive points per factor (``tools.kpi.payment_score``), weights on the policy, shown on each
-    row. The ranking runs over all the user's debtors at each opening, set-based; rows are built
-    for the best page only (``PAGE``, *Load more* for the next), for the user who opens the list,
+    window or the caps do not allow now (``tools.contact_rules``) are left out. The score is the
+    probability of paying something within 30 days learnt from the company's history (the policy's
+    payment model), or, below a minimum history, additive points per factor (``tools.kpi.
+    payment_score``, weights on the policy), or a manager's override; each row shows why. The
+    ranking runs over all the user's debtors at each opening, set-based; rows are built for the
+    best page only (``PAGE``, *Load more* for the next), for the user who opens the list,
     and replaced each time (a regular model rather than a wizard: the list is a page of the app,
     with its own record rule).
     """
@@ -52,7 +54,12 @@ class CreditRecoveryWorklist(models.Model):
     amount_claimable = fields.Monetary(string="Amount to Claim", readonly=True)
     score = fields.Integer(string="Payment Score (%)", readonly=True)
     expected_recovery = fields.Monetary(readonly=True)
-    reasons = fields.Char(string="Why", readonly=True, help="Points of each factor of the payment score.")
+    reasons = fields.Char(
+        string="Why",
+        readonly=True,
+        help="Each factor's contribution to the payment score: to the learnt model's logit (log-odds), or the hand "
+        "weights' points while the history is too short, or a manager's override and its reason.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -127,33 +134,31 @@ class CreditRecoveryWorklist(models.Model):
 
         Set-based: one query selects the candidates (the user's debtors, record rules applied, with
         something to claim, a valid phone and no opt-out) with what the score needs and their
-        claimable amount; the contact rules and the score (``tools``) run on plain tuples, memoised
-        (most debtors share a time zone, an empty count and their factors); only the rows shown are
-        built.
+        claimable amount; the contact rules run on plain tuples, memoised (most debtors share a time
+        zone and an empty count); the scores come from ``_rank``; only the rows shown are built.
         """
         domain = [("company_id", "in", self.env.companies.ids), ("amount_overdue", ">", 0)]
         if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
             domain.append(("user_id", "=", self.env.uid))
         visible = self.env["credit.recovery.debtor"]._search(domain)
-        candidates = self._fetch_candidates(visible, fields.Date.context_today(self))
+        today = fields.Date.context_today(self)
+        candidates = self._fetch_candidates(visible, today)
         if not candidates:
             return []
         ids = [row[0] for row in candidates]
         companies = self.env["res.company"].browse({row[1] for row in candidates})
         policies = self.env["credit.recovery.policy"]._get_company_policies(companies)
         counts = self.env["credit.recovery.contact"].sudo()._outbound_counts_by_debtor(ids, now)
-        history = self._score_history(ids, now)
-        max_severity = self.env["credit.recovery.profile"].sudo()._read_group([], [], ["sequence:max"])[0][0] or 1
         company_tz, user_tz = self.env.company.partner_id.tz, self.env.user.tz
-        windows, weights, open_now, scores = {}, {}, {}, {}
-        ranked = []
-        for debtor_id, company_id, partner_tz, days_overdue, last, sequence, contactable, amount in candidates:
+        windows, open_now = {}, {}
+        allowed_rows = []
+        for row in candidates:
+            debtor_id, company_id, partner_tz = row[:3]
             policy = policies.get(company_id)
             if not policy:
                 continue
             if company_id not in windows:  # one policy per company
                 windows[company_id] = policy._get_contact_window()
-                weights[company_id] = policy._get_score_weights()
             tz = contact_timezone(partner_tz, company_tz, user_tz)
             day_counts = counts.get(debtor_id)
             if day_counts or (company_id, tz) not in open_now:
@@ -163,44 +168,88 @@ class CreditRecoveryWorklist(models.Model):
                     open_now[company_id, tz] = allowed
             else:
                 allowed = open_now[company_id, tz]
-            if not allowed:
-                continue
-            kept, broken, reached = history.get(debtor_id, (0, 0, False))
-            factors = ScoreFactors(
-                days_overdue=days_overdue or 0,
-                promises_kept=kept,
-                promises_broken=broken,
-                days_since_contact=(now - last).days if last else None,
-                last_contact_reached=reached,
-                profile_severity=round(100 * (sequence or 0) / max_severity),
-                contactable=contactable,
-            )
-            if (company_id, factors) not in scores:
-                scores[company_id, factors] = payment_score(factors, weights[company_id])
-            score, points = scores[company_id, factors]
-            ranked.append((-amount * score, debtor_id, company_id, amount, score, points))
-        ranked.sort(key=lambda row: (row[0], row[1]))
-        labels = self._factor_labels()
+            if allowed:
+                allowed_rows.append(row)
+        ranked = self._rank(allowed_rows, policies, now, today)
         return [
             {
                 "rank": rank,
                 "debtor_id": debtor_id,
                 "company_id": company_id,
                 "amount_claimable": amount,
-                "score": round(score * 100),
-                "expected_recovery": amount * score,
-                "reasons": ", ".join(f"{labels[code]} {value:+g}" for code, value in points),
+                "score": round(probability * 100),
+                "expected_recovery": amount * probability,
+                "reasons": reasons,
             }
-            for rank, (_key, debtor_id, company_id, amount, score, points) in enumerate(
+            for rank, (_key, debtor_id, company_id, amount, probability, reasons) in enumerate(
                 ranked[:limit] if limit else ranked, start=1
             )
         ]
 
+    def _rank(self, rows, policies, now, today):
+        """``[(sort key, debtor, company, amount, probability, why)]`` sorted by expected recovery,
+        amount x probability, best first. The probability is, in this order: a manager's override
+        (its reason is the *Why*); the company's fitted payment model (``credit.recovery.policy.
+        _score_debtors``: each factor's contribution to the logit is the *Why*); the hand weights
+        (``tools.kpi.payment_score``: each factor's points) when the company's history is too short."""
+        learnt = {}
+        for company_id in {row[1] for row in rows}:
+            company_ids = [row[0] for row in rows if row[1] == company_id and not row[7]]
+            learnt.update(policies[company_id]._score_debtors(company_ids, today))
+        hand_ids = [row[0] for row in rows if row[0] not in learnt and not row[7]]
+        history = self._score_history(hand_ids, now)
+        max_severity = self.env["credit.recovery.profile"].sudo()._read_group([], [], ["sequence:max"])[0][0] or 1
+        labels, feature_labels = self._factor_labels(), None
+        weights, scores = {}, {}
+        ranked = []
+        for (
+            debtor_id,
+            company_id,
+            _tz,
+            days_overdue,
+            last,
+            sequence,
+            contactable,
+            overridden,
+            override,
+            reason,
+            amount,
+        ) in rows:
+            if overridden:
+                probability = override / 100.0
+                why = self.env._("manager override: %(reason)s", reason=reason or "")
+            elif debtor_id in learnt:
+                probability, parts, _logit = learnt[debtor_id]
+                feature_labels = feature_labels or policies[company_id]._score_feature_labels()
+                parts = sorted((part for part in parts if abs(part[1]) >= 0.005), key=lambda part: -abs(part[1]))
+                why = ", ".join(f"{feature_labels[code]} {value:+.2f}" for code, value in parts)
+            else:
+                if company_id not in weights:
+                    weights[company_id] = policies[company_id]._get_score_weights()
+                kept, broken, reached = history.get(debtor_id, (0, 0, False))
+                factors = ScoreFactors(
+                    days_overdue=days_overdue or 0,
+                    promises_kept=kept,
+                    promises_broken=broken,
+                    days_since_contact=(now - last).days if last else None,
+                    last_contact_reached=reached,
+                    profile_severity=round(100 * (sequence or 0) / max_severity),
+                    contactable=contactable,
+                )
+                if (company_id, factors) not in scores:
+                    scores[company_id, factors] = payment_score(factors, weights[company_id])
+                probability, points = scores[company_id, factors]
+                why = ", ".join(f"{labels[code]} {value:+g}" for code, value in points)
+            ranked.append((-amount * probability, debtor_id, company_id, amount, probability, why))
+        ranked.sort(key=lambda row: (row[0], row[1]))
+        return ranked
+
     def _fetch_candidates(self, visible, today):
         """``[(debtor, company, partner tz, days overdue, last contact, profile sequence, contactable,
-        claimable amount)]`` of the debtors of the query ``visible`` who may be called: neither
-        *do not contact* nor *no collection calls*, a valid phone number (a debtor reachable by
-        e-mail only is the e-mail's, not the call list's), and something to claim ``today``.
+        score overridden, override (%), override reason, claimable amount)]`` of the debtors of the
+        query ``visible`` who may be called: neither *do not contact* nor *no collection calls*, a
+        valid phone number (a debtor reachable by e-mail only is the e-mail's, not the call list's),
+        and something to claim ``today``.
 
         The claimable amount is the sum of what ``credit.recovery.action._claims_by_debtor`` claims
         (its amounts, ``CLAIM_AMOUNT``, and the skip rules of ``tools.collection.skip_reason`` that
@@ -213,7 +262,8 @@ class CreditRecoveryWorklist(models.Model):
             SQL(
                 """
                 SELECT debtor.id, debtor.company_id, partner.tz, debtor.days_overdue, debtor.last_contact_date,
-                       profile.sequence, %(contactable)s, claim.amount
+                       profile.sequence, %(contactable)s, COALESCE(debtor.score_overridden, FALSE),
+                       debtor.score_override, debtor.score_override_reason, claim.amount
                   FROM credit_recovery_debtor debtor
                   JOIN res_partner partner ON partner.id = debtor.partner_id
                   LEFT JOIN credit_recovery_profile profile ON profile.id = debtor.profile_id

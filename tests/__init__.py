@@ -55,3 +55,5 @@ from . import test_agency_commission
 from . import test_pure_reason_text
 from . import test_reason_text
 from . import test_segments
+from . import test_pure_score
+from . import test_score_model

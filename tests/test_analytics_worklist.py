@@ -216,7 +216,7 @@ class TestWorklist(CreditRecoveryCommon):
         expected = {debtor_id: sum(amounts.values()) for debtor_id, amounts in claims.items() if amounts}
         Worklist = self.env["credit.recovery.worklist"].sudo()
         rows = Worklist._fetch_candidates(self.env["credit.recovery.debtor"]._search([("id", "in", ids)]), TODAY)
-        self.assertEqual({row[0]: row[7] for row in rows}, expected)
+        self.assertEqual({row[0]: row[-1] for row in rows}, expected)
         # By hand: 700 each where one invoice of 200 is skipped; the agreed debtor's entry alone.
         self.assertEqual(
             expected,

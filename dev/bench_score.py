@@ -1,0 +1,154 @@
+"""Benchmark: the monthly fit of the payment model over a year of history of N invoices and M debtors.
+
+Run by `make bench` through `odoo shell`, after the KPI benchmark and before *Contact now* on the
+same database (its invoices are reused; generated here when absent). The history, written in SQL
+and rolled back at the end, follows a known rule:
+
+- the invoices are spread over the last 12 months (invoice ``i`` due ``i mod 365`` days ago, sold 30
+  days before), 5 per debtor, of 50 to 525 (``50 + 25 x (i mod 20)``);
+- debtor ``d`` is of kind ``d mod 4``, whose monthly chance of paying an installment still owed is
+  55 %, 30 %, 15 % or 5 %: an installment is paid ``30 x j + r`` days after its due date, ``j``
+  geometric with that chance (drawn from a hash of the installment), ``r`` from 1 to 28, in full,
+  unless that day is still to come.
+
+The model never sees the kind: it learns it from what the history shows (days late, past late
+payments, installments, tenure...). Times ``credit.recovery.policy._fit_score_model`` (target: 60 s
+on the developers' 2-core machine) and its peak memory (the process's peak resident size, target
+1 GiB), and prints the hold-out's calibration table (target: every decile within 5 points). The
+fitted model is then stored on the company's policy (committed) so that *Contact now*'s benchmark,
+next, ranks with it.
+"""
+
+import os
+import resource
+import sys
+import time
+
+from odoo import fields
+from odoo.tools import SQL
+
+sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
+from bench_data import generate
+from bench_targets import check, target
+
+from odoo.addons.account_credit_recovery.tools.score import calibration_gap
+
+INVOICES = int(os.environ.get("BENCH_INVOICES", "100000"))
+DEBTORS = int(os.environ.get("BENCH_DEBTORS", "20000"))
+TARGET = target("score_fit", 60)
+MEMORY_TARGET = target("score_fit_mib", 1024)
+CALIBRATION_TARGET = target("score_calibration", 5)
+
+env = env  # noqa: F821, PLW0127 - provided by odoo shell
+cr = env.cr
+today = fields.Date.context_today(env.user)
+cr.execute(SQL("SELECT COUNT(*) FROM account_move WHERE ref LIKE %s", "bench-%"))
+if not cr.fetchone()[0]:
+    partner_ids = generate(env, INVOICES, DEBTORS)
+    env["credit.recovery.debtor"]._get_or_create({(partner, env.company.id) for partner in partner_ids})
+    env.flush_all()
+    cr.execute(
+        SQL(
+            """UPDATE account_move m SET recovery_debtor_id = d.id FROM credit_recovery_debtor d
+                WHERE d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id AND m.ref LIKE %s""",
+            "bench-%",
+        )
+    )
+    cr.commit()
+# A year of sales: each invoice due (id mod 365) days ago, sold 30 days before, of 50 to 525.
+cr.execute(
+    SQL(
+        """UPDATE account_move
+              SET invoice_date = %(today)s - 30 - mod(id, 365), invoice_date_due = %(today)s - mod(id, 365),
+                  date = %(today)s - 30 - mod(id, 365)
+            WHERE ref LIKE %(bench)s""",
+        today=today,
+        bench="bench-%",
+    )
+)
+cr.execute(
+    SQL(
+        """UPDATE account_move_line l
+              SET date_maturity = CASE WHEN l.date_maturity IS NOT NULL THEN m.invoice_date_due END, date = m.date,
+                  balance = SIGN(l.balance) * (50 + 25 * mod(m.id, 20))
+             FROM account_move m
+            WHERE m.id = l.move_id AND m.ref LIKE %s""",
+        "bench-%",
+    )
+)
+cr.execute(
+    SQL(
+        """DELETE FROM account_partial_reconcile WHERE debit_move_id IN (
+                SELECT l.id FROM account_move_line l JOIN account_move m ON m.id = l.move_id WHERE m.ref LIKE %s)""",
+        "bench-%",
+    )
+)
+# The known rule: kind = debtor mod 4, monthly chance h of paying; paid 30 x j + r days after the due date.
+cr.execute(
+    SQL(
+        """
+        INSERT INTO account_partial_reconcile (debit_move_id, credit_move_id, amount, debit_amount_currency,
+                                               credit_amount_currency, company_id, max_date, create_date)
+        SELECT debit.id, credit.id, debit.balance, debit.balance, debit.balance, debit.company_id, paid.day, NOW()
+          FROM account_move_line debit
+          JOIN account_move move ON move.id = debit.move_id AND move.ref LIKE %(bench)s
+          JOIN account_account account ON account.id = debit.account_id AND account.account_type = 'asset_receivable'
+          JOIN LATERAL (SELECT id FROM account_move_line c WHERE c.move_id = debit.move_id AND c.balance < 0 LIMIT 1)
+               credit ON TRUE
+          JOIN LATERAL (SELECT (ARRAY[0.55, 0.30, 0.15, 0.05])[1 + mod(move.recovery_debtor_id, 4)] AS h,
+                               (mod(abs(hashtext(debit.id::text)), 100000) + 0.5) / 100000.0 AS u,
+                               1 + mod(abs(hashtext('r' || debit.id::text)), 28) AS r) draw ON TRUE
+          JOIN LATERAL (SELECT debit.date_maturity + 30 * floor(ln(draw.u) / ln(1 - draw.h))::int + draw.r AS day)
+               paid ON TRUE
+         WHERE debit.balance > 0 AND paid.day <= %(today)s
+        """,
+        today=today,
+        bench="bench-%",
+    )
+)
+payments = cr.rowcount
+for table in ("account_partial_reconcile", "account_move_line", "account_move", "credit_recovery_debtor"):
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+policy = env["credit.recovery.policy"]._get_company_policies(env.company)[env.company.id]
+env.invalidate_all()
+rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+started = time.perf_counter()
+model = policy._fit_score_model(today)
+elapsed = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if not model:
+    print(f"score: no model fitted ({policy.score_model_rows} debtor-months) — MISSED")
+    sys.exit(1)
+metrics = model["metrics"]
+gap = calibration_gap(model["calibration"])
+print(
+    f"score: monthly fit over {INVOICES} invoices, {DEBTORS} debtors, {payments} payments, "
+    f"{policy.score_model_rows} debtor-months ({model['history']['from']} to {model['history']['to']}) "
+    f"in {elapsed:.1f} s ({check('score fit', elapsed, TARGET, 's')}: the history's query "
+    f"{model['seconds']['history']:.1f} s, the fit {model['seconds']['fit']:.1f} s); peak memory {peak:.0f} MiB "
+    f"(the process, {rss_before:.0f} MiB before the fit; {check('score fit memory', peak, MEMORY_TARGET, 'MiB')})"
+)
+print(
+    f"score: hold-out {metrics['test_rows']} debtor-months (trained on {metrics['train_rows']}), "
+    f"AUC {metrics['auc']:.3f}, Brier {metrics['brier']:.4f}, paid within 30 days {metrics['base_rate']:.1f} %"
+)
+print(
+    "score: calibration (decile: predicted -> observed) "
+    + ", ".join(f"{row['decile']}: {row['predicted']:.1f} -> {row['observed']:.1f} %" for row in model["calibration"])
+    + f"; largest gap {gap:.1f} points "
+    + f"({check('score calibration', gap, CALIBRATION_TARGET, 'points', absolute=False)})"
+)
+# The bench history goes; the model fitted on it stays, for Contact now's benchmark.
+stored = {key: policy[key] for key in ("score_model_date", "score_model_rows", "score_model_from", "score_model_to")}
+cr.rollback()
+env.invalidate_all()
+policy.write(
+    {
+        **stored,
+        "score_model": model,
+        "score_model_state": "fitted",
+        "score_model_auc": metrics["auc"],
+        "score_model_brier": metrics["brier"],
+    }
+)
+cr.commit()
