@@ -134,7 +134,7 @@ class CreditRecoveryScore(models.AbstractModel):
                   LEFT JOIN credit_recovery_contact_outcome outcome ON outcome.id = contact.outcome_id
                   JOIN days ON contact.date::date <= days.day AND contact.date::date > days.day - 90
                  WHERE contact.company_id = %(company)s AND contact.state = 'logged' AND contact.debtor_id IS NOT NULL
-                   AND %(contact_debtors)s
+                   AND contact.direction <> 'internal' AND %(contact_debtors)s
                  GROUP BY days.day, contact.debtor_id
             ),
             severity AS (SELECT GREATEST(MAX(sequence), 1) AS top FROM credit_recovery_profile)

@@ -315,6 +315,7 @@ class CreditRecoveryWorklist(models.Model):
                      FROM credit_recovery_contact contact
                      LEFT JOIN credit_recovery_contact_outcome outcome ON outcome.id = contact.outcome_id
                     WHERE contact.debtor_id = ANY(%s) AND contact.state = 'logged'
+                      AND contact.direction <> 'internal'
                     ORDER BY contact.debtor_id, contact.date DESC, contact.id DESC""",
                 self.env["credit.recovery.contact.outcome"]._reached_sql("contact", "outcome"),
                 list(debtor_ids),
