@@ -21,7 +21,7 @@ class CreditRecoveryPolicy(models.Model):
             {
                 "name": "Recupera Assessoria de Cobrança Ltda",
                 "is_company": True,
-                "vat": "98.765.432/0001-10",
+                "vat": "98.765.432/0001-98",
                 "street": "Avenida Paulista, 1500, conj. 82",
                 "city": "São Paulo",
                 "state_id": self.env.ref("base.state_br_sp").id,
