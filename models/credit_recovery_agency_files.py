@@ -160,25 +160,7 @@ class CreditRecoveryAgency(models.Model):
                         "amount_updated": charges.total,
                     }
                 )
-            debtor_rows.append(
-                {
-                    **key,
-                    "name": partner.name,
-                    "phone": partner.phone,
-                    "mobile": partner.mobile,
-                    "email": partner.email,
-                    "street": partner.street,
-                    "street2": partner.street2,
-                    "city": partner.city,
-                    "state": partner.state_id.code,
-                    "zip": partner.zip,
-                    "country": partner.country_id.code,
-                    "assigned_on": assignment.date_start,
-                    "recall_on": assignment.date_recall,
-                    "amount_assigned": assignment.amount_assigned,
-                    "amount_updated": sum((line.charges.total for line in claimed), 0),
-                }
-            )
+            debtor_rows.append(self._recovery_debtor_row(assignment, key, claimed))
         contact_rows = []
         for contact in contacts:
             key, tz = by_debtor[contact.debtor_id.id]
@@ -193,6 +175,28 @@ class CreditRecoveryAgency(models.Model):
                 }
             )
         return debtor_rows, installment_rows, contact_rows
+
+    def _recovery_debtor_row(self, assignment, key, claimed):
+        """The Debtors row of an assignment: who the debtor is, how to reach them, what was handed
+        and what the ``claimed`` installments amount to today."""
+        partner = assignment.debtor_id.partner_id
+        return {
+            **key,
+            "name": partner.name,
+            "phone": partner.phone,
+            "mobile": partner.mobile,
+            "email": partner.email,
+            "street": partner.street,
+            "street2": partner.street2,
+            "city": partner.city,
+            "state": partner.state_id.code,
+            "zip": partner.zip,
+            "country": partner.country_id.code,
+            "assigned_on": assignment.date_start,
+            "recall_on": assignment.date_recall,
+            "amount_assigned": assignment.amount_assigned,
+            "amount_updated": sum((line.charges.total for line in claimed), 0),
+        }
 
     def _recovery_contact_author(self, contact):
         """Who made a contact, as the file says it: ``run``, ``agency`` or ``store``."""
