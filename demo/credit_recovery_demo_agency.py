@@ -45,9 +45,14 @@ class CreditRecoveryPolicy(models.Model):
                 "groups_id": [Command.set([self.env.ref(f"{ADDON}.group_credit_recovery_agency").id])],
             }
         )
+        # Services bought from third parties, on Odoo's Brazilian chart (``make run``); elsewhere the
+        # agency's default (the purchase journal's account).
+        Account = env["account.account"].with_company(company)
+        services = Account.search([*Account._check_company_domain(company), ("code", "=", "3.01.01.07.01.04")], limit=1)
         agency = env["credit.recovery.agency"].create(
             {
                 "partner_id": partner.id,
+                **({"commission_account_id": services.id} if services else {}),
                 "company_id": company.id,
                 "contract_ref": "CT-2026/015",
                 "commission_tail_days": 30,

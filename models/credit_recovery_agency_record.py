@@ -20,7 +20,8 @@ class CreditRecoveryDebtor(models.Model):
         """Contacts only: an agency hand-over is no contact with the customer."""
         for debtor in self:
             contacts = debtor.contact_ids.filtered(lambda contact: contact.channel != AGENCY_CHANNEL).sorted(
-                lambda contact: (contact.date, contact.id)
+                # ``_origin``: in a form's onchange the logs are new records, whose ids do not compare.
+                lambda contact: (contact.date, contact._origin.id or 0)
             )
             debtor.contact_count = len(contacts)
             debtor.last_contact_date = contacts[-1:].date

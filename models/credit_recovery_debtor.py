@@ -191,7 +191,7 @@ class CreditRecoveryDebtor(models.Model):
     @api.depends("contact_ids.date", "contact_ids.next_action_date")
     def _compute_last_contact(self):
         for debtor in self:
-            contacts = debtor.contact_ids.sorted(lambda contact: (contact.date, contact.id))
+            contacts = debtor.contact_ids.sorted(lambda contact: (contact.date, contact._origin.id or 0))
             debtor.contact_count = len(contacts)
             debtor.last_contact_date = contacts[-1:].date
             debtor.callback_date = contacts[-1:].next_action_date

@@ -112,6 +112,30 @@ class TestAgencyAssignment(CreditRecoveryCommon):
             wizard.action_confirm()
         self.assertEqual(self.ana.agency_id, self.agency)
 
+    def test_wizard_opens_on_debtors_whose_logs_share_a_moment(self):
+        """The wizard lists its candidates in an onchange, where the debtors' logs are new records:
+        two logs at the same moment must not make it compare their (new) ids."""
+        with self.on(ASSIGN_DAY):
+            logs = (
+                self.env["credit.recovery.contact"]
+                .with_user(self.manager)
+                .create(
+                    [
+                        {"partner_id": self.customer.id, "channel": channel, "direction": "outbound", "notes": "x"}
+                        for channel in ("phone", "whatsapp")
+                    ]
+                )
+            )
+            self.env.flush_all()
+            self.env.cr.execute(
+                "UPDATE credit_recovery_contact SET date = %s WHERE id = ANY(%s)", [ASSIGN_DAY, logs.ids]
+            )
+            self.env.invalidate_all()
+            context = {"active_model": "credit.recovery.debtor", "active_ids": self.maria.ids}
+            wizard = Form(self.env["credit.recovery.agency.assign"].with_user(self.manager).with_context(**context))
+            wizard.agency_id = self.agency
+            self.assertEqual(wizard.save().candidate_ids, self.maria)
+
     def test_one_active_assignment_per_debtor(self):
         self.assign(self.maria)
         with self.assertRaisesText(UserError, "Already with an agency"):
