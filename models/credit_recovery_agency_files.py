@@ -91,8 +91,8 @@ class CreditRecoveryAgency(models.Model):
                     "name": name,
                     "raw": build(*tables),
                     "mimetype": MIMETYPES[file_format],
-                    "res_model": agency._name,
-                    "res_id": agency.id,
+                    # Linked to no record: only who downloaded it reads it (Odoo's rule for such files),
+                    # never the agency's other or later users, nor anyone after a recall.
                     "company_id": agency.company_id.id,
                 }
             )
@@ -105,12 +105,11 @@ class CreditRecoveryAgency(models.Model):
                 format=file_format.upper(),
                 count=len(assignments),
             ),
-            attachment_ids=attachment.ids,
             subtype_xmlid="mail.mt_note",
         )
         return {
             "type": "ir.actions.act_url",
-            # No access token: the file is read with the agency's own access (its managers and users).
+            # No access token: the file is read by who downloaded it only.
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "download",
         }

@@ -92,6 +92,19 @@ class CreditRecoveryAgencyAssignment(models.Model):
         texts = {assignment.id: assignment._company_lang()._recall_text() for assignment in assignments}
         logs = self._create_handover_logs(assignments, texts, now)
         assignments.sharing_ids.filtered(lambda sharing: not sharing.ended_on).write({"ended_on": now})
+        # The page's links the agency may have seen (in the chatter, in its own logs) die with the
+        # assignment: the store's next message carries a new one.
+        links = (
+            self.env["credit.recovery.portal.token"]
+            .sudo()
+            .search([("debtor_id", "in", assignments.debtor_id.ids), ("state", "=", "active")])
+        )
+        links.write({"state": "revoked", "revoked_by_id": self.env.uid, "revoked_on": now})
+        for debtor in links.debtor_id:
+            debtor.message_post(
+                body=self.env._("The personal link of the self-service page was revoked."),
+                subtype_xmlid="mail.mt_note",
+            )
         reasons = dict(self._fields["recall_reason"]._description_selection(self.env))
         for assignment, log in zip(assignments, logs, strict=True):
             assignment.recall_log_id = log

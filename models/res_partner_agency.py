@@ -3,6 +3,7 @@
 
 from odoo import api, models
 from odoo.exceptions import AccessError
+from odoo.models import regex_field_agg
 
 # Computed from the partner's phone, mobile, e-mail and address, which every internal user reads:
 # not collection data (the debtors' search filters use them).
@@ -24,6 +25,13 @@ PARTNER_CONTACT_QUALITY = frozenset(
         "recovery_no_address",
     }
 )
+
+
+def _order_fields(order):
+    """The field names an ``ORDER BY`` clause of the ORM sorts on (``"a desc, b.c"``: ``a``, ``b``)."""
+    if not order or not isinstance(order, str):
+        return []
+    return [part.split()[0].split(".")[0] for part in order.split(",") if part.strip()]
 
 
 class ResPartner(models.Model):
@@ -83,13 +91,17 @@ class ResPartner(models.Model):
         if not self.env.su:
             self._recovery_check_agency_fields(
                 [leaf[0] for leaf in domain or () if isinstance(leaf, (list, tuple)) and isinstance(leaf[0], str)]
+                + _order_fields(order)
             )
         return super()._search(domain, offset=offset, limit=limit, order=order)
 
     @api.model
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):  # noqa: PLR0917 - Odoo's signature
         groupby = [groupby] if isinstance(groupby, str) else groupby or []
-        self._recovery_check_agency_fields([spec.split(":")[0] for spec in [*(fields or []), *groupby]])
+        # ``alias:agg(field)`` aggregates ``field``: check that one, not the alias the caller chose.
+        specs = [regex_field_agg.match(spec.strip()) for spec in [*(fields or []), *groupby]]
+        names = [match.group(3) or match.group(1) for match in specs if match]
+        self._recovery_check_agency_fields(names + _order_fields(orderby))
         return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
 
     def export_data(self, fields_to_export):
@@ -99,3 +111,78 @@ class ResPartner(models.Model):
     def write(self, vals):
         self._recovery_check_agency_fields(list(vals))
         return super().write(vals)
+
+
+class ResUsers(models.Model):
+    """A user is a partner (``_inherits``): the customers' collection data read through ``res.users``
+    (a customer with a portal login) is refused to agency users as on ``res.partner``, whose checks
+    an inherited field never passes through."""
+
+    _inherit = "res.users"
+
+    def _recovery_check_agency_fields(self, names):
+        self.env["res.partner"]._recovery_check_agency_fields(names)
+
+    @api.model
+    def _recovery_visible_fields(self, fields_list):
+        if fields_list or self.env.su or not self.env.user._recovery_is_agency_user():
+            return fields_list
+        Partner = self.env["res.partner"]
+        return [
+            name
+            for name in self.check_field_access_rights("read", None)
+            if not Partner._recovery_hidden_from_agencies(name)
+        ]
+
+    def read(self, fields=None, load="_classic_read"):
+        return super().read(self._recovery_visible_fields(fields), load=load)
+
+    @api.model
+    def search_read(self, domain=None, fields=None, offset=0, limit=None, order=None, **read_kwargs):
+        return super().search_read(
+            domain, self._recovery_visible_fields(fields), offset=offset, limit=limit, order=order, **read_kwargs
+        )
+
+    def _read_format(self, fnames, load="_classic_read"):
+        self._recovery_check_agency_fields(fnames)
+        return super()._read_format(fnames, load=load)
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        if not self.env.su:
+            self._recovery_check_agency_fields(
+                [leaf[0] for leaf in domain or () if isinstance(leaf, (list, tuple)) and isinstance(leaf[0], str)]
+                + _order_fields(order)
+            )
+        return super()._search(domain, offset=offset, limit=limit, order=order)
+
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):  # noqa: PLR0917 - Odoo's signature
+        groupby = [groupby] if isinstance(groupby, str) else groupby or []
+        specs = [regex_field_agg.match(spec.strip()) for spec in [*(fields or []), *groupby]]
+        names = [match.group(3) or match.group(1) for match in specs if match]
+        self._recovery_check_agency_fields(names + _order_fields(orderby))
+        return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
+
+    def export_data(self, fields_to_export):
+        self._recovery_check_agency_fields([path.replace("/", ".") for path in fields_to_export])
+        return super().export_data(fields_to_export)
+
+
+class MailTrackingValue(models.Model):
+    """The chatter of a customer shows the changes of its tracked fields: those of the collection
+    data (opt-outs, do not contact) are hidden from agency users as the fields are."""
+
+    _inherit = "mail.tracking.value"
+
+    def _filter_has_field_access(self, env):
+        allowed = super()._filter_has_field_access(env)
+        if env.su or not env.user._recovery_is_agency_user():
+            return allowed
+        Partner = env["res.partner"]
+        return allowed.filtered(
+            lambda tracking: (
+                tracking.field_id.model not in ("res.partner", "res.users")
+                or not Partner._recovery_hidden_from_agencies(tracking.field_id.name)
+            )
+        )

@@ -157,6 +157,7 @@ class TestAgencyAssignment(CreditRecoveryCommon):
 
     def test_manual_recall_seals_and_ends_the_sharing(self):
         assignment = self.assign(self.maria)
+        link = self.env["credit.recovery.portal.token"].sudo()._get_or_create_tokens(self.maria)[self.maria.id]
         with self.on(datetime(2026, 3, 6, 13, 0)):
             self.maria.with_user(self.manager).action_recall_agency()
         self.assertEqual(
@@ -168,6 +169,7 @@ class TestAgencyAssignment(CreditRecoveryCommon):
         self.assertIn("Recalled by a manager", assignment.recall_log_id.notes)
         self.assertEqual(assignment.sharing_ids.state, "ended")
         self.assertEqual(assignment.sharing_ids.ended_on, datetime(2026, 3, 6, 13, 0))
+        self.assertEqual(link.state, "revoked", "a link the agency may have seen dies with the assignment")
         self.assert_evidence_verified(self.maria)
         # The debtor can be handed again, to the same or another agency.
         self.assertEqual(self.assign(self.maria, moment=datetime(2026, 3, 7, 13, 0)).state, "active")

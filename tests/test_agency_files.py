@@ -146,7 +146,13 @@ class TestAgencyFiles(CreditRecoveryCommon):
         self.assertIn("downloaded the assignment file", note.body)
         self.assertIn("for 1 debtor(s)", note.body)
         self.assertIn(self.manager.name, note.body)
-        self.assertTrue(note.attachment_ids)
+        # The file is read by who downloaded it, not by the agency's users (now, later or after a recall).
+        self.assertFalse(note.attachment_ids)
+        file = self.env["ir.attachment"].browse(int(re.search(r"/web/content/(\d+)", action["url"]).group(1)))
+        self.assertFalse(file.res_model)
+        Attachment = self.env["ir.attachment"]
+        self.assertEqual(Attachment.with_user(self.manager).search([("id", "=", file.id)]), file)
+        self.assertFalse(Attachment.with_user(self.agency_user).search([("id", "=", file.id)]))
 
     @freeze_time(NOW)
     def test_export_csv_zip_with_contacts(self):

@@ -330,6 +330,39 @@ class TestSecurityAgency(AgencyCommon):
         self.assertEqual(no_phone, self.debtor, "the debtors' filter works, on its debtors")
         with self.assertRaises(AccessError):
             Partner.browse(self.customer.id).write({"recovery_do_not_contact": False})
+        # Nor through an aggregate under a name of the caller's choosing, nor through the order.
+        for spec in ("w:array_agg(recovery_wrong_number)", "d:bool_or(recovery_do_not_contact)"):
+            with self.subTest(spec=spec), self.assertRaises(AccessError):
+                Partner.read_group([], [spec], ["vat"], lazy=False)
+        with self.assertRaises(AccessError):
+            Partner.search_read([("id", "in", self.pedro.ids)], ["id"], order="recovery_do_not_contact desc, id")
+        with self.assertRaises(AccessError):
+            Partner.read_group([], ["vat"], ["vat"], orderby="recovery_do_not_contact")
+        # Nor through a customer's login: a user inherits its partner's fields.
+        portal = new_test_user(self.env, "portal_customer", groups="base.group_portal")
+        portal.partner_id.recovery_do_not_contact = True
+        Users = self.env["res.users"].with_user(self.agency_user)
+        with self.assertRaises(AccessError):
+            Users.browse(portal.id).read(["recovery_do_not_contact"])
+        with self.assertRaises(AccessError):
+            Users.with_context(active_test=False).search([("recovery_do_not_contact", "=", True)])
+        self.assertEqual(Users.browse(self.agency_user.id).read(["name"])[0]["name"], self.agency_user.name)
+        # Nor through the customer's chatter, where the change of a tracked opt-out shows.
+        message = portal.partner_id.sudo().message_post(body="changed", message_type="notification")
+        trackings = (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .create(
+                {
+                    "mail_message_id": message.id,
+                    "field_id": self.env["ir.model.fields"]._get("res.partner", "recovery_do_not_contact").id,
+                    "old_value_integer": 0,
+                    "new_value_integer": 1,
+                }
+            )
+        )
+        self.assertFalse(trackings._filter_has_field_access(Users.env))
+        self.assertEqual(trackings._filter_has_field_access(self.env["res.users"].with_user(self.agent).env), trackings)
         # The store's agent keeps reading them.
         self.assertEqual(self.pedro.with_user(self.agent).recovery_amount_overdue, 1300.0)
 
