@@ -1,7 +1,7 @@
 """The collection data the addon keeps on every customer, kept from collection agencies' users
 (see ``credit_recovery_agency_access``)."""
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.models import regex_field_agg
 
@@ -43,6 +43,9 @@ class ResPartner(models.Model):
     read the opt-outs) is not a caller."""
 
     _inherit = "res.partner"
+
+    # The agencies a partner is (what the agency group's rule on contacts reads).
+    recovery_agency_ids = fields.One2many("credit.recovery.agency", "partner_id", string="Collection Agencies")
 
     @api.model
     def _recovery_check_agency_fields(self, names):

@@ -309,18 +309,23 @@ class TestSecurityAgency(AgencyCommon):
 
     def test_customers_collection_data_is_not_shared(self):
         Partner = self.env["res.partner"].with_user(self.agency_user)
-        # Odoo's internal users read customers' names and addresses: so does the agency's.
-        self.assertEqual(Partner.browse(self.pedro.id).read(["name"])[0]["name"], "Pedro Lima")
+        # The store's other customers are not the agency's business (LGPD): its debtors are.
+        with self.assertRaises(AccessError):
+            Partner.browse(self.pedro.id).read(["name"])
+        self.assertFalse(Partner.search([("id", "=", self.pedro.id)]))
+        self.assertNotIn(self.pedro, Partner.search([("name", "ilike", "Pedro")]))
+        self.assertEqual(Partner.browse(self.customer.id).read(["name"])[0]["name"], self.customer.name)
+        self.assertEqual(self.pedro.with_user(self.agent).name, "Pedro Lima", "the store's agent reads all")
         for field in ("recovery_do_not_contact", "recovery_amount_overdue", "recovery_debtor_ids", "recovery_stage_id"):
             with self.subTest(field=field):
                 with self.assertRaises(AccessError):
-                    Partner.browse(self.pedro.id).read([field])
+                    Partner.browse(self.customer.id).read([field])
                 with self.assertRaises(AccessError):
                     Partner.search([(field, "!=", False)])
-        readable = {name for name in Partner.browse(self.pedro.id).read()[0] if name.startswith("recovery_")}
+        readable = {name for name in Partner.browse(self.customer.id).read()[0] if name.startswith("recovery_")}
         self.assertEqual(readable, PARTNER_CONTACT_QUALITY, "what the partner's phones and address say, no more")
         self.assertEqual(
-            Partner.search([("id", "=", self.pedro.id), ("recovery_no_valid_phone", "=", False)]), self.pedro
+            Partner.search([("id", "=", self.customer.id), ("recovery_no_valid_phone", "=", False)]), self.customer
         )
         no_phone = (
             self.env["credit.recovery.debtor"]
