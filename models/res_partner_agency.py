@@ -1,8 +1,9 @@
 """The collection data the addon keeps on every customer, kept from collection agencies' users
 (see ``credit_recovery_agency_access``)."""
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.exceptions import AccessError
+from odoo.fields import One2many
 from odoo.models import regex_field_agg
 
 # Computed from the partner's phone, mobile, e-mail and address, which every internal user reads:
@@ -45,7 +46,7 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # The agencies a partner is (what the agency group's rule on contacts reads).
-    recovery_agency_ids = fields.One2many("credit.recovery.agency", "partner_id", string="Collection Agencies")
+    recovery_agency_ids = One2many("credit.recovery.agency", "partner_id", string="Collection Agencies")
 
     @api.model
     def _recovery_check_agency_fields(self, names):
