@@ -21,13 +21,16 @@ class CreditRecoveryDebtor(models.Model):
         FRAUD_STATES,
         string="Fraud Check",
         readonly=True,
+        groups="account_credit_recovery.group_credit_recovery_agent",
         tracking=True,
         copy=False,
         help="Possible fraud: the first installment of a credit sale was still unpaid 30 days after its due date "
         "(first-payment default), the classic sign of a purchase never meant to be paid. A Collection Manager "
         "confirms or dismisses it. Internal: the debtor never sees it.",
     )
-    fraud_flagged_on = fields.Date(string="Flagged On", readonly=True, copy=False)
+    fraud_flagged_on = fields.Date(
+        string="Flagged On", readonly=True, copy=False, groups="account_credit_recovery.group_credit_recovery_agent"
+    )
 
     def action_confirm_fraud(self):
         return self._set_fraud_state("confirmed")

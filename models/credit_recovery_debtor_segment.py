@@ -30,6 +30,7 @@ class CreditRecoveryDebtor(models.Model):
         SEGMENTS,
         readonly=True,
         copy=False,
+        groups="account_credit_recovery.group_credit_recovery_agent",
         index="btree_not_null",
         help="First rule that holds: Possible fraud (a first-payment default not dismissed by a manager); "
         "In dispute (an invoice under review); and for a debtor with something overdue: Out of work (said "

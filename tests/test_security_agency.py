@@ -581,6 +581,26 @@ class TestSecurityAgency(AgencyCommon):
 
         return records.web_read(spec(records._name, arch))
 
+    def test_internal_judgements_are_the_stores(self):
+        """The possible-fraud flag (a manager's to confirm) and the segment are the store's internal
+        reading of its customer: not in the agency's form or list, refused by read and by search."""
+        self.debtor.sudo().write({"fraud_state": "suspected", "segment": "fraud"})
+        debtor = self.debtor.with_user(self.agency_user)
+        [values] = self.web_read_form(debtor)
+        self.assertNotIn("fraud_state", values)
+        self.assertNotIn("segment", values)
+        list_arch = debtor.get_views([(False, "list"), (False, "search")])["views"]
+        for view in list_arch.values():
+            self.assertNotIn("fraud", view["arch"])
+            self.assertNotIn("segment", view["arch"])
+        for field in ("fraud_state", "fraud_flagged_on", "segment"):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                debtor.read([field])
+            with self.subTest(field=field, search=True), self.assertRaises(AccessError):
+                debtor.search([(field, "!=", False)])
+        # The store's agent still reads both.
+        self.assertEqual(self.debtor.with_user(self.agent).read(["fraud_state", "segment"])[0]["segment"], "fraud")
+
     def test_agency_works_in_the_debtor_form(self):
         [values] = self.web_read_form(self.debtor.with_user(self.agency_user))
         self.assertEqual(values["partner_id"]["id"], self.customer.id)
