@@ -152,6 +152,7 @@ class CreditRecoveryPolicy(models.Model):
         _day, debtors, matrix, _outcome = self.env["credit.recovery.score"]._features(
             self.company_id.id, [today], today, debtor_ids
         )
+        matrix = score.columns(matrix, model)
         logits = score.logits(matrix, model)
         return {
             int(debtor): (float(score.sigmoid(logit)), score.contributions(row, model), float(logit))
@@ -174,6 +175,7 @@ class CreditRecoveryPolicy(models.Model):
             "late_episodes": self.env._("past late payments"),
             "tenure": self.env._("tenure"),
             "fpd": self.env._("first-payment default"),
+            "upcoming": self.env._("installments due soon"),
         }
 
     def _score_model_report_html(self):

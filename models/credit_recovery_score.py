@@ -54,7 +54,7 @@ class CreditRecoveryScore(models.AbstractModel):
         # Columns in FEATURES order; the caps keep a few extreme debtors from steering the fit.
         return SQL(
             """
-            WITH days AS (SELECT DISTINCT unnest(%(days)s::date[]) AS day),
+            WITH days AS MATERIALIZED (SELECT DISTINCT unnest(%(days)s::date[]) AS day),
             moves AS MATERIALIZED (
                 SELECT move.id, move.recovery_debtor_id AS debtor_id, move.invoice_date,
                        (move.move_type = 'out_invoice' AND move.recovery_agreement_id IS NULL) AS is_sale
@@ -75,22 +75,44 @@ class CreditRecoveryScore(models.AbstractModel):
                  WHERE line.parent_state = 'posted' AND line.balance > 0
                    AND line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
             ),
-            paid AS (
+            paid AS MATERIALIZED (
                 SELECT lines.id AS line_id, lines.debtor_id, lines.due, partial.max_date AS day, partial.amount
                   FROM account_partial_reconcile partial
                   JOIN lines ON lines.id = partial.debit_move_id
             ),
-            open_lines AS (
-                SELECT days.day, lines.debtor_id, lines.due,
-                       lines.balance - COALESCE(SUM(paid.amount) FILTER (WHERE paid.day <= days.day), 0) AS residual
+            steps AS MATERIALIZED (
+                SELECT line_id, day, SUM(amount) AS amount FROM paid WHERE day IS NOT NULL GROUP BY line_id, day
+            ),
+            stretches AS (
+                -- A line's residual is constant between its payment days: one row per stretch, the days
+                -- [since, until) on which the line owes that residual.
+                SELECT lines.debtor_id, lines.date, lines.due, lines.balance AS residual, '-infinity'::date AS since,
+                       COALESCE(first_step.day, 'infinity') AS until
                   FROM lines
-                  JOIN days ON lines.date <= days.day AND lines.due < days.day
-                  LEFT JOIN paid ON paid.line_id = lines.id
-                 GROUP BY days.day, lines.id, lines.debtor_id, lines.due, lines.balance
+                  LEFT JOIN (SELECT line_id, MIN(day) AS day FROM steps GROUP BY line_id) first_step
+                         ON first_step.line_id = lines.id
+                 UNION ALL
+                SELECT lines.debtor_id, lines.date, lines.due,
+                       lines.balance - SUM(steps.amount) OVER (PARTITION BY steps.line_id ORDER BY steps.day),
+                       steps.day,
+                       COALESCE(LEAD(steps.day) OVER (PARTITION BY steps.line_id ORDER BY steps.day), 'infinity')
+                  FROM steps
+                  JOIN lines ON lines.id = steps.line_id
             ),
             debt AS (
-                SELECT day, debtor_id, SUM(residual) AS amount, COUNT(*) AS installments, MIN(due) AS oldest
-                  FROM open_lines WHERE residual > 0.0001 GROUP BY day, debtor_id
+                -- Open at the day: issued, not fully paid; overdue when due before it, upcoming when due
+                -- within the horizon after it.
+                SELECT days.day, stretches.debtor_id,
+                       SUM(stretches.residual) FILTER (WHERE stretches.due < days.day) AS amount,
+                       COUNT(*) FILTER (WHERE stretches.due < days.day) AS installments,
+                       MIN(stretches.due) AS oldest,
+                       COUNT(*) FILTER (WHERE stretches.due >= days.day) AS upcoming
+                  FROM stretches
+                  JOIN days ON days.day >= stretches.since AND days.day < stretches.until
+                           AND stretches.date <= days.day AND stretches.due < days.day + %(horizon)s
+                 WHERE stretches.residual > 0.0001
+                 GROUP BY days.day, stretches.debtor_id
+                HAVING MIN(stretches.due) < days.day
             ),
             first_day AS (SELECT debtor_id, MIN(date) AS day FROM lines GROUP BY debtor_id),
             fpd_lines AS (
@@ -153,6 +175,7 @@ class CreditRecoveryScore(models.AbstractModel):
                    LEAST(COALESCE(late.episodes, 0), 24),
                    LEAST((debt.day - first_day.day) / 30.0, 120)::float,
                    (fpd.day IS NOT NULL AND fpd.day <= debt.day)::int,
+                   LEAST(debt.upcoming, 24),
                    CASE WHEN debt.day + %(horizon)s > %(today)s THEN NULL
                         WHEN outcome.debtor_id IS NOT NULL THEN 1 ELSE 0 END
               FROM debt

@@ -56,4 +56,5 @@ from . import test_pure_reason_text
 from . import test_reason_text
 from . import test_segments
 from . import test_pure_score
+from . import test_score_history_query
 from . import test_score_model

@@ -81,3 +81,25 @@ class TestPureScore(PureCase):
         self.assertLess(model["coef"][0], 0, "the later, the less likely")
         self.assertGreater(model["coef"][4], 0, "promises kept, the likelier")
         self.assertLess(abs(model["coef"][12]), 0.05, "tenure is noise here")
+
+    def test_transformed_feature_and_a_model_fitted_before_a_feature_was_added(self):
+        model = {
+            "features": ["a", "late_episodes"],
+            "means": [0.0, 0.5],
+            "scales": [1.0, 0.5],
+            "coef": [1.0, 2.0],
+            "intercept": 0.0,
+            "transforms": {"late_episodes": "log1p"},
+        }
+        parts = dict(score.contributions([1.0, 3.0], model))
+        self.assertAlmostEqual(parts["late_episodes"], 2.0 * (np.log(4.0) - 0.5) / 0.5, msg="log(1 + 3) enters")
+        logit = float(score.logits(np.array([[1.0, 3.0]]), model)[0])
+        self.assertAlmostEqual(sum(parts.values()), logit, msg="the contributions still add up")
+        # A model stored without transforms (before them) reads the raw count.
+        plain = {key: value for key, value in model.items() if key != "transforms"}
+        self.assertAlmostEqual(dict(score.contributions([1.0, 3.0], plain))["late_episodes"], 2.0 * 2.5 / 0.5)
+        # Today's matrix has a column the model never saw: it scores on its own columns, in its order.
+        matrix = np.array([[7.0, 1.0, 3.0]])
+        picked = score.columns(matrix, model, features=("new", "a", "late_episodes"))
+        self.assertEqual(picked.tolist(), [[1.0, 3.0]])
+        self.assertEqual(score.columns(picked, model, features=("a", "late_episodes")).tolist(), [[1.0, 3.0]])

@@ -28,7 +28,13 @@ FEATURES = (
     "late_episodes",  # installments paid after their due date in the 12 months before (at most 24)
     "tenure",  # months since the debtor's first invoice (at most 120)
     "fpd",  # a credit sale's first installment was still unpaid 30 days after its due date
+    "upcoming",  # open installments falling due in the 30 days after (not overdue yet; at most 24)
 )
+# Counts that grow with the history's age enter the logit through log(1 + x): each more late payment
+# says less than the one before, and a store whose debtors accumulate history (months the fit never
+# saw, at the top of the test's counts) is not extrapolated along a straight line (the bench's top
+# decile said 49.6 % for 41.5 % observed with the raw count).
+TRANSFORMS = {"late_episodes": "log1p"}
 # The outcome: the debtor paid something within this many days after the month's end.
 HORIZON_DAYS = 30
 # The latest months held out for the test hold at least this share of the rows (and one month).
@@ -46,9 +52,28 @@ def standardise(matrix, means, scales):
     return (np.asarray(matrix, dtype=float) - np.asarray(means, dtype=float)) / scales
 
 
+def transform(matrix, model):
+    """``matrix`` (columns in ``model["features"]`` order) with the model's ``transforms`` applied
+    (``log1p`` of the named features; a model stored without them reads the raw values)."""
+    matrix = np.array(matrix, dtype=float)
+    for code, how in (model.get("transforms") or {}).items():
+        if how == "log1p" and code in model["features"]:
+            index = list(model["features"]).index(code)
+            matrix[:, index] = np.log1p(np.maximum(matrix[:, index], 0.0))
+    return matrix
+
+
+def columns(matrix, model, features=FEATURES):
+    """The columns of ``matrix`` (in ``features`` order) that ``model`` reads, in its order: a model
+    fitted before a feature was added keeps scoring on the features it knows."""
+    if list(model["features"]) == list(features):
+        return np.asarray(matrix, dtype=float)
+    return np.asarray(matrix, dtype=float)[:, [list(features).index(code) for code in model["features"]]]
+
+
 def logits(matrix, model):
     """The model's logit for each row of ``matrix`` (columns in ``model["features"]`` order)."""
-    scaled = standardise(matrix, model["means"], model["scales"])
+    scaled = standardise(transform(matrix, model), model["means"], model["scales"])
     return model["intercept"] + scaled @ np.asarray(model["coef"], dtype=float)
 
 
@@ -59,7 +84,7 @@ def probabilities(matrix, model):
 def contributions(row, model):
     """``[(feature, contribution)]`` of one row: ``coef * standardised value``, in the logit's
     units; with ``model["intercept"]`` they add up to the row's logit."""
-    scaled = standardise(np.asarray(row, dtype=float)[None, :], model["means"], model["scales"])[0]
+    scaled = standardise(transform(np.asarray(row, dtype=float)[None, :], model), model["means"], model["scales"])[0]
     return [
         (code, float(coef * value)) for code, coef, value in zip(model["features"], model["coef"], scaled, strict=True)
     ]
@@ -137,7 +162,7 @@ def holdout_mask(months, share=HOLDOUT_SHARE):
     return months >= cut
 
 
-def fit(matrix, outcomes, months, features=FEATURES):
+def fit(matrix, outcomes, months, features=FEATURES, transforms=None):
     """Fit the model on the older months and test it on the latest (:func:`holdout_mask`).
 
     Returns the model dict: ``features, means, scales, coef, intercept`` and the hold-out's
@@ -147,12 +172,18 @@ def fit(matrix, outcomes, months, features=FEATURES):
     (Platt: ``a + b x logit``, a logistic of its logit) on the latest months before the test, so
     that a history that drifts (a store whose debtors accumulate months of history) is read as it
     is now; the recalibration folds into the coefficients, the model stays one logistic whose
-    contributions add up. The test months are seen by neither. scikit-learn is imported here only:
-    reading a stored model needs numpy alone.
+    contributions add up. The test months are seen by neither. The counts of ``TRANSFORMS`` (or
+    ``transforms``) enter as ``log(1 + x)``. Newton's method (``newton-cholesky``, scikit-learn's
+    solver for many rows and few features) converges in a few iterations. scikit-learn is imported
+    here only: reading a stored model needs numpy alone.
     """
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 pylint: disable=import-outside-toplevel
 
-    matrix = np.asarray(matrix, dtype=float)
+    transforms = {
+        code: how for code, how in (TRANSFORMS if transforms is None else transforms).items() if code in features
+    }
+    raw = np.asarray(matrix, dtype=float)
+    matrix = transform(raw, {"features": list(features), "transforms": transforms})
     outcomes = np.asarray(outcomes, dtype=bool)
     months = np.asarray(months)
     test = holdout_mask(months)
@@ -167,12 +198,12 @@ def fit(matrix, outcomes, months, features=FEATURES):
     means = matrix[learn].mean(axis=0)
     scales = matrix[learn].std(axis=0)
     scaled = standardise(matrix, means, scales)
-    regression = LogisticRegression(max_iter=1000)
+    regression = LogisticRegression(solver="newton-cholesky", max_iter=100)
     regression.fit(scaled[learn], outcomes[learn])
     coef, intercept = regression.coef_[0], float(regression.intercept_[0])
     if recalibrate.any():
-        raw = (intercept + scaled[recalibrate] @ coef)[:, None]
-        platt = LogisticRegression(C=1e6, max_iter=1000).fit(raw, outcomes[recalibrate])
+        learnt = (intercept + scaled[recalibrate] @ coef)[:, None]
+        platt = LogisticRegression(C=1e6, solver="newton-cholesky", max_iter=100).fit(learnt, outcomes[recalibrate])
         slope, shift = float(platt.coef_[0][0]), float(platt.intercept_[0])
         coef, intercept = coef * slope, shift + slope * intercept
     model = {
@@ -181,8 +212,9 @@ def fit(matrix, outcomes, months, features=FEATURES):
         "scales": [float(value) if value > 0 else 1.0 for value in scales],
         "coef": [float(value) for value in coef],
         "intercept": float(intercept),
+        "transforms": transforms,
     }
-    predicted = probabilities(matrix[test], model)
+    predicted = probabilities(raw[test], model)
     model["metrics"] = {
         "auc": auc(outcomes[test], predicted),
         "brier": brier(outcomes[test], predicted),
