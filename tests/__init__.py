@@ -57,3 +57,4 @@ from . import test_reason_text
 from . import test_segments
 from . import test_pure_score
 from . import test_score_model
+from . import test_score_stored
