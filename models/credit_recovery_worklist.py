@@ -27,8 +27,9 @@ class CreditRecoveryWorklist(models.Model):
     no valid phone number (an e-mail-only debtor is the e-mails' to reach), or whom the contact
     window or the caps do not allow now (``tools.contact_rules``) are left out. The score is the
     probability of paying something within 30 days learnt from the company's history (the policy's
-    payment model, stored on each debtor after a fit and daily, not computed at each opening), or, below a minimum history, additive points per factor (``tools.kpi.
-    payment_score``, weights on the policy), or a manager's override; each row shows why. The
+    payment model, stored on each debtor after a fit and daily, not computed at each opening), or,
+    below a minimum history, additive points per factor (``tools.kpi.payment_score``, weights on
+    the policy), or a manager's override; each row shows why. The
     ranking runs over all the user's debtors at each opening, set-based; rows are built for the
     best page only (``PAGE``, *Load more* for the next), for the user who opens the list,
     and replaced each time (a regular model rather than a wizard: the list is a page of the app,
