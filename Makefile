@@ -28,6 +28,9 @@ help:
 	@echo "            the payment model's monthly fit over a year of history of the same debtors (targets 60 s,"
 	@echo "            1 GiB, calibrated within 5 points per decile: its table is printed)"
 	@echo "            Contact now over the same data for a manager and an agent, cold and warm (target 1 s)"
+	@echo "            the screens opened daily, as the web client asks them, for a manager and an agent, cold and"
+	@echo "            warm: debtors kanban and list, overdue invoices, the largest debtor's form, Contact now, the"
+	@echo "            dashboard (targets 1 s; the dashboard for a manager 1.5 s), one line each with the load average"
 	@echo "            the debtor's self-service page: 200 requests on loopback, 100 invoices (target p95 300 ms)"
 	@echo "            PIX settlement: 1,000 notifications to the webhook of a running server, confirmed at a"
 	@echo "            simulated PSP and reconciled (targets 50/s, p95 200 ms), against Register Payment by hand"
@@ -121,7 +124,7 @@ bench: $(CONF)
 	$(ODOO) -c $(CONF) -d $(BENCH_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
 	@failed=; rm -f $(BUILD)/bench-engine.s $(BUILD)/bench-oca.s $(BUILD)/bench-misses.txt; \
 	export BENCH_MISSES_FILE=$(BUILD)/bench-misses.txt; \
-	for step in dossier engine kpi score worklist portal pix; do \
+	for step in dossier engine kpi score worklist screens portal pix; do \
 	  BENCH_RESULT_FILE=$(BUILD)/bench-$$step.s $(ODOO) shell -c $(CONF) -d $(BENCH_DB) --no-http --log-level=warn \
 	    < dev/bench_$$step.py || failed="$$failed $$step"; \
 	done; \

@@ -105,3 +105,4 @@ from . import credit_recovery_stage_condition
 from . import credit_recovery_score
 from . import credit_recovery_policy_score
 from . import credit_recovery_debtor_score
+from . import credit_recovery_debtor_score_stored

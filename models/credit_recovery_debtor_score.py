@@ -38,16 +38,12 @@ class CreditRecoveryDebtor(models.Model):
                 debtors.score_explanation = self.env._("No payment model fitted: the hand weights apply.")
                 continue
             learnt = policy._score_debtors(debtors.ids, today)
-            labels = policy._score_feature_labels()
             for debtor in debtors:
                 if debtor.id not in learnt:
                     debtor.score_explanation = self.env._("Nothing overdue today.")
                     continue
                 probability, parts, _logit = learnt[debtor.id]
-                parts = sorted((part for part in parts if abs(part[1]) >= 0.005), key=lambda part: -abs(part[1]))
-                debtor.score_explanation = f"{probability * 100:.0f} %: " + ", ".join(
-                    f"{labels[code]} {value:+.2f}" for code, value in parts
-                )
+                debtor.score_explanation = f"{probability * 100:.0f} %: " + policy._score_why(parts)
 
     @api.constrains(*OVERRIDE_FIELDS)
     def _check_score_override(self):

@@ -32,35 +32,47 @@ class CreditRecoveryKpi(models.AbstractModel):
         company, user_id = self._check_scope(company_id)
         date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
         self.env.flush_all()
-        days = (date_to - date_from).days + 1
-        aging = self._ar_and_sales(company.id, date_from, date_to, user_id)
-        sales, months = aging["sales"], aging["months"]
-        dso = kpi.dso_standard(aging["closing_ar"], sales, days)
-        bpdso = kpi.best_possible_dso(aging["closing_current_ar"], sales, days)
         result = {
             "company_id": company.id,
             "date_from": fields.Date.to_string(date_from),
             "date_to": fields.Date.to_string(date_to),
-            "opening_ar": aging["opening_ar"],
-            "closing_ar": aging["closing_ar"],
-            "closing_current_ar": aging["closing_current_ar"],
-            "closing_by_bucket": aging["closing_by_bucket"],
-            "credit_sales": sales,
-            "dso": dso,
-            "dso_countback": kpi.dso_countback(aging["closing_ar"], months),
-            "bpdso": bpdso,
-            "add": kpi.average_days_delinquent(dso, bpdso),
-            "cei": kpi.cei(aging["opening_ar"], sales, aging["closing_ar"], aging["closing_current_ar"]),
-            "roll_rates": {
-                f"{source}>{target}": rate
-                for (source, target), rate in kpi.roll_rates(aging["flows"], aging["opening_by_bucket"]).items()
-            },
+            **self._ar_kpis(company.id, date_from, date_to, user_id),
         }
         result.update(self._promise_and_agreement_rates(company.id, date_from, date_to, user_id))
         result.update(self._recovery(company.id, date_from, date_to, user_id))
         result.update(self._cure_rates(company.id, date_from, date_to, user_id))
         result.update(self._contact_rates(company.id, date_from, date_to, user_id))
         return result
+
+    def _ar_kpis(self, company_id, date_from, date_to, user_id, also_from=()):
+        """The KPIs of the receivables of the period (AR at both ends and per bucket, credit sales,
+        DSO, countback DSO, best possible DSO, ADD, CEI, roll rates): one scan (``_ar_and_sales``),
+        the formulas of ``tools.kpi``. Shared by ``get_kpis`` and the dashboard. With ``also_from``,
+        ``{date_from: KPIs}`` of the periods from each of those days (and ``date_from``) to
+        ``date_to``, in the same scan."""
+        periods = {}
+        for start, aging in self._ar_and_sales(company_id, [date_from, *also_from], date_to, user_id).items():
+            days = (date_to - start).days + 1
+            sales, months = aging["sales"], aging["months"]
+            dso = kpi.dso_standard(aging["closing_ar"], sales, days)
+            bpdso = kpi.best_possible_dso(aging["closing_current_ar"], sales, days)
+            periods[start] = {
+                "opening_ar": aging["opening_ar"],
+                "closing_ar": aging["closing_ar"],
+                "closing_current_ar": aging["closing_current_ar"],
+                "closing_by_bucket": aging["closing_by_bucket"],
+                "credit_sales": sales,
+                "dso": dso,
+                "dso_countback": kpi.dso_countback(aging["closing_ar"], months),
+                "bpdso": bpdso,
+                "add": kpi.average_days_delinquent(dso, bpdso),
+                "cei": kpi.cei(aging["opening_ar"], sales, aging["closing_ar"], aging["closing_current_ar"]),
+                "roll_rates": {
+                    f"{source}>{target}": rate
+                    for (source, target), rate in kpi.roll_rates(aging["flows"], aging["opening_by_bucket"]).items()
+                },
+            }
+        return periods if also_from else periods[date_from]
 
     @api.model
     def _check_scope(self, company_id):
@@ -73,32 +85,79 @@ class CreditRecoveryKpi(models.AbstractModel):
         manager = user.has_group("account_credit_recovery.group_credit_recovery_manager")
         return self.env["res.company"].browse(company_id), (None if manager else user.id)
 
-    def _ar_and_sales(self, company_id, date_from, date_to, user_id):
-        """AR at both ends of the period, the flows between buckets per installment, and the credit
-        sales per month: one scan of the receivable lines (the costly part), one of the partials.
+    def _ar_and_sales(self, company_id, dates_from, date_to, user_id):
+        """``{date_from: figures}`` of the periods from each of ``dates_from`` to ``date_to``: AR at
+        both ends of the period, the flows between buckets per installment, and the credit sales per
+        month: one scan of the receivable lines (the costly part), one of the partials, for all the
+        periods (the dashboard's month and rolling 30 days end the same day).
 
         Installments and residuals are those of ``open_lines_sql`` (the snapshots'); sales are the
         receivable amounts of posted customer invoices (agreement entries refinance, not sell).
         """
-        opening_day = date_from - timedelta(days=1)
-        start = kpi.month_bounds(date_to)[0] - relativedelta(months=COUNTBACK_MONTHS - 1)
-        start = min(start, date_from)
+        dates_from = list(dict.fromkeys(dates_from))
+        openings = [date_from - timedelta(days=1) for date_from in dates_from]
+        start = min(kpi.month_bounds(date_to)[0] - relativedelta(months=COUNTBACK_MONTHS - 1), *dates_from)
+        indexes = range(len(dates_from))
+        paid_columns = SQL(", ").join(
+            SQL(
+                "SUM(partial.amount) FILTER (WHERE partial.max_date <= %s) AS %s",
+                opening,
+                SQL.identifier(f"at_opening_{index}"),
+            )
+            for index, opening in enumerate(openings)
+        )
+        line_columns = SQL(", ").join(
+            SQL(
+                "CASE WHEN line.date <= %s THEN line.balance - COALESCE(paid.%s, 0) ELSE 0 END AS %s",
+                opening,
+                SQL.identifier(f"at_opening_{index}"),
+                SQL.identifier(f"at_opening_{index}"),
+            )
+            for index, opening in enumerate(openings)
+        )
+        open_at_an_opening = SQL(" OR ").join(
+            SQL("line.balance - COALESCE(paid.%s, 0) > 0.0001", SQL.identifier(f"at_opening_{index}"))
+            for index in indexes
+        )
+        selects = []
+        for index, (date_from, opening) in enumerate(zip(dates_from, openings, strict=True)):
+            at_opening = SQL.identifier(f"at_opening_{index}")
+            selects.append(
+                SQL(
+                    """
+                    SELECT %(index)s AS period, 'flow' AS kind,
+                           CASE WHEN %(at_opening)s > 0.0001 THEN %(bucket_open)s END AS bucket_open,
+                           CASE WHEN at_closing > 0.0001 THEN %(bucket_close)s END AS bucket_close,
+                           NULL::date AS month, SUM(GREATEST(%(at_opening)s, 0)) AS opening,
+                           SUM(GREATEST(at_closing, 0)) AS closing
+                      FROM lines WHERE %(at_opening)s > 0.0001 OR at_closing > 0.0001
+                     GROUP BY 3, 4
+                     UNION ALL
+                    SELECT %(index)s, 'sales', NULL, NULL, date_trunc('month', date)::date, SUM(balance),
+                           SUM(balance) FILTER (WHERE date >= %(date_from)s)
+                      FROM lines WHERE is_sale AND date >= %(start)s
+                     GROUP BY 5
+                    """,
+                    index=index,
+                    at_opening=at_opening,
+                    date_from=date_from,
+                    start=start,
+                    bucket_open=bucket_case_sql(SQL("(%s::date - due)", opening)),
+                    bucket_close=bucket_case_sql(SQL("(%s::date - due)", date_to)),
+                )
+            )
         rows = self.env.execute_query_dict(
             SQL(
                 """
                 WITH paid AS (
-                    SELECT partial.debit_move_id,
-                           SUM(partial.amount) FILTER (WHERE partial.max_date <= %(opening)s) AS at_opening,
-                           SUM(partial.amount) AS at_closing
+                    SELECT partial.debit_move_id, %(paid_columns)s, SUM(partial.amount) AS at_closing
                       FROM account_partial_reconcile partial
                      WHERE partial.company_id = %(company)s AND partial.max_date <= %(closing)s
                      GROUP BY partial.debit_move_id
                 ),
                 lines AS MATERIALIZED (
                     SELECT line.date, move.move_type = 'out_invoice' AS is_sale, line.balance,
-                           COALESCE(line.date_maturity, line.date) AS due,
-                           CASE WHEN line.date <= %(opening)s
-                                THEN line.balance - COALESCE(paid.at_opening, 0) ELSE 0 END AS at_opening,
+                           COALESCE(line.date_maturity, line.date) AS due, %(line_columns)s,
                            line.balance - COALESCE(paid.at_closing, 0) AS at_closing
                       FROM account_move_line line
                       JOIN account_move move ON move.id = line.move_id
@@ -111,31 +170,32 @@ class CreditRecoveryKpi(models.AbstractModel):
                        AND (move.move_type = 'out_invoice' OR move.recovery_agreement_id IS NOT NULL)
                        AND (%(user)s::int IS NULL OR move.recovery_debtor_id IN (
                             SELECT debtor.id FROM credit_recovery_debtor debtor WHERE debtor.user_id = %(user)s))
-                       AND (line.date >= %(start)s OR line.balance - COALESCE(paid.at_opening, 0) > 0.0001)
+                       AND (line.date >= %(start)s OR %(open_at_an_opening)s)
                 )
-                SELECT 'flow' AS kind,
-                       CASE WHEN at_opening > 0.0001 THEN %(bucket_open)s END AS bucket_open,
-                       CASE WHEN at_closing > 0.0001 THEN %(bucket_close)s END AS bucket_close,
-                       NULL::date AS month, SUM(GREATEST(at_opening, 0)) AS opening,
-                       SUM(GREATEST(at_closing, 0)) AS closing
-                  FROM lines WHERE at_opening > 0.0001 OR at_closing > 0.0001
-                 GROUP BY 2, 3
-                 UNION ALL
-                SELECT 'sales', NULL, NULL, date_trunc('month', date)::date, SUM(balance),
-                       SUM(balance) FILTER (WHERE date >= %(date_from)s)
-                  FROM lines WHERE is_sale AND date >= %(start)s
-                 GROUP BY 4
+                %(selects)s
                 """,
                 company=company_id,
-                opening=opening_day,
                 closing=date_to,
-                date_from=date_from,
                 start=start,
                 user=user_id,
-                bucket_open=bucket_case_sql(SQL("(%s::date - due)", opening_day)),
-                bucket_close=bucket_case_sql(SQL("(%s::date - due)", date_to)),
+                paid_columns=paid_columns,
+                line_columns=line_columns,
+                open_at_an_opening=open_at_an_opening,
+                selects=SQL(" UNION ALL ").join(selects),
             )
         )
+        return {
+            date_from: self._aging_figures(
+                [row for row in rows if row["period"] == index],
+                date_to,
+                min(kpi.month_bounds(date_to)[0] - relativedelta(months=COUNTBACK_MONTHS - 1), date_from),
+            )
+            for index, date_from in enumerate(dates_from)
+        }
+
+    def _aging_figures(self, rows, date_to, start):
+        """The figures of one period from its rows of ``_ar_and_sales``' query (``start``: the first
+        month of its countback)."""
         opening_by_bucket, closing_by_bucket, flows, by_month = defaultdict(float), defaultdict(float), {}, {}
         sales = 0.0
         for row in rows:

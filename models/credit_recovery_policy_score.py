@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..tools import score
 
@@ -72,7 +72,9 @@ class CreditRecoveryPolicy(models.Model):
             raise AccessError(self.env._("Only a Collection Manager can fit the payment model."))
         self.check_access("write")
         for policy in self:
-            policy.sudo()._fit_score_model(fields.Date.context_today(policy))
+            today = fields.Date.context_today(policy)
+            policy.sudo()._fit_score_model(today)
+            policy.sudo()._refresh_debtor_scores(today)
         return True
 
     @api.model
@@ -91,7 +93,9 @@ class CreditRecoveryPolicy(models.Model):
         locked = self.env.execute_query(SQL("%s LIMIT 1 FOR UPDATE SKIP LOCKED", due))
         if locked:
             policy = self.sudo().browse(locked[0][0])
-            policy._fit_score_model(fields.Date.context_today(policy))
+            today = fields.Date.context_today(policy)
+            policy._fit_score_model(today)
+            policy._refresh_debtor_scores(today)
             self.env.flush_all()
         remaining = len(self.env.execute_query(due))
         self.env["ir.cron"]._notify_progress(done=len(locked), remaining=remaining)
@@ -142,12 +146,33 @@ class CreditRecoveryPolicy(models.Model):
         self.ensure_one()
         return self.score_model if self.score_model_state == "fitted" and self.score_model else None
 
+    def _refresh_debtor_scores(self, today):
+        """Right after a fit: store the fitted model's probability of every debtor of this policy's
+        company at ``today`` (one features query for all, one update), or forget the stored ones when
+        the history was too short. The daily cron (``credit.recovery.debtor._cron_refresh_payment_scores``)
+        keeps them fresh."""
+        self.ensure_one()
+        Debtor = self.env["credit.recovery.debtor"].sudo()
+        if not self._get_score_model():
+            Debtor._clear_payment_scores(self.company_id.id)
+            return
+        learnt = self._score_debtors(None, today)
+        self.env.flush_all()
+        stored = self.env.execute_query(
+            SQL(
+                """SELECT id FROM credit_recovery_debtor
+                    WHERE company_id = %s AND (amount_overdue > 0 OR score_probability IS NOT NULL)""",
+                self.company_id.id,
+            )
+        )
+        Debtor.browse(sorted(set(learnt) | {row[0] for row in stored}))._store_payment_scores(self, today, learnt)
+
     def _score_debtors(self, debtor_ids, today):
         """``{debtor: (probability, [(feature, contribution)], logit)}`` of the fitted model for the
-        debtors of this policy's company with something overdue at ``today`` (one query, numpy;
-        scikit-learn is not needed to score)."""
+        debtors ``debtor_ids`` (all when ``None``) of this policy's company with something overdue at
+        ``today`` (one query, numpy; scikit-learn is not needed to score)."""
         model = self._get_score_model()
-        if not model or not debtor_ids:
+        if not model or (debtor_ids is not None and not debtor_ids):
             return {}
         _day, debtors, matrix, _outcome = self.env["credit.recovery.score"]._features(
             self.company_id.id, [today], today, debtor_ids
@@ -158,6 +183,16 @@ class CreditRecoveryPolicy(models.Model):
             int(debtor): (float(score.sigmoid(logit)), score.contributions(row, model), float(logit))
             for debtor, row, logit in zip(debtors, matrix, logits, strict=True)
         }
+
+    def _score_why(self, parts, day=None, today=None):
+        """The *Why* of a learnt score: each factor's contribution to the logit, largest first (those
+        under 0.005 left out), and the day they were computed when it is not ``today``."""
+        labels = self._score_feature_labels()
+        parts = sorted((part for part in parts if abs(part[1]) >= 0.005), key=lambda part: -abs(part[1]))
+        why = ", ".join(f"{labels[code]} {value:+.2f}" for code, value in parts)
+        if day and today and day != today:
+            why = self.env._("%(factors)s (computed on %(date)s)", factors=why, date=format_date(self.env, day))
+        return why
 
     def _score_feature_labels(self):
         return {

@@ -27,8 +27,9 @@ class CreditRecoveryWorklist(models.Model):
     no valid phone number (an e-mail-only debtor is the e-mails' to reach), or whom the contact
     window or the caps do not allow now (``tools.contact_rules``) are left out. The score is the
     probability of paying something within 30 days learnt from the company's history (the policy's
-    payment model), or, below a minimum history, additive points per factor (``tools.kpi.
-    payment_score``, weights on the policy), or a manager's override; each row shows why. The
+    payment model, stored on each debtor after a fit and daily, not computed at each opening), or,
+    below a minimum history, additive points per factor (``tools.kpi.payment_score``, weights on
+    the policy), or a manager's override; each row shows why. The
     ranking runs over all the user's debtors at each opening, set-based; rows are built for the
     best page only (``PAGE``, *Load more* for the next), for the user who opens the list,
     and replaced each time (a regular model rather than a wizard: the list is a page of the app,
@@ -170,7 +171,7 @@ class CreditRecoveryWorklist(models.Model):
                 allowed = open_now[company_id, tz]
             if allowed:
                 allowed_rows.append(row)
-        ranked = self._rank(allowed_rows, policies, now, today)
+        ranked = self._rank(allowed_rows, policies, now, today, limit)
         return [
             {
                 "rank": rank,
@@ -186,20 +187,18 @@ class CreditRecoveryWorklist(models.Model):
             )
         ]
 
-    def _rank(self, rows, policies, now, today):
+    def _rank(self, rows, policies, now, today, limit=None):
         """``[(sort key, debtor, company, amount, probability, why)]`` sorted by expected recovery,
-        amount x probability, best first. The probability is, in this order: a manager's override
-        (its reason is the *Why*); the company's fitted payment model (``credit.recovery.policy.
-        _score_debtors``: each factor's contribution to the logit is the *Why*); the hand weights
-        (``tools.kpi.payment_score``: each factor's points) when the company's history is too short."""
-        learnt = {}
-        for company_id in {row[1] for row in rows}:
-            company_ids = [row[0] for row in rows if row[1] == company_id and not row[7]]
-            learnt.update(policies[company_id]._score_debtors(company_ids, today))
+        amount x probability, best first; the *Why* of the best ``limit`` rows only (all when
+        ``None``). The probability is, in this order: a manager's override (its reason is the *Why*);
+        the company's fitted payment model (``_learnt_scores``: each factor's contribution to the
+        logit is the *Why*); the hand weights (``tools.kpi.payment_score``: each factor's points)
+        when the company's history is too short."""
+        learnt = self._learnt_scores(rows, policies, today)
         hand_ids = [row[0] for row in rows if row[0] not in learnt and not row[7]]
         history = self._score_history(hand_ids, now)
         max_severity = self.env["credit.recovery.profile"].sudo()._read_group([], [], ["sequence:max"])[0][0] or 1
-        labels, feature_labels = self._factor_labels(), None
+        labels = self._factor_labels()
         weights, scores = {}, {}
         ranked = []
         for (
@@ -213,16 +212,15 @@ class CreditRecoveryWorklist(models.Model):
             overridden,
             override,
             reason,
+            _stored,
+            _stored_on,
             amount,
         ) in rows:
             if overridden:
                 probability = override / 100.0
                 why = self.env._("manager override: %(reason)s", reason=reason or "")
             elif debtor_id in learnt:
-                probability, parts, _logit = learnt[debtor_id]
-                feature_labels = feature_labels or policies[company_id]._score_feature_labels()
-                parts = sorted((part for part in parts if abs(part[1]) >= 0.005), key=lambda part: -abs(part[1]))
-                why = ", ".join(f"{feature_labels[code]} {value:+.2f}" for code, value in parts)
+                probability, why = learnt[debtor_id][0], None  # the Why of the rows shown, below
             else:
                 if company_id not in weights:
                     weights[company_id] = policies[company_id]._get_score_weights()
@@ -242,11 +240,65 @@ class CreditRecoveryWorklist(models.Model):
                 why = ", ".join(f"{labels[code]} {value:+g}" for code, value in points)
             ranked.append((-amount * probability, debtor_id, company_id, amount, probability, why))
         ranked.sort(key=lambda row: (row[0], row[1]))
+        shown = ranked[:limit] if limit else ranked
+        parts = self._learnt_parts([row[1] for row in shown if row[5] is None], learnt)
+        for index, (key, debtor_id, company_id, amount, probability, why) in enumerate(shown):
+            if why is None:
+                learnt_why = policies[company_id]._score_why(parts.get(debtor_id, []), learnt[debtor_id][1], today)
+                ranked[index] = (key, debtor_id, company_id, amount, probability, learnt_why)
         return ranked
+
+    def _learnt_scores(self, rows, policies, today):
+        """``{debtor: (probability, day computed, [(feature, contribution)] or None)}`` of the rows'
+        debtors (not overridden) whose company has a fitted payment model.
+
+        The probability stored on the debtor (``score_probability``, computed after each fit and
+        daily: ``credit_recovery_debtor_score_stored``) is used when it was computed since the model
+        was fitted; an empty one computed today means nothing of theirs was overdue for the model
+        (the hand weights then apply, as they did). The others (new in collection since the last
+        refresh, or the model fitted since) are scored now (``_score_debtors``, one query for them);
+        when they are more than a page, the daily refresh is started at once for the next opening.
+        """
+        learnt, missing = {}, 0
+        for company_id in {row[1] for row in rows}:
+            policy = policies[company_id]
+            if not policy._get_score_model():
+                continue
+            fitted_on = fields.Date.context_today(self, policy.score_model_date) if policy.score_model_date else None
+            stale = []
+            for row in rows:
+                if row[1] != company_id or row[7]:
+                    continue
+                probability, day = row[10], row[11]
+                if day and (not fitted_on or day >= fitted_on) and (probability is not None or day >= today):
+                    if probability is not None:
+                        learnt[row[0]] = (probability, day, None)
+                else:
+                    stale.append(row[0])
+            for debtor_id, (probability, parts, _logit) in policy._score_debtors(stale, today).items():
+                learnt[debtor_id] = (probability, today, parts)
+            missing += len(stale)
+        if missing > PAGE:
+            self.env.ref("account_credit_recovery.ir_cron_refresh_payment_scores").sudo()._trigger()
+        return learnt
+
+    def _learnt_parts(self, debtor_ids, learnt):
+        """``{debtor: [(feature, contribution)]}`` of ``debtor_ids``: those scored now, and the stored
+        ones read for these rows only (one query)."""
+        parts = {debtor_id: learnt[debtor_id][2] for debtor_id in debtor_ids if learnt[debtor_id][2] is not None}
+        stored = [debtor_id for debtor_id in debtor_ids if debtor_id not in parts]
+        if stored:
+            self.env.flush_all()
+            for debtor_id, contributions in self.env.execute_query(
+                SQL("SELECT id, score_contributions FROM credit_recovery_debtor WHERE id = ANY(%s)", stored)
+            ):
+                parts[debtor_id] = [tuple(part) for part in contributions or []]
+        return parts
 
     def _fetch_candidates(self, visible, today):
         """``[(debtor, company, partner tz, days overdue, last contact, profile sequence, contactable,
-        score overridden, override (%), override reason, claimable amount)]`` of the debtors of the
+        score overridden, override (%), override reason, stored probability, its date, claimable
+        amount)]`` of the debtors of the
         query ``visible`` who may be called: neither *do not contact* nor *no collection calls*, a
         valid phone number (a debtor reachable by e-mail only is the e-mail's, not the call list's),
         and something to claim ``today``.
@@ -263,7 +315,8 @@ class CreditRecoveryWorklist(models.Model):
                 """
                 SELECT debtor.id, debtor.company_id, partner.tz, debtor.days_overdue, debtor.last_contact_date,
                        profile.sequence, %(contactable)s, COALESCE(debtor.score_overridden, FALSE),
-                       debtor.score_override, debtor.score_override_reason, claim.amount
+                       debtor.score_override, debtor.score_override_reason, debtor.score_probability,
+                       debtor.score_date, claim.amount
                   FROM credit_recovery_debtor debtor
                   JOIN res_partner partner ON partner.id = debtor.partner_id
                   LEFT JOIN credit_recovery_profile profile ON profile.id = debtor.profile_id

@@ -58,3 +58,4 @@ from . import test_segments
 from . import test_pure_score
 from . import test_score_history_query
 from . import test_score_model
+from . import test_score_stored
