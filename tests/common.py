@@ -186,6 +186,15 @@ class CreditRecoveryCommon(AccountTestInvoicingCommon):
         self.assertIn(text, str(catcher.exception))
 
     @classmethod
+    def open_contact_window(cls):
+        """For tests that act at the real clock's moment (the page, the WhatsApp button) and are not
+        about the window: the policy's contact window open every hour of every day, so that they
+        pass whenever the suite runs (an evening or a Sunday closes the default one)."""
+        cls.policy.window_ids = [Command.clear()] + [
+            Command.create({"dayofweek": str(day), "hour_from": 0.0, "hour_to": 24.0}) for day in range(7)
+        ]
+
+    @classmethod
     def set_agreement_accounts(cls):
         """The policy's journal and accounts for agreements (the generic chart's: the tests' company)."""
         cls.policy.write(

@@ -46,6 +46,7 @@ class TestPortalClaim(CreditRecoveryCommon, HttpCase):
             }
         )
         cls.set_agreement_accounts()
+        cls.open_contact_window()
         cls.customer.write(
             {
                 "vat": "123.456.789-09",

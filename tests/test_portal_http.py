@@ -20,6 +20,7 @@ class PortalHttpCommon(CreditRecoveryCommon, HttpCase):
     def setUpClass(cls):
         # pylint: disable=unsubscriptable-object
         super().setUpClass()
+        cls.open_contact_window()
         brl = cls.env.ref("base.BRL")
         brl.active = True
         cls.company.currency_id = brl
