@@ -13,7 +13,7 @@ PORT     ?= 8069
 ODOO     := $(PYTHON) -m odoo
 SHELL    := /bin/bash
 
-.PHONY: help install run test lint bench bench-scale pot clean
+.PHONY: help install run test lint bench bench-scale bench-servers pot clean
 help:
 	@echo "make run    Odoo 18 on http://localhost:$(PORT), database $(DB) with demo data (admin/admin);"
 	@echo "            PORT=8070 for another port (it is checked before anything is built)"
@@ -39,6 +39,10 @@ help:
 	@echo "            ratios included; the targets missed are listed at the end, and only then the exit is non-zero"
 	@echo "make bench-scale  collection run over 1,000,000 invoices and 200,000 debtors (target 150 s), the next"
 	@echo "            day's run, the ratio to 100,000 invoices over 20,000 debtors (target 11x: linear), peak memory"
+	@echo "make bench-servers  the delivery of the bench's messages through OCA queue_job by one Odoo server, then by"
+	@echo "            two (each with its job runner, one PostgreSQL): messages per second of each, their ratio and the"
+	@echo "            database's share of the time (BENCH_INVOICES, BENCH_DEBTORS; BENCH_SERVERS_PORTS: the two"
+	@echo "            servers' ports and the load balancer's, default 8069 8070 8071; BENCH_SERVERS_WORKERS: 2)"
 	@echo "make pot    regenerate i18n/$(ADDON).pot"
 
 # Odoo 18 + the tools; fails with a one-paragraph message when Odoo cannot be had.
@@ -153,6 +157,13 @@ bench-scale: $(CONF)
 	done; \
 	$(PSQL) -c 'drop database if exists "$(BENCH_DB)_size"'; $(PSQL) -c 'drop database if exists "$(BENCH_DB)"'; \
 	exit $$rc
+
+# Two Odoo servers with their job runners against one PostgreSQL, behind a load balancer of the
+# bench's own, on copies of one template database (dev/bench_servers.sh, docs/benchmarks.md).
+BENCH_SERVERS_PORTS ?= 8069 8070 8071
+bench-servers: $(CONF)
+	BENCH_SERVERS_DB=$(BENCH_DB)_servers BENCH_SERVERS_PORTS="$(BENCH_SERVERS_PORTS)" PYTHON=$(PYTHON) \
+	  dev/bench_servers.sh
 
 pot: $(CONF)
 	@$(PSQL) -c 'drop database if exists "$(ADDON)_pot"'
