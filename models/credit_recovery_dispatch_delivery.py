@@ -569,6 +569,8 @@ class CreditRecoveryDispatch(models.Model):
                 vals_list.append(
                     {
                         "res_model_id": model_id,
+                        # Given, not precomputed from ``res_model_id`` by a draft record per activity.
+                        "res_model": "credit.recovery.debtor",
                         "res_id": debtor.id,
                         "activity_type_id": activity_type.id,
                         "summary": summary,
