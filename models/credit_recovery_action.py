@@ -256,6 +256,23 @@ class CreditRecoveryAction(models.Model):
         )
         self.invalidate_model(["state", "skip_reason", "dispatch_id", "run_id"])
 
+    @api.model
+    def _mark_done(self, ids):
+        """The actions of ``ids`` carried out (their message went out); one UPDATE for a delivery
+        batch (the ORM would write them a hundred rows at a time). No stored field follows it."""
+        if not ids:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE credit_recovery_action SET state = 'done' WHERE id = ANY(%(ids)s)
+                """,
+                ids=list(ids),
+            )
+        )
+        self.browse(ids).invalidate_recordset(["state"])
+
 
 def action_facts(row, today, prescribed=None):
     """The :class:`ActionFacts` of a row of :meth:`CreditRecoveryAction._fetch_facts`

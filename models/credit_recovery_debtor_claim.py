@@ -1,9 +1,13 @@
 """The one amount claimed from a debtor on a day (``tools.claim``), read by every channel."""
 
+from contextlib import contextmanager
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.claim import Claim, build_claim
+
+CLAIMS_MEMO = "account_credit_recovery.claims"
 
 
 class CreditRecoveryDebtorClaim(models.Model):
@@ -31,8 +35,37 @@ class CreditRecoveryDebtorClaim(models.Model):
         message may claim today (never a disputed, promised, excluded, prescribed or
         agreement-covered one), with the fine and interest of ``tools.late_fees``. An installment
         not due yet is never claimed. Three queries, whatever the number of debtors.
+
+        Within :meth:`_claims_remembered` (a delivery batch), each debtor's claim of a day is
+        computed once and shared by the decision, the e-mail's rows and the PIX codes.
         """
         today = today or fields.Date.context_today(self)
+        memo = self.env.cr.cache.get(CLAIMS_MEMO)
+        if memo is not None:
+            known = memo.setdefault((today, self.env.uid, self.env.su), {})
+            missing = self.browse(debtor_id for debtor_id in self.ids if debtor_id not in known)
+            if missing:
+                known.update(missing._fetch_claims(today))
+            return {debtor_id: known[debtor_id] for debtor_id in self.ids}
+        return self._fetch_claims(today)
+
+    @api.model
+    @contextmanager
+    def _claims_remembered(self):
+        """Within the block, :meth:`_get_claims` computes each debtor's claim of a day once: for a
+        delivery batch, whose steps (decision, rendering, PIX codes) read the same claims while
+        nothing they depend on changes. Nested blocks share the outer one's memo."""
+        if CLAIMS_MEMO in self.env.cr.cache:
+            yield
+            return
+        self.env.cr.cache[CLAIMS_MEMO] = {}
+        try:
+            yield
+        finally:
+            self.env.cr.cache.pop(CLAIMS_MEMO, None)
+
+    def _fetch_claims(self, today):
+        """:meth:`_get_claims` computed (three queries)."""
         claims = {debtor_id: Claim(today) for debtor_id in self.ids}
         claimable = self.env["credit.recovery.action"]._claims_by_debtor(self.ids, today=today)
         move_ids = [move_id for moves in claimable.values() for move_id in moves]

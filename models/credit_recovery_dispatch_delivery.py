@@ -70,6 +70,12 @@ class CreditRecoveryDispatch(models.Model):
 
     def _deliver_messages(self, now):
         """Deliver these messages, after checking again that each is still due and allowed now."""
+        # The decision, the e-mail's rows and the PIX codes read the same claims: computed once.
+        with self.env["credit.recovery.debtor"]._claims_remembered():
+            self._deliver_remembered(now)
+
+    def _deliver_remembered(self, now):
+        """:meth:`_deliver_messages`, the claims of the batch computed once."""
         Action = self.env["credit.recovery.action"]
         today = fields.Date.context_today(self)
         rows = Action._fetch_facts([("dispatch_id", "in", self.ids)])
@@ -131,8 +137,7 @@ class CreditRecoveryDispatch(models.Model):
                 "activity_count": counts["activity"],
             }
         Action._mark_skipped({collection.SKIP_OPT_OUT: opted_out})
-        if done:
-            Action.browse(done).sudo().write({"state": "done"})
+        Action._mark_done(done)
         self._write_states(values)
 
     def _write_states(self, values):
@@ -230,8 +235,13 @@ class CreditRecoveryDispatch(models.Model):
         results = {dispatch.id: defaultdict(int) for dispatch in self}
         notes = defaultdict(list)
         emails, texts = self._render_batch()
-        self._post_emails(emails, results, notes)
-        self._post_sms(texts, results, notes)
+        # The e-mails' and SMS' contact logs are recorded together: one create, sealed and chained
+        # at once (e-mails first, as each channel's logs were before).
+        logs = []
+        self._post_emails(emails, results, notes, logs=logs)
+        self._post_sms(texts, results, notes, logs=logs)
+        if logs:
+            self.env["credit.recovery.contact"]._create_automatic_logs(logs)
         self._post_other_channels(results, notes)
         self._schedule_stage_activities(results, notes)
         notified = self.filtered(lambda dispatch: dispatch.stage_id.bureau_notice and results[dispatch.id]["email"])
@@ -258,9 +268,10 @@ class CreditRecoveryDispatch(models.Model):
                 texts.update(template.sudo()._render_field("body", ids, compute_lang=True))
         return emails, texts
 
-    def _post_emails(self, emails, results, notes):
+    def _post_emails(self, emails, results, notes, logs=None):
         """The stage e-mails: one chatter message, one queued ``mail.mail`` and one notification
-        each (as ``message_post`` would), and their contact logs, created in batches."""
+        each (as ``message_post`` would), and their contact logs, created in batches (``logs``:
+        a list their values are added to instead, for the caller to record)."""
         to_send = self._email_recipients(emails, notes)
         if not to_send:
             return
@@ -283,16 +294,25 @@ class CreditRecoveryDispatch(models.Model):
             ]
         )
         to_send._queue_mails(messages, bodies, author)
-        self.env["credit.recovery.contact"]._create_automatic_logs(
+        self._record_logs(
             [
                 dispatch._prepare_contact_vals(
                     "email", dispatch._get_message_templates(dispatch.stage_id)[0].name, message
                 )
                 for dispatch, message in zip(to_send, messages, strict=True)
-            ]
+            ],
+            logs,
         )
         for dispatch in to_send:
             results[dispatch.id]["email"] = 1
+
+    @api.model
+    def _record_logs(self, vals_list, logs=None):
+        """Record the automatic contact logs of ``vals_list`` now, or add them to ``logs``."""
+        if logs is None:
+            self.env["credit.recovery.contact"]._create_automatic_logs(vals_list)
+        else:
+            logs.extend(vals_list)
 
     def _email_recipients(self, emails, notes):
         """The messages of ``emails`` whose customer takes collection e-mails at a valid address;
@@ -411,9 +431,10 @@ class CreditRecoveryDispatch(models.Model):
                 reply_to[debtor_id, sender] = address
         return reply_to
 
-    def _post_sms(self, texts, results, notes):
+    def _post_sms(self, texts, results, notes, logs=None):
         """The stage SMS: one chatter message, one queued ``sms.sms`` and one notification each
-        (as ``_message_sms`` would), and their contact logs, created in batches."""
+        (as ``_message_sms`` would), and their contact logs, created in batches (``logs``: as for
+        :meth:`_post_emails`)."""
         to_send = self._sms_recipients(texts, notes)
         if not to_send:
             return
@@ -435,13 +456,14 @@ class CreditRecoveryDispatch(models.Model):
             ]
         )
         self._queue_sms(to_send, texts, messages, author)
-        self.env["credit.recovery.contact"]._create_automatic_logs(
+        self._record_logs(
             [
                 dispatch._prepare_contact_vals(
                     "sms", dispatch._get_message_templates(dispatch.stage_id)[1].name, message, number
                 )
                 for (dispatch, number), message in zip(to_send, messages, strict=True)
-            ]
+            ],
+            logs,
         )
         for dispatch, _number in to_send:
             results[dispatch.id]["sms"] = 1
@@ -547,6 +569,8 @@ class CreditRecoveryDispatch(models.Model):
                 vals_list.append(
                     {
                         "res_model_id": model_id,
+                        # Given, not precomputed from ``res_model_id`` by a draft record per activity.
+                        "res_model": "credit.recovery.debtor",
                         "res_id": debtor.id,
                         "activity_type_id": activity_type.id,
                         "summary": summary,
