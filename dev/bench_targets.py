@@ -44,7 +44,7 @@ def rows_written(env, day):
     ``refresh_date`` is that day (the refresh rewrites only those), and the debtors it planned (the
     plan phase rewrites each one it plans: ``planned_run_id``)."""
     env.flush_all()
-    (states, open_states), = env.execute_query(
+    ((states, open_states),) = env.execute_query(
         SQL(
             """SELECT COUNT(*) FILTER (WHERE refresh_date = %s),
                       COUNT(*) FILTER (WHERE oldest_due_date IS NOT NULL OR stage_id IS NOT NULL)
@@ -52,7 +52,7 @@ def rows_written(env, day):
             day,
         )
     )
-    (debtors,), = env.execute_query(
+    ((debtors,),) = env.execute_query(
         SQL(
             """SELECT COUNT(*) FROM credit_recovery_debtor d JOIN credit_recovery_run r ON r.id = d.planned_run_id
                 WHERE r.date = %s""",

@@ -77,7 +77,11 @@ class TestIncrementalState(CreditRecoveryCommon):
             installments = self.env["account.move"]._recovery_open_installments(self.invoices.ids)
             return {
                 move.id: calculate(
-                    self.company.id, installments.get(move.id, []), excluded=False, dispute=False, paused=False,
+                    self.company.id,
+                    installments.get(move.id, []),
+                    excluded=False,
+                    dispute=False,
+                    paused=False,
                     callback=None,
                 ).days_overdue
                 for move in self.invoices
