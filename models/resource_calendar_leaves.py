@@ -37,7 +37,26 @@ class ResourceCalendarLeaves(models.Model):
         holidays = self.filtered(lambda leave: not leave.resource_id)
         if not holidays:
             return
-        policies = self.env["credit.recovery.policy"].sudo().with_context(active_test=False).search([])
+        policies = (
+            self.env["credit.recovery.policy"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    "|",
+                    ("calendar_id", "in", holidays.calendar_id.ids),
+                    ("company_id", "in", holidays.filtered(lambda leave: not leave.calendar_id).company_id.ids),
+                ]
+            )
+        )
+        if any(not leave.calendar_id and not leave.company_id for leave in holidays):
+            # A holiday of no calendar and no company: every policy observes it.
+            policies = (
+                self.env["credit.recovery.policy"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("company_id", "!=", False)])
+            )
         companies = policies.filtered(
             lambda policy: any(
                 leave.calendar_id == policy.calendar_id
