@@ -20,7 +20,7 @@ from freezegun import freeze_time
 
 sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
 from bench_data import drive_runs, generate, prepare_collection
-from bench_targets import MACHINE
+from bench_targets import MACHINE, check, rows_written, target
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", "1000000"))
 DEBTORS = int(os.environ.get("BENCH_DEBTORS", "200000"))
@@ -78,10 +78,18 @@ def bench_run():
     # tick: the clock runs from tomorrow's moment on, so that the timings (perf_counter) are real.
     with freeze_time(datetime.now() + timedelta(days=1), tick=True):
         next_run, next_elapsed, calls, queries, phases = run_until_done()
+    states, open_states, debtors = rows_written(env, next_run.date)
+    ratio = next_elapsed / elapsed
     print(
         f"{label}: next day's run in {next_elapsed:.1f} s, {calls} batches, {queries} SQL queries "
         f"({phase_summary(phases)}); {next_run.invoice_count} invoices evaluated, "
-        f"{next_run.stage_change_count} stage actions, {next_run.dispatch_count} messages queued"
+        f"{next_run.stage_change_count} stage actions, {next_run.dispatch_count} messages queued; "
+        f"rows written: {states} of {open_states} open invoices' states, {debtors} debtors"
+    )
+    print(
+        f"{label}: next day's run / first run {next_elapsed:.1f} s / {elapsed:.1f} s = {ratio:.2f} "
+        f"({check('next day vs first run', ratio, target('next_day_ratio', 0.25), 'x', absolute=False)}); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     if BASELINE_FILE and os.path.exists(BASELINE_FILE):
         with open(BASELINE_FILE, encoding="utf-8") as baseline:

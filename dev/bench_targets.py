@@ -10,6 +10,8 @@ was set for: each says which. ``BENCH_TARGET_<NAME>`` overrides a target (e.g.
 
 import os
 
+from odoo.tools import SQL
+
 MACHINE = "the developers' 2-core machine"
 
 
@@ -35,3 +37,26 @@ def check(what, value, limit, unit, *, at_least=False, absolute=True):
             with open(path, "a", encoding="utf-8") as misses:
                 misses.write(f"{what}: {shown}, {text.removesuffix(' — MISSED')}\n")
     return text
+
+
+def rows_written(env, day):
+    """``(state rows written, open states, debtor rows written)`` by the runs of ``day``: the states whose
+    ``refresh_date`` is that day (the refresh rewrites only those), and the debtors it planned (the
+    plan phase rewrites each one it plans: ``planned_run_id``)."""
+    env.flush_all()
+    ((states, open_states),) = env.execute_query(
+        SQL(
+            """SELECT COUNT(*) FILTER (WHERE refresh_date = %s),
+                      COUNT(*) FILTER (WHERE oldest_due_date IS NOT NULL OR stage_id IS NOT NULL)
+                 FROM credit_recovery_invoice""",
+            day,
+        )
+    )
+    ((debtors,),) = env.execute_query(
+        SQL(
+            """SELECT COUNT(*) FROM credit_recovery_debtor d JOIN credit_recovery_run r ON r.id = d.planned_run_id
+                WHERE r.date = %s""",
+            day,
+        )
+    )
+    return states, open_states, debtors

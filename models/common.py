@@ -117,7 +117,15 @@ DISPUTE_KINDS = [
 ]
 
 # --- invoice
-STATE_FIELDS = ("stage_id", "days_overdue", "amount_overdue", "oldest_due_date", "next_action_date", "refresh_date")
+STATE_FIELDS = (
+    "stage_id",
+    "days_overdue",
+    "amount_overdue",
+    "oldest_due_date",
+    "next_action_date",
+    "next_change_date",
+    "refresh_date",
+)
 
 # --- debtor_inbound
 # Channels an agent may answer by from the Reply dialog (the page has no way back to the debtor).

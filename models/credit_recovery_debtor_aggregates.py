@@ -19,7 +19,7 @@ class CreditRecoveryDebtor(models.Model):
 
     @api.depends(
         "invoice_ids.recovery_amount_overdue",
-        "invoice_ids.recovery_days_overdue",
+        "invoice_ids.recovery_oldest_due_date",
         "invoice_ids.recovery_stage_id",
         "invoice_ids.recovery_next_action_date",
         "callback_date",
@@ -238,7 +238,7 @@ class CreditRecoveryDebtor(models.Model):
                 WITH aggregate AS (
                     SELECT m.recovery_debtor_id AS id,
                            SUM(s.amount_overdue) FILTER (WHERE s.amount_overdue > 0) AS amount,
-                           MAX(s.days_overdue) FILTER (WHERE s.amount_overdue > 0) AS days,
+                           MAX(%(days)s) FILTER (WHERE s.amount_overdue > 0) AS days,
                            COUNT(*) FILTER (WHERE s.amount_overdue > 0) AS count,
                            (array_agg(s.stage_id ORDER BY %(ladder)s)
                                 FILTER (WHERE s.stage_id IS NOT NULL))[1] AS stage,
@@ -256,6 +256,7 @@ class CreditRecoveryDebtor(models.Model):
                   LEFT JOIN aggregate a ON a.id = d.id
                 """,
                 ids=self.ids,
+                days=self.env["credit.recovery.invoice"]._days_overdue_sql(SQL("s.oldest_due_date")),
                 ladder=self.env["credit.recovery.stage"]._ladder_order_sql("st"),
             )
         )
@@ -357,11 +358,13 @@ class CreditRecoveryDebtor(models.Model):
         )
 
     @api.model
-    def _recovery_refresh_history(self, companies=None, refreshed_today=False):
-        """Daily: the 12-month window slides, so recompute recurrence (and hence profiles).
+    def _recovery_refresh_history(self, companies=None, planned_run=None):
+        """Daily: the 12-month window slides, so recompute recurrence (and hence profiles), and
+        the days overdue of the debtors with something overdue.
 
-        ``refreshed_today``: the debtors with something overdue were just recomputed by the
-        run's refresh; only the others (paid, but late in the last 12 months) are left.
+        ``planned_run``: the debtors that run planned were just recomputed by its plan phase;
+        only the others (paid but late in the last 12 months, or overdue before their first
+        stage while none of their invoices' state changed) are left.
         """
         company_domain = [("company_id", "in", companies.ids)] if companies is not None else []
         broken = self.search([*company_domain, ("broken_commitments", ">", 0)])
@@ -369,8 +372,8 @@ class CreditRecoveryDebtor(models.Model):
         broken.modified(["broken_commitments"])
         self.env.flush_all()
         domain = ["|", "|", ("overdue_episodes", ">", 0), ("amount_overdue", ">", 0), ("broken_commitments", ">", 0)]
-        if refreshed_today:
-            domain = ["&", ("amount_overdue", "=", 0), *domain]
+        if planned_run is not None:
+            domain = ["&", "|", ("planned_run_id", "=", False), ("planned_run_id", "!=", planned_run.id), *domain]
         debtors = self.search([*company_domain, *domain], order="id")
         for start in range(0, len(debtors), 5000):
             debtors[start : start + 5000]._recovery_refresh_aggregates()

@@ -58,8 +58,9 @@ class AccountMove(models.Model):
     def _recovery_refresh_batch(self, limit=REFRESH_BATCH, companies=None, aggregate=True):
         """Recompute, set-based, the collection state of the next ``limit`` stale invoices.
 
-        The daily refresh touches every open invoice, so it bypasses the per-record
-        compute: one query reads the batch's open installments, the states come from the
+        The daily refresh touches the invoices whose state changes today or that an event marked
+        stale (``credit.recovery.invoice._stale_domain``), thousands on a busy day, so it bypasses
+        the per-record compute: one query reads the batch's open installments, the states come from the
         same calculation as the compute's (``credit.recovery.invoice._state_calculator``,
         stages memoised per due date), and one UPDATE writes the batch back. The debtors'
         aggregates follow (``aggregate``), unless the caller (the collection run) computes them
@@ -154,19 +155,19 @@ class AccountMove(models.Model):
             )
             columns["id"].append(state_id)
             columns["stage"].append(state.stage_id)
-            columns["days"].append(state.days_overdue)
             columns["amount"].append(state.amount_overdue)
             columns["oldest"].append(state.oldest_due_date)
             columns["next"].append(state.next_action_date)
+            columns["change"].append(state.change_date)
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE credit_recovery_invoice s
-                   SET stage_id = v.stage, days_overdue = v.days, amount_overdue = v.amount,
-                       oldest_due_date = v.oldest, next_action_date = v.next, refresh_date = %(today)s
+                   SET stage_id = v.stage, amount_overdue = v.amount, oldest_due_date = v.oldest,
+                       next_action_date = v.next, next_change_date = v.change, refresh_date = %(today)s
                   FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(stage)s::int[]) AS stage,
-                               unnest(%(days)s::int[]) AS days, unnest(%(amount)s::numeric[]) AS amount,
-                               unnest(%(oldest)s::date[]) AS oldest, unnest(%(next)s::date[]) AS next) v
+                               unnest(%(amount)s::numeric[]) AS amount, unnest(%(oldest)s::date[]) AS oldest,
+                               unnest(%(next)s::date[]) AS next, unnest(%(change)s::date[]) AS change) v
                  WHERE s.id = v.id
                 """,
                 today=today,
@@ -216,7 +217,8 @@ class AccountMove(models.Model):
 
     @api.model
     def _cron_refresh_recovery_state(self):
-        """Daily: days overdue, stages and next action dates of open invoices and their debtors."""
+        """Daily: stages, amounts and next action dates of the invoices whose state changes today
+        (or that an event marked stale) and their debtors; days overdue follow when read."""
         done, remaining = self._recovery_refresh_batch()
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if not remaining:

@@ -348,8 +348,9 @@ class CreditRecoveryRun(models.Model):
                     return done
                 if self._refresh_pending() or not self._move_to("plan"):
                     return 0
-                # Every open invoice's state was just rewritten: without fresh statistics the planner
-                # takes the planning queries for near-empty ones (a nested loop costing minutes).
+                # The states whose day came were just rewritten (every open one, on the first run):
+                # without fresh statistics the planner takes the planning queries for near-empty
+                # ones (a nested loop costing minutes).
                 self.env.cr.execute(SQL("ANALYZE credit_recovery_invoice"))
             else:
                 debtors, changes, dispatches, last_id = self._plan_batch()
@@ -438,7 +439,7 @@ class CreditRecoveryRun(models.Model):
     def _finish(self):
         """Last step: the 12-month history slides, credit-bureau removals are due, the day's aging snapshot."""
         debtors = self.env["credit.recovery.debtor"].sudo()
-        debtors._recovery_refresh_history(self.company_id, refreshed_today=True)
+        debtors._recovery_refresh_history(self.company_id, planned_run=self)
         debtors.search(
             [("company_id", "=", self.company_id.id), ("bureau_state", "=", "listed"), ("amount_overdue", "=", 0)]
         )._bureau_start_removal()

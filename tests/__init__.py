@@ -15,6 +15,7 @@ from . import test_evidence_upgrade
 from . import test_formatting
 from . import test_holidays
 from . import test_invoice_state
+from . import test_invoice_state_incremental
 from . import test_negotiation_wizard
 from . import test_partner
 from . import test_portal_claim

@@ -212,6 +212,15 @@ class CreditRecoveryCommon(AccountTestInvoicingCommon):
                 active_model="account.move", active_ids=invoice.ids
             ).create({"amount": amount, "payment_date": payment_date})._create_payments()
 
+    def days_overdue_on(self, day, records, fname="recovery_days_overdue"):
+        """``fname`` of ``records`` (one value, or a list) read on ``day``: days overdue are
+        computed when read, from the stored oldest unpaid due date."""
+        self.env.invalidate_all()
+        with freeze_time(day):
+            values = records.mapped(fname)
+        self.env.invalidate_all()
+        return values[0] if len(records) == 1 else values
+
     def refresh_on(self, day):
         """Run the daily refresh cron as it would run on ``day``."""
         with self.on(day):

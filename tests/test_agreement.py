@@ -200,7 +200,7 @@ class TestAgreement(CreditRecoveryCommon):
         self.refresh_on(date(2027, 1, 20))
         entry = agreement.move_id
         self.assertEqual(entry.recovery_debtor_id, debtor)
-        self.assertEqual(entry.recovery_days_overdue, 42)
+        self.assertEqual(self.days_overdue_on(date(2027, 1, 20), entry), 42)
         self.assertEqual(entry.recovery_stage_id, self.stage_alert)
         self.assertEqual(debtor.amount_overdue, agreement.total)
         self.assertEqual(debtor.credit_status, "restricted")

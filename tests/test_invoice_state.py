@@ -20,7 +20,7 @@ class TestInvoiceCollectionState(CreditRecoveryCommon):
         invoice = self.create_invoice(500.0, date(2026, 3, 18), DUE)
         self.refresh_on(date(2026, 4, 13))
         self.assertFalse(invoice.recovery_stage_id)
-        self.assertEqual(invoice.recovery_days_overdue, 0)
+        self.assertEqual(self.days_overdue_on(date(2026, 4, 13), invoice), 0)
         self.assertEqual(invoice.recovery_next_action_date, date(2026, 4, 14))
         self.refresh_on(date(2026, 4, 14))
         self.assertEqual(invoice.recovery_stage_id, self.stage_reminder)
@@ -31,7 +31,7 @@ class TestInvoiceCollectionState(CreditRecoveryCommon):
         # 5 business days after Friday 17: Mon 20, Wed 22, Thu 23, Fri 24, Mon 27 (Tue 21 is a holiday).
         self.refresh_on(date(2026, 4, 27))
         self.assertEqual(invoice.recovery_stage_id, self.stage_reminder)
-        self.assertEqual(invoice.recovery_days_overdue, 10)
+        self.assertEqual(self.days_overdue_on(date(2026, 4, 27), invoice), 10)
         self.assertEqual(invoice.recovery_next_action_date, date(2026, 4, 28))
         self.refresh_on(date(2026, 4, 28))
         self.assertEqual(invoice.recovery_stage_id, self.stage_notice)
@@ -54,7 +54,7 @@ class TestInvoiceCollectionState(CreditRecoveryCommon):
             with self.subTest(day=day):
                 self.refresh_on(day)
                 self.assertEqual(invoice.recovery_stage_id, stage)
-                self.assertEqual(invoice.recovery_days_overdue, days)
+                self.assertEqual(self.days_overdue_on(day, invoice), days)
                 self.assertEqual(invoice.recovery_amount_overdue, 500.0)
 
     def test_installments_and_partial_payments(self):
@@ -66,21 +66,23 @@ class TestInvoiceCollectionState(CreditRecoveryCommon):
         self.assertEqual(invoice.invoice_date_due, date(2026, 4, 1))
 
         self.refresh_on(date(2026, 3, 12))
-        self.assertEqual(invoice.recovery_days_overdue, 10, "counted from the first unpaid installment")
+        self.assertEqual(
+            self.days_overdue_on(date(2026, 3, 12), invoice), 10, "counted from the first unpaid installment"
+        )
         self.assertEqual(invoice.recovery_amount_overdue, 300.0, "only the installment past due")
         self.assertEqual(invoice.recovery_oldest_due_date, date(2026, 3, 2))
 
         self.pay(invoice, 300.0, date(2026, 3, 12))
         self.assertEqual(invoice.payment_state, "partial")
         self.assertEqual(invoice.recovery_amount_overdue, 0.0)
-        self.assertEqual(invoice.recovery_days_overdue, 0)
+        self.assertEqual(self.days_overdue_on(date(2026, 3, 12), invoice), 0)
         self.assertEqual(invoice.recovery_oldest_due_date, date(2026, 4, 1))
         self.assertFalse(invoice.recovery_stage_id)
 
         self.pay(invoice, 100.0, date(2026, 4, 5))
         self.refresh_on(date(2026, 4, 6))
         self.assertEqual(invoice.recovery_amount_overdue, 600.0)
-        self.assertEqual(invoice.recovery_days_overdue, 5)
+        self.assertEqual(self.days_overdue_on(date(2026, 4, 6), invoice), 5)
 
         self.pay(invoice, 600.0, date(2026, 4, 7))
         self.assertEqual(invoice.recovery_amount_overdue, 0.0)
@@ -139,7 +141,7 @@ class TestInvoiceCollectionState(CreditRecoveryCommon):
                 done, remaining = Move._recovery_refresh_batch(limit=1)
             self.assertEqual(Move.search_count(Move._recovery_refresh_domain()), 0)
         self.env.invalidate_all()
-        self.assertEqual(invoices.mapped("recovery_days_overdue"), [23, 23])
+        self.assertEqual(self.days_overdue_on(date(2026, 5, 10), invoices), [23, 23])
 
     def test_configuration_change_schedules_a_refresh(self):
         invoice = self.create_invoice(500.0, date(2026, 3, 18), DUE)
@@ -179,9 +181,13 @@ class TestInvoiceCollectionState(CreditRecoveryCommon):
         self.refresh_on(date(2026, 5, 10))
         Move = self.env["account.move"].with_user(self.agent)
         mine = [("id", "in", (old | recent).ids)]
-        self.assertEqual(Move.search([*mine, ("recovery_days_overdue", ">", 30)]), old)
+        with freeze_time(date(2026, 5, 10)):  # days overdue are computed when read: on that day
+            self.assertEqual(Move.search([*mine, ("recovery_days_overdue", ">", 30)]), old)
+            self.assertEqual(Move.search([*mine, ("recovery_days_overdue", "<=", 23)]), recent)
+            self.assertEqual(Move.search(mine, order="recovery_days_overdue desc").ids, [old.id, recent.id])
+            days = dict(Move._read_group(mine, ["recovery_days_overdue"], ["__count"]))
+            self.assertEqual(days, {69: 1, 23: 1}, "grouped by days overdue, computed on the day")
         self.assertEqual(Move.search([*mine, ("recovery_stage_id", "=", self.stage_alert.id)]), recent)
-        self.assertEqual(Move.search(mine, order="recovery_days_overdue desc").ids, [old.id, recent.id])
         groups = dict(Move._read_group(mine, ["recovery_stage_id"], ["recovery_amount_overdue:sum"]))
         self.assertEqual(groups, {old.recovery_stage_id: 300.0, self.stage_alert: 200.0})
         self.assertNotEqual(old.recovery_stage_id, self.stage_alert)
@@ -201,4 +207,4 @@ class TestInvoiceCollectionState(CreditRecoveryCommon):
         self.refresh_on(date(2026, 5, 10))
         self.assertTrue(invoice.recovery_invoice_id)
         self.assertEqual(invoice.recovery_stage_id, self.stage_alert)
-        self.assertEqual(invoice.recovery_days_overdue, 23)
+        self.assertEqual(self.days_overdue_on(date(2026, 5, 10), invoice), 23)

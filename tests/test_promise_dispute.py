@@ -95,7 +95,7 @@ class TestPromisesAndDisputes(CreditRecoveryCommon):
         self.assertEqual(self.invoice.recovery_paused_since, date(2026, 9, 10))
         self.refresh_on(date(2026, 10, 1))  # 30 days overdue: Alert without the promise
         self.assertEqual(self.invoice.recovery_stage_id, self.stage_notice)
-        self.assertEqual(self.invoice.recovery_days_overdue, 30)
+        self.assertEqual(self.days_overdue_on(date(2026, 10, 1), self.invoice), 30)
         self.assertEqual(self.invoice.recovery_next_action_date, date(2026, 10, 20), "the promised date")
         with self.on(date(2026, 10, 23)):
             self.env["credit.recovery.promise"]._cron_check_promises()

@@ -78,3 +78,22 @@ class TestSkipRules(PureCase):
         assert called.next_action_date == date(2026, 5, 21), "the agent's callback comes first"
         excluded = _state([(date(2026, 5, 15), 50.0)], stage_of=None)
         assert excluded == collection.InvoiceState(None, 5, 50.0, date(2026, 5, 15), None)
+
+    def test_invoice_state_knows_the_day_it_changes_by_itself(self):
+        # The next stage (25 May) comes before the next installment falls due (16 June, the day after 15 June).
+        state = _state([(date(2026, 5, 15), 100.0), (date(2026, 6, 15), 500.0)])
+        assert state.change_date == date(2026, 5, 25)
+        # At the last stage, the installment falling due is the next change; the day after it, not on it.
+        last = _state([(date(2026, 5, 1), 100.0), (date(2026, 6, 15), 500.0)])
+        assert (last.stage_id, last.change_date) == (8, date(2026, 6, 16))
+        # A callback stops being the next action the day after it.
+        called = _state([(date(2026, 5, 15), 50.0)], callback=date(2026, 5, 21))
+        assert called.change_date == date(2026, 5, 22)
+        # Paused at the last stage with nothing upcoming, or nothing open: it never changes by itself.
+        assert _state([(date(2026, 5, 1), 50.0)], paused=date(2026, 5, 15)).change_date is None
+        assert _state([]).change_date is None
+        # No stage (excluded): only an installment falling due changes it; days overdue follow when read.
+        excluded = _state([(date(2026, 5, 15), 50.0), (date(2026, 5, 30), 50.0)], stage_of=None)
+        assert excluded.change_date == date(2026, 5, 31)
+        # The day it was computed on is not part of the state.
+        assert state == replace(state, change_date=None)

@@ -1,6 +1,6 @@
 """Stage and profile selection rules, shared by the ORM batch code and the tests."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .business_days import BusinessCalendar
@@ -57,6 +57,10 @@ class InvoiceState:
     amount_overdue: float = 0.0
     oldest_due_date: date | None = None
     next_action_date: date | None = None
+    # The day this state next changes by itself (a stage starts, an installment falls due, a callback
+    # passes); days overdue follow from ``oldest_due_date`` and are not such a change. Not compared:
+    # two states are the same state whatever day they were computed on.
+    change_date: date | None = field(default=None, compare=False)
 
 
 def invoice_state(installments, *, rounding, digits, tolerance, stage_of, paused, callback, today) -> InvoiceState:
@@ -70,6 +74,9 @@ def invoice_state(installments, *, rounding, digits, tolerance, stage_of, paused
     ``paused`` invoice (open promise or dispute, since that date) keeps the stage of that day
     and has no next stage date. ``callback`` is the agents' next callback date, if any.
     """
+    upcoming = [due for due, _residual in installments if due >= today]
+    # An upcoming installment counts as overdue the day after its due date.
+    falls_due = min(upcoming) + timedelta(days=1) if upcoming else None
     overdue = [(due, residual) for due, residual in installments if due < today]
     amount = round(round(sum(residual for _due, residual in overdue) / rounding) * rounding, digits) if overdue else 0.0
     if overdue and tolerance is not None and round((amount - tolerance) / rounding) < 0:
@@ -80,12 +87,15 @@ def invoice_state(installments, *, rounding, digits, tolerance, stage_of, paused
     oldest = min(due for due, _residual in installments)
     days = (today - oldest).days if overdue else 0
     if not stage_of:
-        return InvoiceState(None, days, amount, oldest, None)
+        return InvoiceState(None, days, amount, oldest, None, falls_due)
     result = stage_of(oldest, min(paused or today, today))
-    next_action = (not paused and result.next_action_date) or None
+    next_stage = (not paused and result.next_action_date) or None
+    next_action = next_stage
     if callback and (not next_action or callback < next_action):
         next_action = callback
-    return InvoiceState(result.stage_id, days, amount, oldest, next_action)
+    # A callback stops being the next action the day after it.
+    changes = [day for day in (falls_due, next_stage, callback and callback + timedelta(days=1)) if day]
+    return InvoiceState(result.stage_id, days, amount, oldest, next_action, min(changes, default=None))
 
 
 @dataclass(frozen=True)
