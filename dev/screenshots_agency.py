@@ -69,7 +69,7 @@ def segments(page):
     page.wait_for_selector(".o_list_renderer", timeout=60000)
     page.click(".o_searchview_dropdown_toggler")
     page.wait_for_selector(".o_group_by_menu, .o-dropdown--menu", timeout=30000)
-    page.get_by_text("Segmento", exact=True).last.click()
+    page.locator(".o_group_by_menu").get_by_text("Segmento", exact=True).first.click()
     page.keyboard.press("Escape")
     save(page, "debtors_by_segment")
 

@@ -111,7 +111,10 @@ class CreditRecoveryDebtor(models.Model):
     )
     amount_overdue = fields.Monetary(compute="_compute_collection_state", store=True)
     days_overdue = fields.Integer(
-        compute="_compute_collection_state", store=True, help="Days overdue of the oldest unpaid installment."
+        compute="_compute_collection_state",
+        store=True,
+        aggregator="max",  # a group of debtors is as late as its latest one: a sum of days means nothing
+        help="Days overdue of the oldest unpaid installment.",
     )
     overdue_invoice_count = fields.Integer(string="Overdue Invoices", compute="_compute_collection_state", store=True)
     next_action_date = fields.Date(string="Next Action", compute="_compute_collection_state", store=True)
