@@ -24,6 +24,8 @@ class PixCollectionCommon(CreditRecoveryCommon, HttpCase):
     def setUpClass(cls):
         # pylint: disable=unsubscriptable-object
         super().setUpClass()
+        # Acts at the real clock's moment (WhatsApp, the page): not about the contact window.
+        cls.open_contact_window()
         cls.psp = cls.enterClassContext(PspSimulator())
         brl = cls.env.ref("base.BRL")
         brl.active = True

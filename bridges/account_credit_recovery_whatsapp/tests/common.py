@@ -34,6 +34,8 @@ class WhatsappCommon(CreditRecoveryCommon, HttpCase):
     def setUpClass(cls):
         # pylint: disable=unsubscriptable-object
         super().setUpClass()
+        # Acts at the real clock's moment (WhatsApp, the page): not about the contact window.
+        cls.open_contact_window()
         cls.env["res.lang"]._activate_lang("pt_BR")
         brl = cls.env.ref("base.BRL")
         brl.active = True
