@@ -65,17 +65,26 @@ class CreditRecoveryVintage(models.Model):
                                     + EXTRACT(MONTH FROM CURRENT_DATE) - EXTRACT(MONTH FROM cohorts.sale_month))::int
                           ) AS book(months_on_book)
                     ),
+                    -- The reconciliations of the sales' installments, read once (hashed, not looked up
+                    -- for every installment at every point).
+                    partials AS (
+                        SELECT partial.debit_move_id AS line_id, partial.max_date, partial.amount
+                          FROM account_partial_reconcile partial
+                          JOIN lines ON lines.line_id = partial.debit_move_id
+                    ),
                     -- Each installment past due by the smallest threshold at a point: its residual then, once.
                     residuals AS (
                         SELECT points.company_id, points.sale_month, points.months_on_book, points.observed_on,
-                               lines.due, lines.amount - COALESCE(paid.amount, 0) AS residual
+                               lines.due,
+                               lines.amount - COALESCE(SUM(partials.amount)
+                                                       FILTER (WHERE partials.max_date <= points.observed_on), 0)
+                                   AS residual
                           FROM points
                           JOIN lines ON lines.company_id = points.company_id AND lines.sale_month = points.sale_month
                                     AND lines.due < points.observed_on - %(smallest)s
-                          LEFT JOIN LATERAL (
-                                SELECT SUM(partial.amount) AS amount FROM account_partial_reconcile partial
-                                 WHERE partial.debit_move_id = lines.line_id AND partial.max_date <= points.observed_on
-                          ) paid ON TRUE
+                          LEFT JOIN partials ON partials.line_id = lines.line_id
+                         GROUP BY points.company_id, points.sale_month, points.months_on_book, points.observed_on,
+                                  lines.line_id, lines.due, lines.amount
                     ),
                     overdue AS (
                         SELECT company_id, sale_month, months_on_book, %(overdue_columns)s
