@@ -164,3 +164,66 @@ def drive_runs(env):
         env.invalidate_all()  # as between two cron calls: memory stays bounded
         if not runs.search_count([("state", "in", ("refresh", "plan"))]):
             return calls
+
+
+def year_of_history(env, today):
+    """A year of sales and payments of the ``bench-*`` invoices, by a known rule (the payment model's
+    benchmark, dev/bench_score.py, and the screenshots of a fitted model, dev/screenshots_score.py):
+    invoice ``i`` due ``i mod 365`` days before ``today``, sold 30 days before, of ``50 + 25 x (i mod 20)``;
+    debtor ``d`` of kind ``d mod 4`` pays an installment still owed with a monthly chance of 55, 30, 15
+    or 5 %: ``30 x j + r`` days after its due date (``j`` geometric, ``r`` from 1 to 28, both drawn from
+    a hash of the installment), in full, unless that day is still to come. Returns the number of
+    payments (partial reconciliations) written. Not committed."""
+    cr = env.cr
+    # A year of sales: each invoice due (id mod 365) days ago, sold 30 days before, of 50 to 525.
+    cr.execute(
+        SQL(
+            """UPDATE account_move
+                  SET invoice_date = %(today)s - 30 - mod(id, 365), invoice_date_due = %(today)s - mod(id, 365),
+                      date = %(today)s - 30 - mod(id, 365)
+                WHERE ref LIKE %(bench)s""",
+            today=today,
+            bench="bench-%",
+        )
+    )
+    cr.execute(
+        SQL(
+            """UPDATE account_move_line l
+                  SET date_maturity = CASE WHEN l.date_maturity IS NOT NULL THEN m.invoice_date_due END, date = m.date,
+                      balance = SIGN(l.balance) * (50 + 25 * mod(m.id, 20))
+                 FROM account_move m
+                WHERE m.id = l.move_id AND m.ref LIKE %s""",
+            "bench-%",
+        )
+    )
+    cr.execute(
+        SQL(
+            """DELETE FROM account_partial_reconcile WHERE debit_move_id IN (
+                SELECT l.id FROM account_move_line l JOIN account_move m ON m.id = l.move_id WHERE m.ref LIKE %s)""",
+            "bench-%",
+        )
+    )
+    # The known rule: kind = debtor mod 4, monthly chance h of paying; paid 30 x j + r days after the due date.
+    cr.execute(
+        SQL(
+            """
+        INSERT INTO account_partial_reconcile (debit_move_id, credit_move_id, amount, debit_amount_currency,
+                                               credit_amount_currency, company_id, max_date, create_date)
+        SELECT debit.id, credit.id, debit.balance, debit.balance, debit.balance, debit.company_id, paid.day, NOW()
+          FROM account_move_line debit
+          JOIN account_move move ON move.id = debit.move_id AND move.ref LIKE %(bench)s
+          JOIN account_account account ON account.id = debit.account_id AND account.account_type = 'asset_receivable'
+          JOIN LATERAL (SELECT id FROM account_move_line c WHERE c.move_id = debit.move_id AND c.balance < 0 LIMIT 1)
+               credit ON TRUE
+          JOIN LATERAL (SELECT (ARRAY[0.55, 0.30, 0.15, 0.05])[1 + mod(move.recovery_debtor_id, 4)] AS h,
+                               (mod(abs(hashtext(debit.id::text)), 100000) + 0.5) / 100000.0 AS u,
+                               1 + mod(abs(hashtext('r' || debit.id::text)), 28) AS r) draw ON TRUE
+          JOIN LATERAL (SELECT debit.date_maturity + 30 * floor(ln(draw.u) / ln(1 - draw.h))::int + draw.r AS day)
+               paid ON TRUE
+         WHERE debit.balance > 0 AND paid.day <= %(today)s
+            """,
+            today=today,
+            bench="bench-%",
+        )
+    )
+    return cr.rowcount

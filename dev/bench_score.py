@@ -28,7 +28,7 @@ from odoo import fields
 from odoo.tools import SQL
 
 sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
-from bench_data import generate
+from bench_data import generate, year_of_history
 from bench_targets import check, target
 
 from odoo.addons.account_credit_recovery.tools.score import calibration_gap
@@ -55,58 +55,7 @@ if not cr.fetchone()[0]:
         )
     )
     cr.commit()
-# A year of sales: each invoice due (id mod 365) days ago, sold 30 days before, of 50 to 525.
-cr.execute(
-    SQL(
-        """UPDATE account_move
-              SET invoice_date = %(today)s - 30 - mod(id, 365), invoice_date_due = %(today)s - mod(id, 365),
-                  date = %(today)s - 30 - mod(id, 365)
-            WHERE ref LIKE %(bench)s""",
-        today=today,
-        bench="bench-%",
-    )
-)
-cr.execute(
-    SQL(
-        """UPDATE account_move_line l
-              SET date_maturity = CASE WHEN l.date_maturity IS NOT NULL THEN m.invoice_date_due END, date = m.date,
-                  balance = SIGN(l.balance) * (50 + 25 * mod(m.id, 20))
-             FROM account_move m
-            WHERE m.id = l.move_id AND m.ref LIKE %s""",
-        "bench-%",
-    )
-)
-cr.execute(
-    SQL(
-        """DELETE FROM account_partial_reconcile WHERE debit_move_id IN (
-                SELECT l.id FROM account_move_line l JOIN account_move m ON m.id = l.move_id WHERE m.ref LIKE %s)""",
-        "bench-%",
-    )
-)
-# The known rule: kind = debtor mod 4, monthly chance h of paying; paid 30 x j + r days after the due date.
-cr.execute(
-    SQL(
-        """
-        INSERT INTO account_partial_reconcile (debit_move_id, credit_move_id, amount, debit_amount_currency,
-                                               credit_amount_currency, company_id, max_date, create_date)
-        SELECT debit.id, credit.id, debit.balance, debit.balance, debit.balance, debit.company_id, paid.day, NOW()
-          FROM account_move_line debit
-          JOIN account_move move ON move.id = debit.move_id AND move.ref LIKE %(bench)s
-          JOIN account_account account ON account.id = debit.account_id AND account.account_type = 'asset_receivable'
-          JOIN LATERAL (SELECT id FROM account_move_line c WHERE c.move_id = debit.move_id AND c.balance < 0 LIMIT 1)
-               credit ON TRUE
-          JOIN LATERAL (SELECT (ARRAY[0.55, 0.30, 0.15, 0.05])[1 + mod(move.recovery_debtor_id, 4)] AS h,
-                               (mod(abs(hashtext(debit.id::text)), 100000) + 0.5) / 100000.0 AS u,
-                               1 + mod(abs(hashtext('r' || debit.id::text)), 28) AS r) draw ON TRUE
-          JOIN LATERAL (SELECT debit.date_maturity + 30 * floor(ln(draw.u) / ln(1 - draw.h))::int + draw.r AS day)
-               paid ON TRUE
-         WHERE debit.balance > 0 AND paid.day <= %(today)s
-        """,
-        today=today,
-        bench="bench-%",
-    )
-)
-payments = cr.rowcount
+payments = year_of_history(env, today)
 for table in ("account_partial_reconcile", "account_move_line", "account_move", "credit_recovery_debtor"):
     cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 policy = env["credit.recovery.policy"]._get_company_policies(env.company)[env.company.id]

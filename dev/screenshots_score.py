@@ -1,0 +1,133 @@
+"""Take the docs' screenshots of a *fitted* payment model: the policy's Analytics tab (quality and
+calibration table) and a debtor's *Payment Score Review* (the learnt probability and each factor's contribution).
+
+The demo's own history (a few dozen customers over weeks) is below the model's minimum, so on the
+demo the Analytics tab says that the hand weights stay (``policy_analytics_model.png``). These shots
+are taken on a **throwaway copy** of the demo database to which this script first adds, in the demo
+store's company, customers "Cliente n" with a year of sales and payments following the benchmark's
+known rule (``dev/bench_data.py``: ``generate`` and ``year_of_history``), then fits the company's
+model and stores the debtors' scores, as the monthly cron does.
+
+Usage: python3 dev/screenshots_score.py prepare   (on SCREENSHOT_DB, before starting a server on it)
+       python3 dev/screenshots_score.py [OUTPUT_DIR] (from the server at SCREENSHOT_URL, admin/admin)
+Environment: SCREENSHOT_URL (default http://localhost:8069), SCREENSHOT_CONF (default
+.build/odoo.conf), SCREENSHOT_DB (required for prepare, and refused when it is the demo database
+itself: make a copy, e.g. ``createdb -T credit_recovery_demo credit_recovery_demo_score``),
+SCORE_INVOICES and SCORE_DEBTORS (default 6000 and 1200: about 4,000 debtor-months with an outcome).
+(needs `pip install playwright` and Debian's chromium)
+"""
+
+import os
+import subprocess
+import sys
+
+from playwright.sync_api import sync_playwright
+from screenshots_store import ACTION, BASE, CONF, DESKTOP, FLAGS, call, open_form, open_tab, save
+
+PREPARE = """
+import sys
+sys.path.insert(0, "dev")
+from bench_data import generate, prepare_collection, year_of_history
+from odoo import fields
+from odoo.tools import SQL
+
+company = env["res.company"].search([("name", "=", "Loja Exemplo Comércio Ltda")], limit=1)
+assert company, "not a demo database: no Loja Exemplo Comércio Ltda"
+env = env(context=dict(env.context, allowed_company_ids=[company.id], lang="pt_BR"))
+today = fields.Date.context_today(env.user)
+partner_ids = generate(env, {invoices}, {debtors})
+env.cr.execute(SQL(
+    "UPDATE res_partner SET name = 'Cliente ' || substr(name, 8), complete_name = 'Cliente ' || substr(name, 8), "
+    "email = 'cliente' || substr(name, 8) || '@example.com.br' WHERE id = ANY(%s)", partner_ids))
+env.cr.execute(SQL("UPDATE res_partner SET active = FALSE WHERE name = 'Bench template'"))
+prepare_collection(env, partner_ids)
+payments = year_of_history(env, today)
+# What the history paid is paid today too: the installments' residuals and the invoices' state.
+env.cr.execute(SQL(
+    "UPDATE account_move_line l SET amount_residual = 0, amount_residual_currency = 0, reconciled = TRUE "
+    "FROM account_partial_reconcile p WHERE p.debit_move_id = l.id"))
+env.cr.execute(SQL(
+    "UPDATE account_move m SET amount_residual = 0, amount_residual_signed = 0, payment_state = 'paid' "
+    "WHERE m.ref LIKE %s AND NOT EXISTS (SELECT 1 FROM account_move_line l JOIN account_account a "
+    "ON a.id = l.account_id AND a.account_type = 'asset_receivable' WHERE l.move_id = m.id AND NOT l.reconciled)",
+    "bench-%"))
+env.cr.commit()
+env.invalidate_all()
+env["account.move"]._recovery_schedule_refresh(company)
+while env["account.move"]._recovery_refresh_batch()[1]:
+    pass
+policy = env["credit.recovery.policy"]._get_company_policies(company)[company.id]
+model = policy._fit_score_model(today)
+policy._refresh_debtor_scores(today)
+env.cr.commit()
+print("payments", payments, "debtor-months", policy.score_model_rows, "state", policy.score_model_state)
+"""
+
+
+def prepare():
+    database = os.environ.get("SCREENSHOT_DB")
+    if not database or database == "credit_recovery_demo":
+        raise SystemExit("SCREENSHOT_DB: a throwaway copy of the demo database (never the demo itself)")
+    code = PREPARE.format(
+        invoices=int(os.environ.get("SCORE_INVOICES", "6000")), debtors=int(os.environ.get("SCORE_DEBTORS", "1200"))
+    )
+    subprocess.run(
+        [sys.executable, "-m", "odoo", "shell", "-c", CONF, "-d", database, "--no-http", "--log-level=warn"],
+        input=code,
+        text=True,
+        check=True,
+    )
+
+
+def login(browser):
+    page = browser.new_context(**DESKTOP).new_page()
+    page.goto(BASE + "/web/login")
+    page.fill("input[name=login]", "admin")
+    page.fill("input[name=password]", "admin")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".o_main_navbar", timeout=180000)
+    return page
+
+
+def analytics(page):
+    """The Analytics tab of the demo store's policy, scrolled to the payment model's quality."""
+    policies = call(
+        page, "credit.recovery.policy", "search_read", [("score_model_state", "=", "fitted")], fields=["id"]
+    )
+    open_form(page, f"{ACTION}action_credit_recovery_policy/{policies[0]['id']}", ".o_form_view .o_notebook")
+    open_tab(page, "analytics")
+    page.evaluate("document.querySelector('[name=score_model_state]').scrollIntoView()")
+    save(page, "policy_analytics_fitted")
+
+
+def debtor_score(page):
+    """The form of the overdue debtor the model gives the best chance: its *Payment Score Review*
+    (the learnt probability and each factor's contribution, as *Contact now*'s *Why*)."""
+    debtors = call(
+        page,
+        "credit.recovery.debtor",
+        "search_read",
+        [("amount_overdue", ">", 0), ("score_probability", ">", 0)],
+        fields=["id"],
+        order="score_probability desc",
+        limit=1,
+    )
+    open_form(page, f"{ACTION}action_credit_recovery_debtor/{debtors[0]['id']}")
+    page.evaluate("document.querySelector('[name=score_explanation]').scrollIntoView({block: 'center'})")
+    save(page, "debtor_score_review")
+
+
+def main():
+    if sys.argv[1:2] == ["prepare"]:
+        return prepare()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        page = login(browser)
+        analytics(page)
+        debtor_score(page)
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
