@@ -61,6 +61,33 @@ model = policy._fit_score_model(today)
 policy._refresh_debtor_scores(today)
 env.cr.commit()
 print("payments", payments, "debtor-months", policy.score_model_rows, "state", policy.score_model_state)
+
+# Reasons read from text: the agents' labelled logs (the tests' labelled Portuguese set) on the new
+# customers, the monthly fit, then the held-out texts logged on the demo's own customers, where the
+# reason is suggested; the manager confirms the first half of the suggestions.
+sys.path.insert(0, "tests")
+import reason_texts
+admin = env.ref("base.user_admin")
+Contact = env["credit.recovery.contact"].with_user(admin)
+reasons = {{key: env.ref(f"account_credit_recovery.reason_{{key}}") for _text, key in reason_texts.TRAINING}}
+Contact.create([
+    {{"partner_id": partner, "company_id": company.id, "channel": "phone", "direction": "inbound", "notes": text,
+      "reason_id": reasons[key].id}}
+    for partner, (text, key) in zip(partner_ids, reason_texts.TRAINING)
+])
+env["credit.recovery.reason.model"]._cron_fit()
+own = env["credit.recovery.debtor"].search(
+    [("company_id", "=", company.id), ("partner_id", "not in", partner_ids), ("amount_overdue", ">", 0)], order="id")
+logs = Contact.create([
+    {{"partner_id": debtor.partner_id.id, "company_id": company.id, "channel": "whatsapp", "direction": "inbound",
+      "notes": text}}
+    for debtor, (text, _key) in zip(own, reason_texts.HELD_OUT)
+])
+pending = logs.filtered(lambda log: log.text_reason_state == "pending")
+for log in pending[: len(pending) // 2]:
+    log.action_confirm_text_reason()
+env.cr.commit()
+print("reason suggestions", len(pending), "of", len(logs))
 """
 
 
@@ -117,6 +144,25 @@ def debtor_score(page):
     save(page, "debtor_score_review")
 
 
+def reasons_from_text(page):
+    """A debtor's message whose reason the text suggests (to confirm or correct), then Reporting >
+    Non-payment Reasons From Text."""
+    logs = call(
+        page,
+        "credit.recovery.contact",
+        "search_read",
+        [("text_reason_state", "=", "pending")],
+        fields=["id"],
+        order="suggested_reason_confidence desc",
+        limit=1,
+    )
+    open_form(page, f"{ACTION}action_credit_recovery_contact/{logs[0]['id']}")
+    save(page, "contact_reason_suggested")
+    page.goto(BASE + ACTION + "action_credit_recovery_reason_text_analysis")
+    page.wait_for_selector(".o_pivot", timeout=60000)
+    save(page, "reasons_from_text")
+
+
 def main():
     if sys.argv[1:2] == ["prepare"]:
         return prepare()
@@ -125,6 +171,7 @@ def main():
         page = login(browser)
         analytics(page)
         debtor_score(page)
+        reasons_from_text(page)
         browser.close()
     return 0
 
