@@ -145,7 +145,7 @@ class CreditRecoveryWorklist(models.Model):
             domain.append(("user_id", "=", self.env.uid))
         visible = self.env["credit.recovery.debtor"]._search(domain)
         today = fields.Date.context_today(self)
-        candidates = self._fetch_candidates(visible, today)
+        candidates = self._fetch_candidates(visible)
         if not candidates:
             return []
         ids = [row[0] for row in candidates]
@@ -317,12 +317,12 @@ class CreditRecoveryWorklist(models.Model):
                 parts[debtor_id] = [tuple(part) for part in contributions or []]
         return parts
 
-    def _fetch_candidates(self, visible, today):
+    def _fetch_candidates(self, visible):
         """``[(debtor, company, partner tz, days overdue, last contact, profile sequence, contactable,
         score overridden, override (%), override reason, stored probability, its date, upper bound of
         the amount to claim)]`` of the debtors of the query ``visible`` who may be called: neither *do
         not contact* nor *no collection calls*, and a valid phone number (a debtor reachable by e-mail
-        only is the e-mail's, not the call list's). Whether they have something to claim ``today``, and
+        only is the e-mail's, not the call list's). Whether they have something to claim today, and
         how much, is ``_claimable_amounts``'s, for the rows the ranking needs only.
 
         The bound is never below the amount to claim: the debtor's stored amount overdue (the sum of

@@ -219,7 +219,7 @@ class TestWorklist(CreditRecoveryCommon):
         Worklist = self.env["credit.recovery.worklist"].sudo()
         self.assertEqual(Worklist._claimable_amounts(ids, TODAY), expected)
         # The candidates' bound is never below it.
-        rows = Worklist._fetch_candidates(self.env["credit.recovery.debtor"]._search([("id", "in", ids)]), TODAY)
+        rows = Worklist._fetch_candidates(self.env["credit.recovery.debtor"]._search([("id", "in", ids)]))
         self.assertTrue(all(row[-1] >= expected.get(row[0], 0) for row in rows))
         # By hand: 700 each where one invoice of 200 is skipped; the agreed debtor's entry alone.
         self.assertEqual(
@@ -286,9 +286,7 @@ class TestWorklist(CreditRecoveryCommon):
         )
         self.assertGreater(by_partner["Disputed"]["rank"], by_partner["Owes 400"]["rank"])
         self.assertLess(by_partner["Soon due"]["rank"], by_partner["Owes 2500"]["rank"])
-        bounds = {
-            row[0]: row[-1] for row in Worklist._fetch_candidates(self.env["credit.recovery.debtor"]._search([]), TODAY)
-        }
+        bounds = {row[0]: row[-1] for row in Worklist._fetch_candidates(self.env["credit.recovery.debtor"]._search([]))}
         self.assertTrue(all(bounds[row["debtor_id"]] >= row["amount_claimable"] for row in full))
         self.assertEqual(bounds[by_partner["Soon due"]["debtor_id"]], 5050, "the invoice due in 2 days counts")
         module = "odoo.addons.account_credit_recovery.models.credit_recovery_worklist"
