@@ -227,3 +227,42 @@ def year_of_history(env, today):
         )
     )
     return cr.rowcount
+
+
+def bench_users(env, step):
+    """A collection manager and an agent (logins ``bench-<step>-manager`` / ``-agent``), the agent
+    responsible for one bench debtor in ten (the others have no responsible), as *Contact now* and
+    the daily screens are measured. Returns ``(manager, agent, debtors in collection, the agent's)``;
+    not committed (each benchmark rolls back)."""
+    cr = env.cr
+    users = env["res.users"].with_context(no_reset_password=True)
+    group = "account_credit_recovery.group_credit_recovery_%s"
+    manager, agent = (
+        users.create(
+            {
+                "name": f"Bench {role}",
+                "login": f"bench-{step}-{role}",
+                "groups_id": [(4, env.ref(group % role).id)],
+            }
+        )
+        for role in ("manager", "agent")
+    )
+    cr.execute(
+        SQL(
+            """UPDATE credit_recovery_debtor SET user_id = CASE WHEN mod(id, 10) = 0 THEN %s END
+                WHERE id IN (SELECT recovery_debtor_id FROM account_move WHERE ref LIKE %s)""",
+            agent.id,
+            "bench-%",
+        )
+    )
+    env.invalidate_all()
+    cr.execute(
+        SQL(
+            """SELECT COUNT(*), COUNT(*) FILTER (WHERE user_id = %s) FROM credit_recovery_debtor
+                WHERE company_id = %s AND amount_overdue > 0""",
+            agent.id,
+            env.company.id,
+        )
+    )
+    debtors, agent_debtors = cr.fetchone()
+    return manager, agent, debtors, agent_debtors

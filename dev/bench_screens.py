@@ -36,7 +36,7 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
-from bench_data import generate, prepare_collection
+from bench_data import bench_users, generate, prepare_collection
 from bench_targets import check, target
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", "100000"))
@@ -58,7 +58,7 @@ cr.execute(
     SQL(
         """UPDATE res_partner SET recovery_best_phone = recovery_mobile_e164, recovery_no_valid_phone = FALSE
             WHERE name LIKE %s AND recovery_mobile_valid""",
-        "debtors %",
+        "Debtor %",
     )
 )
 for table in ("res_partner", "credit_recovery_debtor", "credit_recovery_invoice", "account_move"):
@@ -75,32 +75,7 @@ if scored:
         f"screens: {scored} debtors' payment scores stored in {time.perf_counter() - started:.1f} s ({batches} calls)"
     )
 
-users = env["res.users"].with_context(no_reset_password=True)
-group = "account_credit_recovery.group_credit_recovery_%s"
-manager = users.create(
-    {"name": "Bench manager", "login": "bench-screens-manager", "groups_id": [(4, env.ref(group % "manager").id)]}
-)
-agent = users.create(
-    {"name": "Bench agent", "login": "bench-screens-agent", "groups_id": [(4, env.ref(group % "agent").id)]}
-)
-cr.execute(
-    SQL(
-        """UPDATE credit_recovery_debtor SET user_id = CASE WHEN mod(id, 10) = 0 THEN %s END
-            WHERE id IN (SELECT recovery_debtor_id FROM account_move WHERE ref LIKE %s)""",
-        agent.id,
-        "bench-%",
-    )
-)
-env.invalidate_all()
-cr.execute(
-    SQL(
-        """SELECT COUNT(*), COUNT(*) FILTER (WHERE user_id = %s) FROM credit_recovery_debtor
-            WHERE company_id = %s AND amount_overdue > 0""",
-        agent.id,
-        env.company.id,
-    )
-)
-debtor_count, agent_debtors = cr.fetchone()
+manager, agent, debtor_count, agent_debtors = bench_users(env, "screens")
 today = fields.Date.context_today(env.user)
 # Contact now is opened next Wednesday at 15:00 UTC (inside the contact window), as dev/bench_worklist.py.
 contact_moment = datetime.combine(today + timedelta(days=9 - today.weekday()), dtime(15, 0))

@@ -21,7 +21,7 @@ from odoo import fields
 from odoo.tools import SQL
 
 sys.path.insert(0, os.path.join(os.getcwd(), "dev"))
-from bench_data import generate, prepare_collection
+from bench_data import bench_users, generate, prepare_collection
 from bench_targets import check, target
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", "100000"))
@@ -59,32 +59,7 @@ if scored:
 # As autovacuum would after the refresh: the planner needs statistics.
 for table in ("res_partner", "credit_recovery_debtor", "credit_recovery_invoice", "account_move"):
     cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
-users = env["res.users"].with_context(no_reset_password=True)
-group = "account_credit_recovery.group_credit_recovery_%s"
-manager = users.create(
-    {"name": "Bench manager", "login": "bench-worklist-manager", "groups_id": [(4, env.ref(group % "manager").id)]}
-)
-agent = users.create(
-    {"name": "Bench agent", "login": "bench-worklist-agent", "groups_id": [(4, env.ref(group % "agent").id)]}
-)
-cr.execute(
-    SQL(
-        """UPDATE credit_recovery_debtor SET user_id = %s
-            WHERE id IN (SELECT recovery_debtor_id FROM account_move WHERE ref LIKE %s) AND mod(id, 10) = 0""",
-        agent.id,
-        "bench-%",
-    )
-)
-env.invalidate_all()
-cr.execute(
-    SQL(
-        """SELECT COUNT(*), COUNT(*) FILTER (WHERE user_id = %s) FROM credit_recovery_debtor
-            WHERE company_id = %s AND amount_overdue > 0""",
-        agent.id,
-        env.company.id,
-    )
-)
-debtor_count, agent_debtors = cr.fetchone()
+manager, agent, debtor_count, agent_debtors = bench_users(env, "worklist")
 # Wednesday of next week: the runs of the other benchmarks used this week's caps.
 today = fields.Date.context_today(env.user)
 now = datetime.combine(today + timedelta(days=9 - today.weekday()), dtime(15, 0))

@@ -9,6 +9,7 @@ from odoo.tools import SQL
 from ..tools.contact_rules import contact_moment
 from ..tools.kpi import ScoreFactors, payment_score
 from ..tools.late_fees import last_prescribed_due
+from ..tools.ranking import best_by_bound
 from ..tools.timezone import contact_timezone
 from .common import CLAIM_AMOUNT
 
@@ -134,16 +135,17 @@ class CreditRecoveryWorklist(models.Model):
         """Row values of the best ``limit`` debtors the user may call at ``now``, ranked.
 
         Set-based: one query selects the candidates (the user's debtors, record rules applied, with
-        something to claim, a valid phone and no opt-out) with what the score needs and their
+        a valid phone and no opt-out) with what the score needs and an upper bound of their
         claimable amount; the contact rules run on plain tuples, memoised (most debtors share a time
-        zone and an empty count); the scores come from ``_rank``; only the rows shown are built.
+        zone and an empty count); the scores and the exact claimable amounts of the rows the ranking
+        needs come from ``_rank``; only the rows shown are built.
         """
         domain = [("company_id", "in", self.env.companies.ids), ("amount_overdue", ">", 0)]
         if not self.env.user.has_group("account_credit_recovery.group_credit_recovery_manager"):
             domain.append(("user_id", "=", self.env.uid))
         visible = self.env["credit.recovery.debtor"]._search(domain)
         today = fields.Date.context_today(self)
-        candidates = self._fetch_candidates(visible, today)
+        candidates = self._fetch_candidates(visible)
         if not candidates:
             return []
         ids = [row[0] for row in candidates]
@@ -188,19 +190,26 @@ class CreditRecoveryWorklist(models.Model):
         ]
 
     def _rank(self, rows, policies, now, today, limit=None):
-        """``[(sort key, debtor, company, amount, probability, why)]`` sorted by expected recovery,
-        amount x probability, best first; the *Why* of the best ``limit`` rows only (all when
-        ``None``). The probability is, in this order: a manager's override (its reason is the *Why*);
+        """``[(sort key, debtor, company, amount, probability, why)]`` of the best ``limit`` rows (all
+        when ``None``) by expected recovery, amount to claim x probability, best first, with their *Why*.
+        The probability is, in this order: a manager's override (its reason is the *Why*);
         the company's fitted payment model (``_learnt_scores``: each factor's contribution to the
         logit is the *Why*); the hand weights (``tools.kpi.payment_score``: each factor's points)
-        when the company's history is too short."""
+        when the company's history is too short.
+
+        Every row is scored, but the amount to claim is computed (``_claimable_amounts``) only for the
+        rows its upper bound (the rows' last column, ``_fetch_candidates``) cannot leave out: ranked by
+        bound x probability, the rows are taken best first until the ``limit``-th exact expected recovery
+        is above what any row left may reach (``tools.ranking.best_by_bound``). The page is the one the
+        exact amounts of all the rows give (``test_analytics_worklist``); a row without anything to claim
+        is left out, as before."""
         learnt = self._learnt_scores(rows, policies, today)
         hand_ids = [row[0] for row in rows if row[0] not in learnt and not row[7]]
         history = self._score_history(hand_ids, now)
         max_severity = self.env["credit.recovery.profile"].sudo()._read_group([], [], ["sequence:max"])[0][0] or 1
         labels = self._factor_labels()
         weights, scores = {}, {}
-        ranked = []
+        scored, bounds = {}, []
         for (
             debtor_id,
             company_id,
@@ -214,7 +223,7 @@ class CreditRecoveryWorklist(models.Model):
             reason,
             _stored,
             _stored_on,
-            amount,
+            bound,
         ) in rows:
             if overridden:
                 probability = override / 100.0
@@ -238,11 +247,24 @@ class CreditRecoveryWorklist(models.Model):
                     scores[company_id, factors] = payment_score(factors, weights[company_id])
                 probability, points = scores[company_id, factors]
                 why = ", ".join(f"{labels[code]} {value:+g}" for code, value in points)
-            ranked.append((-amount * probability, debtor_id, company_id, amount, probability, why))
-        ranked.sort(key=lambda row: (row[0], row[1]))
-        shown = ranked[:limit] if limit else ranked
-        parts = self._learnt_parts([row[1] for row in shown if row[5] is None], learnt)
-        for index, (key, debtor_id, company_id, amount, probability, why) in enumerate(shown):
+            scored[debtor_id] = (company_id, probability, why)
+            bounds.append((-bound * probability, debtor_id))
+        amounts = {}
+
+        def exact(debtor_ids):
+            amounts.update(self._claimable_amounts(debtor_ids, today))
+            return {
+                debtor_id: -amounts[debtor_id] * scored[debtor_id][1]
+                for debtor_id in debtor_ids
+                if debtor_id in amounts
+            }
+
+        ranked = [
+            (key, debtor_id, scored[debtor_id][0], amounts[debtor_id], *scored[debtor_id][1:])
+            for key, debtor_id in best_by_bound(bounds, exact, limit or None)
+        ]
+        parts = self._learnt_parts([row[1] for row in ranked if row[5] is None], learnt)
+        for index, (key, debtor_id, company_id, amount, probability, why) in enumerate(ranked):
             if why is None:
                 learnt_why = policies[company_id]._score_why(parts.get(debtor_id, []), learnt[debtor_id][1], today)
                 ranked[index] = (key, debtor_id, company_id, amount, probability, learnt_why)
@@ -295,45 +317,40 @@ class CreditRecoveryWorklist(models.Model):
                 parts[debtor_id] = [tuple(part) for part in contributions or []]
         return parts
 
-    def _fetch_candidates(self, visible, today):
+    def _fetch_candidates(self, visible):
         """``[(debtor, company, partner tz, days overdue, last contact, profile sequence, contactable,
-        score overridden, override (%), override reason, stored probability, its date, claimable
-        amount)]`` of the debtors of the
-        query ``visible`` who may be called: neither *do not contact* nor *no collection calls*, a
-        valid phone number (a debtor reachable by e-mail only is the e-mail's, not the call list's),
-        and something to claim ``today``.
+        score overridden, override (%), override reason, stored probability, its date, upper bound of
+        the amount to claim)]`` of the debtors of the query ``visible`` who may be called: neither *do
+        not contact* nor *no collection calls*, and a valid phone number (a debtor reachable by e-mail
+        only is the e-mail's, not the call list's). Whether they have something to claim today, and
+        how much, is ``_claimable_amounts``'s, for the rows the ranking needs only.
 
-        The claimable amount is the sum of what ``credit.recovery.action._claims_by_debtor`` claims
-        (its amounts, ``CLAIM_AMOUNT``, and the skip rules of ``tools.collection.skip_reason`` that
-        apply to an invoice at its current stage: prescribed, excluded, disputed, paused by a
-        promise, under an active agreement), computed in SQL for all candidates at once; the tests
-        prove both equal (``test_analytics_worklist``).
+        The bound is never below the amount to claim: the debtor's stored amount overdue (the sum of
+        its invoices' positive amounts overdue, every invoice counted, none skipped) plus, for the
+        invoices at a stage with nothing overdue (a stage before the due date), what ``CLAIM_AMOUNT``
+        gives them when positive (one partial index finds those invoices). One query, reading
+        neither the invoices nor their journal items for the others.
         """
         self.env.flush_all()
         return self.env.execute_query(
             SQL(
                 """
+                WITH early AS MATERIALIZED (
+                    SELECT m.recovery_debtor_id AS debtor_id, SUM(GREATEST(%(amount)s, 0)) AS amount
+                      FROM credit_recovery_invoice s
+                      JOIN account_move m ON m.id = s.move_id
+                     WHERE s.stage_id IS NOT NULL AND (s.amount_overdue <= 0 OR s.amount_overdue IS NULL)
+                     GROUP BY m.recovery_debtor_id
+                )
                 SELECT debtor.id, debtor.company_id, partner.tz, debtor.days_overdue, debtor.last_contact_date,
                        profile.sequence, %(contactable)s, COALESCE(debtor.score_overridden, FALSE),
                        debtor.score_override, debtor.score_override_reason, debtor.score_probability,
-                       debtor.score_date, claim.amount
+                       debtor.score_date, GREATEST(COALESCE(debtor.amount_overdue, 0), 0) + COALESCE(early.amount, 0)
                   FROM credit_recovery_debtor debtor
                   JOIN res_partner partner ON partner.id = debtor.partner_id
                   LEFT JOIN credit_recovery_profile profile ON profile.id = debtor.profile_id
-                 CROSS JOIN LATERAL (
-                        SELECT SUM(%(amount)s) AS amount, COUNT(*) AS invoices
-                          FROM account_move m
-                          JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
-                         WHERE m.recovery_debtor_id = debtor.id AND s.stage_id IS NOT NULL
-                           AND NOT COALESCE(m.recovery_excluded, FALSE)
-                           AND COALESCE(m.recovery_dispute_state, '') NOT IN ('open', 'valid')
-                           AND m.recovery_paused_since IS NULL
-                           AND (s.oldest_due_date IS NULL OR s.oldest_due_date > %(prescribed_until)s)
-                           AND (m.recovery_agreement_id IS NOT NULL
-                                OR NOT EXISTS (SELECT 1 FROM credit_recovery_agreement g
-                                                WHERE g.debtor_id = debtor.id AND g.state = 'active'))
-                       ) claim
-                 WHERE debtor.id IN %(visible)s AND claim.invoices > 0
+                  LEFT JOIN early ON early.debtor_id = debtor.id
+                 WHERE debtor.id IN %(visible)s
                    AND NOT COALESCE(partner.recovery_do_not_contact, FALSE)
                    AND NOT COALESCE(partner.recovery_optout_phone, FALSE)
                    AND NOT COALESCE(partner.recovery_no_valid_phone, TRUE)
@@ -341,7 +358,43 @@ class CreditRecoveryWorklist(models.Model):
                 contactable=self.env["res.partner"]._recovery_contactable_sql("partner"),
                 visible=visible.subselect(),
                 amount=CLAIM_AMOUNT,
-                prescribed_until=last_prescribed_due(today),
+            )
+        )
+
+    def _claimable_amounts(self, debtor_ids, today):
+        """``{debtor: amount}``: what may be claimed ``today`` from those of ``debtor_ids`` who have
+        something to claim (an invoice at a stage that no skip rule stops).
+
+        The sum of what ``credit.recovery.action._claims_by_debtor`` claims (its amounts,
+        ``CLAIM_AMOUNT``, and the skip rules of ``tools.collection.skip_reason`` that apply to an
+        invoice at its current stage: prescribed, excluded, disputed, paused by a promise, under an
+        active agreement), computed in SQL for these debtors at once; the tests prove both equal
+        (``test_analytics_worklist``).
+        """
+        if not debtor_ids:
+            return {}
+        self.env.flush_all()
+        return dict(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT m.recovery_debtor_id, SUM(%(amount)s)
+                      FROM account_move m
+                      JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
+                     WHERE m.recovery_debtor_id = ANY(%(debtors)s) AND s.stage_id IS NOT NULL
+                       AND NOT COALESCE(m.recovery_excluded, FALSE)
+                       AND COALESCE(m.recovery_dispute_state, '') NOT IN ('open', 'valid')
+                       AND m.recovery_paused_since IS NULL
+                       AND (s.oldest_due_date IS NULL OR s.oldest_due_date > %(prescribed_until)s)
+                       AND (m.recovery_agreement_id IS NOT NULL
+                            OR NOT EXISTS (SELECT 1 FROM credit_recovery_agreement g
+                                            WHERE g.debtor_id = m.recovery_debtor_id AND g.state = 'active'))
+                     GROUP BY m.recovery_debtor_id
+                    """,
+                    debtors=list(debtor_ids),
+                    amount=CLAIM_AMOUNT,
+                    prescribed_until=last_prescribed_due(today),
+                )
             )
         )
 

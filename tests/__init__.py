@@ -33,6 +33,7 @@ from . import test_pure_late_fees
 from . import test_pure_negotiation
 from . import test_pure_pix
 from . import test_pure_portal_input
+from . import test_pure_ranking
 from . import test_queue_job
 from . import test_security_agreement
 from . import test_security_evidence

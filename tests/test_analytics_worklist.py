@@ -1,4 +1,5 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import partial
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -8,6 +9,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from ..tools.ranking import best_by_bound
 from .common import CreditRecoveryCommon
 
 # 2026-11-23 is a Monday. São Paulo is UTC-3: 12:00 UTC is 09:00 there, 23:30 UTC is 20:30.
@@ -215,8 +217,10 @@ class TestWorklist(CreditRecoveryCommon):
         claims = self.env["credit.recovery.action"].sudo()._claims_by_debtor(ids)
         expected = {debtor_id: sum(amounts.values()) for debtor_id, amounts in claims.items() if amounts}
         Worklist = self.env["credit.recovery.worklist"].sudo()
-        rows = Worklist._fetch_candidates(self.env["credit.recovery.debtor"]._search([("id", "in", ids)]), TODAY)
-        self.assertEqual({row[0]: row[-1] for row in rows}, expected)
+        self.assertEqual(Worklist._claimable_amounts(ids, TODAY), expected)
+        # The candidates' bound is never below it.
+        rows = Worklist._fetch_candidates(self.env["credit.recovery.debtor"]._search([("id", "in", ids)]))
+        self.assertTrue(all(row[-1] >= expected.get(row[0], 0) for row in rows))
         # By hand: 700 each where one invoice of 200 is skipped; the agreed debtor's entry alone.
         self.assertEqual(
             expected,
@@ -230,3 +234,76 @@ class TestWorklist(CreditRecoveryCommon):
                 debtors[self.bruno].id: 3000.0,
             },
         )
+
+    @freeze_time(MONDAY_9H_SP)
+    def test_a_page_ranked_by_the_bound_is_the_full_ranking(self):
+        """Ranked by an upper bound of the amount to claim (the debtor's amount overdue, plus what the
+        invoices at a stage before their due date claim), with the exact amounts computed only for the
+        rows a page needs: every page is the head of the ranking that computes every row's amount, the
+        amounts are the run's, and a page of one computes fewer of them."""
+        br = self.env.ref("base.br").id
+
+        def debtor_with(name, *invoices):
+            partner = self.env["res.partner"].create(
+                {"name": name, "country_id": br, "tz": "America/Sao_Paulo", "mobile": "+55 11 98765-8888"}
+            )
+            moves = [
+                self.create_invoice(amount, due - timedelta(days=30), due, partner=partner) for amount, due in invoices
+            ]
+            return partner, moves
+
+        overdue, early = date(2026, 11, 13), date(2026, 11, 25)  # 10 days late; due in 2 days (reminder at -3)
+        _disputed, (move_disputed, _move) = debtor_with("Disputed", (9000.0, overdue), (100.0, overdue))
+        _paused, (move_paused, _move) = debtor_with("Paused", (8000.0, overdue), (200.0, overdue))
+        debtor_with("Soon due", (50.0, overdue), (5000.0, early))
+        for amount in (400.0, 600.0, 800.0, 1200.0, 2500.0):
+            debtor_with(f"Owes {amount:g}", (amount, overdue))
+        self.refresh_on(TODAY)
+        self.env.flush_all()
+        for column, value, move in (
+            ("recovery_dispute_state", "open", move_disputed),
+            ("recovery_paused_since", TODAY, move_paused),
+        ):
+            self.env.cr.execute(
+                SQL("UPDATE account_move SET %s = %s WHERE id = %s", SQL.identifier(column), value, move.id)
+            )
+        self.env.invalidate_all()
+        Worklist = self.env["credit.recovery.worklist"].with_user(self.manager)
+        full = Worklist._prepare_rows(MONDAY_9H_SP)
+        claims = self.env["credit.recovery.action"].sudo()._claims_by_debtor([row["debtor_id"] for row in full])
+        self.assertEqual(
+            {row["debtor_id"]: row["amount_claimable"] for row in full},
+            {debtor_id: sum(amounts.values()) for debtor_id, amounts in claims.items() if amounts},
+        )
+        self.assertEqual(
+            [row["debtor_id"] for row in full],
+            [row["debtor_id"] for row in sorted(full, key=lambda row: (-row["expected_recovery"], row["debtor_id"]))],
+        )
+        by_partner = {self.env["credit.recovery.debtor"].browse(row["debtor_id"]).partner_id.name: row for row in full}
+        # Below the debtor's amount overdue (9,100 and 8,200), above it (50): the claim, not the bound, ranks.
+        self.assertEqual(
+            [by_partner[name]["amount_claimable"] for name in ("Disputed", "Paused", "Soon due")], [100, 200, 5050]
+        )
+        self.assertGreater(by_partner["Disputed"]["rank"], by_partner["Owes 400"]["rank"])
+        self.assertLess(by_partner["Soon due"]["rank"], by_partner["Owes 2500"]["rank"])
+        bounds = {row[0]: row[-1] for row in Worklist._fetch_candidates(self.env["credit.recovery.debtor"]._search([]))}
+        self.assertTrue(all(bounds[row["debtor_id"]] >= row["amount_claimable"] for row in full))
+        self.assertEqual(bounds[by_partner["Soon due"]["debtor_id"]], 5050, "the invoice due in 2 days counts")
+        module = "odoo.addons.account_credit_recovery.models.credit_recovery_worklist"
+        for chunk in (1, None):
+            with patch(f"{module}.best_by_bound", partial(best_by_bound, chunk=chunk)):
+                for limit in range(1, len(full) + 1):
+                    self.assertEqual(Worklist._prepare_rows(MONDAY_9H_SP, limit), full[:limit], f"a page of {limit}")
+        computed = []
+        claimable = type(Worklist)._claimable_amounts
+
+        def counted(worklist, debtor_ids, today):
+            computed.extend(debtor_ids)
+            return claimable(worklist, debtor_ids, today)
+
+        with (
+            patch.object(type(Worklist), "_claimable_amounts", counted),
+            patch(f"{module}.best_by_bound", partial(best_by_bound, chunk=1)),
+        ):
+            self.assertEqual(Worklist._prepare_rows(MONDAY_9H_SP, 1), full[:1])
+        self.assertLess(len(computed), len(full), "a page of one, a row at a time: not every amount computed")
