@@ -43,6 +43,7 @@ from . import test_translation
 from . import test_upgrade_stage_template
 from . import test_property_twins
 from . import test_credit_quality
+from . import test_vintage_query
 from . import test_pure_credit_limit
 from . import test_credit_store
 from . import test_pure_inbound
