@@ -7,6 +7,7 @@ from odoo import fields, models
 from odoo.tools import SQL, format_amount, format_date
 
 from ..tools import credit_limit as cl
+from ..tools.sql import array_literal
 
 REASONS = [
     (cl.REASON_BLOCKED, "New credit blocked"),
@@ -16,6 +17,18 @@ REASONS = [
     (cl.REASON_OVERRIDE_END, "Override ended"),
     (cl.REASON_NORMAL, "Normal limit back"),
 ]
+
+# The SQL types of the log's columns as :meth:`CreditRecoveryCreditChange._recovery_log` sends them.
+LOG_TYPES = {
+    "debtor": "int",
+    "company": "int",
+    "reason": "varchar",
+    "restoration": "bool",
+    "frm": "varchar",
+    "to": "varchar",
+    "lfrom": "numeric",
+    "lto": "numeric",
+}
 
 
 class CreditRecoveryCreditChange(models.Model):
@@ -39,16 +52,11 @@ class CreditRecoveryCreditChange(models.Model):
     limit_to = fields.Monetary(string="Limit After", readonly=True)
     note = fields.Char(readonly=True, help="The manager's reason of an override.")
 
-    def _recovery_log(self, changes, today, reason_text=None):
-        """Insert one log row and one chatter note per change (two set-based INSERTs)."""
-        sentences = credit_change_sentences(self.env)
-        companies = self.env["res.company"].browse({change[1] for change in changes})
-        currencies = {company.id: company.currency_id for company in companies}
-        columns = {
-            key: [] for key in ("debtor", "company", "reason", "restoration", "frm", "to", "lfrom", "lto", "body")
-        }
-        bodies = {}
-        for debtor_id, company_id, _partner, applied, current, _normal, state, _restored, override_until in changes:
+    def _recovery_log(self, changes, today, reason_text=None, notes=True):
+        """Insert one log row per change and (``notes``) one chatter note on its debtor: two set-based
+        INSERTs. The run's planning passes ``notes=False``: its thousands of changes are in the log only."""
+        columns = {key: [] for key in ("debtor", "company", "reason", "restoration", "frm", "to", "lfrom", "lto")}
+        for debtor_id, company_id, _partner, applied, current, _normal, state, _restored, _until in changes:
             columns["debtor"].append(debtor_id)
             columns["company"].append(company_id)
             columns["reason"].append(state.reason)
@@ -57,6 +65,35 @@ class CreditRecoveryCreditChange(models.Model):
             columns["to"].append(state.state)
             columns["lfrom"].append(current)
             columns["lto"].append(state.limit)
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO credit_recovery_credit_change
+                       (debtor_id, company_id, date, reason, restoration, state_from, state_to, limit_from, limit_to,
+                        note, create_uid, create_date, write_uid, write_date)
+                SELECT unnest(%(debtor)s::int[]), unnest(%(company)s::int[]), %(today)s, unnest(%(reason)s::varchar[]),
+                       unnest(%(restoration)s::bool[]), unnest(%(frm)s::varchar[]), unnest(%(to)s::varchar[]),
+                       unnest(%(lfrom)s::numeric[]), unnest(%(lto)s::numeric[]), %(note)s,
+                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                """,
+                today=today,
+                note=reason_text or None,
+                uid=self.env.uid,
+                **{key: array_literal(values, LOG_TYPES[key]) for key, values in columns.items()},
+            )
+        )
+        if notes:
+            self._recovery_post_notes(changes, reason_text)
+
+    def _recovery_post_notes(self, changes, reason_text=None):
+        """One chatter note per change on its debtor, one set-based INSERT."""
+        sentences = credit_change_sentences(self.env)
+        companies = self.env["res.company"].browse({change[1] for change in changes})
+        currencies = {company.id: company.currency_id for company in companies}
+        debtors = []
+        body_list = []
+        bodies = {}
+        for debtor_id, company_id, _partner, _applied, current, _normal, state, _restored, override_until in changes:
             until = override_until if state.reason == cl.REASON_OVERRIDE else None
             # Memoized: a batch of thousands repeats the same few notes (every debtor blocked alike).
             key = (state.reason, current, state.limit, company_id, until)
@@ -73,24 +110,8 @@ class CreditRecoveryCreditChange(models.Model):
                         reason_text=reason_text,
                     )
                 )
-            columns["body"].append(bodies[key])
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO credit_recovery_credit_change
-                       (debtor_id, company_id, date, reason, restoration, state_from, state_to, limit_from, limit_to,
-                        note, create_uid, create_date, write_uid, write_date)
-                SELECT unnest(%(debtor)s::int[]), unnest(%(company)s::int[]), %(today)s, unnest(%(reason)s::varchar[]),
-                       unnest(%(restoration)s::bool[]), unnest(%(frm)s::varchar[]), unnest(%(to)s::varchar[]),
-                       unnest(%(lfrom)s::numeric[]), unnest(%(lto)s::numeric[]), %(note)s,
-                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
-                """,
-                today=today,
-                note=reason_text or None,
-                uid=self.env.uid,
-                **{key: value for key, value in columns.items() if key != "body"},
-            )
-        )
+            debtors.append(debtor_id)
+            body_list.append(bodies[key])
         subtype = self.env.ref("mail.mt_note")
         self.env.cr.execute(
             SQL(
@@ -101,8 +122,8 @@ class CreditRecoveryCreditChange(models.Model):
                        %(subtype)s, %(author)s, now() at time zone 'UTC',
                        %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
                 """,
-                debtor=columns["debtor"],
-                body=columns["body"],
+                debtor=debtors,
+                body=body_list,
                 subtype=subtype.id,
                 author=self.env.user.partner_id.id,
                 uid=self.env.uid,

@@ -6,6 +6,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_amount, format_date
 
 from ..tools.collection import agreement_awaits_payment, credit_status, payments_to_restore, select_profile
+from ..tools.sql import array_literal
 
 HISTORY_DAYS = 365
 
@@ -337,7 +338,7 @@ class CreditRecoveryDebtor(models.Model):
                 run=run.id if run else None,
                 assignments=assignments,
                 arrays=arrays,
-                changed=extra["changed"],
+                changed=array_literal(extra["changed"], "bool"),
                 **values,
             )
         )

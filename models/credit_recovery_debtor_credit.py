@@ -12,7 +12,7 @@ from odoo.tools import SQL, format_amount, format_date
 from ..tools import credit_limit as cl
 from ..tools.collection import CREDIT_AGREEMENT_PENDING, CREDIT_RESTRICTED
 from ..tools.kpi import REPURCHASE_DAYS
-from ..tools.sql import batch_update
+from ..tools.sql import array_literal, batch_update
 
 LIMIT_STATES = [
     (cl.LIMIT_NORMAL, "Normal"),
@@ -239,7 +239,10 @@ class CreditRecoveryDebtor(models.Model):
     def _recovery_refresh_write(self, values, run=None, extra=None):
         """The run's set-based refresh (planning phase, history): the limits follow in the same batch,
         decided on the refreshed status, stage, days and profile, and the debtors' credit columns
-        written by the refresh's own UPDATE (one pass over the rows)."""
+        written by the refresh's own UPDATE (one pass over the rows). The changes the run's planning
+        makes (``run`` given: thousands of customers at once on the first night) are logged without a
+        chatter note each: the log, on the debtor's *Credit at the Store* tab, is their record, as the
+        run's stage actions are; every other path notes them in the chatter too."""
         today = fields.Date.context_today(self)
         refreshed = {
             debtor_id: (status, days, stage, profile)
@@ -258,11 +261,11 @@ class CreditRecoveryDebtor(models.Model):
             full = [None] * len(changed)
             for debtor_id, value in zip(columns["id"][1], column, strict=True):
                 full[position[debtor_id]] = value
-            extra["columns"][name] = (sql_type, full)
+            extra["columns"][name] = (sql_type, array_literal(full, sql_type))
         for debtor_id in columns["id"][1]:
             changed[position[debtor_id]] = True
         res = super()._recovery_refresh_write(values, run=run, extra=extra)
-        self._recovery_write_credit_limits(changes, today, debtors_written=True)
+        self._recovery_write_credit_limits(changes, today, debtors_written=True, notes=run is None)
         return res
 
     def _recovery_queue_credit_limits(self, debtor_ids):
@@ -449,10 +452,10 @@ class CreditRecoveryDebtor(models.Model):
                 columns[name][1].append(value)
         return columns
 
-    def _recovery_write_credit_limits(self, changes, today, reason_text=None, debtors_written=False):
+    def _recovery_write_credit_limits(self, changes, today, reason_text=None, debtors_written=False, notes=True):
         """Write ``changes`` (:meth:`_recovery_credit_changes`) set-based: the partners' limits, the debtors
-        (unless ``debtors_written``: the refresh's UPDATE took them), the log and the chatter notes; then the
-        welcome back of the restored customers."""
+        (unless ``debtors_written``: the refresh's UPDATE took them), the log and (``notes``) the chatter
+        notes; then the welcome back of the restored customers."""
         if not changes:
             return
         patches = {}
@@ -465,8 +468,8 @@ class CreditRecoveryDebtor(models.Model):
                   FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::jsonb[]) AS patch) v
                  WHERE p.id = v.id
                 """,
-                list(patches),
-                [json.dumps(patch) for patch in patches.values()],
+                array_literal(list(patches), "int"),
+                array_literal([json.dumps(patch) for patch in patches.values()], "jsonb"),
             )
         )
         if not debtors_written:
@@ -482,7 +485,7 @@ class CreditRecoveryDebtor(models.Model):
                     overwrite=set(columns),
                 )
             )
-        self.env["credit.recovery.credit.change"]._recovery_log(changes, today, reason_text)
+        self.env["credit.recovery.credit.change"]._recovery_log(changes, today, reason_text, notes=notes)
         self.env["res.partner"].invalidate_model(["credit_limit", "use_partner_credit_limit"])
         self.invalidate_model(
             [

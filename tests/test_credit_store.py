@@ -287,3 +287,9 @@ class TestCreditStore(CreditRecoveryCommon):
         debtor = self.debtor()
         self.assertEqual(debtor.credit_limit_state, "blocked")
         self.assertEqual(self.limit(), BLOCKED_LIMIT)
+        # Logged with its reason; the run's changes (thousands on a first night) post no chatter note each.
+        self.assertEqual(
+            [(change.reason, change.limit_from, change.limit_to) for change in debtor.credit_change_ids],
+            [("blocked", 1000.0, BLOCKED_LIMIT)],
+        )
+        self.assertNotIn("New credit blocked", "".join(debtor.message_ids.mapped("body")))

@@ -15,6 +15,7 @@ state on the same day from the same data and must agree field by field. Each led
 before the next one.
 """
 
+import json
 from datetime import date, datetime, time, timedelta
 
 from freezegun import freeze_time
@@ -22,8 +23,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..models.common import STATE_FIELDS
+from ..tools.sql import array_literal
 from .common import CreditRecoveryCommon
 
 TODAY = date(2026, 3, 16)
@@ -160,3 +163,46 @@ class TestRuleTwins(CreditRecoveryCommon):
             "profile_computed_id = NULL, profile_id = NULL WHERE id = ANY(%s)",
             lambda debtors: debtors._recovery_refresh_aggregates(),
         )
+
+    @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(
+        arrays=st.fixed_dictionaries(
+            {
+                "int": st.lists(st.one_of(st.none(), st.integers(-(2**31), 2**31 - 1)), max_size=20),
+                "float": st.lists(st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False)), max_size=20),
+                "numeric": st.lists(
+                    st.one_of(st.none(), st.floats(-1e12, 1e12, allow_nan=False).map(lambda x: round(x, 2))),
+                    max_size=20,
+                ),
+                "bool": st.lists(st.one_of(st.none(), st.booleans()), max_size=20),
+                "date": st.lists(st.one_of(st.none(), st.dates(date(1900, 1, 1), date(2200, 12, 31))), max_size=20),
+                "varchar": st.lists(
+                    st.one_of(st.none(), st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"))),
+                    max_size=20,
+                ),
+                "jsonb": st.lists(
+                    st.one_of(
+                        st.none(),
+                        st.dictionaries(st.text(max_size=5).filter(lambda k: "\x00" not in k), st.floats(0, 1e6)).map(
+                            json.dumps
+                        ),
+                    ),
+                    max_size=10,
+                ),
+            }
+        )
+    )
+    def test_array_literal_and_list_parameter_agree(self, arrays):
+        """``tools.sql.array_literal`` (one constant) and psycopg2's list (``ARRAY[...]``) give PostgreSQL the
+        same array, NULLs, quotes, backslashes, braces and commas included."""
+        for sql_type, values in arrays.items():
+            self.env.cr.execute(
+                SQL(
+                    "SELECT %s::%s[] IS NOT DISTINCT FROM %s::%s[]",
+                    values,
+                    SQL(sql_type),
+                    array_literal(values, sql_type),
+                    SQL(sql_type),
+                )
+            )
+            self.assertTrue(self.env.cr.fetchone()[0], f"{sql_type}: {values!r}")
