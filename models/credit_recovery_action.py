@@ -218,22 +218,6 @@ class CreditRecoveryAction(models.Model):
         return skipped, kept
 
     @api.model
-    def _update_amounts(self, rows):
-        """Store the amounts the rows of :meth:`_fetch_facts` claim today (one UPDATE)."""
-        if not rows:
-            return
-        self.env.cr.execute(
-            SQL(
-                """UPDATE credit_recovery_action a SET amount = v.amount
-                     FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::numeric[]) AS amount) v
-                    WHERE a.id = v.id AND a.amount IS DISTINCT FROM v.amount""",
-                [row["id"] for row in rows],
-                [row["amount"] for row in rows],
-            )
-        )
-        self.invalidate_model(["amount"])
-
-    @api.model
     def _mark_skipped(self, skipped, run=None):
         """``skipped`` is ``{reason: [rows]}`` of recorded actions; one UPDATE."""
         ids = [row["id"] for rows in skipped.values() for row in rows]
@@ -257,21 +241,48 @@ class CreditRecoveryAction(models.Model):
         self.invalidate_model(["state", "skip_reason", "dispatch_id", "run_id"])
 
     @api.model
-    def _mark_done(self, ids):
-        """The actions of ``ids`` carried out (their message went out); one UPDATE for a delivery
-        batch (the ORM would write them a hundred rows at a time). No stored field follows it."""
-        if not ids:
+    def _hold_amounts(self, rows):
+        """The amounts the rows of :meth:`_fetch_facts` claim today, for the delivery: in the
+        cache only, what its messages read while they are rendered; :meth:`_mark_done` stores
+        them with the actions' outcome, one UPDATE for both (they were two over the same rows)."""
+        if not rows:
             return
+        actions = self.browse([row["id"] for row in rows])
+        field = self._fields["amount"]
+        self.env.cache.update(
+            actions, field, [field.convert_to_cache(row["amount"], actions, validate=False) for row in rows]
+        )
+
+    @api.model
+    def _mark_done(self, ids, rows=()):
+        """The actions of ``ids`` carried out (their message went out); one UPDATE for a delivery
+        batch (the ORM would write them a hundred rows at a time). No stored field follows it.
+
+        ``rows``: rows of :meth:`_fetch_facts` whose amounts (:meth:`_hold_amounts`) are stored
+        in the same UPDATE, whether done or not (a message nobody could receive: skipped)."""
+        amounts = {row["id"]: row["amount"] for row in rows}
+        if not ids and not amounts:
+            return
+        done = set(ids)
+        ids = list(dict.fromkeys([*ids, *amounts]))
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE credit_recovery_action SET state = 'done' WHERE id = ANY(%(ids)s)
+                UPDATE credit_recovery_action a
+                   SET state = CASE WHEN v.done THEN 'done' ELSE a.state END,
+                       amount = CASE WHEN v.held THEN v.amount ELSE a.amount END
+                  FROM (SELECT unnest(%(ids)s::int[]) AS id, unnest(%(done)s::bool[]) AS done,
+                               unnest(%(held)s::bool[]) AS held, unnest(%(amounts)s::numeric[]) AS amount) v
+                 WHERE a.id = v.id AND (v.done OR (v.held AND a.amount IS DISTINCT FROM v.amount))
                 """,
-                ids=list(ids),
+                ids=ids,
+                done=[action_id in done for action_id in ids],
+                held=[action_id in amounts for action_id in ids],
+                amounts=[amounts.get(action_id) for action_id in ids],
             )
         )
-        self.browse(ids).invalidate_recordset(["state"])
+        self.browse(ids).invalidate_recordset(["state", "amount"])
 
 
 def action_facts(row, today, prescribed=None):

@@ -110,7 +110,8 @@ class CreditRecoveryDispatch(models.Model):
         for row in kept:
             row["amount"] = per_installment[row["debtor_id"]].get((row["move_id"], row["due_date"]), row["amount"])
             claimed[row["dispatch_id"]][row["move_id"], row["due_date"]] = row["amount"]
-        Action._update_amounts(kept)
+        # Stored with the actions' outcome at the end (one UPDATE): in the cache meanwhile.
+        Action._hold_amounts(kept)
         allowed._set_decision(kept_by_dispatch)
         self._write_states(
             {
@@ -137,7 +138,7 @@ class CreditRecoveryDispatch(models.Model):
                 "activity_count": counts["activity"],
             }
         Action._mark_skipped({collection.SKIP_OPT_OUT: opted_out})
-        Action._mark_done(done)
+        Action._mark_done(done, kept)
         self._write_states(values)
 
     def _write_states(self, values):
@@ -238,8 +239,9 @@ class CreditRecoveryDispatch(models.Model):
         # The e-mails' and SMS' contact logs are recorded together: one create, sealed and chained
         # at once (e-mails first, as each channel's logs were before).
         logs = []
-        self._post_emails(emails, results, notes, logs=logs)
-        self._post_sms(texts, results, notes, logs=logs)
+        reply_to = {}  # the e-mails' and SMS' reply-to addresses, looked up once per debtor and sender
+        self._post_emails(emails, results, notes, logs=logs, reply_to=reply_to)
+        self._post_sms(texts, results, notes, logs=logs, reply_to=reply_to)
         if logs:
             self.env["credit.recovery.contact"]._create_automatic_logs(logs)
         self._post_other_channels(results, notes)
@@ -268,17 +270,18 @@ class CreditRecoveryDispatch(models.Model):
                 texts.update(template.sudo()._render_field("body", ids, compute_lang=True))
         return emails, texts
 
-    def _post_emails(self, emails, results, notes, logs=None):
+    def _post_emails(self, emails, results, notes, logs=None, reply_to=None):
         """The stage e-mails: one chatter message, one queued ``mail.mail`` and one notification
         each (as ``message_post`` would), and their contact logs, created in batches (``logs``:
-        a list their values are added to instead, for the caller to record)."""
+        a list their values are added to instead, for the caller to record; ``reply_to``: the
+        addresses already looked up, see :meth:`_reply_to_by_debtor`)."""
         to_send = self._email_recipients(emails, notes)
         if not to_send:
             return
         subtype = self.env.ref("mail.mt_comment")
         author = self.env.user.partner_id
         senders = {dispatch.id: emails[dispatch.id].get("email_from") or author.email_formatted for dispatch in to_send}
-        reply_to = self._reply_to_by_debtor(to_send, senders)
+        reply_to = self._reply_to_by_debtor(to_send, senders, reply_to)
         messages, bodies = self._create_chatter_messages(
             [
                 dispatch._prepare_chatter_vals(
@@ -418,20 +421,22 @@ class CreditRecoveryDispatch(models.Model):
             messages.browse(ids).invalidate_recordset(["body"])
         return messages, bodies
 
-    def _reply_to_by_debtor(self, dispatches, senders):
+    def _reply_to_by_debtor(self, dispatches, senders, reply_to=None):
         """``{(debtor id, sender): reply-to}`` as ``mail.message`` would compute it for each message,
-        computed once per sender for the batch (Odoo looks up the aliases message by message)."""
+        computed once per sender for the batch (Odoo looks up the aliases message by message).
+        ``reply_to``: the addresses known already (the e-mails'), completed and returned."""
+        reply_to = {} if reply_to is None else reply_to
         by_sender = defaultdict(list)
         for dispatch in dispatches:
-            by_sender[senders[dispatch.id]].append(dispatch.debtor_id.id)
-        reply_to = {}
+            if (dispatch.debtor_id.id, senders[dispatch.id]) not in reply_to:
+                by_sender[senders[dispatch.id]].append(dispatch.debtor_id.id)
         for sender, debtor_ids in by_sender.items():
             debtors = self.env["credit.recovery.debtor"].sudo().browse(debtor_ids)
             for debtor_id, address in debtors._notify_get_reply_to(default=sender).items():
                 reply_to[debtor_id, sender] = address
         return reply_to
 
-    def _post_sms(self, texts, results, notes, logs=None):
+    def _post_sms(self, texts, results, notes, logs=None, reply_to=None):
         """The stage SMS: one chatter message, one queued ``sms.sms`` and one notification each
         (as ``_message_sms`` would), and their contact logs, created in batches (``logs``: as for
         :meth:`_post_emails`)."""
@@ -441,7 +446,7 @@ class CreditRecoveryDispatch(models.Model):
         subtype = self.env.ref("mail.mt_note")
         author = self.env.user.partner_id
         senders = {dispatch.id: author.email_formatted for dispatch, _number in to_send}
-        reply_to = self._reply_to_by_debtor([dispatch for dispatch, _number in to_send], senders)
+        reply_to = self._reply_to_by_debtor([dispatch for dispatch, _number in to_send], senders, reply_to)
         messages, _bodies = self._create_chatter_messages(
             [
                 dispatch._prepare_chatter_vals(

@@ -302,6 +302,40 @@ class TestSecurityEvidence(CreditRecoveryCommon):
         self.assertEqual(len(self.other_invoice.message_ids), messages, "no note lands on that invoice")
 
     @freeze_time(MONDAY_9H_SP)
+    def test_a_batch_of_logs_is_checked_for_companies_as_one_log_is(self):
+        """The company check of logs created together (batched) refuses what Odoo's refuses for one."""
+        company_2 = self.setup_other_company()["company"]
+        stranger = self.env["res.partner"].create({"name": "Filial Ltda", "company_id": company_2.id})
+        vals = {"channel": "phone", "direction": "inbound"}
+        Contact = self.Contact.sudo()
+        with self.assertRaisesText(UserError, "Incompatible companies"):
+            Contact.create({"partner_id": stranger.id} | vals)
+        with self.assertRaisesText(UserError, "Incompatible companies"):
+            Contact.create([{"partner_id": self.customer.id} | vals, {"partner_id": stranger.id} | vals])
+        with self.assertRaisesText(UserError, "Incompatible companies"):
+            Contact.create(
+                [
+                    {"partner_id": self.customer.id, "invoice_ids": [Command.set(self.invoice.ids)]} | vals,
+                    {"partner_id": self.customer.id, "company_id": company_2.id} | vals,
+                    {
+                        "partner_id": self.customer.id,
+                        "company_id": company_2.id,
+                        "invoice_ids": [Command.set(self.invoice.ids)],
+                    }
+                    | vals,
+                ]
+            )
+        logs = Contact.create(
+            [
+                {"partner_id": self.customer.id, "invoice_ids": [Command.set(self.invoice.ids)]} | vals,
+                {"partner_id": self.customer.id, "company_id": company_2.id} | vals,
+                {"partner_id": stranger.id, "company_id": company_2.id} | vals,
+            ]
+        )
+        self.assertEqual(logs.company_id, self.env.company | company_2)
+        self.assertTrue(all(logs.mapped("evidence_hash")), "the logs are recorded and sealed")
+
+    @freeze_time(MONDAY_9H_SP)
     def test_a_call_over_the_cap_is_recorded_and_flagged(self):
         first = self.log(channel="sms")
         second = self.log(context=BYPASS_CONTEXT)
