@@ -3,7 +3,7 @@ WhatsApp text and the agreements carry it; reused, updated, replaced, removed wh
 static code, and why, when the PSP cannot be reached."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -79,9 +79,14 @@ class TestPixCharges(PixCollectionCommon):
         )
 
     def test_a_charge_is_reused_while_unchanged_and_updated_when_the_amount_changes(self):
-        values = self.page_values()
-        count, puts = len(self.psp.charges), sum(1 for request in self.psp.requests if request["method"] == "PUT")
-        again = self.page_values()
+        # Today at 12:00 UTC, then tomorrow at 09:00 UTC: the same day in UTC and in Brazil, and 21
+        # hours apart, within the total's validity (a day, less the hour of margin) whenever the
+        # suite runs (at the real clock's moment, run before 01:00 UTC, tomorrow's midnight found
+        # the charge about to expire and replaced it).
+        with freeze_time(datetime.combine(self.today, time(12))):
+            values = self.page_values()
+            count, puts = len(self.psp.charges), sum(1 for request in self.psp.requests if request["method"] == "PUT")
+            again = self.page_values()
         self.assertEqual(again["pix_total"], values["pix_total"])
         self.assertEqual([row["pix"] for row in again["rows"]], [row["pix"] for row in values["rows"]])
         self.assertEqual(len(self.psp.charges), count, "nothing new at the PSP")
@@ -90,7 +95,7 @@ class TestPixCharges(PixCollectionCommon):
         # Tomorrow the total claimed has a day more of interest: the same charge, its amount changed.
         total = self.charges(key=f"debtor-{self.debtor.id}", state="active")
         txid, amount = total.txid, Decimal(str(total.amount))
-        with freeze_time(self.today + timedelta(days=1)):
+        with freeze_time(datetime.combine(self.today + timedelta(days=1), time(9))):
             tomorrow = self.page_values()
             claim = self.debtor._get_claims()[self.debtor.id]
         self.assertGreater(claim.total, amount)
