@@ -313,7 +313,7 @@ class CreditRecoveryWorklist(models.Model):
         return self.env.execute_query(
             SQL(
                 """
-                SELECT debtor.id, debtor.company_id, partner.tz, debtor.days_overdue, debtor.last_contact_date,
+                SELECT debtor.id, debtor.company_id, partner.tz, %(days)s, debtor.last_contact_date,
                        profile.sequence, %(contactable)s, COALESCE(debtor.score_overridden, FALSE),
                        debtor.score_override, debtor.score_override_reason, debtor.score_probability,
                        debtor.score_date, claim.amount
@@ -339,6 +339,8 @@ class CreditRecoveryWorklist(models.Model):
                    AND NOT COALESCE(partner.recovery_no_valid_phone, TRUE)
                 """,
                 contactable=self.env["res.partner"]._recovery_contactable_sql("partner"),
+                # Days overdue are computed when read, from the oldest unpaid due date.
+                days=self.env["credit.recovery.invoice"]._days_overdue_sql(SQL("debtor.oldest_due_date"), today),
                 visible=visible.subselect(),
                 amount=CLAIM_AMOUNT,
                 prescribed_until=last_prescribed_due(today),
