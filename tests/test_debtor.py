@@ -55,7 +55,7 @@ class TestDebtor(CreditRecoveryCommon):
         debtor = self.debtor_of(company_customer)
         self.assertEqual(debtor.amount_overdue, 100.0)
         self.assertEqual(contact.recovery_debtor_id, debtor)
-        self.assertEqual(contact.recovery_days_overdue, 20)
+        self.assertEqual(self.days_overdue_on(date(2026, 3, 1), contact), 20)
 
     def test_paying_everything_restores_credit(self):
         invoice = self.create_invoice(300.0, date(2026, 1, 10), date(2026, 2, 9))
