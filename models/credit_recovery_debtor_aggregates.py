@@ -410,8 +410,8 @@ class CreditRecoveryDebtor(models.Model):
     @api.model
     def _recovery_refresh_history(self, companies=None, planned_run=None):
         """Daily: the 12-month window slides, so recompute recurrence and broken commitments (and
-        hence profiles and credit status); days overdue are not stored (computed when read). Only
-        the rows that change are written.
+        hence profiles and credit status) where they change; days overdue are not stored
+        (computed when read). Only the rows that change are written.
 
         ``planned_run``: the debtors that run planned were just recomputed by its plan phase;
         only the others (paid but late in the last 12 months, or overdue before their first
@@ -429,6 +429,16 @@ class CreditRecoveryDebtor(models.Model):
         domain = ["|", "|", ("overdue_episodes", ">", 0), ("amount_overdue", ">", 0), ("broken_commitments", ">", 0)]
         if planned_run is not None:
             domain = ["&", "|", ("planned_run_id", "=", False), ("planned_run_id", "!=", planned_run.id), *domain]
-        debtors = self.search([*company_domain, *domain], order="id")
+        # The stored recurrence only (fetched with the ids): the filter below reads nothing else.
+        debtors = self.search_fetch([*company_domain, *domain], ["overdue_episodes"], order="id")
         for start in range(0, len(debtors), 5000):
-            debtors[start : start + 5000]._recovery_refresh_aggregates()
+            batch = debtors[start : start + 5000]
+            # Their invoices' states did not change today (they would have been planned): what the
+            # sliding window changes is the recurrence, and what follows from it (credit status,
+            # profile, credit limit). Only the debtors whose recurrence changes go through the
+            # aggregates again; the segments (the hardship window slides too) for all, one UPDATE.
+            episodes = batch._get_overdue_episodes()
+            batch.filtered(
+                lambda debtor, episodes=episodes: debtor.overdue_episodes != episodes.get(debtor.id, 0)
+            )._recovery_refresh_aggregates()
+            batch._recovery_refresh_segments()

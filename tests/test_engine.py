@@ -126,6 +126,7 @@ class TestCollectionEngine(CreditRecoveryCommon):
         run = self.run_collection(NOTICE_DAY)
         debtor = invoice.recovery_debtor_id
         self.assertEqual((run.debtor_count, debtor.stage_id, debtor.oldest_due_date), (1, self.stage_notice, DUE))
+        self.deliver(NOTICE_DAY)
 
         def row_version():
             self.env.flush_all()
