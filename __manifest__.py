@@ -2,7 +2,7 @@
     "name": "Credit Recovery",
     "summary": "Debt collection and credit recovery: stages, debtor profiles, "
     "collection state on invoices and customers (Brazilian CDC rules by default)",
-    "version": "18.0.1.7.0",
+    "version": "18.0.1.8.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "account_credit_recovery developers",

@@ -27,6 +27,7 @@ WORKFLOW_FIELDS = frozenset(
         "callback_date",
         "stage_id",
         "amount_overdue",
+        "oldest_due_date",
         "days_overdue",
         "overdue_invoice_count",
         "next_action_date",
@@ -110,9 +111,17 @@ class CreditRecoveryDebtor(models.Model):
         help="Highest collection stage reached by the customer's invoices.",
     )
     amount_overdue = fields.Monetary(compute="_compute_collection_state", store=True)
-    days_overdue = fields.Integer(
+    oldest_due_date = fields.Date(
+        string="Oldest Unpaid Due Date",
         compute="_compute_collection_state",
         store=True,
+        help="Due date of the oldest installment overdue among the customer's invoices.",
+    )
+    # Not stored: they change every day. Computed from ``oldest_due_date`` when read; searching,
+    # sorting (``_order``) and grouping use the same SQL expression (``_field_to_sql``).
+    days_overdue = fields.Integer(
+        compute="_compute_days_overdue",
+        search="_search_days_overdue",
         aggregator="max",  # a group of debtors is as late as its latest one: a sum of days means nothing
         help="Days overdue of the oldest unpaid installment.",
     )

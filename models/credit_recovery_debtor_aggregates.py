@@ -12,11 +12,37 @@ HISTORY_DAYS = 365
 
 
 class CreditRecoveryDebtor(models.Model):
-    """The debtor's aggregates of its invoices' collection state (amount, days, stage, next
-    action), its recurrence, credit status and profile: the stored computes, and their
-    set-based twin for the daily refresh, which apply the same rules."""
+    """The debtor's aggregates of its invoices' collection state (amount, oldest unpaid due date,
+    stage, next action), its recurrence, credit status and profile: the stored computes, and their
+    set-based twin for the daily refresh, which apply the same rules. Days overdue change every
+    day: they are not stored but follow from ``oldest_due_date`` when read (the invoice's rule,
+    ``credit.recovery.invoice._days_overdue_sql``), so the daily refresh writes only the debtors
+    whose stored facts changed."""
 
     _inherit = "credit.recovery.debtor"
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        # Days overdue are computed when read: searching, sorting (``_order``), grouping and the
+        # raw SQL of other files (``_field_to_sql(alias, "days_overdue")``) use the same expression.
+        if fname == "days_overdue":
+            return self.env["credit.recovery.invoice"]._days_overdue_sql(
+                super()._field_to_sql(alias, "oldest_due_date", query, flush)
+            )
+        return super()._field_to_sql(alias, fname, query, flush)
+
+    @api.depends("oldest_due_date")
+    def _compute_days_overdue(self):
+        today = fields.Date.context_today(self)
+        for debtor in self:
+            oldest = debtor.oldest_due_date
+            debtor.days_overdue = max((today - oldest).days, 0) if oldest else 0
+
+    def _search_days_overdue(self, operator, value):
+        if operator not in ("=", "!=", "<", "<=", ">", ">=", "in", "not in"):
+            return NotImplemented
+        query = self._where_calc([])
+        query.add_where(self._condition_to_sql(self._table, "days_overdue", operator, value, query))
+        return [("id", "in", query)]
 
     @api.depends(
         "invoice_ids.recovery_amount_overdue",
@@ -29,11 +55,11 @@ class CreditRecoveryDebtor(models.Model):
         Move = self.env["account.move"]
         debtor_ids = self._origin.ids
         overdue = {
-            debtor.id: (amount, days, count)
-            for debtor, amount, days, count in Move._read_group(
+            debtor.id: (amount, oldest, count)
+            for debtor, amount, oldest, count in Move._read_group(
                 [("recovery_debtor_id", "in", debtor_ids), ("recovery_amount_overdue", ">", 0)],
                 ["recovery_debtor_id"],
-                ["recovery_amount_overdue:sum", "recovery_days_overdue:max", "__count"],
+                ["recovery_amount_overdue:sum", "recovery_oldest_due_date:min", "__count"],
             )
         }
         staged = {}
@@ -49,10 +75,10 @@ class CreditRecoveryDebtor(models.Model):
                 best_date = next_date
             staged[debtor.id] = (best_stage, best_date)
         for debtor in self:
-            amount, days, count = overdue.get(debtor._origin.id, (0.0, 0, 0))
+            amount, oldest, count = overdue.get(debtor._origin.id, (0.0, False, 0))
             stage, next_date = staged.get(debtor._origin.id, (False, False))
             debtor.amount_overdue = amount
-            debtor.days_overdue = days
+            debtor.oldest_due_date = oldest
             debtor.overdue_invoice_count = count
             debtor.stage_id = stage
             if debtor.callback_date and (not next_date or debtor.callback_date < next_date):
@@ -76,6 +102,27 @@ class CreditRecoveryDebtor(models.Model):
                 lambda agreement: agreement.state == "broken" and agreement.broken_date >= since
             )
             debtor.broken_commitments = len(promises) + len(agreements)
+
+    def _broken_in_window(self):
+        """``{debtor_id: n}``: promises to pay and agreements of these debtors broken in the last 12
+        months, as :meth:`_compute_broken_commitments` counts them (two grouped queries)."""
+        since = fields.Date.context_today(self) - timedelta(days=HISTORY_DAYS)
+        counts = defaultdict(int)
+        for model, date_field in (
+            ("credit.recovery.promise", "closed_date"),
+            ("credit.recovery.agreement", "broken_date"),
+        ):
+            for debtor, count in (
+                self.env[model]
+                .sudo()
+                ._read_group(
+                    [("debtor_id", "in", self.ids), ("state", "=", "broken"), (date_field, ">=", since)],
+                    ["debtor_id"],
+                    ["__count"],
+                )
+            ):
+                counts[debtor.id] += count
+        return counts
 
     @api.depends("overdue_episodes", "broken_commitments", "company_id")
     def _compute_profile_computed_id(self):
@@ -239,7 +286,7 @@ class CreditRecoveryDebtor(models.Model):
                 WITH aggregate AS (
                     SELECT m.recovery_debtor_id AS id,
                            SUM(s.amount_overdue) FILTER (WHERE s.amount_overdue > 0) AS amount,
-                           MAX(%(days)s) FILTER (WHERE s.amount_overdue > 0) AS days,
+                           MIN(s.oldest_due_date) FILTER (WHERE s.amount_overdue > 0) AS oldest,
                            COUNT(*) FILTER (WHERE s.amount_overdue > 0) AS count,
                            (array_agg(s.stage_id ORDER BY %(ladder)s)
                                 FILTER (WHERE s.stage_id IS NOT NULL))[1] AS stage,
@@ -250,14 +297,14 @@ class CreditRecoveryDebtor(models.Model):
                       LEFT JOIN credit_recovery_stage st ON st.id = s.stage_id
                      GROUP BY m.recovery_debtor_id
                 )
-                SELECT d.id, d.company_id, COALESCE(a.amount, 0), COALESCE(a.days, 0), COALESCE(a.count, 0), a.stage,
+                SELECT d.id, d.company_id, COALESCE(a.amount, 0), a.oldest, %(days)s, COALESCE(a.count, 0), a.stage,
                        LEAST(a.next_date, d.callback_date), COALESCE(d.broken_commitments, 0), d.profile_override_id
                   FROM unnest(%(ids)s::int[]) AS batch(id)
                   JOIN credit_recovery_debtor d ON d.id = batch.id
                   LEFT JOIN aggregate a ON a.id = d.id
                 """,
                 ids=self.ids,
-                days=self.env["credit.recovery.invoice"]._days_overdue_sql(SQL("s.oldest_due_date")),
+                days=self.env["credit.recovery.invoice"]._days_overdue_sql(SQL("a.oldest")),
                 ladder=self.env["credit.recovery.stage"]._ladder_order_sql("st"),
             )
         )
@@ -265,12 +312,13 @@ class CreditRecoveryDebtor(models.Model):
         payments = self._get_agreement_payments()
         rules = self._get_profile_rules_by_company({row[1] for row in rows})
         values = defaultdict(list)
-        for debtor_id, company_id, amount, days, count, stage, next_date, broken, override in rows:
+        for debtor_id, company_id, amount, oldest, days, count, stage, next_date, broken, override in rows:
             recurrence = episodes.get(debtor_id, 0)
             computed = select_profile(rules[company_id], recurrence, broken)
             for key, value in (
                 ("id", debtor_id),
                 ("amount", amount),
+                ("oldest", oldest),
                 ("days", days),
                 ("count", count),
                 ("stage", stage),
@@ -285,8 +333,9 @@ class CreditRecoveryDebtor(models.Model):
 
     def _recovery_refresh_write(self, values, run=None, extra=None):
         """The refresh's one UPDATE of the debtors: ``values`` holds one list per column (``id``, ``amount``,
-        ``days``, ``count``, ``stage``, ``next``, ``episodes``, ``status``, ``computed``, ``profile``), in the
-        order of ``values["id"]``; only the rows that change are written.
+        ``oldest``, ``count``, ``stage``, ``next``, ``episodes``, ``status``, ``computed``, ``profile``), in the
+        order of ``values["id"]``, and ``days`` (days overdue today, read by the credit limits, not stored);
+        only the rows that change are written.
 
         ``extra`` (the credit limits following collection, ``credit_recovery_debtor_credit.py``): more
         columns written in the same pass, ``{"changed": [bool per row], "columns": {column: (SQL type,
@@ -317,35 +366,36 @@ class CreditRecoveryDebtor(models.Model):
             SQL(
                 """
                 UPDATE credit_recovery_debtor d
-                   SET amount_overdue = v.amount, days_overdue = v.days, overdue_invoice_count = v.count,
+                   SET amount_overdue = v.amount, oldest_due_date = v.oldest, overdue_invoice_count = v.count,
                        stage_id = v.stage, next_action_date = v.next, overdue_episodes = v.episodes,
                        credit_status = v.status, profile_computed_id = v.computed, profile_id = v.profile,
                        planned_run_id = COALESCE(%(run)s, d.planned_run_id) %(assignments)s
                   FROM (SELECT unnest(%(id)s::int[]) AS id, unnest(%(amount)s::numeric[]) AS amount,
-                               unnest(%(days)s::int[]) AS days, unnest(%(count)s::int[]) AS count,
+                               unnest(%(oldest)s::date[]) AS oldest, unnest(%(count)s::int[]) AS count,
                                unnest(%(stage)s::int[]) AS stage, unnest(%(next)s::date[]) AS next,
                                unnest(%(episodes)s::int[]) AS episodes, unnest(%(status)s::varchar[]) AS status,
                                unnest(%(computed)s::int[]) AS computed, unnest(%(profile)s::int[]) AS profile,
                                unnest(%(changed)s::bool[]) AS extra_changed %(arrays)s) v
                  WHERE d.id = v.id
                    AND (v.extra_changed
-                        OR (d.planned_run_id, d.amount_overdue, d.days_overdue, d.overdue_invoice_count, d.stage_id,
+                        OR (d.planned_run_id, d.amount_overdue, d.oldest_due_date, d.overdue_invoice_count, d.stage_id,
                             d.next_action_date, d.overdue_episodes, d.credit_status, d.profile_computed_id,
                             d.profile_id)
-                           IS DISTINCT FROM (COALESCE(%(run)s, d.planned_run_id), v.amount, v.days, v.count, v.stage,
+                           IS DISTINCT FROM (COALESCE(%(run)s, d.planned_run_id), v.amount, v.oldest, v.count, v.stage,
                                              v.next, v.episodes, v.status, v.computed, v.profile))
                 """,
                 run=run.id if run else None,
                 assignments=assignments,
                 arrays=arrays,
                 changed=array_literal(extra["changed"], "bool"),
-                **values,
+                **{column: value for column, value in values.items() if column != "days"},
             )
         )
         self.invalidate_recordset(
             [
                 "planned_run_id",
                 "amount_overdue",
+                "oldest_due_date",
                 "days_overdue",
                 "overdue_invoice_count",
                 "stage_id",
@@ -360,8 +410,9 @@ class CreditRecoveryDebtor(models.Model):
 
     @api.model
     def _recovery_refresh_history(self, companies=None, planned_run=None):
-        """Daily: the 12-month window slides, so recompute recurrence (and hence profiles), and
-        the days overdue of the debtors with something overdue.
+        """Daily: the 12-month window slides, so recompute recurrence and broken commitments (and
+        hence profiles and credit status) where they change; days overdue are not stored
+        (computed when read). Only the rows that change are written.
 
         ``planned_run``: the debtors that run planned were just recomputed by its plan phase;
         only the others (paid but late in the last 12 months, or overdue before their first
@@ -369,12 +420,26 @@ class CreditRecoveryDebtor(models.Model):
         """
         company_domain = [("company_id", "in", companies.ids)] if companies is not None else []
         broken = self.search([*company_domain, ("broken_commitments", ">", 0)])
-        self.env.add_to_compute(self._fields["broken_commitments"], broken)
-        broken.modified(["broken_commitments"])
+        # Recomputed (by the ORM's compute) only where a commitment left the window: a recompute
+        # writes the row even when the count stays.
+        counts = broken._broken_in_window()
+        left = broken.filtered(lambda debtor: debtor.broken_commitments != counts[debtor.id])
+        self.env.add_to_compute(self._fields["broken_commitments"], left)
+        left.modified(["broken_commitments"])
         self.env.flush_all()
         domain = ["|", "|", ("overdue_episodes", ">", 0), ("amount_overdue", ">", 0), ("broken_commitments", ">", 0)]
         if planned_run is not None:
             domain = ["&", "|", ("planned_run_id", "=", False), ("planned_run_id", "!=", planned_run.id), *domain]
-        debtors = self.search([*company_domain, *domain], order="id")
+        # The stored recurrence only (fetched with the ids): the filter below reads nothing else.
+        debtors = self.search_fetch([*company_domain, *domain], ["overdue_episodes"], order="id")
         for start in range(0, len(debtors), 5000):
-            debtors[start : start + 5000]._recovery_refresh_aggregates()
+            batch = debtors[start : start + 5000]
+            # Their invoices' states did not change today (they would have been planned): what the
+            # sliding window changes is the recurrence, and what follows from it (credit status,
+            # profile, credit limit). Only the debtors whose recurrence changes go through the
+            # aggregates again; the segments (the hardship window slides too) for all, one UPDATE.
+            episodes = batch._get_overdue_episodes()
+            batch.filtered(
+                lambda debtor, episodes=episodes: debtor.overdue_episodes != episodes.get(debtor.id, 0)
+            )._recovery_refresh_aggregates()
+            batch._recovery_refresh_segments()

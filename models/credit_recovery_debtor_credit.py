@@ -320,7 +320,7 @@ class CreditRecoveryDebtor(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT d.id, d.company_id, d.partner_id, d.credit_status, d.days_overdue,
+                SELECT d.id, d.company_id, d.partner_id, d.credit_status, %s,
                        st.sequence, st.trigger_days, st.id, d.profile_id, COALESCE(d.credit_limit_state, 'normal'),
                        COALESCE(d.credit_applied_limit, 0), COALESCE(d.credit_normal_limit, 0),
                        d.credit_restored_until, COALESCE(d.credit_override_limit, 0), d.credit_override_until,
@@ -330,6 +330,7 @@ class CreditRecoveryDebtor(models.Model):
                   LEFT JOIN credit_recovery_stage st ON st.id = d.stage_id
                  WHERE d.id = ANY(%s)
                 """,
+                self._field_to_sql("d", "days_overdue"),  # computed when read, not stored
                 self.ids,
             )
         )

@@ -109,8 +109,12 @@ class CreditRecoveryRun(models.Model):
         )
 
     def _lock_debtors_to_plan(self, limit, after_id=0, lock=True):
-        """Ids of the next ``limit`` debtors in collection this run has not planned, past
-        ``after_id``, locked ``SKIP LOCKED`` (``lock=False``: only looked at)."""
+        """Ids of the next ``limit`` debtors this run has not planned, past ``after_id``, locked
+        ``SKIP LOCKED`` (``lock=False``: only looked at): those with an invoice whose collection
+        state was computed today, or standing at a stage whose actions were never planned (the
+        facts :meth:`credit.recovery.action._fetch_new_facts` reads). The others have nothing to
+        plan: the run leaves their rows alone (their days overdue follow when read, the window of
+        their history slides in :meth:`_finish`)."""
         self.ensure_one()
         self.env.flush_all()
         return [
@@ -121,10 +125,14 @@ class CreditRecoveryRun(models.Model):
                     SELECT d.id FROM credit_recovery_debtor d
                      WHERE d.company_id = %(company)s AND d.id > %(after)s
                        AND (d.planned_run_id IS NULL OR d.planned_run_id <> %(run)s)
-                       AND (d.stage_id IS NOT NULL
-                            OR EXISTS (SELECT 1 FROM account_move m
-                                         JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
-                                        WHERE m.recovery_debtor_id = d.id AND s.refresh_date = %(today)s))
+                       AND EXISTS (SELECT 1 FROM account_move m
+                                     JOIN credit_recovery_invoice s ON s.id = m.recovery_invoice_id
+                                    WHERE m.recovery_debtor_id = d.id
+                                      AND (s.refresh_date = %(today)s
+                                           OR (s.stage_id IS NOT NULL
+                                               AND NOT EXISTS (SELECT 1 FROM credit_recovery_action a
+                                                                WHERE a.move_id = m.id AND a.stage_id = s.stage_id
+                                                                  AND a.due_date = s.oldest_due_date))))
                      ORDER BY d.id
                      LIMIT %(limit)s
                      %(lock)s

@@ -145,7 +145,7 @@ class CreditRecoveryWorklist(models.Model):
             domain.append(("user_id", "=", self.env.uid))
         visible = self.env["credit.recovery.debtor"]._search(domain)
         today = fields.Date.context_today(self)
-        candidates = self._fetch_candidates(visible)
+        candidates = self._fetch_candidates(visible, today)
         if not candidates:
             return []
         ids = [row[0] for row in candidates]
@@ -317,7 +317,7 @@ class CreditRecoveryWorklist(models.Model):
                 parts[debtor_id] = [tuple(part) for part in contributions or []]
         return parts
 
-    def _fetch_candidates(self, visible):
+    def _fetch_candidates(self, visible, today=None):
         """``[(debtor, company, partner tz, days overdue, last contact, profile sequence, contactable,
         score overridden, override (%), override reason, stored probability, its date, upper bound of
         the amount to claim)]`` of the debtors of the query ``visible`` who may be called: neither *do
@@ -329,8 +329,10 @@ class CreditRecoveryWorklist(models.Model):
         its invoices' positive amounts overdue, every invoice counted, none skipped) plus, for the
         invoices at a stage with nothing overdue (a stage before the due date), what ``CLAIM_AMOUNT``
         gives them when positive (one partial index finds those invoices). One query, reading
-        neither the invoices nor their journal items for the others.
+        neither the invoices nor their journal items for the others. Days overdue as of ``today``
+        (default: the user's today).
         """
+        today = today or fields.Date.context_today(self)
         self.env.flush_all()
         return self.env.execute_query(
             SQL(
@@ -342,7 +344,7 @@ class CreditRecoveryWorklist(models.Model):
                      WHERE s.stage_id IS NOT NULL AND (s.amount_overdue <= 0 OR s.amount_overdue IS NULL)
                      GROUP BY m.recovery_debtor_id
                 )
-                SELECT debtor.id, debtor.company_id, partner.tz, debtor.days_overdue, debtor.last_contact_date,
+                SELECT debtor.id, debtor.company_id, partner.tz, %(days)s, debtor.last_contact_date,
                        profile.sequence, %(contactable)s, COALESCE(debtor.score_overridden, FALSE),
                        debtor.score_override, debtor.score_override_reason, debtor.score_probability,
                        debtor.score_date, GREATEST(COALESCE(debtor.amount_overdue, 0), 0) + COALESCE(early.amount, 0)
@@ -356,6 +358,8 @@ class CreditRecoveryWorklist(models.Model):
                    AND NOT COALESCE(partner.recovery_no_valid_phone, TRUE)
                 """,
                 contactable=self.env["res.partner"]._recovery_contactable_sql("partner"),
+                # Days overdue are computed when read, from the oldest unpaid due date.
+                days=self.env["credit.recovery.invoice"]._days_overdue_sql(SQL("debtor.oldest_due_date"), today),
                 visible=visible.subselect(),
                 amount=CLAIM_AMOUNT,
             )

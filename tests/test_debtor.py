@@ -22,7 +22,8 @@ class TestDebtor(CreditRecoveryCommon):
         debtor = self.debtor_of(self.customer)
         self.assertEqual(len(debtor), 1)
         self.assertEqual(debtor.amount_overdue, 500.0)
-        self.assertEqual(debtor.days_overdue, 70)
+        self.assertEqual(debtor.oldest_due_date, date(2026, 2, 9))
+        self.assertEqual(self.days_overdue_on(date(2026, 4, 20), debtor, "days_overdue"), 70)
         self.assertEqual(debtor.overdue_invoice_count, 2)
         self.assertEqual(debtor.stage_id, self.stage_legal)
         self.assertEqual(old.recovery_stage_id, self.stage_legal)
@@ -54,7 +55,7 @@ class TestDebtor(CreditRecoveryCommon):
         debtor = self.debtor_of(company_customer)
         self.assertEqual(debtor.amount_overdue, 100.0)
         self.assertEqual(contact.recovery_debtor_id, debtor)
-        self.assertEqual(contact.recovery_days_overdue, 20)
+        self.assertEqual(self.days_overdue_on(date(2026, 3, 1), contact), 20)
 
     def test_paying_everything_restores_credit(self):
         invoice = self.create_invoice(300.0, date(2026, 1, 10), date(2026, 2, 9))

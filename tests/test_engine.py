@@ -118,6 +118,32 @@ class TestCollectionEngine(CreditRecoveryCommon):
         self.assertEqual(sorted(actions.mapped("stage_id.name")), ["Alert", "Notice", "Reminder"])
         self.assertEqual(set(actions.mapped("state")), {"done"})
 
+    def test_next_day_leaves_a_debtor_with_nothing_new_alone(self):
+        """The daily cost follows the day's changes (#29): the day after the Notice, nothing of the
+        debtor's changes but its days overdue, which are computed when read: the run plans nothing
+        for it and does not rewrite its row; on the Alert day it is planned again."""
+        invoice = self.create_invoice(300, date(2026, 2, 1), DUE)
+        run = self.run_collection(NOTICE_DAY)
+        debtor = invoice.recovery_debtor_id
+        self.assertEqual((run.debtor_count, debtor.stage_id, debtor.oldest_due_date), (1, self.stage_notice, DUE))
+        self.deliver(NOTICE_DAY)
+
+        def row_version():
+            self.env.flush_all()
+            self.env.cr.execute("SELECT ctid::text FROM credit_recovery_debtor WHERE id = %s", [debtor.id])
+            return self.env.cr.fetchone()[0]
+
+        version = row_version()
+        run = self.run_collection(datetime(2026, 3, 11, 13, 0))
+        self.assertEqual((run.state, run.debtor_count, run.invoice_count), ("done", 0, 0))
+        self.assertEqual(row_version(), version, "the debtor's row is not written")
+        self.assertEqual(self.days_overdue_on(date(2026, 3, 11), debtor, "days_overdue"), 9)
+        self.assertEqual(self.days_overdue_on(date(2026, 3, 16), debtor, "days_overdue"), 14)
+
+        run = self.run_collection(ALERT_DAY)
+        self.assertEqual((run.debtor_count, run.dispatch_count, debtor.stage_id), (1, 1, self.stage_alert))
+        self.assertEqual(self.dispatches(stage=self.stage_alert).debtor_id, debtor)
+
     def test_one_message_per_debtor_at_the_highest_stage(self):
         old = self.create_invoice(500, date(2026, 1, 15), date(2026, 2, 20))
         recent = self.create_invoice(200, date(2026, 2, 1), DUE)

@@ -61,13 +61,30 @@ class TestIncrementalState(CreditRecoveryCommon):
                 for move in self.invoices
             }
             debtor = self.invoices.recovery_debtor_id
-            debtors = (debtor.stage_id.id, debtor.days_overdue, debtor.amount_overdue, debtor.next_action_date)
+            debtors = (
+                debtor.stage_id.id,
+                debtor.days_overdue,
+                debtor.amount_overdue,
+                debtor.oldest_due_date,
+                debtor.next_action_date,
+            )
             # Filters read the same days overdue as the form.
             over_20 = self.env["account.move"].search(
                 [("id", "in", self.invoices.ids), ("recovery_days_overdue", ">", 20)]
             )
         self.env.invalidate_all()
         return invoices, debtors, over_20
+
+    def _debtor_days_by_sql(self, day, debtor):
+        """The debtor's days overdue on ``day`` as searching and grouping read them (the SQL expression,
+        also the one ``_order`` sorts by): the group's maximum, whether a search for exactly that many
+        days finds the debtor, and whether a search for more finds nothing."""
+        Debtor = self.env["credit.recovery.debtor"]
+        with freeze_time(day):
+            ((grouped,),) = Debtor._read_group([("id", "=", debtor.id)], [], ["days_overdue:max"])
+            found = Debtor.search([("id", "=", debtor.id), ("days_overdue", "=", grouped)])
+            later = Debtor.search([("id", "=", debtor.id), ("days_overdue", ">", grouped)])
+        return grouped, found == debtor, not later
 
     def _days_from_scratch(self, day):
         """Days overdue of each invoice by the rule itself (``invoice_state``) from its open installments."""
@@ -83,7 +100,7 @@ class TestIncrementalState(CreditRecoveryCommon):
                     dispute=False,
                     paused=False,
                     callback=None,
-                ).days_overdue
+                )
                 for move in self.invoices
             }
 
@@ -96,6 +113,12 @@ class TestIncrementalState(CreditRecoveryCommon):
                 "UPDATE credit_recovery_invoice SET refresh_date = NULL, next_change_date = NULL WHERE id = ANY(%s)",
                 [self.invoices.recovery_invoice_id.ids],
             )
+            # The debtor's stored aggregates too: the refresh computes them again from the states.
+            self.env.cr.execute(
+                "UPDATE credit_recovery_debtor SET amount_overdue = -1, oldest_due_date = '1900-01-01', "
+                "stage_id = NULL, next_action_date = NULL WHERE id = ANY(%s)",
+                [self.invoices.recovery_debtor_id.ids],
+            )
             self.env.invalidate_all()
             self.refresh_on(day)
             return self._states(day)
@@ -104,9 +127,19 @@ class TestIncrementalState(CreditRecoveryCommon):
             self.env.cr.execute("ROLLBACK TO SAVEPOINT from_scratch")
             self.env.invalidate_all()
 
+    def _debtor_row_version(self):
+        """The physical version of the debtor's row: any UPDATE of it (even to equal values) moves it."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT ctid::text FROM credit_recovery_debtor WHERE id = %s", [self.invoices.recovery_debtor_id.id]
+        )
+        return self.env.cr.fetchone()[0]
+
     def test_incremental_refresh_equals_full_recomputation_day_after_day(self):
         Promise = self.env["credit.recovery.promise"]
+        debtor = self.invoices.recovery_debtor_id
         refreshed = 0
+        quiet_days = 0
         stages_seen = set()
         day = FIRST_DAY
         while day <= LAST_DAY:
@@ -120,13 +153,26 @@ class TestIncrementalState(CreditRecoveryCommon):
                 Promise._cron_check_promises()
                 stale = self.env["account.move"].search_count(self.env["account.move"]._recovery_refresh_domain())
             refreshed += stale
+            before = self._debtor_row_version()
             self.refresh_on(day)
             incremental = self._states(day)
             with self.subTest(day=day):
                 self.assertEqual(incremental, self._recomputed_from_scratch(day))
+                from_scratch = self._days_from_scratch(day)
                 self.assertEqual(
-                    {move_id: state[1] for move_id, state in incremental[0].items()}, self._days_from_scratch(day)
+                    {move_id: state[1] for move_id, state in incremental[0].items()},
+                    {move_id: state.days_overdue for move_id, state in from_scratch.items()},
                 )
+                # The debtor's days overdue, computed when read: the rule's days of its oldest overdue
+                # invoice, and the same through the SQL expression (search, group).
+                overdue = [state.days_overdue for state in from_scratch.values() if state.amount_overdue > 0]
+                days = max(overdue, default=0)
+                self.assertEqual(incremental[1][1], days)
+                self.assertEqual(self._debtor_days_by_sql(day, debtor), (days, True, True))
+                if not stale:
+                    # Nothing of the debtor's changed today: its row is not written, its days grow when read.
+                    self.assertEqual(self._debtor_row_version(), before)
+                    quiet_days += 1
             stages_seen.update(state[0] for state in incremental[0].values())
             day += timedelta(days=1)
         # The promise paused the invoice, then broke; the stages were crossed on the way.
@@ -135,3 +181,4 @@ class TestIncrementalState(CreditRecoveryCommon):
         self.assertFalse(self.paid.recovery_amount_overdue)
         # Incremental: far fewer states recomputed than a daily rewrite of every open one (4 x 50 days).
         self.assertLess(refreshed, len(self.invoices) * 50 / 3)
+        self.assertGreater(quiet_days, 10, "days with nothing to refresh, and a debtor with days overdue")
