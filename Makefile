@@ -24,7 +24,7 @@ help:
 	@echo "            data (BENCH_INVOICES, BENCH_DEBTORS); collection KPIs of a month over the same data"
 	@echo "            and a year of aging snapshots (target 2 s)"
 	@echo "            the planning phase with the credit limits following collection vs without, same data,"
-	@echo "            best of 3 rounds alternated (BENCH_CREDIT_ROUNDS; target 1.10x)"
+	@echo "            best of 5 rounds alternated (BENCH_CREDIT_ROUNDS; target 1.10x)"
 	@echo "            the payment model's monthly fit over a year of history of the same debtors (targets 60 s,"
 	@echo "            1 GiB, calibrated within 5 points per decile: its table is printed)"
 	@echo "            Contact now over the same data for a manager and an agent, cold and warm (target 1 s)"
