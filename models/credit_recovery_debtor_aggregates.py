@@ -416,7 +416,9 @@ class CreditRecoveryDebtor(models.Model):
 
         ``planned_run``: the debtors that run planned were just recomputed by its plan phase;
         only the others (paid but late in the last 12 months, or overdue before their first
-        stage while none of their invoices' state changed) are left.
+        stage while none of their invoices' state changed) are left, and of them only those whose
+        recurrence the window changes go through the aggregates again. Without ``planned_run``
+        (the refresh cron alone) every debtor in the domain does.
         """
         company_domain = [("company_id", "in", companies.ids)] if companies is not None else []
         broken = self.search([*company_domain, ("broken_commitments", ">", 0)])
@@ -434,12 +436,17 @@ class CreditRecoveryDebtor(models.Model):
         debtors = self.search_fetch([*company_domain, *domain], ["overdue_episodes"], order="id")
         for start in range(0, len(debtors), 5000):
             batch = debtors[start : start + 5000]
-            # Their invoices' states did not change today (they would have been planned): what the
-            # sliding window changes is the recurrence, and what follows from it (credit status,
-            # profile, credit limit). Only the debtors whose recurrence changes go through the
-            # aggregates again; the segments (the hardship window slides too) for all, one UPDATE.
-            episodes = batch._get_overdue_episodes()
-            batch.filtered(
-                lambda debtor, episodes=episodes: debtor.overdue_episodes != episodes.get(debtor.id, 0)
-            )._recovery_refresh_aggregates()
+            # After a run, the others' invoices' states did not change today (they would have been
+            # planned): what the sliding window changes is the recurrence, and what follows from it
+            # (credit status, profile, credit limit). Only the debtors whose recurrence changes go
+            # through the aggregates again; the segments (the hardship window slides too) for all,
+            # one UPDATE. Without a run (the refresh cron alone), any of them may have had a state
+            # refreshed today: all go through the aggregates (and their credit limits follow).
+            if planned_run is None:
+                batch._recovery_refresh_aggregates()
+            else:
+                episodes = batch._get_overdue_episodes()
+                batch.filtered(
+                    lambda debtor, episodes=episodes: debtor.overdue_episodes != episodes.get(debtor.id, 0)
+                )._recovery_refresh_aggregates()
             batch._recovery_refresh_segments()
