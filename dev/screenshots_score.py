@@ -22,7 +22,7 @@ import subprocess
 import sys
 
 from playwright.sync_api import sync_playwright
-from screenshots_store import ACTION, BASE, CONF, DESKTOP, FLAGS, call, open_form, open_tab, save
+from screenshots_store import ACTION, BASE, CONF, FLAGS, call, login, open_form, open_tab, save
 
 PREPARE = """
 import sys
@@ -104,16 +104,6 @@ def prepare():
         text=True,
         check=True,
     )
-
-
-def login(browser):
-    page = browser.new_context(**DESKTOP).new_page()
-    page.goto(BASE + "/web/login")
-    page.fill("input[name=login]", "admin")
-    page.fill("input[name=password]", "admin")
-    page.click("button[type=submit]")
-    page.wait_for_selector(".o_main_navbar", timeout=180000)
-    return page
 
 
 def analytics(page):
